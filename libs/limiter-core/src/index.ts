@@ -1,0 +1,20 @@
+export { ALGORITHMS, isAlgorithmName, toDecision } from './types';
+export type { Algorithm, AlgorithmName, Decision, LimitParams, RawDecision, StepInput, StepResult } from './types';
+export { ManualClock, systemClock } from './clock';
+export type { Clock } from './clock';
+export { CAPACITY_EPSILON, clampRemaining, settleRetry } from './numeric';
+export { algorithmFor, fixedWindow, gcra, leakyBucket, maxCost, slidingLog, slidingWindow, tokenBucket } from './algorithms';
+export type {
+  FixedWindowState,
+  GcraState,
+  LeakyBucketState,
+  LogEntry,
+  SlidingLogState,
+  SlidingWindowState,
+  TokenBucketState,
+} from './algorithms';
+export { windowStart } from './algorithms/fixed-window';
+export { MemoryStateStore } from './memory-state-store';
+export { LocalLimiter, unadmissible } from './limiter';
+export type { CounterStore, LimitRequest, LocalLimiterOptions } from './limiter';
+export { buildCounterKey, safeIdentity } from './keys';

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import type { AlgorithmName } from './types';
+
+const SAFE_IDENTITY = /^[A-Za-z0-9:_.@/-]{1,64}$/;
+
+const SUFFIX: Record<AlgorithmName, string> = {
+  token_bucket: 'tb',
+  gcra: 'gc',
+  leaky_bucket: 'lb',
+  fixed_window: 'fw',
+  sliding_window: 'sw',
+  sliding_log: 'sl',
+};
+
+/**
+ * Builds the Redis key of one counter: `rl:{<policy>:<identity>}:<algorithm>`.
+ *
+ * - The `{...}` hash tag covers the whole identity, so every key of one script lands in one
+ *   Redis Cluster slot.
+ * - Identities that are long or contain anything outside a conservative alphabet (braces,
+ *   spaces, control or non-ASCII characters) are replaced by a SHA-256 digest, so raw input
+ *   never shapes the key's structure and key length stays bounded.
+ * - The algorithm suffix keeps states of different algorithms apart when a policy changes.
+ */
+export function buildCounterKey(input: { policyId: string; identity: string; algorithm: AlgorithmName }): string {
+  return `rl:{${input.policyId}:${safeIdentity(input.identity)}}:${SUFFIX[input.algorithm]}`;
+}
+
+export function safeIdentity(identity: string): string {
+  if (SAFE_IDENTITY.test(identity)) return identity;
+  return `#${createHash('sha256').update(identity).digest('base64url').slice(0, 22)}`;
+}

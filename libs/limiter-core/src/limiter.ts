@@ -1,0 +1,71 @@
+import { algorithmFor, maxCost } from './algorithms';
+import type { Clock } from './clock';
+import { MemoryStateStore } from './memory-state-store';
+import type { AlgorithmName, RawDecision } from './types';
+
+/** One request to a counter store: which counter, by which algorithm and parameters, at what cost. */
+export interface LimitRequest {
+  /** The fully built counter key (see buildCounterKey). */
+  readonly key: string;
+  readonly algorithm: AlgorithmName;
+  readonly limit: number;
+  readonly windowUs: number;
+  readonly burst: number;
+  readonly cost: number;
+}
+
+/**
+ * The counter-store port. The enforcer decides through it; the Redis store (atomic Lua) and the
+ * in-process LocalLimiter both implement it with the same algorithm semantics.
+ */
+export interface CounterStore {
+  decide(request: LimitRequest): Promise<RawDecision>;
+}
+
+/** A decision that no store is asked for: the cost exceeds what the limit can ever admit. */
+export function unadmissible(request: LimitRequest): RawDecision | undefined {
+  if (request.cost <= maxCost(request.algorithm, request.limit, request.burst)) return undefined;
+  return { allowed: false, remaining: 0, resetUs: 0, retryAfterUs: request.windowUs };
+}
+
+export interface LocalLimiterOptions {
+  readonly clock: Clock;
+  readonly maxKeys?: number;
+}
+
+/**
+ * The algorithms run in-process over bounded memory: library mode for Node gateways, and the
+ * enforcer's degraded-mode buckets. Same semantics as the Redis scripts, minus cross-process sharing.
+ */
+export class LocalLimiter implements CounterStore {
+  private readonly states: MemoryStateStore<unknown>;
+  private readonly clock: Clock;
+
+  constructor(options: LocalLimiterOptions) {
+    this.clock = options.clock;
+    this.states = new MemoryStateStore(options.maxKeys ?? 100_000);
+  }
+
+  decideSync(request: LimitRequest): RawDecision {
+    const refused = unadmissible(request);
+    if (refused !== undefined) return refused;
+    const now = this.clock.nowMicros();
+    const storeKey = `${request.algorithm}|${request.key}`;
+    const result = algorithmFor(request.algorithm).step({
+      state: this.states.get(storeKey, now),
+      params: { limit: request.limit, windowUs: request.windowUs, burst: request.burst },
+      cost: request.cost,
+      now,
+    });
+    if (result.next !== undefined) this.states.set(storeKey, result.next, now + result.ttlUs);
+    return result.decision;
+  }
+
+  decide(request: LimitRequest): Promise<RawDecision> {
+    return Promise.resolve(this.decideSync(request));
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+}
