@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `npm test`: services, dependencies, lint, types, unit, integration and e2e tests.
+# Exits non-zero on the first failing stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+stage() { echo; echo "=== $1"; }
+
+stage "services (PostgreSQL 5432, Redis 6379, NATS 4222)"
+bash tools/ensure-services.sh
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  stage "dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+stage "lint"
+npx nx run-many -t lint --parallel=2 --outputStyle=static
+stage "typecheck"
+npx tsc -p tsconfig.json --noEmit
+stage "unit tests"
+npx nx run-many -t test --parallel=2 --outputStyle=static --skipNxCache 2>&1 | tee -a "$log"
+stage "integration tests (real redis-server, Redis Cluster)"
+npx nx run-many -t integration --parallel=1 --outputStyle=static 2>&1 | tee -a "$log"
+stage "build"
+node tools/build.js
+stage "e2e tests (enforcers + redis-servers on free ports)"
+npx nx run e2e:e2e --outputStyle=static 2>&1 | tee -a "$log"
+
+passed=$(grep -E '^Tests:' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -E '^Tests:' "$log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+echo
+echo "tests: ${passed} passed, ${failed} failed"
