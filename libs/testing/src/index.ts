@@ -1,2 +1,7 @@
 export { freePort, isListening, startRedisServer, waitFor } from '@rl/devstack';
 export type { RedisServerHandle } from '@rl/devstack';
+export { argvClockPrelude } from './clock-prelude';
+export { startRedisCluster } from './redis-cluster';
+export type { RedisClusterHandle, RedisClusterOptions } from './redis-cluster';
+export { expectedDecisions, randomWalkVector, TEST_VECTORS } from './vectors';
+export type { ExpectedStep, ReplayOptions, TestVector, VectorStep } from './vectors';

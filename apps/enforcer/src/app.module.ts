@@ -1,0 +1,12 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CheckModule } from './check/check.module';
+import { CoreModule, type CoreModuleOptions } from './core/core.module';
+import { HealthModule } from './health/health.module';
+
+/** The enforcer: config, logger and metrics (core), the check route, health endpoints. */
+@Module({})
+export class AppModule {
+  static register(options: CoreModuleOptions): DynamicModule {
+    return { module: AppModule, imports: [CoreModule.register(options), CheckModule, HealthModule] };
+  }
+}

@@ -1,0 +1,71 @@
+import AjvCompiler, { type Ajv } from '@fastify/ajv-compiler';
+import { CHECK_REQUEST_SCHEMA, CHECK_RESPONSE_SCHEMA, type CheckRequest } from '@rl/contracts';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import type { Logger } from 'pino';
+import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
+import { fromRequestError, fromValidationError } from './bad-request';
+import type { CheckService } from './check.service';
+
+export interface CheckPluginOptions {
+  readonly service: CheckService;
+  readonly metrics: EnforcerMetrics;
+  readonly logger: Logger;
+  /** Largest accepted body in bytes. */
+  readonly bodyLimit: number;
+}
+
+/**
+ * Ajv options of this plugin's schemas. Fastify's defaults would coerce `"5"` to 5 and silently
+ * drop unknown fields; a check body must instead be exactly right or get a 400.
+ */
+const STRICT_AJV = { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } as const;
+
+/** Fastify's own Ajv-based validator compiler, with STRICT_AJV. */
+function strictValidatorCompiler(): FastifySchemaCompiler<unknown> {
+  let ajv: Ajv | undefined;
+  AjvCompiler()({}, { customOptions: STRICT_AJV, onCreate: (created) => (ajv = created) });
+  const compiler = ajv;
+  if (compiler === undefined) throw new Error('@fastify/ajv-compiler did not create an Ajv instance');
+  return ({ schema }) => compiler.compile(schema as object);
+}
+
+/**
+ * `POST /v1/check` as an encapsulated Fastify plugin, off Nest's request pipeline (no guards,
+ * pipes or interceptors: they cost throughput). It owns, for its routes only:
+ * - the content-type parser: `application/json` alone, size-limited, with Fastify's
+ *   prototype-poisoning-safe JSON parser;
+ * - JSON-schema validation of the body (CHECK_REQUEST_SCHEMA) and a precompiled serializer;
+ * - the error handler: every malformed request gets 400 `{ error, field, message }` before any
+ *   counter is touched; anything else is logged and gets 500.
+ */
+export async function checkPlugin(instance: FastifyInstance, options: CheckPluginOptions): Promise<void> {
+  const { service, metrics, logger, bodyLimit } = options;
+
+  instance.setValidatorCompiler(strictValidatorCompiler());
+  instance.removeAllContentTypeParsers();
+  instance.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, instance.getDefaultJsonParser('error', 'error'));
+
+  instance.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.validation !== undefined && error.validation.length > 0) {
+      return reply.code(400).send(fromValidationError(error.validation[0]));
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(400).send(fromRequestError(error, bodyLimit));
+    }
+    logger.error({ err: error, url: request.url }, 'check failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+
+  instance.post<{ Body: CheckRequest }>('/v1/check', {
+    schema: {
+      body: CHECK_REQUEST_SCHEMA,
+      response: { 200: CHECK_RESPONSE_SCHEMA, 429: CHECK_RESPONSE_SCHEMA, 503: CHECK_RESPONSE_SCHEMA },
+    },
+    handler: async (request, reply) => {
+      const started = performance.now();
+      const result = await service.check(request.body);
+      metrics.observeCheckSeconds((performance.now() - started) / 1000);
+      return reply.code(result.statusCode).headers(result.headers).send(result.body);
+    },
+  });
+}

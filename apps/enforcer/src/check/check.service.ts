@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CheckRequest } from '@rl/contracts';
+import { buildCounterKey, LocalLimiter, systemClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { StoreError, StoreTimeoutError } from '@rl/redis-store';
+import type { Logger } from 'pino';
+import { EnforcerConfig } from '../config/enforcer-config';
+import { LOGGER } from '../core/logger.token';
+import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
+import type { CompiledPolicy } from '../policies/compiled-policy';
+import { PolicyResolver } from '../policies/policy-resolver';
+import { StoreBackend } from '../store/store-backend';
+import { FAIL_CLOSED_DECISION, formatDecision, type CheckReply, type DecisionSource } from './format-decision';
+
+/** Keys kept by the local fallback buckets; least recently used ones are evicted beyond this. */
+const LOCAL_FALLBACK_KEYS = 50_000;
+/** At most one store-failure log line per interval; the metric counts every failure. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * The decision path of `POST /v1/check`: resolve the policy, build the counter key, ask the store,
+ * and on a store failure apply the policy's failure mode. No logging, allocation or reflection
+ * beyond what one decision needs; failures are logged at most once per interval.
+ */
+@Injectable()
+export class CheckService {
+  private readonly store: CounterStore;
+  private readonly region: string;
+  private readonly local = new LocalLimiter({ clock: systemClock, maxKeys: LOCAL_FALLBACK_KEYS });
+  private lastFailureLogAt = 0;
+  private suppressedFailures = 0;
+
+  constructor(
+    private readonly resolver: PolicyResolver,
+    backend: StoreBackend,
+    private readonly metrics: EnforcerMetrics,
+    config: EnforcerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.store = backend.store;
+    this.region = config.region;
+  }
+
+  async check(request: CheckRequest): Promise<CheckReply> {
+    const policy = this.resolver.resolve(request);
+    const limitRequest: LimitRequest = {
+      key: buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm }),
+      algorithm: policy.algorithm,
+      limit: policy.quota.limit,
+      windowUs: policy.windowUs,
+      burst: policy.quota.burst,
+      cost: request.cost ?? 1,
+    };
+    let decision: RawDecision;
+    let source: DecisionSource = 'store';
+    try {
+      decision = await this.store.decide(limitRequest);
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.noteStoreFailure(error);
+      if (policy.failureMode === 'open') {
+        source = 'local-fallback';
+        decision = this.local.decideSync({ ...limitRequest, limit: policy.localQuota.limit, burst: policy.localQuota.burst });
+      } else {
+        source = 'fail-closed';
+        decision = FAIL_CLOSED_DECISION;
+      }
+    }
+    this.metrics.recordDecision(policy.ref.id, resultOf(policy, decision, source));
+    return formatDecision({ policy, decision, source, region: this.region });
+  }
+
+  private noteStoreFailure(error: StoreError): void {
+    this.metrics.recordStoreFailure(error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+    const now = Date.now();
+    if (now - this.lastFailureLogAt < FAILURE_LOG_INTERVAL_MS) {
+      this.suppressedFailures += 1;
+      return;
+    }
+    this.logger.warn({ err: error, suppressedSinceLastLog: this.suppressedFailures }, 'counter store failed; applying policy failure modes');
+    this.lastFailureLogAt = now;
+    this.suppressedFailures = 0;
+  }
+}
+
+function resultOf(policy: CompiledPolicy, decision: RawDecision, source: DecisionSource): DecisionResult {
+  const outcome = decision.allowed ? 'allowed' : policy.shadow ? 'shadow_denied' : 'denied';
+  return source === 'store' ? outcome : `degraded_${outcome}`;
+}

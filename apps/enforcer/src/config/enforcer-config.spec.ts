@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, parseEnvFile, renderEnvTable } from '@rl/platform';
+import { EnforcerConfig } from './enforcer-config';
+import { ENFORCER_CONFIG_DOC, ENFORCER_ENV } from './enforcer-env';
+
+function fixture(name: string): Record<string, string> {
+  return parseEnvFile(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
+}
+
+function errorOf(name: string): string {
+  try {
+    EnforcerConfig.fromEnv(fixture(name));
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error(`${name} was accepted`);
+}
+
+describe('EnforcerConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = EnforcerConfig.fromEnv(fixture('defaults.env'));
+    expect(config).toMatchObject({
+      port: 8081,
+      host: '127.0.0.1',
+      region: 'us-east',
+      logLevel: 'info',
+      redis: { url: 'redis://127.0.0.1:6380', clusterNodes: undefined, commandTimeoutMs: 50 },
+      policyFile: undefined,
+      defaultPolicy: { limit: 100, windowSeconds: 60, algorithm: 'token_bucket', failureMode: 'open' },
+      degradedLimitPercent: 50,
+      shutdownDrainMs: 0,
+    });
+    expect(config.instanceId).toMatch(new RegExp(`-${process.pid}$`));
+    expect(config.listenUrl).toBe('http://127.0.0.1:8081');
+  });
+
+  it('reads every variable', () => {
+    const config = EnforcerConfig.fromEnv(fixture('everything-set.env'));
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      region: 'eu-west',
+      instanceId: 'enforcer-7',
+      logLevel: 'warn',
+      redis: { url: 'rediss://cache.internal:6390', clusterNodes: ['10.0.0.1:7000', '10.0.0.2:7000'], commandTimeoutMs: 25 },
+      policyFile: '/etc/rl/policies.yaml',
+      defaultPolicy: { limit: 10, windowSeconds: 1, algorithm: 'gcra', failureMode: 'closed' },
+      degradedLimitPercent: 25,
+      shutdownDrainMs: 5000,
+    });
+  });
+
+  it.each([
+    ['bad-command-timeout.env', 'Invalid configuration: REDIS_COMMAND_TIMEOUT_MS must be an integer between 1 and 10000 (got "abc")'],
+    ['command-timeout-too-large.env', 'Invalid configuration: REDIS_COMMAND_TIMEOUT_MS must be an integer between 1 and 10000 (got "20000")'],
+    ['bad-region.env', 'Invalid configuration: REGION must be 1 to 32 characters from [a-z0-9-] (got "US East")'],
+    ['bad-port.env', 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "80a")'],
+    ['redis-url-wrong-scheme.env', 'Invalid configuration: REDIS_URL must be a URL starting with redis:// or rediss:// (got "http://127.0.0.1:6380")'],
+    ['bad-cluster-nodes.env', 'Invalid configuration: REDIS_CLUSTER_NODES must be a comma-separated list of host:port (got "10.0.0.1:7000,10.0.0.2")'],
+    [
+      'bad-default-policy.env',
+      'Invalid configuration: ' +
+        'DEFAULT_POLICY_ALGORITHM must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log (got "leaky"); ' +
+        'DEFAULT_POLICY_FAILURE_MODE must be one of open, closed (got "ajar")',
+    ],
+    [
+      'many-problems.env',
+      'Invalid configuration: ' +
+        'PORT must be an integer between 1 and 65535 (got "0"); ' +
+        'REGION must be 1 to 32 characters from [a-z0-9-] (got "us_east"); ' +
+        'DEFAULT_POLICY_LIMIT must be an integer between 1 and 1000000000 (got "-5"); ' +
+        'DEFAULT_POLICY_WINDOW_SECONDS must be an integer between 1 and 2592000 (got "1.5"); ' +
+        'DEGRADED_LIMIT_PERCENT must be an integer between 1 and 100 (got "0"); ' +
+        'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ],
+  ])('%s fails naming the variable', (name, message) => {
+    expect(errorOf(name)).toBe(message);
+  });
+});
+
+describe('ENFORCER_CONFIG_DOC', () => {
+  it('documents every variable the enforcer reads, in one line each', () => {
+    expect(ENFORCER_CONFIG_DOC.map((d) => d.name)).toEqual(Object.keys(ENFORCER_ENV));
+    for (const doc of ENFORCER_CONFIG_DOC) expect(doc.description).toMatch(/^[^\n]{10,200}$/);
+    const table = renderEnvTable(ENFORCER_CONFIG_DOC);
+    expect(table).toContain('| `PORT` | `8081` | TCP port of the HTTP server |');
+    expect(table).toContain('| `INSTANCE_ID` | `<hostname>-<pid>` |');
+    expect(table).toContain('| `REDIS_CLUSTER_NODES` | (unset) |');
+  });
+});
+
+describe('README', () => {
+  it('shows the config table generated from ENFORCER_CONFIG_DOC', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
+    expect(table).toBe(renderEnvTable(ENFORCER_CONFIG_DOC));
+  });
+});

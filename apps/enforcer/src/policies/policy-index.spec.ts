@@ -1,0 +1,93 @@
+import type { Policy, PolicyMatch } from '@rl/contracts';
+import { PolicyIndex, type PolicyQuery } from './policy-index';
+import type { PolicySnapshot } from './policy-source';
+
+function policy(id: string, match: PolicyMatch): Policy {
+  return { id, match, algorithm: 'token_bucket', limit: 10, windowSeconds: 60, burst: 10, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 };
+}
+
+const snapshot: PolicySnapshot = {
+  revision: 'r1',
+  overrides: [policy('acme-override', { customerId: 'acme' })],
+  policies: [
+    policy('free', { customerTier: 'free' }),
+    policy('free-search', { customerTier: 'free', route: '/v1/search' }),
+    policy('free-search-post', { customerTier: 'free', route: '/v1/search', method: 'POST' }),
+    policy('free-v1', { customerTier: 'free', route: '/v1/*' }),
+    policy('free-v1-get', { customerTier: 'free', route: '/v1/*', method: 'GET' }),
+    policy('free-deep', { customerTier: 'free', route: '/v1/**' }),
+    policy('free-users-orders', { customerTier: 'free', route: '/v1/users/*/orders' }),
+    policy('free-delete', { customerTier: 'free', method: 'DELETE' }),
+    policy('pro', { customerTier: 'pro' }),
+    policy('login', { route: '/login', method: 'POST' }),
+    policy('beta', { customerId: 'beta' }),
+    policy('beta-export', { customerId: 'beta', route: '/v1/export' }),
+    policy('gamma-export', { customerId: 'gamma', route: '/v1/export' }),
+  ],
+  customerTiers: new Map([
+    ['acme', 'free'],
+    ['beta', 'free'],
+    ['gamma', 'pro'],
+    ['zed', 'free'],
+    ['pat', 'pro'],
+  ]),
+};
+
+const index = PolicyIndex.build({ snapshot, localPercent: 50 });
+
+function resolve(query: Partial<PolicyQuery>): string | undefined {
+  return index.resolve({ customerId: undefined, route: undefined, method: undefined, ...query })?.ref.id;
+}
+
+describe('PolicyIndex', () => {
+  it.each<[string, Partial<PolicyQuery>, string | undefined]>([
+    ['an override beats everything, even a customer policy', { customerId: 'acme', route: '/v1/search' }, 'acme-override'],
+    ['a customer route policy beats the customer-wide one', { customerId: 'beta', route: '/v1/export' }, 'beta-export'],
+    ['a customer-wide policy beats tier route policies', { customerId: 'beta', route: '/v1/search' }, 'beta'],
+    ['a customer without a customer-wide policy falls through to its tier', { customerId: 'gamma', route: '/v1/other' }, 'pro'],
+    ['exact route with method beats exact route', { customerId: 'zed', route: '/v1/search', method: 'POST' }, 'free-search-post'],
+    ['exact route for any method', { customerId: 'zed', route: '/v1/search', method: 'GET' }, 'free-search'],
+    ['method-specific glob beats an equally specific any-method glob', { customerId: 'zed', route: '/v1/items', method: 'GET' }, 'free-v1-get'],
+    ['any-method glob', { customerId: 'zed', route: '/v1/items', method: 'PUT' }, 'free-v1'],
+    ['the more literal glob wins', { customerId: 'zed', route: '/v1/users/7/orders' }, 'free-users-orders'],
+    ['** spans segments', { customerId: 'zed', route: '/v1/a/b/c' }, 'free-deep'],
+    ['a method-only policy', { customerId: 'zed', route: '/other', method: 'DELETE' }, 'free-delete'],
+    ['a tier-wide policy when no route policy matches', { customerId: 'zed', route: '/other', method: 'GET' }, 'free'],
+    ['a tier-wide policy without route', { customerId: 'zed' }, 'free'],
+    ['tier route policies beat tier-less ones, which beat the tier-wide one', { customerId: 'pat', route: '/login', method: 'POST' }, 'login'],
+    ['tier-less route policies apply without a customer', { route: '/login', method: 'POST' }, 'login'],
+    ['no customer, no match', { route: '/v1/search' }, undefined],
+    ['an unknown customer has no tier', { customerId: 'nobody', route: '/v1/search' }, undefined],
+  ])('%s', (_name, query, expected) => {
+    expect(resolve(query)).toBe(expected);
+  });
+
+  it('compiles each policy with its headers and local quota once', () => {
+    const first = index.resolve({ customerId: 'zed', route: undefined, method: undefined });
+    const again = index.resolve({ customerId: 'zed', route: undefined, method: undefined });
+    expect(again).toBe(first);
+    expect(first).toMatchObject({
+      ref: { id: 'free', version: 1 },
+      counterId: 'free',
+      windowUs: 60_000_000,
+      quota: { limit: 10, burst: 10, limitHeader: '10', policyHeader: '"free";q=10;w=60' },
+      localQuota: { limit: 5, burst: 5, limitHeader: '5', policyHeader: '"free";q=5;w=60' },
+      rateLimitPrefix: '"free";r=',
+    });
+  });
+
+  it('resolves each of 10,000 customers to its own policy', () => {
+    const many: Policy[] = [];
+    const tiers = new Map<string, string>();
+    for (let i = 0; i < 10_000; i++) {
+      many.push(policy(`c-${i}`, { customerId: `cust-${i}` }));
+      tiers.set(`cust-${i}`, 'free');
+    }
+    const big = PolicyIndex.build({ snapshot: { revision: 'big', overrides: [], policies: many, customerTiers: tiers }, localPercent: 50 });
+    const wrong: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      if (big.resolve({ customerId: `cust-${i}`, route: '/x', method: 'GET' })?.ref.id !== `c-${i}`) wrong.push(`cust-${i}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});

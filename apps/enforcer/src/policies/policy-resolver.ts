@@ -1,0 +1,83 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { CheckRequest } from '@rl/contracts';
+import type { Logger } from 'pino';
+import { EnforcerConfig } from '../config/enforcer-config';
+import { LOGGER } from '../core/logger.token';
+import { compilePolicy, type CompiledPolicy } from './compiled-policy';
+import { PolicyIndex } from './policy-index';
+import { PolicySource, type PolicySnapshot } from './policy-source';
+
+const EMPTY_SNAPSHOT: PolicySnapshot = { revision: 'none', policies: [], overrides: [], customerTiers: new Map() };
+
+/** Distinct inline limits kept compiled; beyond this the cache starts over (it only saves work). */
+const INLINE_CACHE_SIZE = 1_024;
+
+/**
+ * Picks the policy of a check request: a stored policy from the precompiled PolicyIndex; else the
+ * request's inline `limit`/`windowSeconds` (policy id "inline", version 0); else the configured
+ * default (policy id "default", version 0). Follows the PolicySource: each new snapshot is compiled
+ * off the request path and swapped in whole.
+ */
+@Injectable()
+export class PolicyResolver implements OnModuleDestroy {
+  private index: PolicyIndex;
+  private readonly defaultPolicy: CompiledPolicy;
+  private readonly inline = new Map<string, CompiledPolicy>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    source: PolicySource,
+    private readonly config: EnforcerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.index = this.build(source.current() ?? EMPTY_SNAPSHOT);
+    this.unsubscribe = source.subscribe((snapshot) => {
+      this.index = this.build(snapshot);
+      this.logger.info({ revision: snapshot.revision, policies: snapshot.policies.length, overrides: snapshot.overrides.length }, 'policies updated');
+    });
+    const d = config.defaultPolicy;
+    this.defaultPolicy = compilePolicy({
+      parameters: { id: 'default', version: 0, counterId: 'default', burst: d.limit, mode: 'enforce', ...d },
+      localPercent: config.degradedLimitPercent,
+    });
+  }
+
+  get revision(): string {
+    return this.index.revision;
+  }
+
+  resolve(request: CheckRequest): CompiledPolicy {
+    const method = request.method;
+    const stored = this.index.resolve({
+      customerId: request.customerId,
+      route: request.route,
+      method: method === undefined ? undefined : method.toUpperCase(),
+    });
+    if (stored !== undefined) return stored;
+    if (request.limit !== undefined && request.windowSeconds !== undefined) return this.inlinePolicy(request.limit, request.windowSeconds);
+    return this.defaultPolicy;
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe();
+  }
+
+  private build(snapshot: PolicySnapshot): PolicyIndex {
+    return PolicyIndex.build({ snapshot, localPercent: this.config.degradedLimitPercent });
+  }
+
+  private inlinePolicy(limit: number, windowSeconds: number): CompiledPolicy {
+    const counterId = `inline:${limit}:${windowSeconds}`;
+    let policy = this.inline.get(counterId);
+    if (policy === undefined) {
+      if (this.inline.size >= INLINE_CACHE_SIZE) this.inline.clear();
+      const d = this.config.defaultPolicy;
+      policy = compilePolicy({
+        parameters: { id: 'inline', version: 0, counterId, algorithm: d.algorithm, failureMode: d.failureMode, limit, burst: limit, windowSeconds, mode: 'enforce' },
+        localPercent: this.config.degradedLimitPercent,
+      });
+      this.inline.set(counterId, policy);
+    }
+    return policy;
+  }
+}

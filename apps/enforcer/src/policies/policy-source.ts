@@ -1,0 +1,46 @@
+import type { Policy } from '@rl/contracts';
+
+/** One consistent view of the policies, swapped atomically when anything changes. */
+export interface PolicySnapshot {
+  /** Identifies this content (a hash, or the control plane's version), for logs and /readyz. */
+  readonly revision: string;
+  readonly policies: readonly Policy[];
+  /** Per-customer overrides, each matching exactly one customerId; they win over every policy. */
+  readonly overrides: readonly Policy[];
+  /** customerId -> tier. */
+  readonly customerTiers: ReadonlyMap<string, string>;
+}
+
+export type SnapshotListener = (snapshot: PolicySnapshot) => void;
+
+/**
+ * Where the enforcer's policies come from: a file today, the control plane later. The resolver
+ * reads `current()` once and then follows `subscribe`; it never polls.
+ */
+export abstract class PolicySource {
+  /** The latest snapshot, or `undefined` until the first one has loaded (the enforcer is not ready then). */
+  abstract current(): PolicySnapshot | undefined;
+  /** Calls `listener` with every later snapshot; returns the unsubscribe function. */
+  abstract subscribe(listener: SnapshotListener): () => void;
+  /** Why no snapshot is available, or `undefined` when one is. */
+  abstract notReadyReason(): string | undefined;
+  abstract close(): Promise<void>;
+}
+
+/** Listener bookkeeping shared by the sources. */
+export class SnapshotListeners {
+  private readonly listeners = new Set<SnapshotListener>();
+
+  add(listener: SnapshotListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  publish(snapshot: PolicySnapshot): void {
+    for (const listener of this.listeners) listener(snapshot);
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+}

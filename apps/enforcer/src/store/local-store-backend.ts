@@ -1,0 +1,25 @@
+import { LocalLimiter, systemClock, type Clock, type CounterStore } from '@rl/limiter-core';
+import { StoreBackend } from './store-backend';
+
+/** An in-process store (LocalLimiter, or any CounterStore): for tests and single-instance experiments. */
+export class LocalStoreBackend extends StoreBackend {
+  readonly name: string = 'memory';
+  readonly store: CounterStore;
+
+  constructor(options: { store?: CounterStore; clock?: Clock } = {}) {
+    super();
+    this.store = options.store ?? new LocalLimiter({ clock: options.clock ?? systemClock });
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  start(): void {
+    // Nothing to connect.
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,19 @@
+import type { CounterStore } from '@rl/limiter-core';
+
+/**
+ * The counter store and what operating it takes: a health probe and a way to close it. The one
+ * seam between the enforcer and its backend: the check path sees only `store`.
+ *
+ * `store.decide` rejects with a StoreError (@rl/redis-store) when the store cannot decide; the
+ * check path then applies the policy's failure mode. Any other rejection is a bug.
+ */
+export abstract class StoreBackend {
+  abstract readonly store: CounterStore;
+  /** A short label for logs and /readyz, e.g. `redis` or `memory`. */
+  abstract readonly name: string;
+  /** Resolves when the store answers; rejects with the reason otherwise. */
+  abstract ping(): Promise<void>;
+  /** Starts background work (connection, script loading). Never throws: a store that is down at boot is retried. */
+  abstract start(): void;
+  abstract close(): Promise<void>;
+}

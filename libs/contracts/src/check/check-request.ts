@@ -1,0 +1,16 @@
+/** `POST /v1/check` request body (CONTRACT.md). Validated by CHECK_REQUEST_SCHEMA before any handler sees it. */
+export interface CheckRequest {
+  /** The counted identity: 1..256 printable characters. */
+  readonly key: string;
+  /** Selects the customer's tier and override policies. */
+  readonly customerId?: string;
+  /** With `method`, selects per-endpoint policies. */
+  readonly route?: string;
+  readonly method?: string;
+  /** Units this request consumes; integer >= 1, default 1. */
+  readonly cost?: number;
+  /** Inline limit, used only when no stored policy matches; requires `windowSeconds`. */
+  readonly limit?: number;
+  /** Window of the inline limit in seconds; requires `limit`. */
+  readonly windowSeconds?: number;
+}

@@ -1,0 +1,25 @@
+import type { PolicyRef } from './policy-ref';
+
+/**
+ * `POST /v1/check` response body, on 200 (allowed), 429 (denied) and 503 (store down, fail-closed).
+ * The headers carry the same numbers (see CONTRACT.md).
+ */
+export interface CheckResponse {
+  readonly allowed: boolean;
+  readonly limit: number;
+  readonly remaining: number;
+  /** Seconds until the quota is fully restored. */
+  readonly resetSeconds: number;
+  /** 0 when allowed; otherwise seconds until the same request would be admitted. */
+  readonly retryAfterSeconds: number;
+  readonly policy: PolicyRef;
+  readonly region: string;
+  /** Present for shadow-mode policies: the request was counted but never denied. */
+  readonly shadow?: true;
+  /** With `shadow`: whether an enforcing policy would have denied it. */
+  readonly wouldDeny?: boolean;
+  /** The regional store was unavailable; decided by the policy's failure mode. */
+  readonly degraded?: true;
+  /** The caller is blocked; no counter was consulted. */
+  readonly blocked?: true;
+}

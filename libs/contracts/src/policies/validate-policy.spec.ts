@@ -1,0 +1,100 @@
+import { validatePolicy } from './validate-policy';
+
+const valid = {
+  id: 'free-tier',
+  match: { customerTier: 'free' },
+  algorithm: 'token_bucket',
+  limit: 100,
+  windowSeconds: 60,
+};
+
+describe('validatePolicy', () => {
+  it('fills the defaults of a minimal policy', () => {
+    expect(validatePolicy(valid)).toEqual({
+      ok: true,
+      value: { ...valid, burst: 100, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 },
+    });
+  });
+
+  it('keeps given optional fields and upper-cases the method', () => {
+    const result = validatePolicy({
+      ...valid,
+      match: { customerTier: 'pro', route: '/v1/search/**', method: 'get' },
+      burst: 20,
+      scope: 'global',
+      failureMode: 'closed',
+      mode: 'shadow',
+      version: 3,
+    });
+    expect(result.ok && result.value).toMatchObject({
+      match: { customerTier: 'pro', route: '/v1/search/**', method: 'GET' },
+      burst: 20,
+      scope: 'global',
+      failureMode: 'closed',
+      mode: 'shadow',
+      version: 3,
+    });
+  });
+
+  it('reports every bad field with its path', () => {
+    const result = validatePolicy(
+      {
+        id: 'Free Tier',
+        match: { customerTier: 'free', customerId: 'acme', route: 'a\u0007b', colour: 'red' },
+        algorithm: 'bogus',
+        limit: 0,
+        windowSeconds: 40_000_000,
+        burst: 1.5,
+        scope: 'planet',
+        failureMode: 'maybe',
+        mode: 'loud',
+        version: 0,
+        extra: true,
+      },
+      { path: 'policies[0]' },
+    );
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        { path: 'policies[0].extra', message: 'is not a known field' },
+        { path: 'policies[0].id', message: 'must be a slug of 1 to 64 characters from [a-z0-9-]' },
+        { path: 'policies[0].match.colour', message: 'is not a known field' },
+        { path: 'policies[0].match.route', message: 'must be a route glob of 1 to 512 printable characters' },
+        { path: 'policies[0].match.customerTier', message: 'must not be combined with customerId' },
+        {
+          path: 'policies[0].algorithm',
+          message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log',
+        },
+        { path: 'policies[0].limit', message: 'must be an integer from 1 to 1000000000' },
+        { path: 'policies[0].windowSeconds', message: 'must be a number from 0.001 to 2592000' },
+        { path: 'policies[0].burst', message: 'must be an integer from 1 to 1000000000' },
+        { path: 'policies[0].scope', message: 'must be one of regional, global' },
+        { path: 'policies[0].failureMode', message: 'must be one of open, closed' },
+        { path: 'policies[0].mode', message: 'must be one of enforce, shadow' },
+        { path: 'policies[0].version', message: 'must be an integer from 1 to 9007199254740991' },
+      ],
+    });
+  });
+
+  it('requires the core fields and a non-empty match', () => {
+    expect(validatePolicy({ match: {} })).toEqual({
+      ok: false,
+      errors: [
+        { path: 'id', message: 'is required' },
+        { path: 'match', message: 'must name at least one of customerTier, customerId, route, method' },
+        { path: 'algorithm', message: 'is required' },
+        { path: 'limit', message: 'is required' },
+        { path: 'windowSeconds', message: 'is required' },
+      ],
+    });
+  });
+
+  it('rejects non-objects at the root', () => {
+    expect(validatePolicy([])).toEqual({ ok: false, errors: [{ path: '', message: 'must be an object' }] });
+  });
+
+  it('can ignore unknown fields for forward compatibility', () => {
+    const result = validatePolicy({ ...valid, createdAt: '2024-01-01', match: { customerTier: 'free', region: 'x' } }, { unknownFields: 'ignore' });
+    expect(result.ok).toBe(true);
+  });
+});

@@ -1,0 +1,105 @@
+import { CHECK_BOUNDS, PRINTABLE_PATTERN } from '../check/check-bounds';
+import { fieldPath, FieldReader } from '../validation/field-reader';
+import type { ValidationResult } from '../validation/validation-result';
+import { FAILURE_MODES, type FailureMode } from './failure-mode';
+import type { Policy } from './policy';
+import { POLICY_ALGORITHMS } from './policy-algorithm';
+import type { PolicyMatch } from './policy-match';
+import { POLICY_MODES, type PolicyMode } from './policy-mode';
+import { POLICY_SCOPES, type PolicyScope } from './policy-scope';
+
+const printable = new RegExp(PRINTABLE_PATTERN, 'u');
+
+export const POLICY_RULES = {
+  id: { pattern: /^[a-z0-9-]{1,64}$/, hint: 'a slug of 1 to 64 characters from [a-z0-9-]' },
+  customerTier: { pattern: /^[A-Za-z0-9_.-]{1,64}$/, hint: 'a tier name of 1 to 64 characters from [A-Za-z0-9_.-]' },
+  customerId: {
+    pattern: { test: (v: string) => Array.from(v).length <= CHECK_BOUNDS.customerIdMaxLength && printable.test(v) },
+    hint: `a string of 1 to ${CHECK_BOUNDS.customerIdMaxLength} printable characters`,
+  },
+  route: {
+    pattern: { test: (v: string) => Array.from(v).length <= CHECK_BOUNDS.routeMaxLength && printable.test(v) },
+    hint: `a route glob of 1 to ${CHECK_BOUNDS.routeMaxLength} printable characters`,
+  },
+  method: { pattern: /^[A-Za-z]{1,16}$/, hint: 'an HTTP method name of 1 to 16 letters' },
+  limit: { min: 1, max: CHECK_BOUNDS.limitMax },
+  windowSeconds: { min: CHECK_BOUNDS.windowSecondsMin, max: CHECK_BOUNDS.windowSecondsMax },
+  version: { min: 1, max: Number.MAX_SAFE_INTEGER },
+} as const;
+
+const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version'];
+const MATCH_FIELDS = ['customerTier', 'customerId', 'route', 'method'];
+
+export interface ValidatePolicyOptions {
+  /** Prefix of every error path, e.g. `policies[3]`. Empty by default. */
+  readonly path?: string;
+  /** `reject` (default) flags fields this version does not know; `ignore` drops them (forward compatibility). */
+  readonly unknownFields?: 'reject' | 'ignore';
+}
+
+/**
+ * Validates one policy from untrusted input (a policy file, a message) and fills the defaults:
+ * `burst` = `limit`, `scope` regional, `failureMode` open, `mode` enforce, `version` 1. Reports every
+ * problem with its field path; `method` is normalised to upper case.
+ */
+export function validatePolicy(input: unknown, options: ValidatePolicyOptions = {}): ValidationResult<Policy> {
+  const reader = new FieldReader();
+  const policy = readPolicy(reader, input, options);
+  return policy !== undefined && reader.errors.length === 0 ? { ok: true, value: policy } : { ok: false, errors: reader.errors };
+}
+
+/** Reads a policy into `reader`, for callers that validate a larger document. */
+export function readPolicy(reader: FieldReader, input: unknown, options: ValidatePolicyOptions): Policy | undefined {
+  const base = options.path ?? '';
+  const at = (key: string): string => fieldPath(base, key);
+  const raw = reader.object(input, base);
+  if (raw === undefined) return undefined;
+  if (options.unknownFields !== 'ignore') reader.knownKeys(raw, base, POLICY_FIELDS);
+
+  const before = reader.errors.length;
+  const id = reader.string(raw.id, at('id'), POLICY_RULES.id);
+  const match = readMatch(reader, raw.match, at('match'), options);
+  const algorithm = reader.oneOf(raw.algorithm, at('algorithm'), POLICY_ALGORITHMS);
+  const limit = reader.integer(raw.limit, at('limit'), POLICY_RULES.limit);
+  const windowSeconds = reader.number(raw.windowSeconds, at('windowSeconds'), POLICY_RULES.windowSeconds);
+  const burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), POLICY_RULES.limit);
+  const scope = raw.scope === undefined ? 'regional' : reader.oneOf<PolicyScope>(raw.scope, at('scope'), POLICY_SCOPES);
+  const failureMode = raw.failureMode === undefined ? 'open' : reader.oneOf<FailureMode>(raw.failureMode, at('failureMode'), FAILURE_MODES);
+  const mode = raw.mode === undefined ? 'enforce' : reader.oneOf<PolicyMode>(raw.mode, at('mode'), POLICY_MODES);
+  const version = raw.version === undefined ? 1 : reader.integer(raw.version, at('version'), POLICY_RULES.version);
+
+  if (reader.errors.length > before) return undefined;
+  return {
+    id: id as string,
+    match: match as PolicyMatch,
+    algorithm: algorithm as Policy['algorithm'],
+    limit: limit as number,
+    windowSeconds: windowSeconds as number,
+    burst: burst as number,
+    scope: scope as PolicyScope,
+    failureMode: failureMode as FailureMode,
+    mode: mode as PolicyMode,
+    version: version as number,
+  };
+}
+
+function readMatch(reader: FieldReader, input: unknown, path: string, options: ValidatePolicyOptions): PolicyMatch | undefined {
+  if (input === undefined) return reader.fail(path, 'is required');
+  const raw = reader.object(input, path);
+  if (raw === undefined) return undefined;
+  if (options.unknownFields !== 'ignore') reader.knownKeys(raw, path, MATCH_FIELDS);
+  const at = (key: string): string => fieldPath(path, key);
+  const present = MATCH_FIELDS.filter((key) => raw[key] !== undefined);
+  if (present.length === 0) return reader.fail(path, `must name at least one of ${MATCH_FIELDS.join(', ')}`);
+
+  const before = reader.errors.length;
+  const match: { -readonly [K in keyof PolicyMatch]: PolicyMatch[K] } = {};
+  if (raw.customerTier !== undefined) match.customerTier = reader.string(raw.customerTier, at('customerTier'), POLICY_RULES.customerTier);
+  if (raw.customerId !== undefined) match.customerId = reader.string(raw.customerId, at('customerId'), POLICY_RULES.customerId);
+  if (raw.route !== undefined) match.route = reader.string(raw.route, at('route'), POLICY_RULES.route);
+  if (raw.method !== undefined) match.method = reader.string(raw.method, at('method'), POLICY_RULES.method)?.toUpperCase();
+  if (raw.customerTier !== undefined && raw.customerId !== undefined) {
+    reader.fail(at('customerTier'), 'must not be combined with customerId');
+  }
+  return reader.errors.length > before ? undefined : match;
+}

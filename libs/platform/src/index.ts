@@ -1,0 +1,12 @@
+export type { EnvReadResult, EnvSchema, EnvValues, EnvVar } from './config/env-var';
+export { envEnum, envHostPortList, envInt, envString, envUrl, optional } from './config/env-vars';
+export type { EnvDefault, EnvEnumOptions, EnvIntOptions, EnvStringOptions, EnvUrlOptions, HostPort } from './config/env-vars';
+export { ConfigError, loadEnv } from './config/load-env';
+export { parseEnvFile } from './config/parse-env-file';
+export { describeEnv, renderEnvTable } from './config/describe-env';
+export type { EnvDoc } from './config/describe-env';
+export { createLogger, LOG_LEVELS, logLevelEnv } from './logging/create-logger';
+export type { CreateLoggerOptions, LogLevel } from './logging/create-logger';
+export { PinoNestLogger } from './logging/nest-logger';
+export { createMetricsRegistry } from './metrics/create-metrics-registry';
+export type { CreateMetricsRegistryOptions } from './metrics/create-metrics-registry';

@@ -1,0 +1,50 @@
+import { Cluster, Redis } from 'ioredis';
+import { createRedisClient, reconnectDelayMs } from './connection';
+
+describe('reconnectDelayMs', () => {
+  it('grows exponentially with full jitter, up to the cap', () => {
+    const at = (attempt: number, random: number): number => reconnectDelayMs({ attempt, baseMs: 50, capMs: 2_000, random: () => random });
+    expect(at(1, 0.999)).toBe(50);
+    expect(at(2, 0.999)).toBe(100);
+    expect(at(4, 0.999)).toBe(400);
+    expect(at(10, 0.9999)).toBe(2_000);
+    expect(at(1_000, 0.9999)).toBe(2_000);
+    expect(at(4, 0.5)).toBe(200);
+    expect(at(4, 0)).toBe(1);
+  });
+});
+
+describe('createRedisClient', () => {
+  it('builds a standalone client that fails fast and never resends', () => {
+    const client = createRedisClient({ url: 'redis://127.0.0.1:1' }, { commandTimeoutMs: 250, lazyConnect: true, random: () => 0.5 });
+    try {
+      expect(client).toBeInstanceOf(Redis);
+      const options = (client as Redis).options;
+      expect(options).toMatchObject({
+        commandTimeout: 250,
+        enableOfflineQueue: false,
+        autoResendUnfulfilledCommands: false,
+        enableAutoPipelining: true,
+        maxRetriesPerRequest: 0,
+        port: 1,
+      });
+      expect(options.retryStrategy?.(3)).toBe(100);
+      expect(options.retryStrategy?.(50)).toBe(1_000);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('builds a cluster client with the same node options and no failover replay', () => {
+    const client = createRedisClient({ clusterNodes: ['127.0.0.1:1', '127.0.0.1:2'] }, { commandTimeoutMs: 250, lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      expect(client).toBeInstanceOf(Cluster);
+      const options = (client as Cluster).options;
+      expect(options).toMatchObject({ enableOfflineQueue: false, enableAutoPipelining: true, retryDelayOnFailover: 0 });
+      expect(options.redisOptions).toMatchObject({ commandTimeout: 250, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 1 });
+      expect(typeof options.clusterRetryStrategy).toBe('function');
+    } finally {
+      client.disconnect();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisClient } from './script-registry';
+
+/** Where the counters live: one Redis (URL) or a Redis Cluster (seed nodes as "host:port"). */
+export type RedisTarget = { readonly url: string } | { readonly clusterNodes: readonly string[] };
+
+export interface RedisClientOptions {
+  /** A command without a reply after this long is rejected (and never sent again). */
+  readonly commandTimeoutMs: number;
+  readonly connectTimeoutMs?: number;
+  /**
+   * How many reconnect attempts an in-flight command waits for before it is rejected. Commands
+   * are never resent after a reconnect, so waiting longer only delays the failure; default 0.
+   */
+  readonly maxRetriesPerRequest?: number;
+  /** Reconnect backoff: the first delay's upper bound, doubling per attempt up to `reconnectCapMs`. */
+  readonly reconnectBaseMs?: number;
+  readonly reconnectCapMs?: number;
+  /** Random source in [0, 1) for the backoff jitter; injected by tests. */
+  readonly random?: () => number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly connectionName?: string;
+  /** Do not connect until the first command or `connect()`; for tests and tools. */
+  readonly lazyConnect?: boolean;
+}
+
+const DEFAULTS = {
+  connectTimeoutMs: 2_000,
+  maxRetriesPerRequest: 0,
+  reconnectBaseMs: 50,
+  reconnectCapMs: 2_000,
+};
+
+/**
+ * "Full jitter" exponential backoff: a uniform delay in [1, min(cap, base * 2^(attempt-1))] ms,
+ * so that many enforcers that lost Redis together do not reconnect in lockstep.
+ */
+export function reconnectDelayMs(input: { attempt: number; baseMs: number; capMs: number; random: () => number }): number {
+  const exponent = Math.min(Math.max(input.attempt - 1, 0), 30);
+  const ceiling = Math.min(input.capMs, input.baseMs * 2 ** exponent);
+  return Math.max(1, Math.ceil(input.random() * ceiling));
+}
+
+/**
+ * A client for the counter store, tuned for a hot path that must fail fast rather than queue:
+ * - auto-pipelining batches concurrent decisions into one write per event-loop turn;
+ * - no offline queue: while disconnected, commands fail at once (the enforcer then applies the
+ *   policy's failure mode) instead of piling up;
+ * - a command timeout, and no automatic resend of unanswered commands after a reconnect or a
+ *   cluster failover: an unanswered script may already have run, and a resend could count the
+ *   request twice;
+ * - reconnects with capped, jittered exponential backoff.
+ */
+export function createRedisClient(target: RedisTarget, options: RedisClientOptions): RedisClient {
+  const random = options.random ?? Math.random;
+  const baseMs = options.reconnectBaseMs ?? DEFAULTS.reconnectBaseMs;
+  const capMs = options.reconnectCapMs ?? DEFAULTS.reconnectCapMs;
+  const retryStrategy = (attempt: number): number => reconnectDelayMs({ attempt, baseMs, capMs, random });
+  const redisOptions: RedisOptions = {
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    maxRetriesPerRequest: options.maxRetriesPerRequest ?? DEFAULTS.maxRetriesPerRequest,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    enableAutoPipelining: true,
+    retryStrategy,
+    username: options.username,
+    password: options.password,
+    connectionName: options.connectionName,
+    lazyConnect: options.lazyConnect ?? false,
+  };
+  if ('url' in target) return new Redis(target.url, redisOptions);
+  return new Cluster([...target.clusterNodes], {
+    redisOptions,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    lazyConnect: options.lazyConnect ?? false,
+    clusterRetryStrategy: retryStrategy,
+    // A command whose node connection closed under it may have run: never resend it after the
+    // failover settles. (MOVED, ASK, TRYAGAIN and CLUSTERDOWN replies, which prove the command
+    // did not run, are still followed.)
+    retryDelayOnFailover: 0,
+  });
+}
+
+/**
+ * Resolves once the client can take commands: with the offline queue off, commands sent earlier
+ * fail at once. Starts the connection of a lazy client.
+ */
+export function waitForReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  const ready = new Promise<void>((resolve, reject) => {
+    const done = (error?: Error): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = (): void => done();
+    const onEnd = (): void => done(new Error('Redis connection ended before it became ready'));
+    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    client.on('ready', onReady);
+    client.on('end', onEnd);
+  });
+  // A connection failure surfaces as 'end' (or the timeout) above; this rejection adds nothing.
+  if (client.status === 'wait') client.connect().catch(() => undefined);
+  return ready;
+}

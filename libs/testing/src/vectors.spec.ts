@@ -1,0 +1,52 @@
+import { ALGORITHMS, maxCost } from '@rl/limiter-core';
+import { expectedDecisions, randomWalkVector, TEST_VECTORS } from './vectors';
+
+describe('shared test vectors', () => {
+  it('has unique names and covers every algorithm', () => {
+    const names = TEST_VECTORS.map((v) => v.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(TEST_VECTORS.length).toBeGreaterThanOrEqual(30);
+    for (const algorithm of ALGORITHMS) {
+      expect(TEST_VECTORS.filter((v) => v.algorithm === algorithm).length).toBeGreaterThanOrEqual(6);
+    }
+  });
+
+  it('asks only for costs a store would send (never above what the limit can admit)', () => {
+    for (const vector of TEST_VECTORS) {
+      const ceiling = maxCost(vector.algorithm, vector.params.limit, vector.params.burst);
+      for (const step of vector.steps) expect(step.cost).toBeLessThanOrEqual(ceiling);
+    }
+  });
+
+  it('uses integer microsecond times only', () => {
+    for (const vector of TEST_VECTORS) {
+      for (const { now } of expectedDecisions(vector)) expect(Number.isSafeInteger(now)).toBe(true);
+    }
+  });
+
+  it('produces integer decisions with both outcomes in every algorithm', () => {
+    for (const algorithm of ALGORITHMS) {
+      const outcomes = TEST_VECTORS.filter((v) => v.algorithm === algorithm).flatMap((v) => expectedDecisions(v).map((s) => s.decision));
+      expect(outcomes.some((d) => d.allowed)).toBe(true);
+      expect(outcomes.some((d) => !d.allowed)).toBe(true);
+      for (const d of outcomes) {
+        for (const value of [d.remaining, d.resetUs, d.retryAfterUs]) {
+          expect(Number.isSafeInteger(value)).toBe(true);
+          expect(Object.is(value, -0)).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('replays deterministically', () => {
+    const walk = (): unknown => randomWalkVector({ algorithm: 'gcra', seed: 7, steps: 50, params: { limit: 5, windowUs: 10_000, burst: 3 } });
+    expect(walk()).toEqual(walk());
+    for (const vector of TEST_VECTORS) expect(expectedDecisions(vector)).toEqual(expectedDecisions(vector));
+  });
+
+  it('steps the clock backwards somewhere in every algorithm', () => {
+    for (const algorithm of ALGORITHMS) {
+      expect(TEST_VECTORS.some((v) => v.algorithm === algorithm && v.steps.some((s) => s.advanceUs < 0))).toBe(true);
+    }
+  });
+});
