@@ -30,7 +30,8 @@ node tools/build.js
 stage "e2e tests (enforcers + redis-servers on free ports)"
 npx nx run e2e:e2e --outputStyle=static 2>&1 | tee -a "$log"
 
-passed=$(grep -E '^Tests:' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-failed=$(grep -E '^Tests:' "$log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+count() { { grep -E '^Tests:' "$log" || true; } | { grep -oE "[0-9]+ $1" || true; } | awk '{s+=$1} END {print s+0}'; }
+passed=$(count passed)
+failed=$(count failed)
 echo
 echo "tests: ${passed} passed, ${failed} failed"
