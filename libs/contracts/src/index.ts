@@ -23,3 +23,7 @@ export type { ValidatePolicyOptions } from './policies/validate-policy';
 export { validatePolicyDocument } from './policies/validate-policy-document';
 export type { FieldError } from './validation/field-error';
 export type { ValidationResult } from './validation/validation-result';
+export type { PolicySnapshot } from './control-plane/policy-snapshot';
+export { POLICY_CHANGE_KINDS } from './control-plane/policy-change';
+export type { PolicyChange, PolicyChangeKind, PolicyChangeMessage } from './control-plane/policy-change';
+export { NATS_NAMESPACE_PATTERN, assertNamespace, policyChangeMsgId, policyChangesStream, policyChangesSubject } from './control-plane/subjects';

@@ -1,0 +1,33 @@
+import type { CustomerAssignment } from '../policies/customer-assignment';
+import type { Policy } from '../policies/policy';
+
+/** Kinds of change, each carrying the entity's full state after the change. */
+export const POLICY_CHANGE_KINDS = [
+  'policy.upserted',
+  'policy.deleted',
+  'override.upserted',
+  'override.deleted',
+  'customer.upserted',
+  'customer.deleted',
+] as const;
+export type PolicyChangeKind = (typeof POLICY_CHANGE_KINDS)[number];
+
+export type PolicyChange =
+  | { readonly kind: 'policy.upserted'; readonly policy: Policy }
+  | { readonly kind: 'policy.deleted'; readonly policyId: string }
+  | { readonly kind: 'override.upserted'; readonly customerId: string; readonly policy: Policy }
+  | { readonly kind: 'override.deleted'; readonly customerId: string }
+  | { readonly kind: 'customer.upserted'; readonly customerId: string; readonly assignment: CustomerAssignment }
+  | { readonly kind: 'customer.deleted'; readonly customerId: string };
+
+/**
+ * One message on the policy-changes stream. `revision` is the control plane's gap-free
+ * revision after this change: an enforcer at revision r applies r + 1 next, resyncs from the
+ * snapshot on a gap, and ignores anything at or below r (a redelivery or a duplicate).
+ */
+export interface PolicyChangeMessage {
+  readonly revision: number;
+  /** ISO-8601 commit time, for propagation-latency measurement. */
+  readonly committedAt: string;
+  readonly change: PolicyChange;
+}

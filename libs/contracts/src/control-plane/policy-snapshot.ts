@@ -1,0 +1,10 @@
+import type { PolicyDocument } from '../policies/policy-document';
+
+/**
+ * `GET /v1/policies/snapshot`: everything enforcers resolve against, as of one revision.
+ * Revisions are gap-free and strictly increasing: every committed control-plane change
+ * (policy, override or customer) takes the next one, in commit order.
+ */
+export interface PolicySnapshot extends PolicyDocument {
+  readonly revision: number;
+}
