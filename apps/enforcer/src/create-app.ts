@@ -4,9 +4,13 @@ import { PinoNestLogger } from '@rl/platform';
 import { AppModule } from './app.module';
 import type { CoreModuleOptions } from './core/core.module';
 
-/** The Fastify adapter the enforcer runs on: Fastify's own logging off (no per-request lines; pino is ours). */
+/**
+ * The Fastify adapter the enforcer runs on: Fastify's own logging off (no per-request lines; pino
+ * is ours), and no @fastify/middie: the enforcer uses no Nest middleware, and middie would run on
+ * every `POST /v1/check` as a global hook.
+ */
 export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ logger: false, return503OnClosing: true });
+  return new FastifyAdapter({ logger: false, return503OnClosing: true, skipMiddie: true });
 }
 
 /** Builds the Nest application without listening; main.ts listens. */
