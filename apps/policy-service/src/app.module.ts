@@ -1,0 +1,53 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { ChangesModule } from './changes/changes.module';
+import { CoreModule, type CoreModuleOptions } from './core/core.module';
+import { CustomersModule } from './customers/customers.module';
+import { DatabaseModule } from './database/database.module';
+import { ApiExceptionFilter } from './errors/api-exception.filter';
+import { HealthModule } from './health/health.module';
+import { AdminValidationPipe } from './http/admin-validation.pipe';
+import { NatsModule } from './nats/nats.module';
+import { OutboxModule } from './outbox/outbox.module';
+import type { RelayHooks } from './outbox/outbox-relay.service';
+import { OverridesModule } from './overrides/overrides.module';
+import { PoliciesModule } from './policies/policies.module';
+import { SnapshotModule } from './snapshot/snapshot.module';
+
+export interface AppOptions extends CoreModuleOptions {
+  /** Test seam of the outbox relay. */
+  readonly relayHooks?: RelayHooks;
+}
+
+/**
+ * The policy service: config, logger, metrics (core); PostgreSQL and NATS; authentication; the
+ * admin API features; the outbox relay; health. Validation and error mapping apply to every route.
+ */
+@Module({})
+export class AppModule {
+  static register(options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.register(options),
+        DatabaseModule,
+        NatsModule,
+        ChangesModule,
+        AuthModule,
+        OutboxModule.register(options.relayHooks),
+        SnapshotModule,
+        PoliciesModule,
+        CustomersModule,
+        OverridesModule,
+        AuditModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useClass: AdminValidationPipe },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      ],
+    };
+  }
+}

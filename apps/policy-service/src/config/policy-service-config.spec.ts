@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, parseEnvFile, renderEnvTable } from '@rl/platform';
+import { PolicyServiceConfig } from './policy-service-config';
+import { POLICY_SERVICE_CONFIG_DOC, POLICY_SERVICE_ENV } from './policy-service-env';
+
+function fixture(name: string): Record<string, string> {
+  return parseEnvFile(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
+}
+
+describe('PolicyServiceConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = PolicyServiceConfig.fromEnv(fixture('defaults.env'));
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      database: { url: 'postgres://postgres@127.0.0.1:5432/ratelimit', role: 'rl_policy_service', poolSize: 10 },
+      nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl' },
+      adminToken: undefined,
+      outbox: { pollMs: 100, batchSize: 100 },
+      shutdownDrainMs: 0,
+    });
+    expect(config.listenUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('reads every variable and masks the database password in logs', () => {
+    const config = PolicyServiceConfig.fromEnv(fixture('everything-set.env'));
+    expect(config).toMatchObject({
+      port: 9080,
+      host: '0.0.0.0',
+      instanceId: 'policy-1',
+      logLevel: 'warn',
+      database: { url: 'postgres://svc:pw@db.internal:5433/rl_prod', role: 'rl_app', poolSize: 20 },
+      nats: { url: 'tls://nats.internal:4222', namespace: 'prod-eu' },
+      adminToken: 's3cret-admin-token-value',
+      outbox: { pollMs: 250, batchSize: 500 },
+      shutdownDrainMs: 5000,
+    });
+    expect(config.databaseUrlForLogs).toBe('postgres://svc:***@db.internal:5433/rl_prod');
+  });
+
+  it('names every bad variable in one error, never echoing secrets', () => {
+    let message = '';
+    try {
+      PolicyServiceConfig.fromEnv(fixture('many-problems.env'));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      message = error.message;
+    }
+    expect(message).toBe(
+      'Invalid configuration: ' +
+        'PORT must be an integer between 1 and 65535 (got "80a"); ' +
+        'DATABASE_URL must be a URL starting with postgres:// or postgresql:// (value not shown); ' +
+        'NATS_URL must be a URL starting with nats:// or tls:// (got "http://127.0.0.1:4222"); ' +
+        'NATS_NAMESPACE must be 1 to 32 characters from [a-z0-9_-] (got "Prod.EU"); ' +
+        'ADMIN_TOKEN must be 1 to 256 visible ASCII characters (value not shown); ' +
+        'OUTBOX_POLL_MS must be an integer between 10 and 60000 (got "0"); ' +
+        'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    );
+    expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('POLICY_SERVICE_CONFIG_DOC', () => {
+  it('documents every variable in one line each', () => {
+    expect(POLICY_SERVICE_CONFIG_DOC.map((d) => d.name)).toEqual(Object.keys(POLICY_SERVICE_ENV));
+    for (const doc of POLICY_SERVICE_CONFIG_DOC) expect(doc.description).toMatch(/^[^\n]{10,250}$/);
+  });
+});
+
+describe('README', () => {
+  it('shows the config table generated from POLICY_SERVICE_CONFIG_DOC', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
+    expect(table).toBe(renderEnvTable(POLICY_SERVICE_CONFIG_DOC));
+  });
+});

@@ -1,0 +1,63 @@
+import { assertNamespace } from '@rl/contracts';
+import { loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
+import { POLICY_SERVICE_ENV } from './policy-service-env';
+
+export interface DatabaseSettings {
+  readonly url: string;
+  readonly role: string;
+  readonly poolSize: number;
+}
+
+export interface NatsSettings {
+  readonly url: string;
+  /** Validated with assertNamespace: subjects and the stream name are built from it. */
+  readonly namespace: string;
+}
+
+export interface OutboxSettings {
+  readonly pollMs: number;
+  readonly batchSize: number;
+}
+
+/** The policy service's validated configuration, read through typed fields. Build it with `fromEnv`. */
+export class PolicyServiceConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly instanceId: string;
+  readonly logLevel: LogLevel;
+  readonly database: DatabaseSettings;
+  readonly nats: NatsSettings;
+  readonly adminToken: string | undefined;
+  readonly outbox: OutboxSettings;
+  readonly shutdownDrainMs: number;
+
+  private constructor(env: EnvValues<typeof POLICY_SERVICE_ENV>) {
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.instanceId = env.INSTANCE_ID;
+    this.logLevel = env.LOG_LEVEL;
+    this.database = { url: env.DATABASE_URL, role: env.DATABASE_ROLE, poolSize: env.DATABASE_POOL_SIZE };
+    this.nats = { url: env.NATS_URL, namespace: assertNamespace(env.NATS_NAMESPACE) };
+    this.adminToken = env.ADMIN_TOKEN;
+    this.outbox = { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE };
+    this.shutdownDrainMs = env.SHUTDOWN_DRAIN_MS;
+  }
+
+  /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
+  static fromEnv(source: Readonly<Record<string, string | undefined>>): PolicyServiceConfig {
+    return new PolicyServiceConfig(loadEnv(POLICY_SERVICE_ENV, source));
+  }
+
+  /** The URL the server is reachable at, for the startup log line. */
+  get listenUrl(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.port}`;
+  }
+
+  /** DATABASE_URL with any password masked, for logs. */
+  get databaseUrlForLogs(): string {
+    const url = new URL(this.database.url);
+    if (url.password !== '') url.password = '***';
+    return url.href;
+  }
+}

@@ -1,0 +1,67 @@
+import { hostname } from 'node:os';
+import { NATS_NAMESPACE_PATTERN } from '@rl/contracts';
+import { describeEnv, envInt, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
+
+/** Every environment variable the policy service reads, validated once at boot. */
+export const POLICY_SERVICE_ENV = {
+  PORT: envInt({ min: 1, max: 65_535, default: 8080, description: 'TCP port of the HTTP server (admin API, /docs, health, metrics)' }),
+  HOST: envString({
+    default: '127.0.0.1',
+    pattern: /^[A-Za-z0-9.:-]{1,253}$/,
+    patternHint: 'a host name or IP address',
+    description: 'Address the HTTP server binds to (0.0.0.0 for all interfaces)',
+  }),
+  DATABASE_URL: envUrl({
+    protocols: ['postgres:', 'postgresql:'],
+    default: 'postgres://postgres@127.0.0.1:5432/ratelimit',
+    sensitive: true,
+    description: 'PostgreSQL database of the control plane; create and migrate it with `npm run migrate` first',
+  }),
+  DATABASE_ROLE: envString({
+    default: 'rl_policy_service',
+    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+    patternHint: 'a role name from [a-z0-9_]',
+    description:
+      'Role every connection switches to (SET ROLE); the migrations grant it no UPDATE/DELETE on the audit log. Set it to the login user to skip the switch',
+  }),
+  DATABASE_POOL_SIZE: envInt({ min: 1, max: 100, default: 10, description: 'Maximum PostgreSQL connections (one more is used by the outbox LISTEN)' }),
+  NATS_URL: envUrl({ protocols: ['nats:', 'tls:'], default: 'nats://127.0.0.1:4222', description: 'NATS server with JetStream' }),
+  NATS_NAMESPACE: envString({
+    default: 'rl',
+    pattern: NATS_NAMESPACE_PATTERN,
+    patternHint: '1 to 32 characters from [a-z0-9_-]',
+    description: 'Prefix of the NATS subjects and stream (`<ns>.policy.changes`, stream `<NS>_POLICY_CHANGES`)',
+  }),
+  ADMIN_TOKEN: optional(
+    envString({
+      pattern: /^[\x21-\x7e]{1,256}$/,
+      patternHint: '1 to 256 visible ASCII characters',
+      sensitive: true,
+      description:
+        'An admin API token. Stored as its SHA-256 on boot (a changed value replaces the previous one); required while the database holds no active admin key',
+    }),
+  ),
+  OUTBOX_POLL_MS: envInt({
+    min: 10,
+    max: 60_000,
+    default: 100,
+    description: 'How often the outbox relay looks for unsent changes; commits also wake it at once (in-process and LISTEN/NOTIFY)',
+  }),
+  OUTBOX_BATCH_SIZE: envInt({ min: 1, max: 10_000, default: 100, description: 'Outbox rows the relay publishes per round' }),
+  SHUTDOWN_DRAIN_MS: envInt({
+    min: 0,
+    max: 60_000,
+    default: 0,
+    description: 'After SIGTERM, how long /readyz reports 503 before the server stops taking requests',
+  }),
+  INSTANCE_ID: envString({
+    default: { compute: () => `${hostname()}-${process.pid}`, text: '<hostname>-<pid>' },
+    pattern: /^[A-Za-z0-9._-]{1,128}$/,
+    patternHint: '1 to 128 characters from [A-Za-z0-9._-]',
+    description: 'Name of this process in logs and in the NATS connection name',
+  }),
+  LOG_LEVEL: logLevelEnv(),
+};
+
+/** The policy service's config table (name, default, description), for the README. */
+export const POLICY_SERVICE_CONFIG_DOC = describeEnv(POLICY_SERVICE_ENV);

@@ -1,0 +1,31 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PinoNestLogger } from '@rl/platform';
+import { AppModule, type AppOptions } from './app.module';
+import { setupOpenApi } from './openapi/setup-openapi';
+
+/** Fastify for the admin API: its own logging off (pino is ours), request bodies up to 1 MiB. */
+export function createFastifyAdapter(): FastifyAdapter {
+  return new FastifyAdapter({ logger: false, return503OnClosing: true, bodyLimit: 1_048_576 });
+}
+
+/**
+ * Builds and initialises the application without listening (main.ts listens; tests inject or
+ * listen on a free port). Boot connects to PostgreSQL (failing fast when it is missing or not
+ * migrated), stores ADMIN_TOKEN, and connects to NATS in the background.
+ */
+export async function createPolicyServiceApp(options: AppOptions): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), createFastifyAdapter(), {
+    logger: new PinoNestLogger(options.logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  setupOpenApi(app);
+  try {
+    await app.init();
+  } catch (error) {
+    // The pool and the NATS connection are open by now: close them, then report the boot failure.
+    await app.close();
+    throw error;
+  }
+  return app;
+}

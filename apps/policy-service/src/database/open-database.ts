@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { DatabaseSettings } from '../config/policy-service-config';
+
+/** The schema is missing or the role switch failed: an operator's problem, reported with what to do. */
+export class DatabaseSetupError extends Error {
+  override readonly name = 'DatabaseSetupError';
+}
+
+/**
+ * Opens the connection pool. Every connection switches to `settings.role` (a startup `SET ROLE`),
+ * so the service holds only the privileges the migrations grant that role. Never synchronizes and
+ * never runs migrations: `npm run migrate` does. Fails fast when the schema is not there.
+ */
+export async function openDatabase(settings: DatabaseSettings, logger: Logger): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: settings.url,
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    applicationName: 'policy-service',
+    poolSize: settings.poolSize,
+    connectTimeoutMS: 5_000,
+    extra: { options: `-c role=${settings.role}`, idleTimeoutMillis: 30_000 },
+  });
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/permission denied to set role|role .* does not exist/.test(message)) {
+      throw new DatabaseSetupError(`cannot switch to DATABASE_ROLE "${settings.role}": ${message} (run \`npm run migrate\`, or grant the role to the login user)`);
+    }
+    if (/database .* does not exist/.test(message)) throw new DatabaseSetupError(`${message}: run \`npm run migrate\` first`);
+    throw error;
+  }
+  const [{ schema }] = (await dataSource.query(`SELECT to_regclass('public.control_revision') IS NOT NULL AS schema`)) as { schema: boolean }[];
+  if (!schema) {
+    await dataSource.destroy();
+    throw new DatabaseSetupError('the database has no control-plane schema: run `npm run migrate` first');
+  }
+  logger.debug({ role: settings.role }, 'database connected');
+  return dataSource;
+}

@@ -1,0 +1,77 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, getSchemaPath, SwaggerModule } from '@nestjs/swagger';
+import {
+  ApiKeyListView,
+  AssignTierDto,
+  AuditPageView,
+  AuditQueryDto,
+  CreateApiKeyDto,
+  CreatedApiKeyView,
+  CreatePolicyDto,
+  CustomerAssignmentView,
+  CustomerListView,
+  CustomerView,
+  ErrorView,
+  OverrideListView,
+  OverrideView,
+  PolicyListView,
+  PolicyVersionListView,
+  PolicyVersionView,
+  PolicyView,
+  ReplacePolicyDto,
+  RollbackPolicyDto,
+  SetLimitDto,
+  SnapshotView,
+} from '@rl/contracts';
+import { documentDtos } from './document-dtos';
+
+const DTOS = [
+  CreatePolicyDto,
+  ReplacePolicyDto,
+  RollbackPolicyDto,
+  AssignTierDto,
+  SetLimitDto,
+  CreateApiKeyDto,
+  AuditQueryDto,
+  PolicyView,
+  PolicyListView,
+  PolicyVersionView,
+  PolicyVersionListView,
+  CustomerView,
+  CustomerListView,
+  CustomerAssignmentView,
+  OverrideView,
+  OverrideListView,
+  ApiKeyListView,
+  CreatedApiKeyView,
+  AuditPageView,
+  ErrorView,
+  SnapshotView,
+];
+
+let documented = false;
+
+/** OpenAPI from the controllers and the contracts DTOs; Swagger UI at /docs (assets served locally), the document at /docs/openapi.json. */
+export function setupOpenApi(app: INestApplication): void {
+  if (!documented) {
+    documentDtos(DTOS, {
+      'SnapshotView.customers': {
+        type: 'object',
+        additionalProperties: { $ref: getSchemaPath(CustomerAssignmentView) },
+        description: 'customer id -> { tier }',
+      },
+    });
+    documented = true;
+  }
+  const config = new DocumentBuilder()
+    .setTitle('Rate limiter policy service')
+    .setDescription(
+      'The control plane: versioned policies, customer tiers and overrides, propagated to every enforcer through NATS JetStream. ' +
+        'Every route needs `Authorization: Bearer <token>`; roles: viewer (read), editor (change policies, customers, overrides), admin (API keys).',
+    )
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [CustomerAssignmentView] });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+}

@@ -1,0 +1,215 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createTestDatabase, type TestDatabase } from '@rl/testing';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { NatsConnection } from 'nats';
+import { PolicyVersionListView, PolicyView, SnapshotView, toFieldErrors, type Policy } from '@rl/contracts';
+import { ApiClient } from '../testing/api-client';
+import { createTestApp, TEST_ADMIN_TOKEN } from '../testing/create-test-app';
+import { connectTestNats, deletePolicyChangesStream, testNamespace } from '../testing/nats-streams';
+
+const freeTier = { id: 'free-tier', match: { customerTier: 'free' }, algorithm: 'token_bucket', limit: 100, windowSeconds: 60 };
+
+/** The response satisfies the contracts' view class (no unknown fields, every rule). */
+function expectShape(cls: new () => object, body: unknown): void {
+  const errors = toFieldErrors(validateSync(plainToInstance(cls, body) as object, { whitelist: true, forbidNonWhitelisted: true }));
+  expect(errors).toEqual([]);
+}
+
+describe('policies API (real PostgreSQL and NATS)', () => {
+  let db: TestDatabase;
+  let app: NestFastifyApplication;
+  let api: ApiClient;
+  let nc: NatsConnection;
+  const namespace = testNamespace();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ app } = await createTestApp({ databaseUrl: db.url, namespace }));
+    api = new ApiClient(app, TEST_ADMIN_TOKEN);
+    nc = await connectTestNats();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    if (nc !== undefined) {
+      await deletePolicyChangesStream(nc, namespace);
+      await nc.close();
+    }
+    await db?.drop();
+  });
+
+  it('creates a policy as version 1 with every default, and 409s a second create', async () => {
+    const created = await api.post('/v1/policies', freeTier);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ ...freeTier, burst: 100, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 });
+    expect(created.headers.etag).toBe('"1"');
+    expect(created.headers.location).toBe('/v1/policies/free-tier');
+    expect(Number(created.headers['x-control-revision'])).toBeGreaterThanOrEqual(1);
+    expectShape(PolicyView, created.json());
+
+    const again = await api.post('/v1/policies', { ...freeTier, limit: 5 });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: 'conflict' });
+
+    const fetched = await api.get('/v1/policies/free-tier');
+    expect(fetched.statusCode).toBe(200);
+    expect(fetched.json()).toEqual(created.json());
+    expect(fetched.headers.etag).toBe('"1"');
+    expect((await api.get('/v1/policies')).json()).toEqual({ items: [created.json()] });
+  });
+
+  it('replaces with If-Match: each change a new version, old versions readable', async () => {
+    const missing = await api.put('/v1/policies/free-tier', { ...freeTier, limit: 200 });
+    expect(missing.statusCode).toBe(428);
+    expect(missing.json()).toMatchObject({ error: 'precondition_required' });
+
+    const v2 = await api.put('/v1/policies/free-tier', { ...freeTier, limit: 200, version: 99 }, { 'if-match': '"1"' });
+    expect(v2.statusCode).toBe(200);
+    expect(v2.json()).toMatchObject({ limit: 200, burst: 200, version: 2 });
+    expect(v2.headers.etag).toBe('"2"');
+
+    const stale = await api.put('/v1/policies/free-tier', { ...freeTier, limit: 300 }, { 'if-match': '1' });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json()).toMatchObject({ error: 'precondition_failed' });
+    expect(stale.headers.etag).toBe('"2"');
+
+    const v3 = await api.put('/v1/policies/free-tier', { ...freeTier, match: { customerTier: 'free', method: 'get' }, mode: 'shadow' }, { 'if-match': '2' });
+    expect(v3.json()).toMatchObject({ match: { customerTier: 'free', method: 'GET' }, mode: 'shadow', limit: 100, version: 3 });
+
+    const history = await api.get('/v1/policies/free-tier/versions');
+    expect(history.statusCode).toBe(200);
+    expectShape(PolicyVersionListView, history.json());
+    const items = history.json<{ items: { version: number; change: string; actorName: string; policy: Policy }[] }>().items;
+    expect(items.map((v) => [v.version, v.change, v.policy.limit, v.actorName])).toEqual([
+      [1, 'created', 100, 'ADMIN_TOKEN'],
+      [2, 'updated', 200, 'ADMIN_TOKEN'],
+      [3, 'updated', 100, 'ADMIN_TOKEN'],
+    ]);
+    const one = await api.get('/v1/policies/free-tier/versions/2');
+    expect(one.json()).toMatchObject({ version: 2, policy: { limit: 200, version: 2 } });
+    expect((await api.get('/v1/policies/free-tier/versions/9')).statusCode).toBe(404);
+    expect((await api.get('/v1/policies/free-tier/versions/zero')).json()).toMatchObject({ fields: [{ path: 'version' }] });
+  });
+
+  it('rejects a body whose id differs from the path, and a malformed If-Match', async () => {
+    const wrongId = await api.put('/v1/policies/free-tier', { ...freeTier, id: 'other' }, { 'if-match': '3' });
+    expect(wrongId.statusCode).toBe(422);
+    expect(wrongId.json()).toMatchObject({ fields: [{ path: 'id' }] });
+    const badTag = await api.put('/v1/policies/free-tier', freeTier, { 'if-match': 'yesterday' });
+    expect(badTag.statusCode).toBe(400);
+    expect(badTag.json()).toMatchObject({ fields: [{ path: 'If-Match' }] });
+    expect((await api.put('/v1/policies/nope', { ...freeTier, id: undefined }, { 'if-match': '1' })).statusCode).toBe(404);
+  });
+
+  it('gives one 200 and one 412 to two concurrent PUTs with the same If-Match', async () => {
+    const current = (await api.get('/v1/policies/free-tier')).json<Policy>();
+    const [a, b] = await Promise.all([
+      api.put('/v1/policies/free-tier', { ...freeTier, limit: 111 }, { 'if-match': String(current.version) }),
+      api.put('/v1/policies/free-tier', { ...freeTier, limit: 222 }, { 'if-match': String(current.version) }),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 412]);
+    const winner = a.statusCode === 200 ? a : b;
+    const after = (await api.get('/v1/policies/free-tier')).json<Policy>();
+    expect(after).toEqual(winner.json());
+    expect(after.version).toBe(current.version + 1);
+    const versions = (await api.get('/v1/policies/free-tier/versions')).json<{ items: unknown[] }>().items;
+    expect(versions).toHaveLength(current.version + 1);
+  });
+
+  it('rolls back to an earlier version as a new version', async () => {
+    const head = (await api.get('/v1/policies/free-tier')).json<Policy>();
+    const rolled = await api.post('/v1/policies/free-tier/rollback', { version: 2 });
+    expect(rolled.statusCode).toBe(200);
+    expect(rolled.json()).toMatchObject({ limit: 200, mode: 'enforce', version: head.version + 1 });
+    const entry = (await api.get(`/v1/policies/free-tier/versions/${head.version + 1}`)).json();
+    expect(entry).toMatchObject({ change: 'rolled_back', rolledBackFrom: 2 });
+    expect((await api.post('/v1/policies/free-tier/rollback', { version: 99 })).json()).toMatchObject({
+      error: 'unprocessable_entity',
+      fields: [{ path: 'version', message: 'policy "free-tier" has no version 99' }],
+    });
+    expect((await api.post('/v1/policies/free-tier/rollback', { version: 1 }, { 'if-match': '1' })).statusCode).toBe(412);
+    expect((await api.post('/v1/policies/nope/rollback', { version: 1 })).statusCode).toBe(404);
+  });
+
+  it('refuses a second policy with the same match, and the reserved ids', async () => {
+    const same = await api.post('/v1/policies', { ...freeTier, id: 'free-copy', match: { customerTier: 'free' } });
+    expect(same.statusCode).toBe(422);
+    expect(same.json()).toMatchObject({ fields: [{ path: 'match', message: 'matches the same requests as policy "free-tier"' }] });
+    for (const id of ['snapshot', 'override-acme']) {
+      const reserved = await api.post('/v1/policies', { ...freeTier, id, match: { customerTier: id } });
+      expect(reserved.statusCode).toBe(422);
+      expect(reserved.json()).toMatchObject({ fields: [{ path: 'id' }] });
+    }
+  });
+
+  it('deletes a policy (204), keeps its history, and continues its versions when re-created', async () => {
+    await api.post('/v1/policies', { ...freeTier, id: 'gone', match: { route: '/gone' } });
+    expect((await api.delete('/v1/policies/gone', { 'if-match': '7' })).statusCode).toBe(412);
+    const deleted = await api.delete('/v1/policies/gone');
+    expect(deleted.statusCode).toBe(204);
+    expect(deleted.body).toBe('');
+    expect((await api.get('/v1/policies/gone')).statusCode).toBe(404);
+    expect((await api.delete('/v1/policies/gone')).statusCode).toBe(404);
+    expect((await api.get('/v1/policies/gone/versions')).json<{ items: unknown[] }>().items).toHaveLength(1);
+    const again = await api.post('/v1/policies', { ...freeTier, id: 'gone', match: { route: '/gone' } });
+    expect(again.json()).toMatchObject({ version: 2 });
+  });
+
+  it('manages customer tiers and overrides', async () => {
+    const put = await api.put('/v1/customers/acme', { tier: 'free' });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ id: 'acme', tier: 'free', version: 1 });
+    expect((await api.put('/v1/customers/acme', { tier: 'pro' })).json()).toMatchObject({ tier: 'pro', version: 2 });
+    expect((await api.get('/v1/customers/acme')).json()).toMatchObject({ tier: 'pro' });
+    expect((await api.get('/v1/customers')).json<{ items: unknown[] }>().items).toHaveLength(1);
+    const encoded = await api.put(`/v1/customers/${encodeURIComponent('user:42/x')}`, { tier: 'free' });
+    expect(encoded.json()).toMatchObject({ id: 'user:42/x' });
+
+    const limit = await api.put('/admin/limits', { customer_id: 'acme', limit: 1000, window: '1m' });
+    expect(limit.statusCode).toBe(200);
+    expect(limit.json()).toMatchObject({
+      customer_id: 'acme',
+      limit: 1000,
+      window: 60,
+      policy: { id: 'override-acme-822b33ad', match: { customerId: 'acme' }, algorithm: 'token_bucket', limit: 1000, windowSeconds: 60, burst: 1000, version: 1 },
+    });
+    expect(limit.json<{ revision: number }>().revision).toBe(Number(limit.headers['x-control-revision']));
+    const second = await api.put('/admin/limits', { customer_id: 'acme', limit: 5, window: 3600, algorithm: 'sliding_window' });
+    expect(second.json()).toMatchObject({ window: 3600, policy: { algorithm: 'sliding_window', limit: 5, version: 2 } });
+    expect((await api.get('/admin/limits/acme')).json()).toMatchObject({ limit: 5 });
+
+    const snapshot = await api.get('/v1/policies/snapshot');
+    expect(snapshot.statusCode).toBe(200);
+    expectShape(SnapshotView, snapshot.json());
+    const body = snapshot.json<{ revision: number; policies: Policy[]; overrides: Policy[]; customers: Record<string, unknown> }>();
+    expect(body.revision).toBe(second.json<{ revision: number }>().revision);
+    expect(body.overrides).toEqual([second.json<{ policy: Policy }>().policy]);
+    expect(body.customers).toEqual({ acme: { tier: 'pro' }, 'user:42/x': { tier: 'free' } });
+    expect(body.policies.map((p) => p.id)).toEqual(['free-tier', 'gone']);
+
+    expect((await api.delete('/admin/limits/acme')).statusCode).toBe(204);
+    expect((await api.delete('/admin/limits/acme')).statusCode).toBe(404);
+    expect((await api.delete('/v1/customers/acme')).statusCode).toBe(204);
+    expect((await api.get('/v1/customers/acme')).statusCode).toBe(404);
+    const final = (await api.get('/v1/policies/snapshot')).json<{ revision: number; overrides: unknown[]; customers: Record<string, unknown> }>();
+    expect(final.revision).toBe(body.revision + 2);
+    expect(final.overrides).toEqual([]);
+    expect(Object.keys(final.customers)).toEqual(['user:42/x']);
+  });
+
+  it('numbers revisions without gaps, one per committed change, failed changes taking none', async () => {
+    const before = (await api.get('/v1/policies/snapshot')).json<{ revision: number }>().revision;
+    await api.put('/v1/policies/free-tier', freeTier, { 'if-match': '1' }); // 412: no revision
+    await api.post('/v1/policies', { ...freeTier, limit: 0 }); // 400: no revision
+    const ok = await api.put('/v1/customers/beta', { tier: 'free' });
+    expect(Number(ok.headers['x-control-revision'])).toBe(before + 1);
+    expect((await api.get('/v1/policies/snapshot')).json()).toMatchObject({ revision: before + 1 });
+  });
+
+  it('lists a customer called __proto__ in the snapshot like any other', async () => {
+    expect((await api.put('/v1/customers/__proto__', { tier: 'odd' })).statusCode).toBe(200);
+    const snapshot = await api.get('/v1/policies/snapshot');
+    expect(snapshot.body).toContain('"__proto__":{"tier":"odd"}');
+  });
+});

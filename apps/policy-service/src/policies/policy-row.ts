@@ -1,0 +1,105 @@
+import type { Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
+
+/** A row of `policies`. */
+export interface PolicyRow {
+  id: string;
+  version: number;
+  match: PolicyMatch;
+  match_key: string;
+  algorithm: Policy['algorithm'];
+  limit: number;
+  window_seconds: number;
+  burst: number;
+  scope: Policy['scope'];
+  failure_mode: Policy['failureMode'];
+  mode: Policy['mode'];
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A row of `policy_versions`. */
+export interface PolicyVersionRow {
+  policy_id: string;
+  version: number;
+  policy: Policy;
+  change: PolicyVersionView['change'];
+  rolled_back_from: number | null;
+  actor_key_id: string | null;
+  actor_name: string;
+  created_at: Date;
+}
+
+/**
+ * A policy with its fields in the contract's order. Policies stored as jsonb come back with their
+ * keys reordered; responses and messages read better in one order.
+ */
+export function canonicalPolicy(policy: Policy): Policy {
+  const match: { -readonly [K in keyof PolicyMatch]: PolicyMatch[K] } = {};
+  if (policy.match.customerTier !== undefined) match.customerTier = policy.match.customerTier;
+  if (policy.match.customerId !== undefined) match.customerId = policy.match.customerId;
+  if (policy.match.route !== undefined) match.route = policy.match.route;
+  if (policy.match.method !== undefined) match.method = policy.match.method;
+  return {
+    id: policy.id,
+    match,
+    algorithm: policy.algorithm,
+    limit: policy.limit,
+    windowSeconds: policy.windowSeconds,
+    burst: policy.burst,
+    scope: policy.scope,
+    failureMode: policy.failureMode,
+    mode: policy.mode,
+    version: policy.version,
+  };
+}
+
+export function toPolicy(row: PolicyRow): Policy {
+  return canonicalPolicy({
+    id: row.id,
+    match: row.match,
+    algorithm: row.algorithm,
+    limit: row.limit,
+    windowSeconds: row.window_seconds,
+    burst: row.burst,
+    scope: row.scope,
+    failureMode: row.failure_mode,
+    mode: row.mode,
+    version: row.version,
+  });
+}
+
+export function toVersionView(row: PolicyVersionRow): PolicyVersionView {
+  return {
+    version: row.version,
+    change: row.change,
+    ...(row.rolled_back_from === null ? {} : { rolledBackFrom: row.rolled_back_from }),
+    createdAt: row.created_at.toISOString(),
+    ...(row.actor_key_id === null ? {} : { actorKeyId: row.actor_key_id }),
+    actorName: row.actor_name,
+    policy: canonicalPolicy(row.policy),
+  };
+}
+
+/**
+ * Two policies with the same key match exactly the same requests, which a policy document forbids
+ * (validatePolicyDocument); the column is UNIQUE.
+ */
+export function matchKey(match: PolicyMatch): string {
+  return JSON.stringify([match.customerId ?? null, match.customerTier ?? null, match.route ?? null, match.method ?? null]);
+}
+
+/** The columns of `policies` after `id`, in order, for INSERT and UPDATE. */
+export function policyColumns(policy: Policy): unknown[] {
+  return [
+    policy.version,
+    JSON.stringify(policy.match),
+    matchKey(policy.match),
+    policy.algorithm,
+    policy.limit,
+    policy.windowSeconds,
+    policy.burst,
+    policy.scope,
+    policy.failureMode,
+    policy.mode,
+  ];
+}

@@ -1,0 +1,192 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { FieldError } from '../validation/field-error';
+import { AssignTierDto } from './assign-tier.dto';
+import { AuditQueryDto } from './audit-query.dto';
+import { CreateApiKeyDto } from './create-api-key.dto';
+import { CreatePolicyDto } from './create-policy.dto';
+import { ReplacePolicyDto } from './replace-policy.dto';
+import { RollbackPolicyDto } from './rollback-policy.dto';
+import { SetLimitDto } from './set-limit.dto';
+import { toFieldErrors } from './to-field-errors';
+
+/** Validates like the policy service's ValidationPipe: whitelist, unknown fields rejected, first error per field. */
+function errorsOf<T extends object>(cls: ClassConstructor<T>, input: unknown): FieldError[] {
+  const instance = plainToInstance(cls, input);
+  return toFieldErrors(validateSync(instance as object, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true }));
+}
+
+const LIMIT = 'must be an integer from 1 to 1000000000';
+const WINDOW = 'must be a number of seconds from 1 to 2592000, or a duration such as "30s", "1m", "1h" or "1d" within that range';
+
+const policy = { id: 'free-tier', match: { customerTier: 'free' }, algorithm: 'token_bucket', limit: 100, windowSeconds: 60 };
+
+describe('CreatePolicyDto', () => {
+  it('accepts a minimal and a complete policy', () => {
+    expect(errorsOf(CreatePolicyDto, policy)).toEqual([]);
+    expect(
+      errorsOf(CreatePolicyDto, {
+        ...policy,
+        match: { customerTier: 'free', route: '/v1/search/**', method: 'get' },
+        burst: 10,
+        scope: 'global',
+        failureMode: 'closed',
+        mode: 'shadow',
+        version: 7,
+      }),
+    ).toEqual([]);
+  });
+
+  it('names every bad field with its path', () => {
+    const errors = errorsOf(CreatePolicyDto, {
+      id: 'Free Tier',
+      match: { customerTier: 'free', method: 'GET /', colour: 'red' },
+      algorithm: 'bogus',
+      limit: 0,
+      windowSeconds: 0,
+      burst: 1.5,
+      scope: 'planet',
+      failureMode: 'maybe',
+      mode: 'loud',
+      extra: true,
+    });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { path: 'extra', message: 'is not a known field' },
+        { path: 'id', message: 'must be a slug of 1 to 64 characters from [a-z0-9-]' },
+        { path: 'match.method', message: 'must be an HTTP method name of 1 to 16 letters' },
+        { path: 'match.colour', message: 'is not a known field' },
+        { path: 'algorithm', message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log' },
+        { path: 'limit', message: LIMIT },
+        { path: 'windowSeconds', message: 'must be a number of seconds from 1 to 2592000 (30 days)' },
+        { path: 'burst', message: 'must be an integer from 1 to 1000000000' },
+        { path: 'scope', message: 'must be one of regional, global' },
+        { path: 'failureMode', message: 'must be one of open, closed' },
+        { path: 'mode', message: 'must be one of enforce, shadow' },
+      ]),
+    );
+    expect(errors).toHaveLength(11);
+  });
+
+  it.each([
+    ['zero', 0],
+    ['negative', -5],
+    ['a fraction', 1.5],
+    ['above 1e9', 1_000_000_001],
+    ['above 2^53', 2 ** 53 + 2],
+    ['NaN', NaN],
+    ['Infinity (1e309 in JSON)', Infinity],
+    ['the string "NaN"', 'NaN'],
+    ['a numeric string', '100'],
+    ['an object', { value: 1 }],
+    ['an array', [1]],
+    ['a boolean', true],
+  ])('rejects a limit that is %s', (_name, limit) => {
+    expect(errorsOf(CreatePolicyDto, { ...policy, limit })).toEqual([{ path: 'limit', message: LIMIT }]);
+  });
+
+  it('requires the core fields and a usable match', () => {
+    expect(errorsOf(CreatePolicyDto, { ...policy, limit: null })).toEqual([{ path: 'limit', message: 'is required' }]);
+    expect(errorsOf(CreatePolicyDto, {})).toEqual(
+      expect.arrayContaining([
+        { path: 'id', message: 'is required' },
+        { path: 'match', message: 'is required' },
+        { path: 'algorithm', message: 'is required' },
+        { path: 'limit', message: 'is required' },
+        { path: 'windowSeconds', message: 'is required' },
+      ]),
+    );
+    expect(errorsOf(CreatePolicyDto, { ...policy, match: {} })).toEqual([
+      { path: 'match', message: 'must be an object naming at least one of customerTier, customerId, route, method' },
+    ]);
+    expect(errorsOf(CreatePolicyDto, { ...policy, match: 'free' })).toEqual([
+      { path: 'match', message: 'must be an object naming at least one of customerTier, customerId, route, method' },
+    ]);
+    expect(errorsOf(CreatePolicyDto, { ...policy, match: { customerTier: 'free', customerId: 'acme' } })).toEqual([
+      { path: 'match', message: 'customerTier and customerId must not be combined' },
+    ]);
+    expect(errorsOf(CreatePolicyDto, { ...policy, match: { customerId: 'bad\u0000id' } })).toEqual([
+      { path: 'match.customerId', message: 'must be a string of 1 to 128 printable characters' },
+    ]);
+  });
+});
+
+describe('ReplacePolicyDto', () => {
+  it('takes a policy without id; a given version must still be an integer', () => {
+    const withoutId = { ...policy, id: undefined };
+    expect(errorsOf(ReplacePolicyDto, withoutId)).toEqual([]);
+    expect(errorsOf(ReplacePolicyDto, { ...withoutId, version: 'three' })).toEqual([
+      { path: 'version', message: 'must be an integer from 1 to 9007199254740991' },
+    ]);
+  });
+});
+
+describe('SetLimitDto', () => {
+  const limit = { customer_id: 'acme', limit: 1000, window: 60 };
+
+  it.each([60, 1, 2_592_000, 1.5, '1m', '1h', '30s', '1d', '30d', '1h30m'])('accepts the window %p', (window) => {
+    expect(errorsOf(SetLimitDto, { ...limit, window })).toEqual([]);
+  });
+
+  it.each([0, 0.5, -1, 2_592_001, '31d', '500ms', '0s', 'NaN', '60', '1w', NaN, Infinity, true, {}])('rejects the window %p', (window) => {
+    expect(errorsOf(SetLimitDto, { ...limit, window })).toEqual([{ path: 'window', message: WINDOW }]);
+  });
+
+  it('rejects bad limits, missing fields and unknown fields', () => {
+    expect(errorsOf(SetLimitDto, { ...limit, limit: 2 ** 53 + 2 })).toEqual([{ path: 'limit', message: LIMIT }]);
+    expect(errorsOf(SetLimitDto, { limit: 5, windowSeconds: 60 })).toEqual(
+      expect.arrayContaining([
+        { path: 'windowSeconds', message: 'is not a known field' },
+        { path: 'customer_id', message: 'is required' },
+        { path: 'window', message: 'is required' },
+      ]),
+    );
+    expect(errorsOf(SetLimitDto, { ...limit, customer_id: '' })).toEqual([
+      { path: 'customer_id', message: 'must be a string of 1 to 128 printable characters' },
+    ]);
+  });
+
+  it('takes the optional policy fields', () => {
+    expect(errorsOf(SetLimitDto, { ...limit, algorithm: 'gcra', burst: 5, scope: 'global', failureMode: 'closed', mode: 'shadow' })).toEqual([]);
+    expect(errorsOf(SetLimitDto, { ...limit, burst: 0 })).toEqual([{ path: 'burst', message: 'must be an integer from 1 to 1000000000' }]);
+  });
+});
+
+describe('small DTOs', () => {
+  it('AssignTierDto', () => {
+    expect(errorsOf(AssignTierDto, { tier: 'free' })).toEqual([]);
+    expect(errorsOf(AssignTierDto, { tier: 'gold plated' })).toEqual([
+      { path: 'tier', message: 'must be a tier name of 1 to 64 characters from [A-Za-z0-9_.-]' },
+    ]);
+  });
+
+  it('RollbackPolicyDto', () => {
+    expect(errorsOf(RollbackPolicyDto, { version: 2 })).toEqual([]);
+    expect(errorsOf(RollbackPolicyDto, { version: '2' })).toEqual([{ path: 'version', message: 'must be an integer from 1 to 9007199254740991' }]);
+  });
+
+  it('CreateApiKeyDto', () => {
+    expect(errorsOf(CreateApiKeyDto, { name: 'enforcer us-east', role: 'viewer' })).toEqual([]);
+    expect(errorsOf(CreateApiKeyDto, { name: '', role: 'root' })).toEqual([
+      { path: 'name', message: 'must be a name of 1 to 64 printable characters' },
+      { path: 'role', message: 'must be one of viewer, editor, admin' },
+    ]);
+  });
+
+  it('AuditQueryDto converts query strings', () => {
+    const query = plainToInstance(AuditQueryDto, { limit: '20', before: '7' });
+    expect(query).toEqual({ limit: 20, before: 7 });
+    expect(errorsOf(AuditQueryDto, { limit: 'abc', before: '0' })).toEqual([
+      { path: 'limit', message: 'must be an integer from 1 to 500' },
+      { path: 'before', message: 'must be a positive integer audit entry id' },
+    ]);
+  });
+});
+
+describe('toFieldErrors', () => {
+  it('indexes array items', () => {
+    expect(
+      toFieldErrors([{ property: 'items', children: [{ property: '2', children: [{ property: 'tier', constraints: { matches: 'bad' } }] }] }]),
+    ).toEqual([{ path: 'items[2].tier', message: 'bad' }]);
+  });
+});

@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
+import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
+import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
+import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
+import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
+import { IsPolicyMatch } from './admin-validators';
+import { PolicyMatchDto } from './policy-match.dto';
+
+/**
+ * The fields of a policy a client writes. `burst` defaults to `limit`, `scope` to regional,
+ * `failureMode` to open and `mode` to enforce.
+ */
+export class PolicyFieldsDto {
+  @IsDefined({ message: 'is required' })
+  @IsPolicyMatch()
+  @ValidateNested()
+  @Type(() => PolicyMatchDto)
+  match!: PolicyMatchDto;
+
+  @IsDefined({ message: 'is required' })
+  @IsIn(POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(POLICY_ALGORITHMS) })
+  algorithm!: PolicyAlgorithm;
+
+  @IsDefined({ message: 'is required' })
+  @IsInt({ message: ADMIN_MESSAGES.limit })
+  @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
+  @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
+  limit!: number;
+
+  @IsDefined({ message: 'is required' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: ADMIN_MESSAGES.windowSeconds })
+  @Min(ADMIN_BOUNDS.windowSecondsMin, { message: ADMIN_MESSAGES.windowSeconds })
+  @Max(ADMIN_BOUNDS.windowSecondsMax, { message: ADMIN_MESSAGES.windowSeconds })
+  windowSeconds!: number;
+
+  /** Bucket capacity (token bucket, GCRA, leaky bucket); defaults to `limit`. */
+  @IsOptional()
+  @IsInt({ message: ADMIN_MESSAGES.burst })
+  @Min(ADMIN_BOUNDS.burstMin, { message: ADMIN_MESSAGES.burst })
+  @Max(ADMIN_BOUNDS.burstMax, { message: ADMIN_MESSAGES.burst })
+  burst?: number;
+
+  @IsOptional()
+  @IsIn(POLICY_SCOPES, { message: ADMIN_MESSAGES.oneOf(POLICY_SCOPES) })
+  scope?: PolicyScope;
+
+  @IsOptional()
+  @IsIn(FAILURE_MODES, { message: ADMIN_MESSAGES.oneOf(FAILURE_MODES) })
+  failureMode?: FailureMode;
+
+  @IsOptional()
+  @IsIn(POLICY_MODES, { message: ADMIN_MESSAGES.oneOf(POLICY_MODES) })
+  mode?: PolicyMode;
+}

@@ -1,0 +1,51 @@
+import { IsDefined, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
+import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
+import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
+import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
+import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
+import { IsCustomerId, IsWindow } from './admin-validators';
+
+/**
+ * `PUT /admin/limits`: sets one customer's override, which wins over every other policy.
+ * `customer_id`, `limit` and `window` are the contract; the other fields are optional extensions
+ * with the policy defaults (token bucket, burst = limit, regional, open, enforce).
+ */
+export class SetLimitDto {
+  @IsDefined({ message: 'is required' })
+  @IsCustomerId()
+  customer_id!: string;
+
+  @IsDefined({ message: 'is required' })
+  @IsInt({ message: ADMIN_MESSAGES.limit })
+  @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
+  @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
+  limit!: number;
+
+  /** Seconds (a JSON number), or a duration string such as "30s", "1m", "1h", "1d". */
+  @IsDefined({ message: 'is required' })
+  @IsWindow()
+  window!: number | string;
+
+  @IsOptional()
+  @IsIn(POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(POLICY_ALGORITHMS) })
+  algorithm?: PolicyAlgorithm;
+
+  @IsOptional()
+  @IsInt({ message: ADMIN_MESSAGES.burst })
+  @Min(ADMIN_BOUNDS.burstMin, { message: ADMIN_MESSAGES.burst })
+  @Max(ADMIN_BOUNDS.burstMax, { message: ADMIN_MESSAGES.burst })
+  burst?: number;
+
+  @IsOptional()
+  @IsIn(POLICY_SCOPES, { message: ADMIN_MESSAGES.oneOf(POLICY_SCOPES) })
+  scope?: PolicyScope;
+
+  @IsOptional()
+  @IsIn(FAILURE_MODES, { message: ADMIN_MESSAGES.oneOf(FAILURE_MODES) })
+  failureMode?: FailureMode;
+
+  @IsOptional()
+  @IsIn(POLICY_MODES, { message: ADMIN_MESSAGES.oneOf(POLICY_MODES) })
+  mode?: PolicyMode;
+}
