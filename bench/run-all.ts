@@ -20,6 +20,7 @@ import { closedLoop } from './support/closed-loop';
 import { openLoop } from './support/open-loop';
 import { report, fmt, type Figure } from './support/report';
 import { ensureWrk, runWrk } from './support/wrk';
+import { manyPolicies, propagation } from './control-plane';
 
 const exec = promisify(execFile);
 const KEYS = 100_000;
@@ -136,6 +137,8 @@ async function main(): Promise<void> {
     await redis.stop();
   }
   if (!only || only === 'memory') await memory();
+  if (!only || only === 'propagation') await propagation(figures);
+  if (!only || only === 'policies') await manyPolicies(figures);
   report(figures, { date: new Date().toISOString(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, node: process.version, seconds: String(SECONDS) });
 }
 

@@ -23,11 +23,12 @@ stage "typecheck"
 npx tsc -p tsconfig.json --noEmit
 stage "unit tests"
 npx nx run-many -t test --parallel=2 --outputStyle=static --skipNxCache 2>&1 | tee -a "$log"
-stage "integration tests (real redis-server, Redis Cluster)"
+stage "integration tests (real redis-server, Redis Cluster, NATS JetStream, PostgreSQL: a database or namespace per suite)"
 npx nx run-many -t integration --parallel=1 --outputStyle=static 2>&1 | tee -a "$log"
 stage "build"
 node tools/build.js
-stage "e2e tests (enforcers + redis-servers on free ports)"
+node -r ./tools/register-paths.js tools/readme-config.js
+stage "e2e tests (policy service + enforcers + redis-servers on free ports, a database and NATS namespace per suite)"
 npx nx run e2e:e2e --outputStyle=static 2>&1 | tee -a "$log"
 
 count() { { grep -E '^Tests:' "$log" || true; } | { grep -oE "[0-9]+ $1" || true; } | awk '{s+=$1} END {print s+0}'; }

@@ -1,6 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { workspaceRoot } from '@rl/devstack';
 
 const run = promisify(execFile);
 
@@ -21,10 +22,10 @@ export function ensureWrk(): void {
   throw new Error("wrk is not installed: the HTTP benchmark needs it (Debian: apt-get install wrk)");
 }
 
-export async function runWrk(options: { url: string; connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
-  const script = join(__dirname, '..', '..', '..', 'bench', 'wrk', 'check.lua');
+export async function runWrk(options: { url: string; connections: number; seconds: number; threads?: number; script?: string }): Promise<WrkResult> {
+  const script = join(workspaceRoot(), 'bench', 'wrk', options.script ?? 'check.lua');
   const { stdout } = await run('wrk', [
-    `-t${options.threads ?? 2}`,
+    `-t${options.threads ?? 1}`,
     `-c${options.connections}`,
     `-d${options.seconds}s`,
     '--latency',

@@ -1,8 +1,17 @@
 /**
  * `npm start`: the local multi-region stack (CONTRACT.md, "Local topology").
- * Each region gets its own redis-server and enforcer; Ctrl-C stops everything started here.
+ *
+ * 1. Makes sure PostgreSQL, Redis and NATS (JetStream) answer on loopback (tools/ensure-services.sh).
+ * 2. Creates and migrates the `ratelimit` database (DATABASE_URL).
+ * 3. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset).
+ * 4. Starts each region: its own redis-server and an enforcer that takes its policies from the
+ *    policy service (snapshot, then changes over NATS).
+ * Prints every URL once everything is ready; Ctrl-C stops every process started here.
  */
-import { isListening, startRegion, type RegionHandle } from '@rl/devstack';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { isListening, preparePolicyDatabase, startPolicyService, startRegion, workspaceRoot, type RegionHandle, type ServiceHandle } from '@rl/devstack';
 
 interface RegionPlan {
   readonly region: string;
@@ -10,10 +19,15 @@ interface RegionPlan {
   readonly redisPort: number;
 }
 
+const POLICY_SERVICE_PORT = 8080;
 const REGIONS: readonly RegionPlan[] = [
   { region: 'us-east', enforcerPort: 8081, redisPort: 6380 },
   { region: 'eu-west', enforcerPort: 8082, redisPort: 6381 },
 ];
+
+const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/ratelimit';
+const NATS_URL = process.env.NATS_URL || 'nats://127.0.0.1:4222';
+const NATS_NAMESPACE = process.env.NATS_NAMESPACE || 'rl';
 
 async function assertPortsFree(ports: readonly number[]): Promise<void> {
   const busy: number[] = [];
@@ -23,30 +37,65 @@ async function assertPortsFree(ports: readonly number[]): Promise<void> {
   }
 }
 
+function ensureServices(): void {
+  const result = spawnSync('bash', [join(workspaceRoot(), 'tools', 'ensure-services.sh')], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('PostgreSQL, Redis and NATS must run on loopback (see the messages above)');
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.href;
+}
+
+/** Warnings and errors of a child service, prefixed with its name; its info lines stay quiet. */
+function relay(service: string, line: string): void {
+  if (/"level":(4|5|6)\d/.test(line)) console.error(`[${service}] ${line}`);
+}
+
 async function main(): Promise<void> {
-  await assertPortsFree(REGIONS.flatMap((r) => [r.enforcerPort, r.redisPort]));
-  const started: RegionHandle[] = [];
+  const generatedToken = process.env.ADMIN_TOKEN === undefined || process.env.ADMIN_TOKEN === '';
+  const adminToken = generatedToken ? `rl_admin_${randomBytes(24).toString('base64url')}` : (process.env.ADMIN_TOKEN as string);
+
+  const regions: RegionHandle[] = [];
+  let policyService: ServiceHandle | undefined;
   let stopping = false;
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping...');
-    await Promise.all(started.map((r) => r.stop()));
+    await Promise.all(regions.map((r) => r.stop()));
+    await policyService?.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
+    await assertPortsFree([POLICY_SERVICE_PORT, ...REGIONS.flatMap((r) => [r.enforcerPort, r.redisPort])]);
+    ensureServices();
+    console.log(`migrate: ${await preparePolicyDatabase(DATABASE_URL)}`);
+    policyService = await startPolicyService({
+      port: POLICY_SERVICE_PORT,
+      databaseUrl: DATABASE_URL,
+      natsUrl: NATS_URL,
+      namespace: NATS_NAMESPACE,
+      adminToken,
+      onLine: (line) => relay('policy-service', line),
+    });
     for (const plan of REGIONS) {
-      started.push(
+      regions.push(
         await startRegion({
           region: plan.region,
           redisPort: plan.redisPort,
           enforcerPorts: [plan.enforcerPort],
-          onLine: (service, line) => {
-            if (/"level":(4|5|6)\d/.test(line)) console.error(`[${service}] ${line}`);
+          env: {
+            POLICY_SERVICE_URL: policyService.url,
+            POLICY_SERVICE_TOKEN: adminToken,
+            NATS_URL,
+            NATS_NAMESPACE,
           },
+          onLine: relay,
         }),
       );
     }
@@ -57,12 +106,20 @@ async function main(): Promise<void> {
   }
 
   console.log('\nRate limiter: local multi-region stack is ready\n');
-  for (const [i, region] of started.entries()) {
+  console.log(`  policy service    ${policyService.url}   (admin API, /docs, /v1/policies, /healthz, /readyz, /metrics)`);
+  for (const [i, region] of regions.entries()) {
     const plan = REGIONS[i];
     console.log(`  enforcer ${plan.region.padEnd(8)} ${region.enforcers[0].url}   (POST /v1/check, /healthz, /readyz, /metrics)`);
     console.log(`  redis    ${plan.region.padEnd(8)} ${region.redis.url}`);
   }
-  console.log('\nTry: curl -s -XPOST http://127.0.0.1:8081/v1/check -H "content-type: application/json" -d \'{"key":"user:42","limit":5,"windowSeconds":60}\'');
+  console.log(`  postgres          ${withoutPassword(DATABASE_URL)}`);
+  console.log(`  nats              ${NATS_URL}   (namespace ${NATS_NAMESPACE})`);
+  console.log(`\n  ADMIN_TOKEN=${adminToken}${generatedToken ? '   (generated; set ADMIN_TOKEN to choose one)' : ''}`);
+  console.log('\nTry:');
+  console.log(
+    `  curl -s -XPUT ${policyService.url}/admin/limits -H "authorization: Bearer ${adminToken}" -H "content-type: application/json" -d '{"customer_id":"acme","limit":5,"window":"1m"}'`,
+  );
+  console.log('  curl -s -XPOST http://127.0.0.1:8081/v1/check -H "content-type: application/json" -d \'{"key":"user:42","customerId":"acme"}\'');
   console.log('Press Ctrl-C to stop.');
 }
 

@@ -1,6 +1,10 @@
 export { freePort, isListening, waitFor } from './ports';
 export { requireProgram, spawnManaged } from './processes';
 export type { ManagedProcess, SpawnOptions } from './processes';
+export { startNatsServer } from './nats-server';
+export type { NatsServerHandle } from './nats-server';
+export { preparePolicyDatabase, startPolicyService } from './policy-service';
+export type { PolicyServiceOptions } from './policy-service';
 export { startRedisServer } from './redis-server';
 export type { RedisServerHandle, RedisServerOptions } from './redis-server';
 export { startNodeService, workspaceRoot } from './services';

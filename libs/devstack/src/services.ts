@@ -17,8 +17,11 @@ export function workspaceRoot(from = __dirname): string {
 export interface ServiceHandle {
   readonly name: string;
   readonly url: string;
+  /** The current process (a new one after `restart`). */
   readonly process: ManagedProcess;
   stop(): Promise<void>;
+  /** Stops the process if it runs, starts it again with the same options, and waits until it is ready. */
+  restart(): Promise<void>;
 }
 
 export interface NodeServiceOptions {
@@ -41,33 +44,52 @@ export async function startNodeService(options: NodeServiceOptions): Promise<Ser
   const root = workspaceRoot();
   const entry = join(root, 'dist', options.entry);
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run build\` first`);
-  const proc = spawnManaged({
-    name: options.name,
-    command: process.execPath,
-    args: ['-r', join(root, 'tools', 'register-paths.js'), entry],
-    env: { ...process.env, ...options.env, PORT: String(options.port) },
-    cwd: root,
-    onLine: options.onLine,
-  });
   const url = `http://127.0.0.1:${options.port}`;
-  try {
-    await waitFor(
-      `${options.name} at ${url}${options.readyPath ?? '/readyz'}`,
-      async () => {
-        if (proc.child.exitCode !== null) throw new Error(`${options.name} exited with code ${proc.child.exitCode}:\n${proc.output()}`);
-        try {
-          const res = await fetch(`${url}${options.readyPath ?? '/readyz'}`);
-          return res.status === 200;
-        } catch {
-          return false;
-        }
-      },
-      options.readyTimeoutMs ?? 30_000,
-      100,
-    );
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
-  return { name: options.name, url, process: proc, stop: () => proc.stop() };
+  const readyPath = options.readyPath ?? '/readyz';
+
+  const launch = async (): Promise<ManagedProcess> => {
+    const proc = spawnManaged({
+      name: options.name,
+      command: process.execPath,
+      args: ['-r', join(root, 'tools', 'register-paths.js'), entry],
+      env: { ...process.env, ...options.env, PORT: String(options.port) },
+      cwd: root,
+      onLine: options.onLine,
+    });
+    try {
+      await waitFor(
+        `${options.name} at ${url}${readyPath}`,
+        async () => {
+          if (proc.child.exitCode !== null) throw new Error(`${options.name} exited with code ${proc.child.exitCode}:\n${proc.output()}`);
+          try {
+            const res = await fetch(`${url}${readyPath}`);
+            await res.body?.cancel();
+            return res.status === 200;
+          } catch {
+            return false;
+          }
+        },
+        options.readyTimeoutMs ?? 30_000,
+        100,
+      );
+    } catch (err) {
+      await proc.stop();
+      throw err;
+    }
+    return proc;
+  };
+
+  let current = await launch();
+  return {
+    name: options.name,
+    url,
+    get process() {
+      return current;
+    },
+    stop: () => current.stop(),
+    async restart() {
+      await current.stop();
+      current = await launch();
+    },
+  };
 }

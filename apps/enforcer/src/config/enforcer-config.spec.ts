@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseEnvFile, renderEnvTable } from '@rl/platform';
 import { EnforcerConfig } from './enforcer-config';
@@ -28,6 +29,8 @@ describe('EnforcerConfig', () => {
       logLevel: 'info',
       redis: { url: 'redis://127.0.0.1:6380', clusterNodes: undefined, commandTimeoutMs: 50 },
       policyFile: undefined,
+      controlPlane: undefined,
+      nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl' },
       defaultPolicy: { limit: 100, windowSeconds: 60, algorithm: 'token_bucket', failureMode: 'open' },
       degradedLimitPercent: 50,
       shutdownDrainMs: 0,
@@ -52,7 +55,38 @@ describe('EnforcerConfig', () => {
     });
   });
 
+  it('reads the control-plane source, dropping a trailing slash from the URL', () => {
+    expect(EnforcerConfig.fromEnv(fixture('control-plane.env')).controlPlane).toEqual({
+      policyServiceUrl: 'http://policy.internal:8080',
+      policyServiceToken: 's3cret-token',
+      cacheFile: '/var/cache/rl/policies.json',
+      resyncIntervalSeconds: 0,
+      nats: { url: 'tls://nats.internal:4222', namespace: 'prod-eu' },
+    });
+  });
+
+  it('derives the default cache file from region and port, so a restarted instance finds its own', () => {
+    expect(EnforcerConfig.fromEnv(fixture('control-plane-defaults.env')).controlPlane).toEqual({
+      policyServiceUrl: 'http://127.0.0.1:8080',
+      policyServiceToken: 't',
+      cacheFile: join(tmpdir(), 'rl-enforcer-us-east-8081-policies.json'),
+      resyncIntervalSeconds: 60,
+      nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl' },
+    });
+  });
+
   it.each([
+    ['control-plane-without-token.env', 'Invalid configuration: POLICY_SERVICE_TOKEN is required when POLICY_SERVICE_URL is set'],
+    ['two-policy-sources.env', 'Invalid configuration: POLICY_FILE and POLICY_SERVICE_URL exclude each other (set one policy source)'],
+    [
+      'bad-control-plane.env',
+      'Invalid configuration: ' +
+        'POLICY_SERVICE_URL must be a URL starting with http:// or https:// (got "ftp://policy.internal"); ' +
+        'POLICY_SERVICE_TOKEN must be 1 to 1024 printable ASCII characters without spaces (value not shown); ' +
+        'POLICY_RESYNC_INTERVAL_SECONDS must be an integer between 0 and 86400 (got "-1"); ' +
+        'NATS_URL must be a URL starting with nats:// or tls:// (got "http://127.0.0.1:4222"); ' +
+        'NATS_NAMESPACE must be 1 to 32 characters from [a-z0-9_-] (got "Prod.EU")',
+    ],
     ['bad-command-timeout.env', 'Invalid configuration: REDIS_COMMAND_TIMEOUT_MS must be an integer between 1 and 10000 (got "abc")'],
     ['command-timeout-too-large.env', 'Invalid configuration: REDIS_COMMAND_TIMEOUT_MS must be an integer between 1 and 10000 (got "20000")'],
     ['bad-region.env', 'Invalid configuration: REGION must be 1 to 32 characters from [a-z0-9-] (got "US East")'],

@@ -1,5 +1,7 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FailureMode, PolicyAlgorithm } from '@rl/contracts';
-import { loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
+import { ConfigError, loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
 import { ENFORCER_ENV } from './enforcer-env';
 
 export interface RedisSettings {
@@ -17,6 +19,23 @@ export interface DefaultPolicySettings {
   readonly failureMode: FailureMode;
 }
 
+export interface NatsSettings {
+  readonly url: string;
+  /** Prefix of subjects and stream names (NATS_NAMESPACE). */
+  readonly namespace: string;
+}
+
+/** Where policies come from when the control plane is the source (POLICY_SERVICE_URL set). */
+export interface ControlPlaneSettings {
+  /** Base URL of the policy service, without a trailing slash. */
+  readonly policyServiceUrl: string;
+  readonly policyServiceToken: string;
+  readonly cacheFile: string;
+  /** 0 turns the periodic re-read off. */
+  readonly resyncIntervalSeconds: number;
+  readonly nats: NatsSettings;
+}
+
 /** The enforcer's validated configuration, read through typed fields. Build it with `fromEnv`. */
 export class EnforcerConfig {
   readonly port: number;
@@ -26,6 +45,9 @@ export class EnforcerConfig {
   readonly logLevel: LogLevel;
   readonly redis: RedisSettings;
   readonly policyFile: string | undefined;
+  /** Set when POLICY_SERVICE_URL is: policies then come from the control plane. */
+  readonly controlPlane: ControlPlaneSettings | undefined;
+  readonly nats: NatsSettings;
   readonly defaultPolicy: DefaultPolicySettings;
   readonly degradedLimitPercent: number;
   readonly shutdownDrainMs: number;
@@ -42,6 +64,17 @@ export class EnforcerConfig {
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     };
     this.policyFile = env.POLICY_FILE;
+    this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
+    this.controlPlane =
+      env.POLICY_SERVICE_URL === undefined
+        ? undefined
+        : {
+            policyServiceUrl: env.POLICY_SERVICE_URL.replace(/\/+$/, ''),
+            policyServiceToken: env.POLICY_SERVICE_TOKEN ?? '',
+            cacheFile: env.POLICY_CACHE_FILE ?? join(tmpdir(), `rl-enforcer-${env.REGION}-${env.PORT}-policies.json`),
+            resyncIntervalSeconds: env.POLICY_RESYNC_INTERVAL_SECONDS,
+            nats: this.nats,
+          };
     this.defaultPolicy = {
       limit: env.DEFAULT_POLICY_LIMIT,
       windowSeconds: env.DEFAULT_POLICY_WINDOW_SECONDS,
@@ -54,7 +87,16 @@ export class EnforcerConfig {
 
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
   static fromEnv(source: Readonly<Record<string, string | undefined>>): EnforcerConfig {
-    return new EnforcerConfig(loadEnv(ENFORCER_ENV, source));
+    const env = loadEnv(ENFORCER_ENV, source);
+    const problems: string[] = [];
+    if (env.POLICY_SERVICE_URL !== undefined && env.POLICY_FILE !== undefined) {
+      problems.push('POLICY_FILE and POLICY_SERVICE_URL exclude each other (set one policy source)');
+    }
+    if (env.POLICY_SERVICE_URL !== undefined && env.POLICY_SERVICE_TOKEN === undefined) {
+      problems.push('POLICY_SERVICE_TOKEN is required when POLICY_SERVICE_URL is set');
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return new EnforcerConfig(env);
   }
 
   /** The URL the server is reachable at, for the startup log line. */

@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
-import { FAILURE_MODES, POLICY_ALGORITHMS } from '@rl/contracts';
-import { describeEnv, envEnum, envHostPortList, envInt, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
+import { FAILURE_MODES, NATS_NAMESPACE_PATTERN, POLICY_ALGORITHMS } from '@rl/contracts';
+import { describeEnv, envEnum, envHostPortList, envInt, envString, envUrl, logLevelEnv, optional, type EnvVar } from '@rl/platform';
+
+/** An optional variable whose value, when unset, is derived from others (shown as `text` in the docs). */
+function derivedDefault<T>(variable: EnvVar<T | undefined>, text: string): EnvVar<T | undefined> {
+  return { ...variable, defaultText: text };
+}
 
 /** Every environment variable the enforcer reads, validated once at boot. */
 export const ENFORCER_ENV = {
@@ -32,6 +37,37 @@ export const ENFORCER_ENV = {
     description: 'A counter-store command without a reply after this long fails the decision over to the failure mode',
   }),
   POLICY_FILE: optional(envString({ description: 'Policies, overrides and customer tiers as JSON or YAML; only the default policy when unset' })),
+  POLICY_SERVICE_URL: optional(
+    envUrl({
+      protocols: ['http:', 'https:'],
+      description: 'Policy service base URL; when set, policies come from the control plane (snapshot, then NATS changes), not POLICY_FILE',
+    }),
+  ),
+  POLICY_SERVICE_TOKEN: optional(
+    envString({
+      sensitive: true,
+      pattern: /^[\x21-\x7e]{1,1024}$/,
+      patternHint: '1 to 1024 printable ASCII characters without spaces',
+      description: 'Bearer token for GET /v1/policies/snapshot; required with POLICY_SERVICE_URL',
+    }),
+  ),
+  POLICY_CACHE_FILE: derivedDefault(
+    optional(envString({ description: 'Where the last applied policy snapshot is persisted, to start from it while the control plane is down' })),
+    '<tmpdir>/rl-enforcer-<REGION>-<PORT>-policies.json',
+  ),
+  POLICY_RESYNC_INTERVAL_SECONDS: envInt({
+    min: 0,
+    max: 86_400,
+    default: 60,
+    description: 'How often the snapshot is re-read as well, to catch a lost change that no later change reveals (0: never)',
+  }),
+  NATS_URL: envUrl({ protocols: ['nats:', 'tls:'], default: 'nats://127.0.0.1:4222', description: 'NATS server with JetStream carrying the policy changes' }),
+  NATS_NAMESPACE: envString({
+    default: 'rl',
+    pattern: NATS_NAMESPACE_PATTERN,
+    patternHint: '1 to 32 characters from [a-z0-9_-]',
+    description: 'Prefix of the NATS subjects and stream names, shared with the policy service',
+  }),
   DEFAULT_POLICY_LIMIT: envInt({ min: 1, max: 1_000_000_000, default: 100, description: 'Limit of the policy applied when nothing else matches' }),
   DEFAULT_POLICY_WINDOW_SECONDS: envInt({ min: 1, max: 2_592_000, default: 60, description: 'Window of the default policy, in seconds' }),
   DEFAULT_POLICY_ALGORITHM: envEnum({ values: POLICY_ALGORITHMS, default: 'token_bucket', description: 'Algorithm of the default and inline policies' }),

@@ -1,22 +1,35 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
+import { createControlPlanePolicySource } from './control-plane/create-control-plane-source';
 import { FilePolicySource } from './file-policy-source';
 import { PolicyResolver } from './policy-resolver';
 import { PolicySource } from './policy-source';
 import { StaticPolicySource } from './static-policy-source';
 
 /**
- * The policy source (POLICY_FILE, or none) and the resolver over it. A bad POLICY_FILE rejects
- * here, so the boot fails with the file and field paths.
+ * The policy source and the resolver over it. The source is the control plane when
+ * POLICY_SERVICE_URL is set (it starts with its persisted snapshot and syncs in the background,
+ * never failing the boot), else POLICY_FILE, else none. A bad POLICY_FILE rejects here, so the
+ * boot fails with the file and field paths.
  */
 @Module({
   providers: [
     {
       provide: PolicySource,
-      inject: [EnforcerConfig, LOGGER],
-      useFactory: async (config: EnforcerConfig, logger: Logger): Promise<PolicySource> => {
+      inject: [EnforcerConfig, LOGGER, Registry],
+      useFactory: async (config: EnforcerConfig, logger: Logger, registry: Registry): Promise<PolicySource> => {
+        if (config.controlPlane !== undefined) {
+          logger.info({ policyService: config.controlPlane.policyServiceUrl, nats: config.controlPlane.nats, cacheFile: config.controlPlane.cacheFile }, 'policies from the control plane');
+          return createControlPlanePolicySource({
+            settings: config.controlPlane,
+            connectionName: `enforcer:${config.region}:${config.instanceId}`,
+            logger,
+            registry,
+          });
+        }
         if (config.policyFile === undefined) return new StaticPolicySource();
         const source = await FilePolicySource.open(config.policyFile);
         const snapshot = source.current();

@@ -1,5 +1,5 @@
 import type { Policy, PolicyMatch } from '@rl/contracts';
-import { PolicyIndex, type PolicyQuery } from './policy-index';
+import { CompiledPolicyCache, PolicyIndex, type PolicyQuery } from './policy-index';
 import type { PolicySnapshot } from './policy-source';
 
 function policy(id: string, match: PolicyMatch): Policy {
@@ -89,5 +89,30 @@ describe('PolicyIndex', () => {
       if (big.resolve({ customerId: `cust-${i}`, route: '/x', method: 'GET' })?.ref.id !== `c-${i}`) wrong.push(`cust-${i}`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('rebuilds only what changed when given the cache and the previous index', () => {
+    const cache = new CompiledPolicyCache(50);
+    const first = PolicyIndex.build({ snapshot, localPercent: 50, cache });
+    const raised = { ...snapshot.policies[1], limit: 99 }; // free-search
+    const changed: PolicySnapshot = { ...snapshot, revision: 'r2', policies: snapshot.policies.map((p, i) => (i === 1 ? raised : p)) };
+    const second = PolicyIndex.build({ snapshot: changed, localPercent: 50, cache, previous: first });
+    const query = (q: Partial<PolicyQuery>): PolicyQuery => ({ customerId: undefined, route: undefined, method: undefined, ...q });
+
+    expect(second.revision).toBe('r2');
+    expect(second.resolve(query({ customerId: 'zed', route: '/v1/search', method: 'GET' }))?.quota.limit).toBe(99);
+    // Untouched policies and scopes are the same compiled objects, in the changed tier and elsewhere.
+    for (const q of [{ customerId: 'zed' }, { customerId: 'zed', route: '/v1/items', method: 'GET' }, { customerId: 'pat' }, { customerId: 'beta' }, { route: '/login', method: 'POST' }]) {
+      expect(second.resolve(query(q))).toBe(first.resolve(query(q)));
+    }
+    // Every query resolves as a fresh build would.
+    const fresh = PolicyIndex.build({ snapshot: changed, localPercent: 50 });
+    for (const customerId of [undefined, 'acme', 'beta', 'gamma', 'zed', 'pat', 'nobody']) {
+      for (const route of [undefined, '/v1/search', '/v1/items', '/v1/a/b', '/login', '/v1/export']) {
+        for (const method of [undefined, 'GET', 'POST', 'DELETE']) {
+          expect(second.resolve({ customerId, route, method })?.ref.id).toBe(fresh.resolve({ customerId, route, method })?.ref.id);
+        }
+      }
+    }
   });
 });

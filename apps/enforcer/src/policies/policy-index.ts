@@ -1,7 +1,31 @@
 import type { Policy } from '@rl/contracts';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy';
 import type { PolicySnapshot } from './policy-source';
+import { compileRouteGlob, type RouteGlob } from './route-glob';
 import { RouteTable, type RouteEntry } from './route-table';
+
+/**
+ * Compiled forms of policies, kept from one index to the next by policy object identity: a
+ * control-plane change replaces one policy object and keeps the others, so a rebuild compiles
+ * only what changed. Entries of policies no longer referenced are garbage-collected.
+ */
+export class CompiledPolicyCache {
+  private readonly entries = new WeakMap<Policy, { readonly compiled: CompiledPolicy; readonly glob: RouteGlob | undefined }>();
+
+  constructor(private readonly localPercent: number) {}
+
+  get(policy: Policy): { readonly compiled: CompiledPolicy; readonly glob: RouteGlob | undefined } {
+    let entry = this.entries.get(policy);
+    if (entry === undefined) {
+      entry = {
+        compiled: compilePolicy({ parameters: { ...policy, counterId: policy.id }, localPercent: this.localPercent }),
+        glob: policy.match.route === undefined ? undefined : compileRouteGlob(policy.match.route),
+      };
+      this.entries.set(policy, entry);
+    }
+    return entry;
+  }
+}
 
 /** The request fields that select a policy. `method` must already be upper case. */
 export interface PolicyQuery {
@@ -15,7 +39,11 @@ interface Scope {
   readonly routes: RouteTable;
   /** The policy of this scope without route or method. */
   readonly base: CompiledPolicy | undefined;
+  /** Every policy of the scope in snapshot order: a rebuild reuses the scope while these are the same objects. */
+  readonly members: readonly CompiledPolicy[];
 }
+
+const NO_ROUTES = new RouteTable([]);
 
 /**
  * A snapshot's policies compiled into maps, built once per snapshot and then only read:
@@ -35,32 +63,45 @@ export class PolicyIndex {
     private readonly overrides: ReadonlyMap<string, CompiledPolicy>,
     private readonly customers: ReadonlyMap<string, Scope>,
     private readonly tiers: ReadonlyMap<string, Scope>,
-    private readonly anyTierRoutes: RouteTable,
+    private readonly anyTier: Scope,
     private readonly customerTiers: ReadonlyMap<string, string>,
     readonly revision: string,
   ) {}
 
-  static build(input: { snapshot: PolicySnapshot; localPercent: number }): PolicyIndex {
-    const compile = (policy: Policy): CompiledPolicy =>
-      compilePolicy({ parameters: { ...policy, counterId: policy.id }, localPercent: input.localPercent });
+  /**
+   * `cache` (same localPercent) and `previous` (an index built with that cache) let a rebuild
+   * reuse what an earlier build compiled: only the scopes whose policies changed are rebuilt, so a
+   * control-plane change costs little even with 10,000 policies loaded.
+   */
+  static build(input: { snapshot: PolicySnapshot; localPercent: number; cache?: CompiledPolicyCache; previous?: PolicyIndex }): PolicyIndex {
+    const cache = input.cache ?? new CompiledPolicyCache(input.localPercent);
 
     const overrides = new Map<string, CompiledPolicy>();
     for (const policy of input.snapshot.overrides) {
-      if (policy.match.customerId !== undefined) overrides.set(policy.match.customerId, compile(policy));
+      if (policy.match.customerId !== undefined) overrides.set(policy.match.customerId, cache.get(policy).compiled);
     }
 
     const byCustomer = new Grouped();
     const byTier = new Grouped();
-    const anyTier: RouteEntry[] = [];
+    const anyTier = new Grouped();
     for (const policy of input.snapshot.policies) {
       const { customerId, customerTier, route, method } = policy.match;
-      const compiled = compile(policy);
-      if (customerId !== undefined) byCustomer.add(customerId, { route, method, policy: compiled });
-      else if (customerTier !== undefined) byTier.add(customerTier, { route, method, policy: compiled });
-      else anyTier.push({ route, method, policy: compiled });
+      const { compiled, glob } = cache.get(policy);
+      const entry: RouteEntry = { route, method, policy: compiled, glob };
+      if (customerId !== undefined) byCustomer.add(customerId, entry);
+      else if (customerTier !== undefined) byTier.add(customerTier, entry);
+      else anyTier.add('', entry);
     }
 
-    return new PolicyIndex(overrides, byCustomer.scopes(), byTier.scopes(), new RouteTable(anyTier), input.snapshot.customerTiers, input.snapshot.revision);
+    const previous = input.previous;
+    return new PolicyIndex(
+      overrides,
+      byCustomer.scopes(previous?.customers),
+      byTier.scopes(previous?.tiers),
+      anyTier.scopes(previous === undefined ? undefined : new Map([['', previous.anyTier]])).get('') ?? EMPTY_SCOPE,
+      input.snapshot.customerTiers,
+      input.snapshot.revision,
+    );
   }
 
   resolve(query: PolicyQuery): CompiledPolicy | undefined {
@@ -77,27 +118,41 @@ export class PolicyIndex {
       tier = this.customerTiers.get(customerId);
     }
     const tierScope = tier !== undefined ? this.tiers.get(tier) : undefined;
-    return tierScope?.routes.lookup(route, method) ?? this.anyTierRoutes.lookup(route, method) ?? tierScope?.base;
+    return tierScope?.routes.lookup(route, method) ?? this.anyTier.routes.lookup(route, method) ?? tierScope?.base;
   }
 }
 
-/** Collects route entries and the scope-wide policy per key (customer id or tier). */
+const EMPTY_SCOPE: Scope = { routes: NO_ROUTES, base: undefined, members: [] };
+
+/** Collects route entries and the scope-wide policy per key (customer id, tier, or '' for any tier). */
 class Grouped {
-  private readonly entries = new Map<string, { routes: RouteEntry[]; base: CompiledPolicy | undefined }>();
+  private readonly entries = new Map<string, { routes: RouteEntry[]; base: CompiledPolicy | undefined; members: CompiledPolicy[] }>();
 
   add(key: string, entry: RouteEntry): void {
     let group = this.entries.get(key);
     if (group === undefined) {
-      group = { routes: [], base: undefined };
+      group = { routes: [], base: undefined, members: [] };
       this.entries.set(key, group);
     }
+    group.members.push(entry.policy);
     if (entry.route === undefined && entry.method === undefined) group.base = entry.policy;
     else group.routes.push(entry);
   }
 
-  scopes(): Map<string, Scope> {
+  /** One Scope per key; a key whose members are the same objects as in `previous` keeps its old Scope. */
+  scopes(previous?: ReadonlyMap<string, Scope>): Map<string, Scope> {
     const scopes = new Map<string, Scope>();
-    for (const [key, group] of this.entries) scopes.set(key, { routes: new RouteTable(group.routes), base: group.base });
+    for (const [key, group] of this.entries) {
+      const old = previous?.get(key);
+      if (old !== undefined && sameMembers(old.members, group.members)) scopes.set(key, old);
+      else scopes.set(key, { routes: group.routes.length === 0 ? NO_ROUTES : new RouteTable(group.routes), base: group.base, members: group.members });
+    }
     return scopes;
   }
+}
+
+function sameMembers(a: readonly CompiledPolicy[], b: readonly CompiledPolicy[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

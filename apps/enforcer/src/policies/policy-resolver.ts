@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy';
-import { PolicyIndex } from './policy-index';
+import { CompiledPolicyCache, PolicyIndex } from './policy-index';
 import { PolicySource, type PolicySnapshot } from './policy-source';
 
 const EMPTY_SNAPSHOT: PolicySnapshot = { revision: 'none', policies: [], overrides: [], customerTiers: new Map() };
@@ -24,12 +24,14 @@ export class PolicyResolver implements OnModuleDestroy {
   private readonly defaultPolicy: CompiledPolicy;
   private readonly inline = new Map<string, CompiledPolicy>();
   private readonly unsubscribe: () => void;
+  private readonly compiled: CompiledPolicyCache;
 
   constructor(
     source: PolicySource,
     private readonly config: EnforcerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.compiled = new CompiledPolicyCache(config.degradedLimitPercent);
     this.index = this.build(source.current() ?? EMPTY_SNAPSHOT);
     this.unsubscribe = source.subscribe((snapshot) => {
       this.index = this.build(snapshot);
@@ -63,7 +65,7 @@ export class PolicyResolver implements OnModuleDestroy {
   }
 
   private build(snapshot: PolicySnapshot): PolicyIndex {
-    return PolicyIndex.build({ snapshot, localPercent: this.config.degradedLimitPercent });
+    return PolicyIndex.build({ snapshot, localPercent: this.config.degradedLimitPercent, cache: this.compiled, previous: this.index });
   }
 
   private inlinePolicy(limit: number, windowSeconds: number): CompiledPolicy {

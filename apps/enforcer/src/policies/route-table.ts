@@ -6,6 +6,8 @@ export interface RouteEntry {
   readonly route: string | undefined;
   readonly method: string | undefined;
   readonly policy: CompiledPolicy;
+  /** `route` already compiled (kept from an earlier index); compiled here when absent. */
+  readonly glob?: RouteGlob;
 }
 
 interface GlobEntry {
@@ -34,12 +36,12 @@ export class RouteTable {
   private readonly methodOnly = new Map<string, CompiledPolicy>();
 
   constructor(entries: readonly RouteEntry[]) {
-    for (const { route, method, policy } of entries) {
+    for (const { route, method, policy, glob: compiled } of entries) {
       if (route === undefined) {
         if (method !== undefined) this.methodOnly.set(method, policy);
         continue;
       }
-      const glob = compileRouteGlob(route);
+      const glob = compiled ?? compileRouteGlob(route);
       if (glob.exact) this.addExact(route, method, policy);
       else this.globs.push({ glob, method, policy });
     }

@@ -1,0 +1,251 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Policy, PolicyChange, PolicySnapshot as ControlPlaneSnapshot } from '@rl/contracts';
+import { createLogger, createMetricsRegistry } from '@rl/platform';
+import type { Registry } from 'prom-client';
+import type { PolicySnapshot } from '../policy-source';
+import { ChangeFeed, type ChangeFeedHandlers } from './change-feed';
+import { ControlPlanePolicySource } from './control-plane-policy-source';
+import { PolicySyncMetrics } from './policy-sync-metrics';
+import { SnapshotCache } from './snapshot-cache';
+import { SnapshotClient, SnapshotFetchError } from './snapshot-client';
+
+/** The policy service's snapshot endpoint, scripted: it serves `current`, or fails while `down`. */
+class FakeSnapshotClient extends SnapshotClient {
+  current: ControlPlaneSnapshot | undefined;
+  down = false;
+  calls = 0;
+
+  fetch(): Promise<ControlPlaneSnapshot> {
+    this.calls += 1;
+    if (this.down || this.current === undefined) return Promise.reject(new SnapshotFetchError('GET http://policy/v1/policies/snapshot failed: fetch failed (connect ECONNREFUSED)'));
+    return Promise.resolve(this.current);
+  }
+}
+
+/** The change stream, driven by the test. */
+class FakeChangeFeed extends ChangeFeed {
+  handlers: ChangeFeedHandlers | undefined;
+  live = true;
+
+  run(handlers: ChangeFeedHandlers): void {
+    this.handlers = handlers;
+  }
+  problem(): string | undefined {
+    return this.live ? undefined : 'disconnected';
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  send(value: unknown): void {
+    this.handlers?.onMessage(new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value)));
+  }
+}
+
+function policy(id: string, limit: number): Policy {
+  return { id, match: { customerTier: 'free' }, algorithm: 'fixed_window', limit, windowSeconds: 60, burst: limit, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 };
+}
+const snapshot = (revision: number, policies: Policy[] = []): ControlPlaneSnapshot => ({ revision, policies, overrides: [], customers: {} });
+const change = (revision: number, body: PolicyChange): unknown => ({ revision, committedAt: new Date().toISOString(), change: body });
+const upsert = (revision: number, limit: number): unknown => change(revision, { kind: 'policy.upserted', policy: policy('free', limit) });
+
+async function eventually(probe: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+async function metric(registry: Registry, name: string): Promise<number | undefined> {
+  const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+  return values.reduce<number | undefined>((sum, v) => (sum ?? 0) + v.value, undefined);
+}
+
+describe('ControlPlanePolicySource', () => {
+  let dir: string;
+  let client: FakeSnapshotClient;
+  let feed: FakeChangeFeed;
+  let registry: Registry;
+  let published: PolicySnapshot[];
+  const sources: ControlPlanePolicySource[] = [];
+
+  const origin = { policyServiceUrl: 'http://policy', namespace: 't' };
+  const cacheFile = (): string => join(dir, 'policies.json');
+
+  async function start(options: { resyncIntervalMs?: number; origin?: typeof origin } = {}): Promise<ControlPlanePolicySource> {
+    registry = createMetricsRegistry({ processMetrics: 'off' });
+    const source = new ControlPlanePolicySource({
+      client,
+      feed,
+      cache: new SnapshotCache(cacheFile(), { origin: options.origin ?? origin, debounceMs: 0, onWriteError: (e) => { throw e; } }),
+      metrics: new PolicySyncMetrics(registry),
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      resyncIntervalMs: options.resyncIntervalMs ?? 0,
+      retry: { initialMs: 1, maxMs: 5 },
+    });
+    sources.push(source);
+    published = [];
+    source.subscribe((s) => published.push(s));
+    await source.start();
+    return source;
+  }
+
+  const limitOf = (source: ControlPlanePolicySource): number | undefined => source.current()?.policies.find((p) => p.id === 'free')?.limit;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rl-cp-source-'));
+    client = new FakeSnapshotClient();
+    feed = new FakeChangeFeed();
+  });
+
+  afterEach(async () => {
+    await Promise.all(sources.splice(0).map((s) => s.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is not ready until the policy service answers, retrying with backoff, then serves its snapshot', async () => {
+    client.down = true;
+    const source = await start();
+    await eventually(() => client.calls >= 3, 'three attempts');
+    expect(source.current()).toBeUndefined();
+    expect(source.notReadyReason()).toBe('no policy snapshot loaded yet (GET http://policy/v1/policies/snapshot failed: fetch failed (connect ECONNREFUSED))');
+    expect(await metric(registry, 'rl_policy_snapshot_fetch_errors_total')).toBeGreaterThanOrEqual(3);
+
+    client.current = snapshot(4, [policy('free', 10)]);
+    client.down = false;
+    await eventually(() => source.current() !== undefined, 'the snapshot');
+    expect(source.notReadyReason()).toBeUndefined();
+    expect(source.current()?.revision).toBe('4');
+    expect(published.map((s) => s.revision)).toEqual(['4']);
+    expect(await metric(registry, 'rl_policy_revision')).toBe(4);
+  });
+
+  it('applies changes in revision order and ignores duplicates and redeliveries', async () => {
+    client.current = snapshot(4, [policy('free', 10)]);
+    const source = await start();
+    await eventually(() => source.revision === 4, 'the snapshot');
+    feed.send(upsert(5, 20));
+    expect(limitOf(source)).toBe(20);
+    feed.send(upsert(5, 99)); // duplicate publish
+    feed.send(upsert(3, 99)); // redelivery of something older
+    expect(limitOf(source)).toBe(20);
+    feed.send(upsert(6, 30));
+    expect(source.revision).toBe(6);
+    expect(published.map((s) => s.revision)).toEqual(['4', '5', '6']);
+    expect(await metric(registry, 'rl_policy_changes_applied_total')).toBe(2);
+    expect((await metric(registry, 'rl_policy_propagation_seconds')) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('resyncs from the snapshot on a gap, then applies what follows', async () => {
+    client.current = snapshot(1, [policy('free', 10)]);
+    const source = await start();
+    await eventually(() => source.revision === 1, 'the snapshot');
+    const callsBefore = client.calls;
+    client.current = snapshot(3, [policy('free', 30)]); // the service is at 3; 2 and 3 never arrive
+    feed.send(upsert(4, 40));
+    expect(source.revision).toBe(1); // 4 waits for the resync
+    await eventually(() => source.revision === 4, 'the resync');
+    expect(limitOf(source)).toBe(40);
+    expect(client.calls).toBe(callsBefore + 1);
+    expect((await registry.getSingleMetricAsString('rl_policy_resyncs_total'))).toContain('reason="gap"');
+  });
+
+  it('never moves back to a lower revision, whatever the snapshot endpoint says', async () => {
+    client.current = snapshot(10, [policy('free', 10)]);
+    const source = await start({ resyncIntervalMs: 5 });
+    await eventually(() => source.revision === 10, 'the snapshot');
+    client.current = snapshot(7, [policy('free', 7)]); // a stale replica
+    const calls = client.calls;
+    await eventually(() => client.calls > calls + 2, 'periodic resyncs');
+    expect(source.revision).toBe(10);
+    expect(limitOf(source)).toBe(10);
+  });
+
+  it('logs, counts and skips a malformed message without stopping, and resyncs in case it was the next change', async () => {
+    client.current = snapshot(1, [policy('free', 10)]);
+    const source = await start();
+    await eventually(() => source.revision === 1, 'the snapshot');
+    feed.send('{"revision": 2, "committedAt": "x", "change": {"kind": "policy.upserted"');
+    feed.send(change(2, { kind: 'policy.upserted', policy: { ...policy('free', 0) } }));
+    feed.send({ revision: 2, committedAt: new Date().toISOString(), change: { kind: 'policy.renamed' } });
+    expect(await metric(registry, 'rl_policy_messages_rejected_total')).toBe(3);
+    expect(source.revision).toBe(1);
+    feed.send(upsert(2, 20));
+    expect(limitOf(source)).toBe(20);
+    await eventually(async () => ((await registry.getSingleMetricAsString('rl_policy_resyncs_total')).includes('reason="malformed"')), 'a resync');
+  });
+
+  it('resyncs when the feed repositions, so changes published before it are not lost', async () => {
+    client.current = snapshot(1, [policy('free', 10)]);
+    const source = await start();
+    await eventually(() => source.revision === 1, 'the snapshot');
+    client.current = snapshot(5, [policy('free', 50)]);
+    feed.handlers?.onPositioned();
+    await eventually(() => source.revision === 5, 'the resync');
+    expect(limitOf(source)).toBe(50);
+  });
+
+  it('persists each revision atomically and starts from it while the policy service is down', async () => {
+    client.current = snapshot(2, [policy('free', 10)]);
+    const first = await start();
+    await eventually(() => first.revision === 2, 'the snapshot');
+    feed.send(upsert(3, 30));
+    await first.close();
+    const saved = JSON.parse(readFileSync(cacheFile(), 'utf8')) as { origin: unknown; snapshot: ControlPlaneSnapshot };
+    expect(saved.origin).toEqual(origin);
+    expect(saved.snapshot.revision).toBe(3);
+
+    client.down = true;
+    feed = new FakeChangeFeed();
+    const second = await start();
+    expect(second.notReadyReason()).toBeUndefined();
+    expect(second.revision).toBe(3);
+    expect(limitOf(second)).toBe(30);
+    // Changes still flow over the feed during the outage.
+    feed.send(upsert(4, 40));
+    expect(limitOf(second)).toBe(40);
+  });
+
+  it('follows the policy service when it answers with a lower revision than the persisted snapshot (a rebuilt control plane)', async () => {
+    client.current = snapshot(9, [policy('free', 10)]);
+    const first = await start();
+    await eventually(() => first.revision === 9, 'the snapshot');
+    await first.close();
+
+    client.current = snapshot(2, [policy('free', 22)]);
+    feed = new FakeChangeFeed();
+    const second = await start();
+    await eventually(() => second.revision === 2, 'the rebuilt control plane');
+    expect(limitOf(second)).toBe(22);
+    feed.send(upsert(3, 33));
+    expect(limitOf(second)).toBe(33);
+  });
+
+  it('ignores a persisted snapshot of another control plane, or a corrupt one', async () => {
+    client.current = snapshot(2, [policy('free', 10)]);
+    const first = await start();
+    await eventually(() => first.revision === 2, 'the snapshot');
+    await first.close();
+
+    client.down = true;
+    const other = await start({ origin: { policyServiceUrl: 'http://elsewhere', namespace: 't' } });
+    expect(other.current()).toBeUndefined();
+    await other.close();
+
+    writeFileSync(cacheFile(), '{"format":1,');
+    const corrupt = await start();
+    expect(corrupt.current()).toBeUndefined();
+  });
+
+  it('reports the revision age: zero while the feed is live, growing while it is not', async () => {
+    client.current = snapshot(1);
+    const source = await start();
+    await eventually(() => source.revision === 1, 'the snapshot');
+    expect(await metric(registry, 'rl_policy_revision_age_seconds')).toBe(0);
+    feed.live = false;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await metric(registry, 'rl_policy_revision_age_seconds')).toBeGreaterThanOrEqual(0.02);
+  });
+});

@@ -1,0 +1,71 @@
+import type { CustomerAssignment, Policy, PolicyChange, PolicySnapshot as ControlPlaneSnapshot } from '@rl/contracts';
+import type { PolicySnapshot } from '../policy-source';
+
+/**
+ * The control plane's policy document at one revision, as maps so a change applies in O(1):
+ * policies by id, overrides by customer id, tiers by customer id. Unchanged policies keep their
+ * object identity from revision to revision.
+ */
+export class PolicyState {
+  private constructor(
+    private rev: number,
+    private readonly policies: Map<string, Policy>,
+    private readonly overrides: Map<string, Policy>,
+    private readonly customers: Map<string, CustomerAssignment>,
+  ) {}
+
+  static fromSnapshot(snapshot: ControlPlaneSnapshot): PolicyState {
+    return new PolicyState(
+      snapshot.revision,
+      new Map(snapshot.policies.map((p) => [p.id, p])),
+      new Map(snapshot.overrides.map((p) => [p.match.customerId ?? p.id, p])),
+      new Map(Object.entries(snapshot.customers)),
+    );
+  }
+
+  get revision(): number {
+    return this.rev;
+  }
+
+  /** Applies the change that takes the document to `revision` (the caller has checked the order). */
+  apply(change: PolicyChange, revision: number): void {
+    switch (change.kind) {
+      case 'policy.upserted':
+        this.policies.set(change.policy.id, change.policy);
+        break;
+      case 'policy.deleted':
+        this.policies.delete(change.policyId);
+        break;
+      case 'override.upserted':
+        this.overrides.set(change.customerId, change.policy);
+        break;
+      case 'override.deleted':
+        this.overrides.delete(change.customerId);
+        break;
+      case 'customer.upserted':
+        this.customers.set(change.customerId, change.assignment);
+        break;
+      case 'customer.deleted':
+        this.customers.delete(change.customerId);
+        break;
+    }
+    this.rev = revision;
+  }
+
+  /** The enforcer's view, for the resolver. */
+  toPolicySnapshot(): PolicySnapshot {
+    const customerTiers = new Map<string, string>();
+    for (const [customerId, { tier }] of this.customers) customerTiers.set(customerId, tier);
+    return { revision: String(this.rev), policies: [...this.policies.values()], overrides: [...this.overrides.values()], customerTiers };
+  }
+
+  /** The control plane's wire form, for the persisted copy. */
+  toControlPlaneSnapshot(): ControlPlaneSnapshot {
+    return {
+      revision: this.rev,
+      policies: [...this.policies.values()],
+      overrides: [...this.overrides.values()],
+      customers: Object.fromEntries(this.customers),
+    };
+  }
+}

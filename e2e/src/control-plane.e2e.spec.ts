@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { policyChangesStream } from '@rl/contracts';
+import { startPolicyService, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
+import { createTestDatabase, type TestDatabase } from '@rl/testing';
+import { connect } from 'nats';
+import { check } from './http';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+/** CONTRACT.md: every enforcer applies a `PUT /admin/limits` within one second. */
+const PROPAGATION_BUDGET_MS = 1_000;
+
+/**
+ * The control plane end to end: the policy service (own database, own NATS namespace) and two
+ * regions, each an enforcer with its own redis-server, all real processes on free ports, driven
+ * only through their HTTP APIs.
+ */
+describe('control plane to enforcers (policy service, two regions, real Postgres, NATS and Redis)', () => {
+  const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  const namespace = `e2e${unique}`;
+  const adminToken = `e2e-admin-${unique}`;
+  let database: TestDatabase;
+  let policyService: ServiceHandle;
+  let usEast: RegionHandle;
+  let euWest: RegionHandle;
+  let cacheDir: string;
+  const enforcers = (): ServiceHandle[] => [usEast.enforcers[0], euWest.enforcers[0]];
+
+  beforeAll(async () => {
+    cacheDir = mkdtempSync(join(tmpdir(), 'rl-e2e-cp-'));
+    database = await createTestDatabase();
+    policyService = await startPolicyService({ databaseUrl: database.url, natsUrl: NATS_URL, namespace, adminToken });
+    const regionEnv = (region: string): Record<string, string> => ({
+      POLICY_SERVICE_URL: policyService.url,
+      POLICY_SERVICE_TOKEN: adminToken,
+      NATS_URL,
+      NATS_NAMESPACE: namespace,
+      POLICY_CACHE_FILE: join(cacheDir, `${region}.json`),
+    });
+    [usEast, euWest] = await Promise.all([
+      startRegion({ region: 'us-east', enforcerPorts: [undefined], env: regionEnv('us-east') }),
+      startRegion({ region: 'eu-west', enforcerPorts: [undefined], env: regionEnv('eu-west') }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([usEast?.stop(), euWest?.stop()]);
+    await policyService?.stop();
+    await database?.drop();
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      await (await nc.jetstreamManager()).streams.delete(policyChangesStream(namespace)).catch(() => false);
+    } finally {
+      await nc.close();
+    }
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  async function putLimit(customerId: string, limit: number): Promise<void> {
+    const res = await fetch(`${policyService.url}/admin/limits`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customer_id: customerId, limit, window: '1h' }),
+    });
+    expect({ status: res.status, body: await res.text() }).toMatchObject({ status: 200 });
+  }
+
+  /** Milliseconds until `url` decides for `customerId` with `limit`; each probe uses a fresh key. */
+  async function timeUntilEnforced(url: string, customerId: string, limit: number, since: number): Promise<number> {
+    for (let probe = 0; ; probe++) {
+      const reply = await check(url, { key: `probe:${unique}:${limit}:${probe}`, customerId });
+      if (reply.body.limit === limit) return Date.now() - since;
+      if (Date.now() - since > 10_000) throw new Error(`${url} still enforces limit ${reply.body.limit} for ${customerId}, not ${limit}, after 10 s`);
+    }
+  }
+
+  /** Sets the limit; resolves with the milliseconds from the admin API's 200 until each region enforces it. */
+  async function propagate(customerId: string, limit: number): Promise<number[]> {
+    await putLimit(customerId, limit);
+    const acknowledged = Date.now();
+    return Promise.all(enforcers().map((e) => timeUntilEnforced(e.url, customerId, limit, acknowledged)));
+  }
+
+  /** The value of the first Prometheus sample whose line starts with `prefix` (0 when absent). */
+  function sample(metrics: string, prefix: string): number {
+    const line = metrics.split('\n').find((l) => l.startsWith(prefix));
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+
+  async function statuses(url: string, body: Record<string, unknown>, count: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) out.push((await check(url, body)).status);
+    return out;
+  }
+
+  it('enforces a PUT /admin/limits in both regions within one second', async () => {
+    const customerId = `acme-${unique}`;
+    const samples: number[] = [];
+    for (const limit of [3, 7, 4, 9, 2]) samples.push(...(await propagate(customerId, limit)));
+    const worst = Math.max(...samples);
+    console.log(`propagation, admin 200 -> both regions enforcing (ms): ${samples.join(', ')}; worst ${worst}`);
+    expect(worst).toBeLessThan(PROPAGATION_BUDGET_MS);
+
+    // The limit is enforced, not only reported: 2 admitted, then 429, in each region on its own.
+    for (const enforcer of enforcers()) {
+      const replies = await statuses(enforcer.url, { key: `k:${unique}`, customerId }, 3);
+      expect(replies).toEqual([200, 200, 429]);
+    }
+
+    // The changes came over the stream, each one valid and applied in order (not by resyncing
+    // around messages the enforcer could not read).
+    for (const enforcer of enforcers()) {
+      const metrics = await (await fetch(`${enforcer.url}/metrics`)).text();
+      expect(sample(metrics, 'rl_policy_messages_rejected_total')).toBe(0);
+      expect(sample(metrics, 'rl_policy_changes_applied_total')).toBeGreaterThanOrEqual(5);
+      expect(sample(metrics, 'rl_policy_resyncs_total{reason="gap"')).toBe(0);
+    }
+  });
+
+  it('keeps enforcing the last policies while the policy service is down, also across an enforcer restart', async () => {
+    const customerId = `outage-${unique}`;
+    await propagate(customerId, 4);
+    await policyService.stop();
+    try {
+      for (const enforcer of enforcers()) {
+        expect((await fetch(`${enforcer.url}/readyz`)).status).toBe(200);
+        expect(await statuses(enforcer.url, { key: `o1:${unique}`, customerId }, 5)).toEqual([200, 200, 200, 200, 429]);
+      }
+      // Restarted during the outage, an enforcer serves its persisted snapshot (restart waits for /readyz 200).
+      await usEast.enforcers[0].restart();
+      const reply = await check(usEast.enforcers[0].url, { key: `o2:${unique}`, customerId });
+      expect(reply.body.limit).toBe(4);
+      expect(await statuses(usEast.enforcers[0].url, { key: `o3:${unique}`, customerId }, 5)).toEqual([200, 200, 200, 200, 429]);
+    } finally {
+      await policyService.restart();
+    }
+    // Back up: changes flow again, to the restarted enforcer too.
+    const elapsed = await propagate(customerId, 6);
+    expect(Math.max(...elapsed)).toBeLessThan(PROPAGATION_BUDGET_MS);
+  });
+});

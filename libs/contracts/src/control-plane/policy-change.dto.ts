@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsObject, ValidateIf, ValidateNested } from 'class-validator';
+import { POLICY_RULES } from '../policies/validate-policy';
+import { CustomerAssignmentDto } from './customer-assignment.dto';
+import { POLICY_CHANGE_KINDS, type PolicyChangeKind } from './policy-change';
+import { SatisfiesRule } from './rule-decorators';
+
+const WITH_POLICY: readonly string[] = ['policy.upserted', 'override.upserted'];
+const WITH_CUSTOMER: readonly string[] = ['override.upserted', 'override.deleted', 'customer.upserted', 'customer.deleted'];
+
+/**
+ * `change` of a policy-change message. Which fields are required depends on `kind`; fields another
+ * kind carries are not checked. `policy` is checked here only for being an object: the policy
+ * model's own validator (validatePolicy) reads it afterwards, so messages and policy files share
+ * one set of policy rules.
+ */
+export class PolicyChangeDto {
+  @IsDefined({ message: 'is required' })
+  @IsIn(POLICY_CHANGE_KINDS, { message: `must be one of ${POLICY_CHANGE_KINDS.join(', ')}` })
+  kind!: PolicyChangeKind;
+
+  @ValidateIf((change: PolicyChangeDto) => WITH_POLICY.includes(change.kind))
+  @IsDefined({ message: 'is required' })
+  @IsObject({ message: 'must be an object' })
+  policy?: Record<string, unknown>;
+
+  @ValidateIf((change: PolicyChangeDto) => change.kind === 'policy.deleted')
+  @IsDefined({ message: 'is required' })
+  @SatisfiesRule(POLICY_RULES.id)
+  policyId?: string;
+
+  @ValidateIf((change: PolicyChangeDto) => WITH_CUSTOMER.includes(change.kind))
+  @IsDefined({ message: 'is required' })
+  @SatisfiesRule(POLICY_RULES.customerId)
+  customerId?: string;
+
+  @ValidateIf((change: PolicyChangeDto) => change.kind === 'customer.upserted')
+  @IsDefined({ message: 'is required' })
+  @IsObject({ message: 'must be an object' })
+  @ValidateNested()
+  @Type(() => CustomerAssignmentDto)
+  assignment?: CustomerAssignmentDto;
+}
