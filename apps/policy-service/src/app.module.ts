@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BlocksModule } from './blocks/blocks.module';
 import { ChangesModule } from './changes/changes.module';
 import { CoreModule, type CoreModuleOptions } from './core/core.module';
 import { CustomersModule } from './customers/customers.module';
@@ -42,6 +43,7 @@ export class AppModule {
         CustomersModule,
         OverridesModule,
         AuditModule,
+        BlocksModule,
         HealthModule,
       ],
       providers: [

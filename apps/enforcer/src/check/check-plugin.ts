@@ -2,12 +2,15 @@ import AjvCompiler, { type Ajv } from '@fastify/ajv-compiler';
 import { CHECK_REQUEST_SCHEMA, CHECK_RESPONSE_SCHEMA, type CheckRequest } from '@rl/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { Logger } from 'pino';
+import type { BlockEscalator } from '../blocks/block-escalator';
 import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { fromRequestError, fromValidationError } from './bad-request';
 import type { CheckService } from './check.service';
 
 export interface CheckPluginOptions {
   readonly service: CheckService;
+  /** Counts denials toward automatic blocks. */
+  readonly escalator?: BlockEscalator;
   readonly metrics: EnforcerMetrics;
   readonly logger: Logger;
   /** Largest accepted body in bytes. */
@@ -39,7 +42,7 @@ function strictValidatorCompiler(): FastifySchemaCompiler<unknown> {
  *   counter is touched; anything else is logged and gets 500.
  */
 export async function checkPlugin(instance: FastifyInstance, options: CheckPluginOptions): Promise<void> {
-  const { service, metrics, logger, bodyLimit } = options;
+  const { service, escalator, metrics, logger, bodyLimit } = options;
 
   instance.setValidatorCompiler(strictValidatorCompiler());
   instance.removeAllContentTypeParsers();
@@ -65,6 +68,7 @@ export async function checkPlugin(instance: FastifyInstance, options: CheckPlugi
       const started = performance.now();
       const result = await service.check(request.body);
       metrics.observeCheckSeconds((performance.now() - started) / 1000);
+      if (result.statusCode === 429 && result.body.blocked !== true) escalator?.noteDenial(request.body, result.body.policy.id);
       return reply.code(result.statusCode).headers(result.headers).send(result.body);
     },
   });

@@ -3,11 +3,14 @@ import type { CheckRequest } from '@rl/contracts';
 import { buildCounterKey, LocalLimiter, systemClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
 import { StoreError, StoreTimeoutError } from '@rl/redis-store';
 import type { Logger } from 'pino';
+import { BlockGuard } from '../blocks/block-guard';
+import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
 import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';
+import { StoreCircuitOpenError } from '../resilience/guarded-store';
 import { StoreBackend } from '../store/store-backend';
 import { FAIL_CLOSED_DECISION, formatDecision, type CheckReply, type DecisionSource } from './format-decision';
 
@@ -24,6 +27,7 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 @Injectable()
 export class CheckService {
   private readonly store: CounterStore;
+  private readonly backend: StoreBackend;
   private readonly region: string;
   private readonly local = new LocalLimiter({ clock: systemClock, maxKeys: LOCAL_FALLBACK_KEYS });
   private lastFailureLogAt = 0;
@@ -35,12 +39,20 @@ export class CheckService {
     private readonly metrics: EnforcerMetrics,
     config: EnforcerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly blocks: BlockGuard,
   ) {
     this.store = backend.store;
+    this.backend = backend;
     this.region = config.region;
   }
 
   async check(request: CheckRequest): Promise<CheckReply> {
+    // Blocks come first: no policy resolution and no counter-store call for a blocked caller.
+    const blocked = this.blocks.check(request, this.region);
+    if (blocked !== undefined) {
+      this.metrics.recordDecision(BLOCKED_POLICY_REF.id, 'blocked');
+      return blocked;
+    }
     const policy = this.resolver.resolve(request);
     const limitRequest: LimitRequest = {
       key: buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm }),
@@ -60,6 +72,7 @@ export class CheckService {
       if (policy.failureMode === 'open') {
         source = 'local-fallback';
         decision = this.local.decideSync({ ...limitRequest, limit: policy.localQuota.limit, burst: policy.localQuota.burst });
+        if (decision.allowed) this.backend.recordDegradedAdmit(limitRequest);
       } else {
         source = 'fail-closed';
         decision = FAIL_CLOSED_DECISION;
@@ -70,7 +83,7 @@ export class CheckService {
   }
 
   private noteStoreFailure(error: StoreError): void {
-    this.metrics.recordStoreFailure(error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+    this.metrics.recordStoreFailure(error instanceof StoreCircuitOpenError ? 'circuit_open' : error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
     const now = Date.now();
     if (now - this.lastFailureLogAt < FAILURE_LOG_INTERVAL_MS) {
       this.suppressedFailures += 1;

@@ -10,6 +10,17 @@ export interface RedisSettings {
   /** `host:port` seed nodes; set means cluster mode. */
   readonly clusterNodes: readonly string[] | undefined;
   readonly commandTimeoutMs: number;
+  /** The secondary store asked while the regional one is down; none when undefined. */
+  readonly fallbackUrl: string | undefined;
+  readonly breaker: BreakerSettings;
+}
+
+/** The circuit breaker of each counter-store connection. */
+export interface BreakerSettings {
+  readonly failureThreshold: number;
+  readonly failureWindowMs: number;
+  readonly cooldownMs: number;
+  readonly cooldownJitterMs: number;
 }
 
 export interface DefaultPolicySettings {
@@ -50,7 +61,15 @@ export class EnforcerConfig {
   readonly nats: NatsSettings;
   readonly defaultPolicy: DefaultPolicySettings;
   readonly degradedLimitPercent: number;
+  readonly enforcerInstances: number;
+  /**
+   * Percent of a policy's limit and burst this instance's local bucket admits while the store is
+   * down: DEGRADED_LIMIT_PERCENT split evenly across ENFORCER_INSTANCES (may be fractional).
+   */
+  readonly localLimitPercent: number;
   readonly shutdownDrainMs: number;
+  /** Automatic blocks: `threshold` 0 turns them off. */
+  readonly escalation: { readonly threshold: number; readonly windowMs: number; readonly blockSeconds: number };
 
   private constructor(env: EnvValues<typeof ENFORCER_ENV>) {
     this.port = env.PORT;
@@ -62,6 +81,13 @@ export class EnforcerConfig {
       url: env.REDIS_URL,
       clusterNodes: env.REDIS_CLUSTER_NODES?.map((node) => `${node.host}:${node.port}`),
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+      fallbackUrl: env.REDIS_FALLBACK_URL,
+      breaker: {
+        failureThreshold: env.BREAKER_FAILURE_THRESHOLD,
+        failureWindowMs: env.BREAKER_FAILURE_WINDOW_MS,
+        cooldownMs: env.BREAKER_COOLDOWN_MS,
+        cooldownJitterMs: env.BREAKER_COOLDOWN_JITTER_MS,
+      },
     };
     this.policyFile = env.POLICY_FILE;
     this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
@@ -82,7 +108,10 @@ export class EnforcerConfig {
       failureMode: env.DEFAULT_POLICY_FAILURE_MODE,
     };
     this.degradedLimitPercent = env.DEGRADED_LIMIT_PERCENT;
+    this.enforcerInstances = env.ENFORCER_INSTANCES;
+    this.localLimitPercent = env.DEGRADED_LIMIT_PERCENT / env.ENFORCER_INSTANCES;
     this.shutdownDrainMs = env.SHUTDOWN_DRAIN_MS;
+    this.escalation = { threshold: env.ESCALATION_THRESHOLD, windowMs: env.ESCALATION_WINDOW_SECONDS * 1000, blockSeconds: env.ESCALATION_BLOCK_SECONDS };
   }
 
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */

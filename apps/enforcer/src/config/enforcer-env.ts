@@ -33,8 +33,38 @@ export const ENFORCER_ENV = {
   REDIS_COMMAND_TIMEOUT_MS: envInt({
     min: 1,
     max: 10_000,
-    default: 50,
-    description: 'A counter-store command without a reply after this long fails the decision over to the failure mode',
+    default: 20,
+    description: 'A counter-store command without a reply after this long fails the decision over and opens that store\'s circuit breaker',
+  }),
+  REDIS_FALLBACK_URL: optional(
+    envUrl({
+      protocols: ['redis:', 'rediss:'],
+      description: 'Secondary counter store, asked while the regional one is down (its own circuit breaker); local buckets only when unset',
+    }),
+  ),
+  BREAKER_FAILURE_THRESHOLD: envInt({
+    min: 1,
+    max: 1_000,
+    default: 3,
+    description: 'Consecutive counter-store failures, within BREAKER_FAILURE_WINDOW_MS, that open its circuit breaker',
+  }),
+  BREAKER_FAILURE_WINDOW_MS: envInt({
+    min: 1,
+    max: 60_000,
+    default: 1_000,
+    description: 'Window in which BREAKER_FAILURE_THRESHOLD consecutive failures open the circuit breaker',
+  }),
+  BREAKER_COOLDOWN_MS: envInt({
+    min: 1,
+    max: 60_000,
+    default: 250,
+    description: 'How long an open circuit breaker keeps decisions off the store before one probe decision goes to it',
+  }),
+  BREAKER_COOLDOWN_JITTER_MS: envInt({
+    min: 0,
+    max: 60_000,
+    default: 250,
+    description: 'Upper bound of the random delay added to each cooldown, so instances do not probe in lockstep',
   }),
   POLICY_FILE: optional(envString({ description: 'Policies, overrides and customer tiers as JSON or YAML; only the default policy when unset' })),
   POLICY_SERVICE_URL: optional(
@@ -80,7 +110,13 @@ export const ENFORCER_ENV = {
     min: 1,
     max: 100,
     default: 50,
-    description: "Share of a policy's limit and burst one instance admits from its local bucket while the store is down (failureMode open)",
+    description: "Share of a policy's limit and burst the region admits from local buckets while the store is down (failureMode open)",
+  }),
+  ENFORCER_INSTANCES: envInt({
+    min: 1,
+    max: 10_000,
+    default: 1,
+    description: 'Live enforcer instances in the region; each local bucket gets 1/n of the DEGRADED_LIMIT_PERCENT share',
   }),
   SHUTDOWN_DRAIN_MS: envInt({
     min: 0,
@@ -88,6 +124,14 @@ export const ENFORCER_ENV = {
     default: 0,
     description: 'After SIGTERM, how long /readyz reports 503 before the server stops taking requests',
   }),
+  ESCALATION_THRESHOLD: envInt({
+    min: 0,
+    max: 1_000,
+    default: 5,
+    description: 'Distinct policies or routes that must deny one key within ESCALATION_WINDOW_SECONDS before it is blocked automatically (0: never; needs POLICY_SERVICE_URL and an editor token)',
+  }),
+  ESCALATION_WINDOW_SECONDS: envInt({ min: 1, max: 3_600, default: 60, description: 'Window of ESCALATION_THRESHOLD, in seconds' }),
+  ESCALATION_BLOCK_SECONDS: envInt({ min: 1, max: 86_400, default: 300, description: 'How long an automatic block lasts, in seconds' }),
   INSTANCE_ID: envString({
     default: { compute: () => `${hostname()}-${process.pid}`, text: '<hostname>-<pid>' },
     pattern: /^[A-Za-z0-9._-]{1,128}$/,

@@ -1,9 +1,17 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The outcome label of one decision. Bounded: these six values only. */
-export type DecisionResult = 'allowed' | 'denied' | 'shadow_denied' | 'degraded_allowed' | 'degraded_denied' | 'degraded_shadow_denied';
+/** The outcome label of one decision. Bounded: these seven values only. */
+export type DecisionResult = 'allowed' | 'denied' | 'shadow_denied' | 'degraded_allowed' | 'degraded_denied' | 'degraded_shadow_denied' | 'blocked';
 
-export type StoreFailureKind = 'timeout' | 'unavailable';
+export type StoreFailureKind = 'timeout' | 'unavailable' | 'circuit_open';
+
+/** `rl_store_breaker_state` values. */
+const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+export type BreakerStateName = keyof typeof BREAKER_STATE_VALUE;
+
+/** What happened to usage admitted locally while the store was down. */
+export type WriteBackOutcome = 'written' | 'refused' | 'failed' | 'dropped';
 
 type ResultCounters = Record<DecisionResult, Counter.Internal>;
 
@@ -16,6 +24,8 @@ export class EnforcerMetrics {
   private readonly decisions: Counter<'policy' | 'region' | 'result'>;
   private readonly checkDuration: Histogram;
   private readonly storeFailures: Counter<'kind'>;
+  private readonly breakerState: Gauge<'store'>;
+  private readonly writeBack: Counter<'outcome'>;
   private readonly byPolicy = new Map<string, ResultCounters>();
 
   constructor(
@@ -40,6 +50,26 @@ export class EnforcerMetrics {
       labelNames: ['kind'],
       registers: [registry],
     });
+    this.breakerState = new Gauge({
+      name: 'rl_store_breaker_state',
+      help: 'Circuit breaker of each counter store: 0 closed, 1 half-open, 2 open',
+      labelNames: ['store'],
+      registers: [registry],
+    });
+    this.writeBack = new Counter({
+      name: 'rl_degraded_writeback_units_total',
+      help: 'Units admitted locally while the store was down, by what became of them: written back, refused (counter full), failed (kept), dropped (ledger full)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+  }
+
+  setBreakerState(store: string, state: BreakerStateName): void {
+    this.breakerState.set({ store }, BREAKER_STATE_VALUE[state]);
+  }
+
+  recordWriteBack(outcome: WriteBackOutcome, units: number): void {
+    if (units > 0) this.writeBack.inc({ outcome }, units);
   }
 
   recordDecision(policyId: string, result: DecisionResult): void {
@@ -69,6 +99,7 @@ export class EnforcerMetrics {
       degraded_allowed: child('degraded_allowed'),
       degraded_denied: child('degraded_denied'),
       degraded_shadow_denied: child('degraded_shadow_denied'),
+      blocked: child('blocked'),
     };
   }
 }

@@ -31,7 +31,7 @@ export class PolicyResolver implements OnModuleDestroy {
     private readonly config: EnforcerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.compiled = new CompiledPolicyCache(config.degradedLimitPercent);
+    this.compiled = new CompiledPolicyCache(config.localLimitPercent);
     this.index = this.build(source.current() ?? EMPTY_SNAPSHOT);
     this.unsubscribe = source.subscribe((snapshot) => {
       this.index = this.build(snapshot);
@@ -40,7 +40,7 @@ export class PolicyResolver implements OnModuleDestroy {
     const d = config.defaultPolicy;
     this.defaultPolicy = compilePolicy({
       parameters: { id: 'default', version: 0, counterId: 'default', burst: d.limit, mode: 'enforce', ...d },
-      localPercent: config.degradedLimitPercent,
+      localPercent: config.localLimitPercent,
     });
   }
 
@@ -65,7 +65,7 @@ export class PolicyResolver implements OnModuleDestroy {
   }
 
   private build(snapshot: PolicySnapshot): PolicyIndex {
-    return PolicyIndex.build({ snapshot, localPercent: this.config.degradedLimitPercent, cache: this.compiled, previous: this.index });
+    return PolicyIndex.build({ snapshot, localPercent: this.config.localLimitPercent, cache: this.compiled, previous: this.index });
   }
 
   private inlinePolicy(limit: number, windowSeconds: number): CompiledPolicy {
@@ -76,7 +76,7 @@ export class PolicyResolver implements OnModuleDestroy {
       const d = this.config.defaultPolicy;
       policy = compilePolicy({
         parameters: { id: 'inline', version: 0, counterId, algorithm: d.algorithm, failureMode: d.failureMode, limit, burst: limit, windowSeconds, mode: 'enforce' },
-        localPercent: this.config.degradedLimitPercent,
+        localPercent: this.config.localLimitPercent,
       });
       this.inline.set(counterId, policy);
     }

@@ -1,4 +1,4 @@
-import type { Policy } from '@rl/contracts';
+import type { Block, Policy } from '@rl/contracts';
 
 /** One consistent view of the policies, swapped atomically when anything changes. */
 export interface PolicySnapshot {
@@ -9,6 +9,8 @@ export interface PolicySnapshot {
   readonly overrides: readonly Policy[];
   /** customerId -> tier. */
   readonly customerTiers: ReadonlyMap<string, string>;
+  /** Operator and automatic blocks (control plane only); absent means none. */
+  readonly blocks?: readonly Block[];
 }
 
 export type SnapshotListener = (snapshot: PolicySnapshot) => void;

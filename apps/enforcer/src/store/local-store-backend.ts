@@ -1,4 +1,4 @@
-import { LocalLimiter, systemClock, type Clock, type CounterStore } from '@rl/limiter-core';
+import { LocalLimiter, systemClock, type Clock, type CounterStore, type LimitRequest } from '@rl/limiter-core';
 import { StoreBackend } from './store-backend';
 
 /** An in-process store (LocalLimiter, or any CounterStore): for tests and single-instance experiments. */
@@ -21,5 +21,10 @@ export class LocalStoreBackend extends StoreBackend {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  recordDegradedAdmit(request: LimitRequest): void {
+    // An in-process store does not fail, so nothing is ever admitted around it to write back.
+    void request;
   }
 }

@@ -1,83 +1,100 @@
-import { createRedisClient, RedisCounterStore, type RedisClient } from '@rl/redis-store';
+import type { LimitRequest } from '@rl/limiter-core';
 import type { Logger } from 'pino';
 import type { RedisSettings } from '../config/enforcer-config';
+import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
+import type { BreakerState } from '../resilience/circuit-breaker';
+import { DegradedUsageLedger } from '../resilience/degraded-usage-ledger';
+import { TieredStore } from '../resilience/tiered-store';
+import { RedisTier } from './redis-tier';
 import { StoreBackend } from './store-backend';
 
+/** Counter keys whose locally admitted usage is held for write-back; the oldest is dropped beyond it. */
+const DEGRADED_LEDGER_MAX_KEYS = 10_000;
+
+export interface RedisStoreBackendOptions {
+  readonly settings: RedisSettings;
+  readonly connectionName: string;
+  readonly logger: Logger;
+  readonly metrics: EnforcerMetrics;
+}
+
 /**
- * The regional Redis (or Redis Cluster) counter store. This is the one place RedisCounterStore is
- * wired. The client reconnects forever with jittered backoff; while it is down, decisions fail fast
- * (no offline queue) and the check path applies failure modes. Scripts are loaded on every
- * (re)connection so a restarted Redis does not cost a NOSCRIPT round trip per script.
+ * The regional Redis (or Redis Cluster) counter store, and the one place its tiers are wired:
+ * 1. the regional Redis, behind its circuit breaker;
+ * 2. the secondary (REDIS_FALLBACK_URL), behind its own breaker, when set;
+ * 3. (in the check path, on a StoreError from both) the policy's failure mode: local buckets or 503.
+ *
+ * Usage admitted by local buckets is held in a bounded ledger and written back into the regional
+ * Redis, off the request path, each time its breaker closes again.
  */
 export class RedisStoreBackend extends StoreBackend {
   readonly name = 'redis';
-  readonly store: RedisCounterStore;
-  private readonly client: RedisClient;
-  private connected = false;
-  /** Why the store is not connected (the latest error), for /readyz. */
-  private downReason: string | undefined;
-  /** Whether the current outage has been logged: one warning per outage, not one per reconnect attempt. */
-  private outageLogged = false;
-  private closing = false;
+  readonly store: TieredStore;
+  private readonly primary: RedisTier;
+  private readonly secondary: RedisTier | undefined;
+  private readonly ledger: DegradedUsageLedger;
+  private writingBack = false;
 
-  constructor(
-    settings: RedisSettings & { readonly connectionName: string },
-    private readonly logger: Logger,
-  ) {
+  constructor(private readonly options: RedisStoreBackendOptions) {
     super();
-    const target = settings.clusterNodes !== undefined ? { clusterNodes: settings.clusterNodes } : { url: settings.url };
-    this.client = createRedisClient(target, {
-      commandTimeoutMs: settings.commandTimeoutMs,
-      connectionName: settings.connectionName,
-      lazyConnect: true,
+    const { settings, connectionName, logger, metrics } = options;
+    const common = { commandTimeoutMs: settings.commandTimeoutMs, breaker: settings.breaker, logger, metrics };
+    this.primary = new RedisTier({
+      ...common,
+      name: 'primary',
+      target: settings.clusterNodes !== undefined ? { clusterNodes: settings.clusterNodes } : { url: settings.url },
+      connectionName,
+      onBreakerState: (state) => this.onPrimaryBreaker(state),
     });
-    this.store = new RedisCounterStore({ client: this.client });
+    this.secondary =
+      settings.fallbackUrl === undefined
+        ? undefined
+        : new RedisTier({ ...common, name: 'secondary', target: { url: settings.fallbackUrl }, connectionName: `${connectionName}:fallback` });
+    this.ledger = new DegradedUsageLedger({
+      maxKeys: DEGRADED_LEDGER_MAX_KEYS,
+      onDrop: (units) => metrics.recordWriteBack('dropped', units),
+    });
+    this.store = new TieredStore(this.primary.store, this.secondary?.store);
   }
 
   start(): void {
-    this.client.on('ready', () => {
-      this.connected = true;
-      this.downReason = undefined;
-      this.outageLogged = false;
-      this.logger.info({ store: this.name }, 'counter store connected');
-      this.loadScripts();
-    });
-    this.client.on('error', (error: Error) => this.noteError(error));
-    this.client.on('end', () => {
-      this.connected = false;
-    });
-    this.client.on('close', () => {
-      if (this.connected) this.noteError(new Error('connection lost'));
-      this.connected = false;
-    });
-    // The 'error' event above reports why; the rejection of the first attempt adds nothing for /readyz.
-    this.client.connect().catch((error: unknown) => this.logger.debug({ err: error }, 'first counter-store connection attempt failed'));
+    this.primary.start();
+    this.secondary?.start();
   }
 
-  async ping(): Promise<void> {
-    if (!this.connected) throw new Error(this.downReason ?? 'not connected yet');
-    await this.client.ping();
+  /** Ready when the regional Redis answers; the secondary only covers outages. */
+  ping(): Promise<void> {
+    return this.primary.ping();
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    try {
-      await this.client.quit();
-    } catch (error) {
-      this.logger.debug({ err: error }, 'counter store quit failed; disconnecting');
-      this.client.disconnect();
-    }
+    await Promise.all([this.primary.close(), this.secondary?.close()]);
   }
 
-  private loadScripts(): void {
-    this.store.load().catch((error: unknown) => this.logger.warn({ err: error }, 'loading counter-store scripts failed; decisions fall back to EVAL'));
+  recordDegradedAdmit(request: LimitRequest): void {
+    this.ledger.record(request);
   }
 
-  private noteError(error: unknown): void {
-    if (this.closing) return;
-    this.downReason = error instanceof Error ? error.message : String(error);
-    if (this.outageLogged) return;
-    this.outageLogged = true;
-    this.logger.warn({ store: this.name, reason: this.downReason }, 'counter store unavailable; reconnecting until it answers');
+  /** Resolves when no write-back is running (tests). */
+  async writeBackIdle(): Promise<void> {
+    while (this.writingBack) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  private onPrimaryBreaker(state: BreakerState): void {
+    if (state !== 'closed' || this.writingBack || this.ledger.size === 0) return;
+    this.writingBack = true;
+    this.ledger
+      .writeBack(this.primary.store)
+      .then((result) => {
+        const { metrics, logger } = this.options;
+        metrics.recordWriteBack('written', result.written);
+        metrics.recordWriteBack('refused', result.refused);
+        metrics.recordWriteBack('failed', result.failed);
+        logger.info({ store: 'primary', ...result }, 'usage admitted while degraded written back');
+      })
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'writing back usage admitted while degraded failed'))
+      .finally(() => {
+        this.writingBack = false;
+      });
   }
 }

@@ -1,4 +1,4 @@
-import type { CounterStore } from '@rl/limiter-core';
+import type { CounterStore, LimitRequest } from '@rl/limiter-core';
 
 /**
  * The counter store and what operating it takes: a health probe and a way to close it. The one
@@ -16,4 +16,10 @@ export abstract class StoreBackend {
   /** Starts background work (connection, script loading). Never throws: a store that is down at boot is retried. */
   abstract start(): void;
   abstract close(): Promise<void>;
+  /**
+   * Notes one request the check path admitted from its local bucket because `store` failed, with
+   * the policy's full limits. A store that can take it back later (Redis) writes it back when it
+   * returns, so the usage still counts; it must not block or throw.
+   */
+  abstract recordDegradedAdmit(request: LimitRequest): void;
 }

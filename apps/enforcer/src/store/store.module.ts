@@ -2,17 +2,18 @@ import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
+import { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { RedisStoreBackend } from './redis-store-backend';
 import { StoreBackend } from './store-backend';
 
-/** Provides the StoreBackend (Redis), starts it after boot and closes it after the HTTP server. */
+/** Provides the StoreBackend (Redis tiers), starts it after boot and closes it after the HTTP server. */
 @Module({
   providers: [
     {
       provide: StoreBackend,
-      inject: [EnforcerConfig, LOGGER],
-      useFactory: (config: EnforcerConfig, logger: Logger): StoreBackend =>
-        new RedisStoreBackend({ ...config.redis, connectionName: `enforcer:${config.region}:${config.instanceId}` }, logger),
+      inject: [EnforcerConfig, LOGGER, EnforcerMetrics],
+      useFactory: (config: EnforcerConfig, logger: Logger, metrics: EnforcerMetrics): StoreBackend =>
+        new RedisStoreBackend({ settings: config.redis, connectionName: `enforcer:${config.region}:${config.instanceId}`, logger, metrics }),
     },
   ],
   exports: [StoreBackend],

@@ -92,6 +92,17 @@ const ROUTES: RouteCase[] = [
   },
   { route: 'GET /healthz', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/healthz' }) },
   { route: 'GET /readyz', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/readyz' }) },
+  { route: 'POST /v1/blocks', access: 'editor', ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/blocks', body: { type: 'key', value: `matrix-${n}`, ttlSeconds: 60, reason: 'matrix' } }) },
+  { route: 'GET /v1/blocks', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/blocks' }) },
+  {
+    route: 'DELETE /v1/blocks/{id}',
+    access: 'editor',
+    ok: 204,
+    request: async (admin, n) => {
+      const block = (await admin.post('/v1/blocks', { type: 'key', value: `doomed-${n}`, ttlSeconds: 60, reason: 'matrix' })).json<{ id: string }>();
+      return { method: 'DELETE', url: `/v1/blocks/${block.id}` };
+    },
+  },
   { route: 'GET /metrics', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/metrics' }) },
   { route: 'GET /docs', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/docs' }) },
   { route: 'GET /docs/openapi.json', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/docs/openapi.json' }) },

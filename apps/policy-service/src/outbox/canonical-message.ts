@@ -20,5 +20,11 @@ function canonicalChange(change: PolicyChange): PolicyChange {
       return { kind: change.kind, customerId: change.customerId, assignment: { tier: change.assignment.tier } };
     case 'customer.deleted':
       return { kind: change.kind, customerId: change.customerId };
+    case 'block.added': {
+      const { id, type, value, expiresAt, reason, source } = change.block;
+      return { kind: change.kind, block: { id, type, value, expiresAt, reason, source } };
+    }
+    case 'block.removed':
+      return { kind: change.kind, blockId: change.blockId };
   }
 }

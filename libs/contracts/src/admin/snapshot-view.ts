@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsArray, IsInt, IsObject, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsInt, IsObject, IsOptional, Min, ValidateNested } from 'class-validator';
+import { BlockDto } from '../control-plane/block.dto';
 import type { CustomerAssignmentView } from './customer-assignment-view';
 import { PolicyView } from './policy-view';
 
@@ -26,4 +27,11 @@ export class SnapshotView {
   /** customer id -> `{ tier }`. */
   @IsObject()
   customers!: Record<string, CustomerAssignmentView>;
+
+  /** Active blocks; expired ones are left out. */
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => BlockDto)
+  blocks?: BlockDto[];
 }

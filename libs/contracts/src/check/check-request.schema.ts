@@ -18,6 +18,7 @@ export const CHECK_REQUEST_SCHEMA = {
     cost: { type: 'integer', minimum: 1, maximum: CHECK_BOUNDS.costMax, default: 1 },
     limit: { type: 'integer', minimum: 1, maximum: CHECK_BOUNDS.limitMax },
     windowSeconds: { type: 'number', minimum: CHECK_BOUNDS.windowSecondsMin, maximum: CHECK_BOUNDS.windowSecondsMax },
+    ip: { type: 'string', minLength: 2, maxLength: 45, anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
   },
   dependencies: {
     limit: ['windowSeconds'],
@@ -34,4 +35,5 @@ export const CHECK_FIELD_RULES: Readonly<Record<keyof typeof CHECK_REQUEST_SCHEM
   cost: `must be an integer from 1 to ${CHECK_BOUNDS.costMax}`,
   limit: `must be an integer from 1 to ${CHECK_BOUNDS.limitMax}`,
   windowSeconds: `must be a number of seconds from ${CHECK_BOUNDS.windowSecondsMin} to ${CHECK_BOUNDS.windowSecondsMax}`,
+  ip: 'must be an IPv4 or IPv6 address',
 };

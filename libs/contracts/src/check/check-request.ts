@@ -13,4 +13,6 @@ export interface CheckRequest {
   readonly limit?: number;
   /** Window of the inline limit in seconds; requires `limit`. */
   readonly windowSeconds?: number;
+  /** The caller's IP address (IPv4 or IPv6), matched against IP and CIDR blocks. */
+  readonly ip?: string;
 }

@@ -60,7 +60,7 @@ describe('parsePolicyChangeMessage', () => {
     [
       'an unknown kind',
       { ...envelope, change: { kind: 'policy.renamed' } },
-      [{ path: 'change.kind', message: 'must be one of policy.upserted, policy.deleted, override.upserted, override.deleted, customer.upserted, customer.deleted' }],
+      [{ path: 'change.kind', message: 'must be one of policy.upserted, policy.deleted, override.upserted, override.deleted, customer.upserted, customer.deleted, block.added, block.removed' }],
     ],
     ['an upsert without its policy', { ...envelope, change: { kind: 'policy.upserted' } }, [{ path: 'change.policy', message: 'is required' }]],
     ['a delete with a bad id', { ...envelope, change: { kind: 'policy.deleted', policyId: 'Free Tier' } }, [{ path: 'change.policyId', message: 'must be a slug of 1 to 64 characters from [a-z0-9-]' }]],

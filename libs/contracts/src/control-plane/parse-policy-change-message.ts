@@ -6,6 +6,7 @@ import { validatePolicy } from '../policies/validate-policy';
 import type { FieldError } from '../validation/field-error';
 import { isPlainObject } from '../validation/field-reader';
 import type { ValidationResult } from '../validation/validation-result';
+import type { BlockDto } from './block.dto';
 import { toFieldErrors } from './class-validator-errors';
 import type { PolicyChange, PolicyChangeMessage } from './policy-change';
 import { PolicyChangeMessageDto } from './policy-change-message.dto';
@@ -78,6 +79,12 @@ function readChange(change: PolicyChangeDto): ValidationResult<PolicyChange> {
       const assignment: CustomerAssignment = { tier: (change.assignment as CustomerAssignment).tier };
       return { ok: true, value: { kind: change.kind, customerId: change.customerId as string, assignment } };
     }
+    case 'block.added': {
+      const { id, type, value, expiresAt, reason, source } = change.block as BlockDto;
+      return { ok: true, value: { kind: change.kind, block: { id, type, value, expiresAt, reason, source } } };
+    }
+    case 'block.removed':
+      return { ok: true, value: { kind: change.kind, blockId: change.blockId as string } };
   }
 }
 

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, ValidateIf, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsUUID, ValidateIf, ValidateNested } from 'class-validator';
 import { POLICY_RULES } from '../policies/validate-policy';
+import { BlockDto } from './block.dto';
 import { CustomerAssignmentDto } from './customer-assignment.dto';
 import { POLICY_CHANGE_KINDS, type PolicyChangeKind } from './policy-change';
 import { SatisfiesRule } from './rule-decorators';
@@ -41,4 +42,16 @@ export class PolicyChangeDto {
   @ValidateNested()
   @Type(() => CustomerAssignmentDto)
   assignment?: CustomerAssignmentDto;
+
+  @ValidateIf((change: PolicyChangeDto) => change.kind === 'block.added')
+  @IsDefined({ message: 'is required' })
+  @IsObject({ message: 'must be an object' })
+  @ValidateNested()
+  @Type(() => BlockDto)
+  block?: BlockDto;
+
+  @ValidateIf((change: PolicyChangeDto) => change.kind === 'block.removed')
+  @IsDefined({ message: 'is required' })
+  @IsUUID('all', { message: 'must be a UUID' })
+  blockId?: string;
 }

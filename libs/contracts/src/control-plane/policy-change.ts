@@ -1,5 +1,6 @@
 import type { CustomerAssignment } from '../policies/customer-assignment';
 import type { Policy } from '../policies/policy';
+import type { Block } from './block';
 
 /** Kinds of change, each carrying the entity's full state after the change. */
 export const POLICY_CHANGE_KINDS = [
@@ -9,6 +10,8 @@ export const POLICY_CHANGE_KINDS = [
   'override.deleted',
   'customer.upserted',
   'customer.deleted',
+  'block.added',
+  'block.removed',
 ] as const;
 export type PolicyChangeKind = (typeof POLICY_CHANGE_KINDS)[number];
 
@@ -18,7 +21,9 @@ export type PolicyChange =
   | { readonly kind: 'override.upserted'; readonly customerId: string; readonly policy: Policy }
   | { readonly kind: 'override.deleted'; readonly customerId: string }
   | { readonly kind: 'customer.upserted'; readonly customerId: string; readonly assignment: CustomerAssignment }
-  | { readonly kind: 'customer.deleted'; readonly customerId: string };
+  | { readonly kind: 'customer.deleted'; readonly customerId: string }
+  | { readonly kind: 'block.added'; readonly block: Block }
+  | { readonly kind: 'block.removed'; readonly blockId: string };
 
 /**
  * One message on the policy-changes stream. `revision` is the control plane's gap-free

@@ -1,4 +1,5 @@
 import type { PolicyDocument } from '../policies/policy-document';
+import type { Block } from './block';
 
 /**
  * `GET /v1/policies/snapshot`: everything enforcers resolve against, as of one revision.
@@ -7,4 +8,6 @@ import type { PolicyDocument } from '../policies/policy-document';
  */
 export interface PolicySnapshot extends PolicyDocument {
   readonly revision: number;
+  /** Active blocks (expired ones are left out). Absent from older control planes: read as none. */
+  readonly blocks?: readonly Block[];
 }

@@ -3,6 +3,11 @@ import type { Policy } from '../policies/policy';
 import { POLICY_RULES, readPolicy } from '../policies/validate-policy';
 import { fieldPath, FieldReader, indexPath } from '../validation/field-reader';
 import type { ValidationResult } from '../validation/validation-result';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { Block } from './block';
+import { BlockDto } from './block.dto';
+import { toFieldErrors } from './class-validator-errors';
 import type { PolicySnapshot } from './policy-snapshot';
 
 /**
@@ -22,11 +27,12 @@ export function validatePolicySnapshot(input: unknown): ValidationResult<PolicyS
   const policies = readPolicies(reader, raw.policies, 'policies');
   const overrides = raw.overrides === undefined ? [] : readPolicies(reader, raw.overrides, 'overrides');
   const customers = raw.customers === undefined ? {} : readCustomers(reader, raw.customers);
+  const blocks = raw.blocks === undefined ? [] : readBlocks(reader, raw.blocks);
   overrides.forEach((override, index) => {
     if (override.match.customerId === undefined) reader.fail(fieldPath(indexPath('overrides', index), 'match.customerId'), 'is required');
   });
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
-  return { ok: true, value: { revision: revision as number, policies, overrides, customers } };
+  return { ok: true, value: { revision: revision as number, policies, overrides, customers, blocks } };
 }
 
 function readPolicies(reader: FieldReader, input: unknown, path: string): Policy[] {
@@ -56,4 +62,21 @@ function readCustomers(reader: FieldReader, input: unknown): Record<string, Cust
     if (tier !== undefined) customers[customerId] = { tier };
   }
   return customers;
+}
+
+function readBlocks(reader: FieldReader, input: unknown): Block[] {
+  if (!Array.isArray(input)) return reader.fail('blocks', 'must be an array') ?? [];
+  const blocks: Block[] = [];
+  input.forEach((item, index) => {
+    const path = indexPath('blocks', index);
+    if (reader.object(item, path) === undefined) return;
+    const dto = plainToInstance(BlockDto, item);
+    const errors = toFieldErrors(validateSync(dto, { stopAtFirstError: true, validationError: { target: false, value: false } }), path);
+    if (errors.length > 0) {
+      for (const error of errors) reader.fail(error.path, error.message);
+      return;
+    }
+    blocks.push({ id: dto.id, type: dto.type, value: dto.value, expiresAt: dto.expiresAt, reason: dto.reason, source: dto.source });
+  });
+  return blocks;
 }

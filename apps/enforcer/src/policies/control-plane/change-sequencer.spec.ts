@@ -117,9 +117,22 @@ describe('ChangeSequencer', () => {
       policies: [policy('free', 20)],
       overrides: [override],
       customers: { beta: { tier: 'pro' } },
+      blocks: [],
     });
     s.offerMessage(message(8, { kind: 'override.deleted', customerId: 'acme' }));
-    expect(s.document?.toPolicySnapshot()).toEqual({ revision: '8', policies: [policy('free', 20)], overrides: [], customerTiers: new Map([['beta', 'pro']]) });
+    expect(s.document?.toPolicySnapshot()).toEqual({ revision: '8', policies: [policy('free', 20)], overrides: [], customerTiers: new Map([['beta', 'pro']]), blocks: [] });
+  });
+
+  it('adds and removes blocks in revision order, starting from the snapshot\'s', () => {
+    const block = (id: string, value: string) => ({ id, type: 'key' as const, value, expiresAt: '2026-01-01T01:00:00.000Z', reason: 'r', source: 'operator' as const });
+    const first = block('00000000-0000-4000-8000-000000000001', 'a');
+    const second = block('00000000-0000-4000-8000-000000000002', 'b');
+    const s = new ChangeSequencer();
+    s.offerSnapshot({ ...empty(1), blocks: [first] });
+    expect(s.offerMessage(message(2, { kind: 'block.added', block: second })).outcome).toBe('applied');
+    expect(s.offerMessage(message(3, { kind: 'block.removed', blockId: first.id })).outcome).toBe('applied');
+    expect(s.document?.toPolicySnapshot().blocks).toEqual([second]);
+    expect(s.document?.toControlPlaneSnapshot().blocks).toEqual([second]);
   });
 
   it('ends at the latest revision with the in-order document, whatever the delivery order, duplicates and resyncs (fast-check)', () => {

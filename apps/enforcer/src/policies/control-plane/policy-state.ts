@@ -1,4 +1,4 @@
-import type { CustomerAssignment, Policy, PolicyChange, PolicySnapshot as ControlPlaneSnapshot } from '@rl/contracts';
+import type { Block, CustomerAssignment, Policy, PolicyChange, PolicySnapshot as ControlPlaneSnapshot } from '@rl/contracts';
 import type { PolicySnapshot } from '../policy-source';
 
 /**
@@ -12,6 +12,7 @@ export class PolicyState {
     private readonly policies: Map<string, Policy>,
     private readonly overrides: Map<string, Policy>,
     private readonly customers: Map<string, CustomerAssignment>,
+    private readonly blocks: Map<string, Block>,
   ) {}
 
   static fromSnapshot(snapshot: ControlPlaneSnapshot): PolicyState {
@@ -20,6 +21,7 @@ export class PolicyState {
       new Map(snapshot.policies.map((p) => [p.id, p])),
       new Map(snapshot.overrides.map((p) => [p.match.customerId ?? p.id, p])),
       new Map(Object.entries(snapshot.customers)),
+      new Map((snapshot.blocks ?? []).map((b) => [b.id, b])),
     );
   }
 
@@ -48,6 +50,12 @@ export class PolicyState {
       case 'customer.deleted':
         this.customers.delete(change.customerId);
         break;
+      case 'block.added':
+        this.blocks.set(change.block.id, change.block);
+        break;
+      case 'block.removed':
+        this.blocks.delete(change.blockId);
+        break;
     }
     this.rev = revision;
   }
@@ -56,7 +64,7 @@ export class PolicyState {
   toPolicySnapshot(): PolicySnapshot {
     const customerTiers = new Map<string, string>();
     for (const [customerId, { tier }] of this.customers) customerTiers.set(customerId, tier);
-    return { revision: String(this.rev), policies: [...this.policies.values()], overrides: [...this.overrides.values()], customerTiers };
+    return { revision: String(this.rev), policies: [...this.policies.values()], overrides: [...this.overrides.values()], customerTiers, blocks: [...this.blocks.values()] };
   }
 
   /** The control plane's wire form, for the persisted copy. */
@@ -66,6 +74,7 @@ export class PolicyState {
       policies: [...this.policies.values()],
       overrides: [...this.overrides.values()],
       customers: Object.fromEntries(this.customers),
+      blocks: [...this.blocks.values()],
     };
   }
 }

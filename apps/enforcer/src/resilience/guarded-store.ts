@@ -1,0 +1,39 @@
+import type { CounterStore, LimitRequest, RawDecision } from '@rl/limiter-core';
+import { StoreTimeoutError, StoreUnavailableError } from '@rl/redis-store';
+import type { CircuitBreaker } from './circuit-breaker';
+
+/** The breaker of a store is open (or its one probe is out): the store was not called. */
+export class StoreCircuitOpenError extends StoreUnavailableError {
+  constructor(store: string) {
+    super(`${store} counter store: circuit open, not called`, { cause: undefined });
+  }
+}
+
+/**
+ * A counter store behind its circuit breaker. While the breaker is open, `decide` rejects with
+ * StoreCircuitOpenError at once, without touching the connection. A StoreTimeoutError counts as a
+ * missed deadline (it opens the breaker at once); any other rejection as a failure.
+ */
+export class BreakerGuardedStore implements CounterStore {
+  constructor(
+    readonly name: string,
+    private readonly store: CounterStore,
+    readonly breaker: CircuitBreaker,
+  ) {}
+
+  async decide(request: LimitRequest): Promise<RawDecision> {
+    const ticket = this.breaker.acquire();
+    if (ticket === 'reject') throw new StoreCircuitOpenError(this.name);
+    let decision: RawDecision;
+    try {
+      decision = await this.store.decide(request);
+    } catch (error) {
+      // Every call is settled with the breaker (a probe left unsettled would keep it half-open);
+      // anything but a StoreError is a bug and passes on untouched.
+      this.breaker.record(ticket, error instanceof StoreTimeoutError ? 'deadline' : 'failure');
+      throw error;
+    }
+    this.breaker.record(ticket, 'success');
+    return decision;
+  }
+}

@@ -1,0 +1,115 @@
+import { createRedisClient, RedisCounterStore, type RedisClient, type RedisTarget } from '@rl/redis-store';
+import type { Logger } from 'pino';
+import type { BreakerSettings } from '../config/enforcer-config';
+import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
+import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
+import { BreakerGuardedStore } from '../resilience/guarded-store';
+
+/**
+ * Upper bound of the reconnect backoff. Low enough that a Redis back after an outage is used again
+ * within about a second (plus one breaker cooldown); the jitter keeps the connection rate capped.
+ */
+const RECONNECT_CAP_MS = 1_000;
+
+export interface RedisTierOptions {
+  /** `primary` or `secondary`: the store label in logs and metrics. */
+  readonly name: string;
+  readonly target: RedisTarget;
+  readonly commandTimeoutMs: number;
+  readonly connectionName: string;
+  readonly breaker: BreakerSettings;
+  readonly logger: Logger;
+  readonly metrics: EnforcerMetrics;
+  /** Called on every breaker state change, after the gauge is set. */
+  readonly onBreakerState?: (state: BreakerState) => void;
+}
+
+/**
+ * One Redis connection of the counter store, with its own circuit breaker. The client reconnects
+ * forever with jittered backoff; while it is down, decisions fail fast (no offline queue, and an
+ * open breaker does not even try). Scripts are loaded on every (re)connection so a restarted Redis
+ * does not cost a NOSCRIPT round trip per script; a NOSCRIPT in between falls back to EVAL.
+ */
+export class RedisTier {
+  readonly store: BreakerGuardedStore;
+  private readonly client: RedisClient;
+  private readonly scripts: RedisCounterStore;
+  private connected = false;
+  /** Why the store is not connected (the latest error), for /readyz. */
+  private downReason: string | undefined;
+  /** Whether the current outage has been logged: one warning per outage, not one per reconnect attempt. */
+  private outageLogged = false;
+  private closing = false;
+
+  constructor(private readonly options: RedisTierOptions) {
+    this.client = createRedisClient(options.target, {
+      commandTimeoutMs: options.commandTimeoutMs,
+      connectionName: options.connectionName,
+      reconnectCapMs: RECONNECT_CAP_MS,
+      lazyConnect: true,
+    });
+    this.scripts = new RedisCounterStore({ client: this.client });
+    const breaker = new CircuitBreaker({
+      ...options.breaker,
+      now: () => performance.now(),
+      random: Math.random,
+      onStateChange: (state) => this.noteBreakerState(state),
+    });
+    options.metrics.setBreakerState(options.name, 'closed');
+    this.store = new BreakerGuardedStore(options.name, this.scripts, breaker);
+  }
+
+  start(): void {
+    this.client.on('ready', () => {
+      this.connected = true;
+      this.downReason = undefined;
+      this.outageLogged = false;
+      this.options.logger.info({ store: this.options.name }, 'counter store connected');
+      this.loadScripts();
+      this.store.breaker.allowProbeNow();
+    });
+    this.client.on('error', (error: Error) => this.noteError(error));
+    this.client.on('end', () => {
+      this.connected = false;
+    });
+    this.client.on('close', () => {
+      if (this.connected) this.noteError(new Error('connection lost'));
+      this.connected = false;
+    });
+    // The 'error' event above reports why; the rejection of the first attempt adds nothing for /readyz.
+    this.client.connect().catch((error: unknown) => this.options.logger.debug({ err: error }, 'first counter-store connection attempt failed'));
+  }
+
+  async ping(): Promise<void> {
+    if (!this.connected) throw new Error(this.downReason ?? 'not connected yet');
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      await this.client.quit();
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'counter store quit failed; disconnecting');
+      this.client.disconnect();
+    }
+  }
+
+  private loadScripts(): void {
+    this.scripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading counter-store scripts failed; decisions fall back to EVAL'));
+  }
+
+  private noteBreakerState(state: BreakerState): void {
+    this.options.metrics.setBreakerState(this.options.name, state);
+    if (state !== 'half-open') this.options.logger.info({ store: this.options.name, breaker: state }, 'counter store circuit breaker changed state');
+    this.options.onBreakerState?.(state);
+  }
+
+  private noteError(error: unknown): void {
+    if (this.closing) return;
+    this.downReason = error instanceof Error ? error.message : String(error);
+    if (this.outageLogged) return;
+    this.outageLogged = true;
+    this.options.logger.warn({ store: this.options.name, reason: this.downReason }, 'counter store unavailable; reconnecting until it answers');
+  }
+}

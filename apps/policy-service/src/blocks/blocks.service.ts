@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import type { Block, BlockSource, BlockType, BlockView, CreateBlockDto } from '@rl/contracts';
+import { DataSource } from 'typeorm';
+import type { Actor } from '../auth/principal';
+import { ChangeLog } from '../changes/change-log';
+import { Clock } from '../core/clock';
+import { NotFoundError } from '../errors/api-errors';
+
+export interface BlockRow {
+  id: string;
+  type: BlockType;
+  value: string;
+  reason: string;
+  source: BlockSource;
+  created_by: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export const BLOCK_COLUMNS = 'id, type, value, reason, source, created_by, created_at, expires_at';
+
+function toView(row: BlockRow): BlockView {
+  return {
+    id: row.id,
+    type: row.type,
+    value: row.value,
+    reason: row.reason,
+    source: row.source,
+    createdAt: row.created_at.toISOString(),
+    createdBy: row.created_by,
+    expiresAt: row.expires_at.toISOString(),
+  };
+}
+
+/** The wire form enforcers receive (snapshot `blocks`, `block.added`). */
+export function toBlock(row: BlockRow): Block {
+  return { id: row.id, type: row.type, value: row.value, expiresAt: row.expires_at.toISOString(), reason: row.reason, source: row.source };
+}
+
+/**
+ * The block list. Adding and removing each commit as one control-plane change (`block.added`,
+ * `block.removed`) with its audit row; expiry needs no change: enforcers drop a block at its
+ * `expiresAt` and the snapshot leaves expired blocks out.
+ */
+@Injectable()
+export class BlocksService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: ChangeLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Active blocks, soonest expiry first. */
+  async list(): Promise<BlockView[]> {
+    const rows = (await this.dataSource.query(`SELECT ${BLOCK_COLUMNS} FROM blocks WHERE expires_at > $1 ORDER BY expires_at, id`, [this.clock.now()])) as BlockRow[];
+    return rows.map(toView);
+  }
+
+  async add(actor: Actor, input: CreateBlockDto): Promise<BlockView & { revision: number }> {
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);
+    return this.changes.commit(actor, async (tx) => {
+      const { rows } = await tx.query<BlockRow>(
+        `INSERT INTO blocks (type, value, reason, source, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING ${BLOCK_COLUMNS}`,
+        [input.type, input.value, input.reason, input.source ?? 'operator', actor.name, now, expiresAt],
+      );
+      const view = toView(rows[0]);
+      const revision = await tx.record({
+        change: { kind: 'block.added', block: toBlock(rows[0]) },
+        action: 'block.added',
+        entityType: 'block',
+        entityId: view.id,
+        before: null,
+        after: view,
+      });
+      return { ...view, revision };
+    });
+  }
+
+  async remove(actor: Actor, id: string): Promise<number> {
+    return this.changes.commit(actor, async (tx) => {
+      const { rows } = await tx.query<BlockRow>(`DELETE FROM blocks WHERE id = $1 RETURNING ${BLOCK_COLUMNS}`, [id]);
+      if (rows.length === 0) throw new NotFoundError(`no block ${id}`);
+      return tx.record({
+        change: { kind: 'block.removed', blockId: id },
+        action: 'block.removed',
+        entityType: 'block',
+        entityId: id,
+        before: toView(rows[0]),
+        after: null,
+      });
+    });
+  }
+}

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { policyChangesStream } from '@rl/contracts';
+import { startPolicyService, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
+import { createTestDatabase, type TestDatabase } from '@rl/testing';
+import { connect } from 'nats';
+import { check, type CheckReply } from './http';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+/** A block reaches every region within this budget, like any control-plane change. */
+const PROPAGATION_BUDGET_MS = 1_000;
+
+/**
+ * Operator blocks end to end: added and removed through the policy service's admin API, carried
+ * over NATS to two regions (each an enforcer with its own redis-server), answered 429 `blocked`.
+ */
+describe('block list (policy service, two regions, real Postgres, NATS and Redis)', () => {
+  const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  const namespace = `e2eb${unique}`;
+  const adminToken = `e2e-admin-${unique}`;
+  let database: TestDatabase;
+  let policyService: ServiceHandle;
+  let usEast: RegionHandle;
+  let euWest: RegionHandle;
+  let cacheDir: string;
+  const enforcers = (): ServiceHandle[] => [usEast.enforcers[0], euWest.enforcers[0]];
+
+  beforeAll(async () => {
+    cacheDir = mkdtempSync(join(tmpdir(), 'rl-e2e-blocks-'));
+    database = await createTestDatabase();
+    policyService = await startPolicyService({ databaseUrl: database.url, natsUrl: NATS_URL, namespace, adminToken });
+    const regionEnv = (region: string): Record<string, string> => ({
+      POLICY_SERVICE_URL: policyService.url,
+      POLICY_SERVICE_TOKEN: adminToken,
+      NATS_URL,
+      NATS_NAMESPACE: namespace,
+      POLICY_CACHE_FILE: join(cacheDir, `${region}.json`),
+      ESCALATION_THRESHOLD: '3',
+      ESCALATION_WINDOW_SECONDS: '60',
+      ESCALATION_BLOCK_SECONDS: '120',
+    });
+    [usEast, euWest] = await Promise.all([
+      startRegion({ region: 'us-east', enforcerPorts: [undefined], env: regionEnv('us-east') }),
+      startRegion({ region: 'eu-west', enforcerPorts: [undefined], env: regionEnv('eu-west') }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([usEast?.stop(), euWest?.stop()]);
+    await policyService?.stop();
+    await database?.drop();
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      await (await nc.jetstreamManager()).streams.delete(policyChangesStream(namespace)).catch(() => false);
+    } finally {
+      await nc.close();
+    }
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  async function admin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
+    return fetch(`${policyService.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /** Polls `url` with `request` until `done` holds; resolves with the reply and the milliseconds since `since`. */
+  async function until(url: string, request: Record<string, unknown>, done: (reply: CheckReply) => boolean, since: number): Promise<{ reply: CheckReply; ms: number }> {
+    for (;;) {
+      const reply = await check(url, request);
+      if (done(reply)) return { reply, ms: Date.now() - since };
+      if (Date.now() - since > 10_000) throw new Error(`${url} still answers ${reply.status} ${JSON.stringify(reply.body)} after 10 s`);
+    }
+  }
+
+  const isBlocked = (reply: CheckReply): boolean => reply.status === 429 && (reply.body as { blocked?: boolean }).blocked === true;
+
+  it.each([
+    ['key', `abuser:${Date.now()}`, (value: string) => ({ key: value, limit: 1000, windowSeconds: 60 })],
+    ['cidr', '2001:db8:42::/48', () => ({ key: `user:${Date.now()}`, ip: '2001:db8:42:7::1', limit: 1000, windowSeconds: 60 })],
+  ])('a %s block answers 429 blocked in both regions within one second, and admits again once deleted', async (type, value, request) => {
+    const body = request(value);
+    for (const enforcer of enforcers()) expect((await check(enforcer.url, body)).status).toBe(200);
+
+    const created = await admin('POST', '/v1/blocks', { type, value, ttlSeconds: 600, reason: 'e2e' });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const added = Date.now();
+    const blocked = await Promise.all(enforcers().map((e) => until(e.url, body, isBlocked, added)));
+    console.log(`block ${type}: admin 201 -> both regions blocking (ms): ${blocked.map((b) => b.ms).join(', ')}`);
+    for (const { reply, ms } of blocked) {
+      expect(ms).toBeLessThan(PROPAGATION_BUDGET_MS);
+      const retryAfter = Number(reply.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(599);
+      expect(retryAfter).toBeLessThanOrEqual(600);
+      expect(reply.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(reply.body).toMatchObject({ allowed: false, remaining: 0 });
+    }
+    expect(blocked.map((b) => b.reply.body.region).sort()).toEqual(['eu-west', 'us-east']);
+
+    expect((await admin('DELETE', `/v1/blocks/${id}`)).status).toBe(204);
+    const removed = Date.now();
+    const admitted = await Promise.all(enforcers().map((e) => until(e.url, body, (reply) => reply.status === 200, removed)));
+    for (const { ms } of admitted) expect(ms).toBeLessThan(PROPAGATION_BUDGET_MS);
+
+    for (const enforcer of enforcers()) {
+      const metrics = await (await fetch(`${enforcer.url}/metrics`)).text();
+      expect(metrics).toMatch(/rl_decisions_total\{[^}]*result="blocked"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/rl_policy_messages_rejected_total(\{[^}]*\})? 0/);
+    }
+  });
+
+  it('blocks a key denied on three distinct routes automatically, visibly and removably, in both regions', async () => {
+    const key = `greedy:${unique}`;
+    const at = (route: string) => ({ key, route, method: 'GET', limit: 1, windowSeconds: 60 });
+    const [home] = enforcers();
+    expect((await check(home.url, at('/a'))).status).toBe(200);
+    for (const route of ['/a', '/b', '/c']) {
+      const reply = await check(home.url, at(route));
+      expect(reply.status).toBe(429);
+    }
+    const escalated = Date.now();
+    const blocked = await Promise.all(enforcers().map((e) => until(e.url, at('/d'), isBlocked, escalated)));
+    for (const { reply } of blocked) expect(Number(reply.headers.get('retry-after'))).toBeGreaterThanOrEqual(119);
+
+    const listed = (await (await admin('GET', '/v1/blocks')).json()) as { items: { id: string; type: string; value: string; source: string; reason: string }[] };
+    const automatic = listed.items.filter((b) => b.value === key);
+    expect(automatic).toEqual([expect.objectContaining({ type: 'key', source: 'automatic' })]);
+    expect(automatic[0].reason).toMatch(/^automatic: denied by 3 distinct policies or routes within 60 s \(region us-east\)$/);
+
+    expect((await admin('DELETE', `/v1/blocks/${automatic[0].id}`)).status).toBe(204);
+    const removed = Date.now();
+    // Still over its limit, but no longer blocked.
+    await Promise.all(enforcers().map((e) => until(e.url, at('/e'), (reply) => !isBlocked(reply), removed)));
+  });
+});

@@ -1,0 +1,34 @@
+import { IsDefined, IsIn, IsOptional } from 'class-validator';
+import { BLOCK_BOUNDS, BLOCK_SOURCES, BLOCK_TYPES, type BlockSource, type BlockType } from '../control-plane/block';
+import { IsBlockValue } from '../control-plane/block.dto';
+import { IsIntegerIn } from '../control-plane/rule-decorators';
+import { ADMIN_MESSAGES } from './admin-bounds';
+import { IsPrintable } from './admin-validators';
+
+/**
+ * `POST /v1/blocks`: blocks every check whose exact `key`, `customerId` or IP (`ip`, or a `key`
+ * that is an IP address) matches, for `ttlSeconds`. `value` is checked against `type`: a key or
+ * customer id as the check endpoint accepts it, an IPv4/IPv6 address, or an IPv4/IPv6 CIDR range.
+ */
+export class CreateBlockDto {
+  @IsDefined({ message: 'is required' })
+  @IsIn(BLOCK_TYPES, { message: ADMIN_MESSAGES.oneOf(BLOCK_TYPES) })
+  type!: BlockType;
+
+  @IsDefined({ message: 'is required' })
+  @IsBlockValue()
+  value!: string;
+
+  @IsDefined({ message: 'is required' })
+  @IsIntegerIn({ min: BLOCK_BOUNDS.ttlSecondsMin, max: BLOCK_BOUNDS.ttlSecondsMax })
+  ttlSeconds!: number;
+
+  @IsDefined({ message: 'is required' })
+  @IsPrintable(BLOCK_BOUNDS.reasonMaxLength, { message: `must be 1 to ${BLOCK_BOUNDS.reasonMaxLength} printable characters` })
+  reason!: string;
+
+  /** `automatic` when an enforcer's escalation creates it; `operator` (the default) otherwise. */
+  @IsOptional()
+  @IsIn(BLOCK_SOURCES, { message: ADMIN_MESSAGES.oneOf(BLOCK_SOURCES) })
+  source?: BlockSource;
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { IsDefined, IsIn, IsISO8601, IsUUID, ValidateBy } from 'class-validator';
+import { IsPrintable } from '../admin/admin-validators';
+import { BLOCK_BOUNDS, BLOCK_SOURCES, BLOCK_TYPES, blockValueProblem, type BlockSource, type BlockType } from './block';
+
+/** `value` valid for the object's `type` (an unknown type is reported on `type` instead). */
+export function IsBlockValue(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isBlockValue',
+    validator: {
+      validate: (value: unknown, args) => {
+        const type = (args?.object as { type?: unknown }).type;
+        return !(BLOCK_TYPES as readonly unknown[]).includes(type) || blockValueProblem(type as BlockType, value) === undefined;
+      },
+      defaultMessage: (args) => blockValueProblem((args?.object as { type: BlockType }).type, args?.value) ?? 'is invalid',
+    },
+  });
+}
+
+/** `block` of a `block.added` change, and one entry of a snapshot's `blocks`. */
+export class BlockDto {
+  @IsDefined({ message: 'is required' })
+  @IsUUID('all', { message: 'must be a UUID' })
+  id!: string;
+
+  @IsDefined({ message: 'is required' })
+  @IsIn(BLOCK_TYPES, { message: `must be one of ${BLOCK_TYPES.join(', ')}` })
+  type!: BlockType;
+
+  @IsDefined({ message: 'is required' })
+  @IsBlockValue()
+  value!: string;
+
+  @IsDefined({ message: 'is required' })
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'must be an ISO-8601 date-time' })
+  expiresAt!: string;
+
+  @IsDefined({ message: 'is required' })
+  @IsPrintable(BLOCK_BOUNDS.reasonMaxLength, { message: `must be 1 to ${BLOCK_BOUNDS.reasonMaxLength} printable characters` })
+  reason!: string;
+
+  @IsDefined({ message: 'is required' })
+  @IsIn(BLOCK_SOURCES, { message: `must be one of ${BLOCK_SOURCES.join(', ')}` })
+  source!: BlockSource;
+}
