@@ -21,3 +21,4 @@ export type {
   ScriptRegistryOptions,
   ScriptRunner,
 } from './script-registry';
+export { withDeadline } from './deadline';

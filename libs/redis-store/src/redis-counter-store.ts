@@ -1,6 +1,7 @@
 import { unadmissible, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
 import { waitForReady } from './connection';
-import { StoreUnavailableError, toStoreError } from './errors';
+import { withDeadline } from './deadline';
+import { StoreError, StoreUnavailableError, toStoreError } from './errors';
 import { ScriptRegistry, scriptKeys, type RedisClient } from './script-registry';
 
 /** Upper bound (exclusive) of the default TTL jitter, in milliseconds. */
@@ -21,6 +22,12 @@ export interface RedisCounterStoreOptions {
   readonly jitterMs?: () => number;
   /** The composed scripts; defaults to one registry with the Redis TIME clock, shared by all stores. */
   readonly registry?: ScriptRegistry;
+  /**
+   * Decision deadline in milliseconds, tolerant of event-loop stalls (see withDeadline). When set,
+   * give the client's own `commandTimeoutMs` a much larger value: it then only bounds how long a
+   * lost command is remembered.
+   */
+  readonly deadlineMs?: number;
 }
 
 /**
@@ -34,9 +41,11 @@ export class RedisCounterStore implements CounterStore {
   private readonly client: RedisClient;
   private readonly jitterMs: () => number;
   private readonly registry: ScriptRegistry;
+  private readonly deadlineMs: number | undefined;
 
   constructor(options: RedisCounterStoreOptions) {
     this.client = options.client;
+    this.deadlineMs = options.deadlineMs;
     this.jitterMs = options.jitterMs ?? defaultJitterMs;
     this.registry = options.registry ?? (sharedRegistry ??= new ScriptRegistry());
   }
@@ -47,12 +56,14 @@ export class RedisCounterStore implements CounterStore {
     const jitter = Math.floor(this.jitterMs());
     let reply: unknown;
     try {
-      reply = await this.registry.run(this.client, {
+      const run = this.registry.run(this.client, {
         algorithm: request.algorithm,
         keys: scriptKeys(request.algorithm, request.key),
         args: [request.limit, request.windowUs, request.burst, request.cost, jitter > 0 ? jitter : 0],
       });
+      reply = await (this.deadlineMs === undefined ? run : withDeadline(run, this.deadlineMs, `${request.algorithm} decision`));
     } catch (error) {
+      if (error instanceof StoreError) throw error;
       throw toStoreError(error, `${request.algorithm} decision`);
     }
     return parseDecisionReply(reply, request.algorithm);

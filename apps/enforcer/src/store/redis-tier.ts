@@ -11,6 +11,12 @@ import { BreakerGuardedStore } from '../resilience/guarded-store';
  */
 const RECONNECT_CAP_MS = 1_000;
 
+/**
+ * The client's own command timeout only bounds how long a lost command is remembered; decisions
+ * use the store's stall-tolerant deadline (REDIS_COMMAND_TIMEOUT_MS), see withDeadline.
+ */
+const CLIENT_BACKSTOP_TIMEOUT_MS = 2_000;
+
 export interface RedisTierOptions {
   /** `primary` or `secondary`: the store label in logs and metrics. */
   readonly name: string;
@@ -43,12 +49,12 @@ export class RedisTier {
 
   constructor(private readonly options: RedisTierOptions) {
     this.client = createRedisClient(options.target, {
-      commandTimeoutMs: options.commandTimeoutMs,
+      commandTimeoutMs: Math.max(CLIENT_BACKSTOP_TIMEOUT_MS, options.commandTimeoutMs),
       connectionName: options.connectionName,
       reconnectCapMs: RECONNECT_CAP_MS,
       lazyConnect: true,
     });
-    this.scripts = new RedisCounterStore({ client: this.client });
+    this.scripts = new RedisCounterStore({ client: this.client, deadlineMs: options.commandTimeoutMs });
     const breaker = new CircuitBreaker({
       ...options.breaker,
       now: () => performance.now(),
