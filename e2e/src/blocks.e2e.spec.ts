@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { policyChangesStream } from '@rl/contracts';
-import { startPolicyService, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
-import { createTestDatabase, type TestDatabase } from '@rl/testing';
-import { connect } from 'nats';
+import type { ServiceHandle } from '@rl/devstack';
+import { startControlPlaneStack, type ControlPlaneStack } from './stack';
 import { check, type CheckReply } from './http';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 /** A block reaches every region within this budget, like any control-plane change. */
 const PROPAGATION_BUDGET_MS = 1_000;
 
@@ -16,47 +10,19 @@ const PROPAGATION_BUDGET_MS = 1_000;
  * over NATS to two regions (each an enforcer with its own redis-server), answered 429 `blocked`.
  */
 describe('block list (policy service, two regions, real Postgres, NATS and Redis)', () => {
-  const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
-  const namespace = `e2eb${unique}`;
-  const adminToken = `e2e-admin-${unique}`;
-  let database: TestDatabase;
+  let stack: ControlPlaneStack;
+  let unique: string;
+  let adminToken: string;
   let policyService: ServiceHandle;
-  let usEast: RegionHandle;
-  let euWest: RegionHandle;
-  let cacheDir: string;
-  const enforcers = (): ServiceHandle[] => [usEast.enforcers[0], euWest.enforcers[0]];
+  const enforcers = (): ServiceHandle[] => stack.enforcers();
 
   beforeAll(async () => {
-    cacheDir = mkdtempSync(join(tmpdir(), 'rl-e2e-blocks-'));
-    database = await createTestDatabase();
-    policyService = await startPolicyService({ databaseUrl: database.url, natsUrl: NATS_URL, namespace, adminToken });
-    const regionEnv = (region: string): Record<string, string> => ({
-      POLICY_SERVICE_URL: policyService.url,
-      POLICY_SERVICE_TOKEN: adminToken,
-      NATS_URL,
-      NATS_NAMESPACE: namespace,
-      POLICY_CACHE_FILE: join(cacheDir, `${region}.json`),
-      ESCALATION_THRESHOLD: '3',
-      ESCALATION_WINDOW_SECONDS: '60',
-      ESCALATION_BLOCK_SECONDS: '120',
-    });
-    [usEast, euWest] = await Promise.all([
-      startRegion({ region: 'us-east', enforcerPorts: [undefined], env: regionEnv('us-east') }),
-      startRegion({ region: 'eu-west', enforcerPorts: [undefined], env: regionEnv('eu-west') }),
-    ]);
+    stack = await startControlPlaneStack({ label: 'b', enforcerEnv: { ESCALATION_THRESHOLD: '3', ESCALATION_WINDOW_SECONDS: '60', ESCALATION_BLOCK_SECONDS: '120' } });
+    ({ unique, adminToken, policyService } = stack);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([usEast?.stop(), euWest?.stop()]);
-    await policyService?.stop();
-    await database?.drop();
-    const nc = await connect({ servers: NATS_URL });
-    try {
-      await (await nc.jetstreamManager()).streams.delete(policyChangesStream(namespace)).catch(() => false);
-    } finally {
-      await nc.close();
-    }
-    rmSync(cacheDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   async function admin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {

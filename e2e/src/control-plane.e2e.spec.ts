@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { policyChangesStream } from '@rl/contracts';
-import { startPolicyService, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
-import { createTestDatabase, type TestDatabase } from '@rl/testing';
-import { connect } from 'nats';
+import type { RegionHandle, ServiceHandle } from '@rl/devstack';
+import { startControlPlaneStack, type ControlPlaneStack } from './stack';
 import { check } from './http';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 /** CONTRACT.md: every enforcer applies a `PUT /admin/limits` within one second. */
 const PROPAGATION_BUDGET_MS = 1_000;
 
@@ -17,44 +11,20 @@ const PROPAGATION_BUDGET_MS = 1_000;
  * only through their HTTP APIs.
  */
 describe('control plane to enforcers (policy service, two regions, real Postgres, NATS and Redis)', () => {
-  const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
-  const namespace = `e2e${unique}`;
-  const adminToken = `e2e-admin-${unique}`;
-  let database: TestDatabase;
+  let stack: ControlPlaneStack;
+  let unique: string;
+  let adminToken: string;
   let policyService: ServiceHandle;
   let usEast: RegionHandle;
-  let euWest: RegionHandle;
-  let cacheDir: string;
-  const enforcers = (): ServiceHandle[] => [usEast.enforcers[0], euWest.enforcers[0]];
+  const enforcers = (): ServiceHandle[] => stack.enforcers();
 
   beforeAll(async () => {
-    cacheDir = mkdtempSync(join(tmpdir(), 'rl-e2e-cp-'));
-    database = await createTestDatabase();
-    policyService = await startPolicyService({ databaseUrl: database.url, natsUrl: NATS_URL, namespace, adminToken });
-    const regionEnv = (region: string): Record<string, string> => ({
-      POLICY_SERVICE_URL: policyService.url,
-      POLICY_SERVICE_TOKEN: adminToken,
-      NATS_URL,
-      NATS_NAMESPACE: namespace,
-      POLICY_CACHE_FILE: join(cacheDir, `${region}.json`),
-    });
-    [usEast, euWest] = await Promise.all([
-      startRegion({ region: 'us-east', enforcerPorts: [undefined], env: regionEnv('us-east') }),
-      startRegion({ region: 'eu-west', enforcerPorts: [undefined], env: regionEnv('eu-west') }),
-    ]);
+    stack = await startControlPlaneStack({ label: 'cp' });
+    ({ unique, adminToken, policyService, usEast } = stack);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([usEast?.stop(), euWest?.stop()]);
-    await policyService?.stop();
-    await database?.drop();
-    const nc = await connect({ servers: NATS_URL });
-    try {
-      await (await nc.jetstreamManager()).streams.delete(policyChangesStream(namespace)).catch(() => false);
-    } finally {
-      await nc.close();
-    }
-    rmSync(cacheDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   async function putLimit(customerId: string, limit: number): Promise<void> {

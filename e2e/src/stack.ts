@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { policyChangesStream } from '@rl/contracts';
+import { startPolicyService, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
+import { createTestDatabase, type TestDatabase } from '@rl/testing';
+import { connect } from 'nats';
+
+export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/**
+ * The control plane and two regions as real processes on free ports: the policy service with its
+ * own database and NATS namespace, and us-east and eu-west, each an enforcer with its own
+ * redis-server following the policy service. `stop()` stops every process and removes the
+ * database, the namespace's stream and the enforcers' snapshot caches.
+ */
+export interface ControlPlaneStack {
+  /** Unique per run: for keys, namespaces and tokens. */
+  readonly unique: string;
+  readonly namespace: string;
+  readonly adminToken: string;
+  readonly database: TestDatabase;
+  readonly policyService: ServiceHandle;
+  readonly usEast: RegionHandle;
+  readonly euWest: RegionHandle;
+  /** Where each region's enforcer persists its last snapshot (`<region>.json`). */
+  readonly cacheDir: string;
+  /** The first enforcer of each region. */
+  enforcers(): ServiceHandle[];
+  stop(): Promise<void>;
+}
+
+export async function startControlPlaneStack(options: { label: string; enforcerEnv?: Record<string, string> }): Promise<ControlPlaneStack> {
+  const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  const namespace = `e2e${options.label}${unique}`;
+  const adminToken = `e2e-admin-${unique}`;
+  const cacheDir = mkdtempSync(join(tmpdir(), `rl-e2e-${options.label}-`));
+  const database = await createTestDatabase();
+  const policyService = await startPolicyService({ databaseUrl: database.url, natsUrl: NATS_URL, namespace, adminToken });
+  const regionEnv = (region: string): Record<string, string> => ({
+    POLICY_SERVICE_URL: policyService.url,
+    POLICY_SERVICE_TOKEN: adminToken,
+    NATS_URL,
+    NATS_NAMESPACE: namespace,
+    POLICY_CACHE_FILE: join(cacheDir, `${region}.json`),
+    ...options.enforcerEnv,
+  });
+  const [usEast, euWest] = await Promise.all([
+    startRegion({ region: 'us-east', enforcerPorts: [undefined], env: regionEnv('us-east') }),
+    startRegion({ region: 'eu-west', enforcerPorts: [undefined], env: regionEnv('eu-west') }),
+  ]);
+  return {
+    unique,
+    namespace,
+    adminToken,
+    database,
+    policyService,
+    usEast,
+    euWest,
+    cacheDir,
+    enforcers: () => [usEast.enforcers[0], euWest.enforcers[0]],
+    async stop(): Promise<void> {
+      await Promise.all([usEast.stop(), euWest.stop()]);
+      await policyService.stop();
+      await database.drop();
+      const nc = await connect({ servers: NATS_URL });
+      try {
+        await (await nc.jetstreamManager()).streams.delete(policyChangesStream(namespace)).catch(() => false);
+      } finally {
+        await nc.close();
+      }
+      rmSync(cacheDir, { recursive: true, force: true });
+    },
+  };
+}
