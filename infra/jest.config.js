@@ -1,0 +1,12 @@
+// Deployment assets checked without deploying: the compose file and Dockerfiles (parsed; Docker
+// does not run here), the Terraform modules (HCL parsed with @cdktf/hcl2json; `terraform fmt`
+// when terraform is installed, `terraform validate` when a provider mirror is configured).
+// infra/local is `npm start`'s topology and has no tests of its own here.
+module.exports = {
+  ...require('../jest.preset.js'),
+  displayName: 'infra',
+  rootDir: __dirname,
+  roots: ['<rootDir>/compose', '<rootDir>/docker', '<rootDir>/terraform'],
+  testMatch: ['**/*.spec.ts'],
+  testTimeout: 180000,
+};

@@ -1,0 +1,114 @@
+# An example deployment: the control plane in us-east-1 and three rate-limiter regions. us-east
+# carries the most traffic and runs its counters on Redis in cluster mode; the others use a
+# primary with a replica. NATS runs in every region and is joined into one super-cluster by
+# gateways, so policy changes and global-limit traffic reach every region.
+
+locals {
+  region_names = sort(keys(var.networks))
+
+  # Every region's gateway URLs, by the same rule the region module places its NATS servers.
+  nats_gateways = { for name, net in var.networks : name => [
+    for s in slice(net.private_subnets, 0, min(3, length(net.private_subnets))) : "nats://${cidrhost(s.cidr_block, var.nats_host_number)}:7222"
+  ] }
+
+  internal_cidr_blocks = [for net in values(var.networks) : net.vpc_cidr]
+  nats                 = { host_number = var.nats_host_number }
+}
+
+module "control_plane" {
+  source    = "../../modules/control-plane"
+  providers = { aws = aws.us_east_1 }
+
+  name                   = var.deployment_name
+  vpc_id                 = var.networks["us-east"].vpc_id
+  private_subnet_ids     = [for s in var.networks["us-east"].private_subnets : s.id]
+  client_cidr_blocks     = concat(local.internal_cidr_blocks, var.operator_cidr_blocks)
+  regions                = local.region_names
+  nats_url               = module.region_us_east.nats_url
+  admin_token_secret_arn = var.admin_token_secret_arn
+  policy_service         = { image = var.images.policy_service }
+  reconciler             = { image = var.images.reconciler }
+}
+
+module "region_us_east" {
+  source    = "../../modules/region"
+  providers = { aws = aws.us_east_1 }
+
+  name                            = "us-east"
+  global_regions                  = local.region_names
+  vpc_id                          = var.networks["us-east"].vpc_id
+  private_subnets                 = var.networks["us-east"].private_subnets
+  client_cidr_blocks              = var.networks["us-east"].client_cidr_blocks
+  internal_cidr_blocks            = local.internal_cidr_blocks
+  nats                            = local.nats
+  nats_gateways                   = local.nats_gateways
+  policy_service_url              = module.control_plane.policy_service_url
+  policy_service_token_secret_arn = var.enforcer_token_secret_arns["us-east"]
+
+  redis = {
+    node_type          = "cache.r7g.large"
+    cluster_mode       = true
+    shards             = 3
+    replicas_per_shard = 1
+  }
+
+  enforcer = {
+    image     = var.images.enforcer
+    min_count = 3
+    max_count = 30
+  }
+}
+
+module "region_eu_west" {
+  source    = "../../modules/region"
+  providers = { aws = aws.eu_west_1 }
+
+  name                            = "eu-west"
+  global_regions                  = local.region_names
+  vpc_id                          = var.networks["eu-west"].vpc_id
+  private_subnets                 = var.networks["eu-west"].private_subnets
+  client_cidr_blocks              = var.networks["eu-west"].client_cidr_blocks
+  internal_cidr_blocks            = local.internal_cidr_blocks
+  nats                            = local.nats
+  nats_gateways                   = local.nats_gateways
+  policy_service_url              = module.control_plane.policy_service_url
+  policy_service_token_secret_arn = var.enforcer_token_secret_arns["eu-west"]
+
+  redis = {
+    node_type          = "cache.r7g.large"
+    replicas_per_shard = 1
+  }
+
+  enforcer = {
+    image     = var.images.enforcer
+    min_count = 2
+    max_count = 12
+  }
+}
+
+module "region_ap_southeast" {
+  source    = "../../modules/region"
+  providers = { aws = aws.ap_southeast_1 }
+
+  name                            = "ap-southeast"
+  global_regions                  = local.region_names
+  vpc_id                          = var.networks["ap-southeast"].vpc_id
+  private_subnets                 = var.networks["ap-southeast"].private_subnets
+  client_cidr_blocks              = var.networks["ap-southeast"].client_cidr_blocks
+  internal_cidr_blocks            = local.internal_cidr_blocks
+  nats                            = local.nats
+  nats_gateways                   = local.nats_gateways
+  policy_service_url              = module.control_plane.policy_service_url
+  policy_service_token_secret_arn = var.enforcer_token_secret_arns["ap-southeast"]
+
+  redis = {
+    node_type          = "cache.r7g.large"
+    replicas_per_shard = 1
+  }
+
+  enforcer = {
+    image     = var.images.enforcer
+    min_count = 2
+    max_count = 12
+  }
+}

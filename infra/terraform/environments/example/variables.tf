@@ -1,0 +1,102 @@
+variable "deployment_name" {
+  description = "Name of this deployment, prefix of the control plane's resources, e.g. \"rl-prod\"."
+  type        = string
+  default     = "rl-example"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.deployment_name))
+    error_message = "deployment_name must be 2 to 21 characters from [a-z0-9-], starting with a letter."
+  }
+}
+
+variable "images" {
+  description = "Container images built from infra/docker/*.Dockerfile and pushed to a registry every region can pull from (ECR with replication), pinned by digest or immutable tag."
+  type = object({
+    enforcer       = string
+    policy_service = string
+    reconciler     = string
+  })
+
+  validation {
+    condition     = alltrue([for image in values(var.images) : !endswith(image, ":latest") && length(image) > 0])
+    error_message = "images must be pinned (a digest or an immutable tag), never :latest."
+  }
+}
+
+variable "networks" {
+  description = <<-EOT
+    The existing network of each rate-limiter region, keyed by region name: us-east (AWS
+    us-east-1, also home of the control plane), eu-west (eu-west-1) and ap-southeast
+    (ap-southeast-1). The VPCs must be connected (Transit Gateway or peering) with
+    non-overlapping CIDRs. client_cidr_blocks are the region's API gateways.
+  EOT
+  type = map(object({
+    vpc_id             = string
+    vpc_cidr           = string
+    private_subnets    = list(object({ id = string, cidr_block = string }))
+    client_cidr_blocks = list(string)
+  }))
+
+  validation {
+    condition     = length(setsubtract(["us-east", "eu-west", "ap-southeast"], keys(var.networks))) == 0 && length(var.networks) == 3
+    error_message = "networks must describe exactly the regions us-east, eu-west and ap-southeast."
+  }
+
+  validation {
+    condition     = alltrue([for n in values(var.networks) : can(cidrhost(n.vpc_cidr, 0)) && length(n.private_subnets) >= 2])
+    error_message = "every network needs a valid vpc_cidr and at least two private subnets."
+  }
+}
+
+variable "operator_cidr_blocks" {
+  description = "Networks of the operators allowed to reach the admin API and the reconciler."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.operator_cidr_blocks : can(cidrhost(c, 0))])
+    error_message = "operator_cidr_blocks must be valid CIDR blocks."
+  }
+}
+
+variable "admin_token_secret_arn" {
+  description = "Secrets Manager secret (us-east-1) with the bootstrap admin API token (ADMIN_TOKEN)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:us-east-1:", var.admin_token_secret_arn))
+    error_message = "admin_token_secret_arn must be a Secrets Manager secret ARN in us-east-1."
+  }
+}
+
+variable "enforcer_token_secret_arns" {
+  description = "Per region, the Secrets Manager secret (in that region; replicate it) with the enforcers' policy-service API token (POLICY_SERVICE_TOKEN). Create the key through the admin API after the control plane is up."
+  type        = map(string)
+
+  validation {
+    condition     = length(setsubtract(["us-east", "eu-west", "ap-southeast"], keys(var.enforcer_token_secret_arns))) == 0
+    error_message = "enforcer_token_secret_arns needs an entry for us-east, eu-west and ap-southeast."
+  }
+
+  validation {
+    condition     = alltrue([for arn in values(var.enforcer_token_secret_arns) : can(regex("^arn:aws[a-z-]*:secretsmanager:", arn))])
+    error_message = "enforcer_token_secret_arns values must be Secrets Manager secret ARNs."
+  }
+}
+
+variable "nats_host_number" {
+  description = "Host number of the NATS server in each private subnet (its address is cidrhost(subnet, this)); must be free in every subnet."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.nats_host_number >= 4 && var.nats_host_number <= 250
+    error_message = "nats_host_number must be between 4 (AWS reserves the first four addresses) and 250."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource of the deployment."
+  type        = map(string)
+  default     = { "ratelimiter:deployment" = "example" }
+}

@@ -1,0 +1,119 @@
+# The control plane: managed PostgreSQL (RDS), the policy service behind an internal load
+# balancer, the migrations task, and the reconciler. NATS is not here: the control plane uses the
+# NATS cluster of the region it runs in (var.nats_url), which gateways join to every other region.
+
+data "aws_region" "current" {}
+
+locals {
+  tags                = merge(var.tags, { "ratelimiter:part" = "control-plane" })
+  policy_service_port = 8080
+  reconciler_port     = 8090
+  database_name       = "ratelimit"
+  database_user       = "ratelimit"
+
+  # No password in DATABASE_URL: node-postgres takes it from PGPASSWORD, which the tasks get from
+  # the secret RDS manages (manage_master_user_password), so it is never in Terraform state.
+  database_url             = "postgres://${local.database_user}@${aws_db_instance.this.address}:${aws_db_instance.this.port}/${local.database_name}?sslmode=no-verify"
+  database_password_secret = "${aws_db_instance.this.master_user_secret[0].secret_arn}:password::"
+
+  policy_service_environment = {
+    DATABASE_URL      = local.database_url
+    HOST              = "0.0.0.0"
+    PORT              = tostring(local.policy_service_port)
+    NATS_URL          = var.nats_url
+    NATS_NAMESPACE    = var.nats_namespace
+    RECONCILER_URL    = "http://${aws_lb.control_plane.dns_name}:${local.reconciler_port}"
+    SHUTDOWN_DRAIN_MS = "5000"
+  }
+
+  policy_service_secrets = {
+    PGPASSWORD  = local.database_password_secret
+    ADMIN_TOKEN = var.admin_token_secret_arn
+  }
+
+  reconciler_environment = {
+    HOST               = "0.0.0.0"
+    PORT               = tostring(local.reconciler_port)
+    NATS_URL           = var.nats_url
+    NATS_NAMESPACE     = var.nats_namespace
+    RECONCILER_REGIONS = join(",", var.regions)
+  }
+}
+
+# ---- Database -------------------------------------------------------------------------------
+
+resource "aws_security_group" "database" {
+  name_prefix = "${var.name}-db-"
+  description = "Control-plane PostgreSQL: the policy service and the migrations task only"
+  vpc_id      = var.vpc_id
+  tags        = local.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "database_from_services" {
+  security_group_id            = aws_security_group.database.id
+  referenced_security_group_id = aws_security_group.services.id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  description                  = "policy service and migrations"
+}
+
+resource "aws_db_subnet_group" "this" {
+  name_prefix = "${var.name}-"
+  subnet_ids  = var.private_subnet_ids
+  tags        = local.tags
+}
+
+# The migrations create the NOLOGIN role the policy service switches to (DATABASE_ROLE), as the
+# master user. On PostgreSQL 16 the creator of a role gets only ADMIN on it unless
+# createrole_self_grant says otherwise; "set, inherit" lets the master user SET ROLE to it.
+resource "aws_db_parameter_group" "this" {
+  name_prefix = "${var.name}-"
+  family      = "postgres${split(".", var.database.engine_version)[0]}"
+  tags        = local.tags
+
+  parameter {
+    name  = "createrole_self_grant"
+    value = "set, inherit"
+  }
+
+  parameter {
+    name  = "rds.force_ssl"
+    value = "1"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_db_instance" "this" {
+  identifier_prefix               = "${var.name}-"
+  engine                          = "postgres"
+  engine_version                  = var.database.engine_version
+  instance_class                  = var.database.instance_class
+  allocated_storage               = var.database.allocated_storage_gb
+  max_allocated_storage           = var.database.allocated_storage_gb * 4
+  storage_type                    = "gp3"
+  storage_encrypted               = true
+  db_name                         = local.database_name
+  username                        = local.database_user
+  manage_master_user_password     = true
+  db_subnet_group_name            = aws_db_subnet_group.this.name
+  parameter_group_name            = aws_db_parameter_group.this.name
+  vpc_security_group_ids          = [aws_security_group.database.id]
+  multi_az                        = var.database.multi_az
+  backup_retention_period         = var.database.backup_retention_days
+  deletion_protection             = var.database.deletion_protection
+  skip_final_snapshot             = false
+  final_snapshot_identifier       = "${var.name}-final"
+  copy_tags_to_snapshot           = true
+  performance_insights_enabled    = true
+  auto_minor_version_upgrade      = true
+  enabled_cloudwatch_logs_exports = ["postgresql"]
+  tags                            = local.tags
+}
