@@ -1,0 +1,246 @@
+import type { AddressInfo } from 'node:net';
+import { Controller, Get, Module, Post } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { createRedisClient, waitForReady, type RedisClient } from '@rl/redis-store';
+import { startRedisServer, type RedisServerHandle } from '@rl/testing';
+import express from 'express';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import { RateLimitClient } from './core/rate-limit-client';
+import { rateLimitMiddleware } from './express/rate-limit-middleware';
+import { rateLimitPlugin } from './fastify/rate-limit-plugin';
+import { RequestLimiter } from './http/request-limiter';
+import { RateLimit } from './nest/rate-limit.decorator';
+import { RateLimitModule } from './nest/rate-limit.module';
+import { startEnforcerFromSource, type EnforcerFromSource } from './testing/start-enforcer';
+
+/**
+ * Each adapter in a real app on loopback, asking the real enforcer (remote mode) or deciding with
+ * a real redis-server (library mode): the contract's headers on every response, 429 with
+ * Retry-After past the limit, trusted X-Forwarded-For only.
+ */
+
+let redis: RedisServerHandle;
+let enforcer: EnforcerFromSource;
+let client: RateLimitClient;
+let run = 0;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  enforcer = await startEnforcerFromSource({ redisUrl: redis.url });
+  client = new RateLimitClient({ mode: 'remote', enforcerUrl: enforcer.url, timeoutMs: 2_000 });
+}, 90_000);
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+afterAll(async () => {
+  client?.close();
+  await enforcer?.stop();
+  await redis?.stop();
+});
+
+interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Record<string, unknown>;
+}
+
+async function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  const json = (res.headers.get('content-type') ?? '').startsWith('application/json');
+  const sent: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    sent[name] = value;
+  });
+  return { status: res.status, headers: sent, body: json ? (JSON.parse(text) as Record<string, unknown>) : { text } };
+}
+
+/** The contract's headers of an allowed response, then of a 429 one. */
+function expectContractHeaders(reply: Reply, expected: { policy: string; limit: number; window: number; remaining: number }): void {
+  expect(reply.headers).toMatchObject({
+    'x-ratelimit-limit': String(expected.limit),
+    'x-ratelimit-remaining': String(expected.remaining),
+    'ratelimit-policy': `"${expected.policy}";q=${expected.limit};w=${expected.window}`,
+  });
+  const reset = reply.headers['x-ratelimit-reset'];
+  expect(reset).toMatch(/^\d+$/);
+  expect(reply.headers.ratelimit).toBe(`"${expected.policy}";r=${expected.remaining};t=${reset}`);
+}
+
+function expectDenied(reply: Reply, expected: { policy: string; limit: number; window: number }): void {
+  expect(reply.status).toBe(429);
+  expectContractHeaders(reply, { ...expected, remaining: 0 });
+  expect(Number(reply.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  expect(reply.body).toMatchObject({ allowed: false, limit: expected.limit, remaining: 0, policy: { id: expected.policy } });
+}
+
+async function listenExpress(app: express.Express): Promise<string> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function listenFastify(app: FastifyInstance): Promise<string> {
+  cleanups.push(() => app.close());
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+describe('Express middleware', () => {
+  it('sends the contract headers and denies with 429 past the limit', async () => {
+    const limiter = new RequestLimiter({ client });
+    const app = express();
+    const window = 60 + ++run;
+    app.get('/items/:id', rateLimitMiddleware({ limiter, limit: 2, windowSeconds: window, key: (req) => `express:${req.header('x-user')}` }), (_req, res) => {
+      res.json({ ok: true });
+    });
+    const base = await listenExpress(app);
+    const replies = [];
+    for (let i = 0; i < 3; i++) replies.push(await get(`${base}/items/${i}`, { 'x-user': 'alice' }));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 429]);
+    expect(replies[0].body).toEqual({ ok: true });
+    expectContractHeaders(replies[0], { policy: 'inline', limit: 2, window, remaining: 1 });
+    expectDenied(replies[2], { policy: 'inline', limit: 2, window });
+    expect((await get(`${base}/items/9`, { 'x-user': 'bob' })).status).toBe(200);
+  });
+
+  it('believes X-Forwarded-For only from trusted proxies', async () => {
+    const window = 60 + ++run;
+    const routes = (trustedProxies: string[]): express.Express => {
+      const app = express();
+      app.use(rateLimitMiddleware({ limiter: new RequestLimiter({ client, trustedProxies }), limit: 1, windowSeconds: window }));
+      app.get('/', (_req, res) => {
+        res.send('ok');
+      });
+      return app;
+    };
+    // The test's own connection comes from 127.0.0.1: a trusted proxy here, an untrusted client there.
+    const behindProxy = await listenExpress(routes(['127.0.0.1/32']));
+    expect((await get(behindProxy, { 'x-forwarded-for': '203.0.113.10' })).status).toBe(200);
+    expect((await get(behindProxy, { 'x-forwarded-for': '203.0.113.10' })).status).toBe(429);
+    expect((await get(behindProxy, { 'x-forwarded-for': '203.0.113.11' })).status).toBe(200);
+    // A client prepending a forged address is still counted as the address the proxy appended.
+    expect((await get(behindProxy, { 'x-forwarded-for': '198.51.100.99, 203.0.113.10' })).status).toBe(429);
+
+    // No trusted proxy: the header is ignored and the identity is the socket address.
+    const exposed = await listenExpress(routes([]));
+    expect((await get(exposed, { 'x-forwarded-for': '203.0.113.20' })).status).toBe(200);
+    expect((await get(exposed, { 'x-forwarded-for': '203.0.113.21' })).status).toBe(429);
+  });
+});
+
+describe('Fastify plugin', () => {
+  it('limits every route, honours per-route config, and denies with 429 past the limit', async () => {
+    const window = 60 + ++run;
+    const app = Fastify();
+    await app.register(rateLimitPlugin, { limiter: new RequestLimiter({ client }), limit: 3, windowSeconds: window, key: (req) => `fastify:${String(req.headers['x-user'])}` });
+    app.get('/cheap', async () => ({ ok: true }));
+    app.get('/expensive', { config: { rateLimit: { cost: 2 } } }, async () => ({ ok: true }));
+    app.get('/free', { config: { rateLimit: false } }, async () => ({ ok: true }));
+    const base = await listenFastify(app);
+
+    const first = await get(`${base}/expensive`, { 'x-user': 'carol' });
+    expect(first.status).toBe(200);
+    expectContractHeaders(first, { policy: 'inline', limit: 3, window, remaining: 1 });
+    const second = await get(`${base}/cheap`, { 'x-user': 'carol' });
+    expectContractHeaders(second, { policy: 'inline', limit: 3, window, remaining: 0 });
+    expectDenied(await get(`${base}/cheap`, { 'x-user': 'carol' }), { policy: 'inline', limit: 3, window });
+    const free = await get(`${base}/free`, { 'x-user': 'carol' });
+    expect(free.status).toBe(200);
+    expect(free.headers['x-ratelimit-limit']).toBeUndefined();
+  });
+
+  it('in library mode, decides against Redis with a policy given in code', async () => {
+    const redisClient: RedisClient = createRedisClient({ url: redis.url }, { commandTimeoutMs: 1_000 });
+    cleanups.push(() => redisClient.disconnect());
+    await waitForReady(redisClient, 10_000);
+    const library = new RateLimitClient({ mode: 'library', redis: redisClient, policies: [{ id: `lib-${++run}`, algorithm: 'fixed_window', limit: 2, windowSeconds: 60 }] });
+    await library.warmUp();
+    const app = Fastify();
+    await app.register(rateLimitPlugin, { limiter: new RequestLimiter({ client: library }) });
+    app.get('/', async () => 'ok');
+    const base = await listenFastify(app);
+    const replies = [await get(base), await get(base), await get(base)];
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 429]);
+    expectDenied(replies[2], { policy: `lib-${run}`, limit: 2, window: 60 });
+    expect(await redisClient.keys(`rl:{lib-${run}:*`)).toEqual([`rl:{lib-${run}:ip:127.0.0.1}:fw`]);
+  });
+});
+
+@Controller('nest')
+class LimitedController {
+  @Get('plain')
+  plain(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Post('heavy')
+  @RateLimit({ cost: 3 })
+  heavy(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Get('open')
+  @RateLimit({ skip: () => true })
+  open(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+describe('Nest RateLimitGuard', () => {
+  it('guards every handler globally, applies @RateLimit per handler, and answers 429 with the headers', async () => {
+    const window = 60 + ++run;
+    @Module({
+      imports: [
+        RateLimitModule.forRoot({
+          client: { mode: 'remote', enforcerUrl: enforcer.url, timeoutMs: 2_000 },
+          global: true,
+          defaults: { limit: 4, windowSeconds: window, key: (req) => `nest:${String(req.headers['x-user'])}` },
+        }),
+      ],
+      controllers: [LimitedController],
+    })
+    class LimitedAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [LimitedAppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.init();
+    cleanups.push(() => app.close());
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+
+    const plain = await get(`${url}/nest/plain`, { 'x-user': 'dave' });
+    expect(plain.status).toBe(200);
+    expectContractHeaders(plain, { policy: 'inline', limit: 4, window, remaining: 3 });
+    const heavyRes = await fetch(`${url}/nest/heavy`, { method: 'POST', headers: { 'x-user': 'dave' } });
+    expect(heavyRes.status).toBe(201);
+    expect(heavyRes.headers.get('x-ratelimit-remaining')).toBe('0');
+    const denied = await get(`${url}/nest/plain`, { 'x-user': 'dave' });
+    expectDenied(denied, { policy: 'inline', limit: 4, window });
+    expect(denied.body).toMatchObject({ region: 'us-east', retryAfterSeconds: expect.any(Number) });
+    expect((await get(`${url}/nest/open`, { 'x-user': 'dave' })).status).toBe(200);
+    expect((await get(`${url}/nest/plain`, { 'x-user': 'erin' })).status).toBe(200);
+  });
+
+  it('fails closed with 503 and Retry-After when the enforcer is unreachable', async () => {
+    @Module({
+      imports: [RateLimitModule.forRoot({ client: { mode: 'remote', enforcerUrl: 'http://127.0.0.1:1', failureMode: 'closed' }, global: true })],
+      controllers: [LimitedController],
+    })
+    class ClosedAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [ClosedAppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.init();
+    cleanups.push(() => app.close());
+    await app.getHttpAdapter().getInstance().ready();
+    const res = await app.inject({ method: 'GET', url: '/nest/plain' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toMatchObject({ allowed: false, degraded: true });
+  });
+});

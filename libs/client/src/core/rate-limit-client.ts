@@ -1,0 +1,63 @@
+import { LibraryDecider, type LibraryModeOptions } from '../library/library-decider';
+import { EnforcerClient, type DegradedListener, type RemoteModeOptions } from '../remote/enforcer-client';
+import { validateCheckInput, type CheckInput } from './check-input';
+import type { RateLimitDecision } from './decision';
+
+/** Ask the regional enforcer over HTTP. */
+export interface RemoteClientOptions extends RemoteModeOptions {
+  readonly mode: 'remote';
+  readonly onDegraded?: DegradedListener;
+}
+
+/** Decide in process (Redis, or process memory without it). */
+export interface LibraryClientOptions extends LibraryModeOptions {
+  readonly mode: 'library';
+  readonly onDegraded?: DegradedListener;
+}
+
+export type RateLimitClientOptions = RemoteClientOptions | LibraryClientOptions;
+
+/**
+ * The one entry point of the client: `check()` answers a RateLimitDecision in either mode, and
+ * the adapters (Nest guard, Fastify plugin, Express middleware) turn it into headers and 429/503.
+ *
+ * Failure handling is the mode's: remote mode applies the client's `failureMode` when the
+ * enforcer cannot answer; library mode applies the policy's `failureMode` when Redis fails.
+ * `check()` rejects only for a programming error: InvalidCheckError (a bad check, by field) or
+ * EnforcerRejectedError (the enforcer refused the check as malformed).
+ */
+export class RateLimitClient {
+  readonly mode: 'remote' | 'library';
+  private readonly decider: EnforcerClient | LibraryDecider;
+
+  constructor(options: RateLimitClientOptions) {
+    if (options.mode === 'remote') {
+      this.decider = new EnforcerClient(options, options.onDegraded);
+    } else if (options.mode === 'library') {
+      this.decider = new LibraryDecider(options, options.onDegraded);
+    } else {
+      throw new RangeError(`mode must be "remote" or "library", got ${JSON.stringify((options as { mode: unknown }).mode)}`);
+    }
+    this.mode = options.mode;
+  }
+
+  check(input: CheckInput): Promise<RateLimitDecision> {
+    let valid: CheckInput;
+    try {
+      valid = validateCheckInput(input);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.decider.check(valid);
+  }
+
+  /** Library mode with Redis: loads the scripts before the first decision. A no-op otherwise. */
+  async warmUp(): Promise<void> {
+    if (this.decider instanceof LibraryDecider) await this.decider.load();
+  }
+
+  /** Releases the client's own resources (remote mode: pooled connections). A caller-owned Redis client stays open. */
+  close(): void {
+    if (this.decider instanceof EnforcerClient) this.decider.close();
+  }
+}

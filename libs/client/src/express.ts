@@ -1,0 +1,3 @@
+// @rl/client/express: the Express middleware.
+export { rateLimitMiddleware } from './express/rate-limit-middleware';
+export type { ExpressRateLimitOptions } from './express/rate-limit-middleware';

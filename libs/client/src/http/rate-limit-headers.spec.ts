@@ -1,0 +1,63 @@
+import type { RateLimitDecision } from '../core/decision';
+import { fallbackDecision } from '../core/decision';
+import { denialBody, rateLimitHeaders } from './rate-limit-headers';
+
+const allowed: RateLimitDecision = {
+  statusCode: 200,
+  allowed: true,
+  limit: 100,
+  remaining: 99,
+  resetSeconds: 0.6,
+  retryAfterSeconds: 0,
+  policy: { id: 'free-tier', version: 3 },
+  windowSeconds: 60,
+  region: 'us-east',
+};
+
+describe('rateLimitHeaders', () => {
+  it('formats an allowed decision as CONTRACT.md shows', () => {
+    expect(rateLimitHeaders(allowed)).toEqual({
+      'x-ratelimit-limit': '100',
+      'x-ratelimit-remaining': '99',
+      'x-ratelimit-reset': '1',
+      'ratelimit-policy': '"free-tier";q=100;w=60',
+      ratelimit: '"free-tier";r=99;t=1',
+    });
+  });
+
+  it('adds Retry-After, whole seconds rounded up and at least 1, on a denial', () => {
+    const denied = { ...allowed, statusCode: 429 as const, allowed: false, remaining: 0, resetSeconds: 12.2, retryAfterSeconds: 0.0004 };
+    expect(rateLimitHeaders(denied)).toMatchObject({ 'retry-after': '1', 'x-ratelimit-reset': '13', ratelimit: '"free-tier";r=0;t=13' });
+    expect(rateLimitHeaders({ ...denied, retryAfterSeconds: 7.01 })['retry-after']).toBe('8');
+  });
+
+  it('keeps sub-second windows to three decimals', () => {
+    expect(rateLimitHeaders({ ...allowed, windowSeconds: 0.25 })['ratelimit-policy']).toBe('"free-tier";q=100;w=0.25');
+    expect(rateLimitHeaders({ ...allowed, windowSeconds: 1 / 3 })['ratelimit-policy']).toBe('"free-tier";q=100;w=0.333');
+  });
+
+  it('claims no quota for a degraded decision made without one', () => {
+    expect(rateLimitHeaders(fallbackDecision({ failureMode: 'open', reason: 'timeout' }))).toEqual({});
+    expect(rateLimitHeaders(fallbackDecision({ failureMode: 'closed', reason: 'timeout' }))).toEqual({ 'retry-after': '1' });
+    expect(rateLimitHeaders(fallbackDecision({ failureMode: 'open', reason: 'timeout', limit: 5, windowSeconds: 10 }))).toMatchObject({
+      'x-ratelimit-limit': '5',
+      'ratelimit-policy': '"client-fallback";q=5;w=10',
+    });
+  });
+});
+
+describe('denialBody', () => {
+  it('is the enforcer body, with degraded and blocked only when set', () => {
+    expect(denialBody({ ...allowed, allowed: false, statusCode: 429 })).toEqual({
+      allowed: false,
+      limit: 100,
+      remaining: 99,
+      resetSeconds: 0.6,
+      retryAfterSeconds: 0,
+      policy: { id: 'free-tier', version: 3 },
+      region: 'us-east',
+    });
+    expect(denialBody(fallbackDecision({ failureMode: 'closed', reason: 'unreachable' }))).toMatchObject({ degraded: true, retryAfterSeconds: 1 });
+    expect(denialBody({ ...allowed, blocked: true })).toMatchObject({ blocked: true });
+  });
+});

@@ -1,0 +1,113 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CheckInput } from '../core/check-input';
+import type { RateLimitDecision } from '../core/decision';
+import type { RateLimitClient } from '../core/rate-limit-client';
+import { TrustedProxies } from '../ip/trusted-proxies';
+import { rateLimitHeaders } from './rate-limit-headers';
+
+/** A value given directly, or computed from the framework's request object. */
+export type PerRequest<T, TRequest> = T | ((request: TRequest) => T);
+
+/**
+ * What one route is limited by. Every adapter takes these, globally and per route/handler (the
+ * more specific wins, field by field).
+ */
+export interface RouteLimitOptions<TRequest = unknown> {
+  /**
+   * The counted identity (an API key, a user id...). Default: the client's IP address, taking
+   * `X-Forwarded-For` only from trusted proxies (`ip:203.0.113.7`, IPv6 per /64). Returning
+   * undefined falls back to the IP.
+   */
+  readonly key?: (request: TRequest) => string | undefined | Promise<string | undefined>;
+  /** Units this request costs (integer >= 1, default 1). */
+  readonly cost?: PerRequest<number, TRequest>;
+  /** The route sent to the enforcer for per-endpoint policies; default the framework's route pattern. */
+  readonly route?: string;
+  readonly customerId?: PerRequest<string | undefined, TRequest>;
+  /** Library mode: which of the client's policies applies. */
+  readonly policy?: string;
+  /** Inline limit (with windowSeconds): the enforcer uses it when no stored policy matches; library mode enforces it. */
+  readonly limit?: number;
+  readonly windowSeconds?: number;
+  /** Requests for which this returns true are not limited. */
+  readonly skip?: (request: TRequest) => boolean;
+}
+
+export interface RequestLimiterOptions {
+  readonly client: RateLimitClient;
+  /** Addresses and CIDRs of proxies whose X-Forwarded-For is believed. Default: none. */
+  readonly trustedProxies?: readonly string[];
+  /** IPv6 clients are counted per network of this prefix length (default 64). */
+  readonly ipv6Prefix?: number;
+}
+
+/** The parts of an HTTP request the limiter reads, whatever the framework. */
+export interface RequestFacts<TRequest> {
+  readonly request: TRequest;
+  readonly method: string;
+  /** The matched route pattern (`/v1/items/:id`), when the framework knows it. */
+  readonly routePattern: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  /** The socket's peer address. */
+  readonly remoteAddress: string | undefined;
+}
+
+/** A decision with the headers to send, whatever the status. */
+export interface LimitedRequest {
+  readonly decision: RateLimitDecision;
+  readonly headers: Record<string, string>;
+}
+
+/** The identity used when neither a key function nor the socket gives one: all such requests share one counter. */
+export const UNKNOWN_CLIENT_KEY = 'ip:unknown';
+
+/**
+ * The framework-independent half of every adapter: builds the check for a request (identity,
+ * cost, route, inline limit), asks the client, and formats the headers. Adapters only read
+ * request facts and write the response.
+ */
+export class RequestLimiter {
+  readonly client: RateLimitClient;
+  readonly proxies: TrustedProxies;
+
+  constructor(options: RequestLimiterOptions) {
+    this.client = options.client;
+    this.proxies = new TrustedProxies({ trustedProxies: options.trustedProxies ?? [], ipv6Prefix: options.ipv6Prefix });
+  }
+
+  /** Undefined when the route's `skip` says so; otherwise the decision and its headers. */
+  async limit<TRequest>(facts: RequestFacts<TRequest>, options: RouteLimitOptions<TRequest>): Promise<LimitedRequest | undefined> {
+    if (options.skip?.(facts.request) === true) return undefined;
+    const forwarded = { remoteAddress: facts.remoteAddress, forwardedFor: facts.headers['x-forwarded-for'] };
+    const custom = options.key === undefined ? undefined : await options.key(facts.request);
+    const key = custom ?? this.proxies.clientKey(forwarded) ?? UNKNOWN_CLIENT_KEY;
+    const check: { -readonly [K in keyof CheckInput]: CheckInput[K] } = { key, method: facts.method };
+    const route = options.route ?? facts.routePattern;
+    if (route !== undefined) check.route = route;
+    const ip = this.proxies.clientIp(forwarded);
+    if (ip !== undefined) check.ip = ip;
+    const cost = resolve(options.cost, facts.request);
+    if (cost !== undefined) check.cost = cost;
+    const customerId = resolve(options.customerId, facts.request);
+    if (customerId !== undefined) check.customerId = customerId;
+    if (options.policy !== undefined) check.policy = options.policy;
+    if (options.limit !== undefined) check.limit = options.limit;
+    if (options.windowSeconds !== undefined) check.windowSeconds = options.windowSeconds;
+    const decision = await this.client.check(check);
+    return { decision, headers: rateLimitHeaders(decision) };
+  }
+}
+
+function resolve<T, TRequest>(value: PerRequest<T, TRequest> | undefined, request: TRequest): T | undefined {
+  return typeof value === 'function' ? (value as (request: TRequest) => T)(request) : value;
+}
+
+/** Later options win, field by field (undefined fields do not override). */
+export function mergeRouteOptions<TRequest>(...layers: ReadonlyArray<RouteLimitOptions<TRequest> | undefined>): RouteLimitOptions<TRequest> {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    for (const [name, value] of Object.entries(layer)) if (value !== undefined) merged[name] = value;
+  }
+  return merged as RouteLimitOptions<TRequest>;
+}

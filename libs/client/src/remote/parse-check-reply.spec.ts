@@ -1,0 +1,34 @@
+import { parseCheckReply } from './parse-check-reply';
+
+const body = { allowed: false, limit: 5, remaining: 0, resetSeconds: 3.5, retryAfterSeconds: 0.5, policy: { id: 'p', version: 2 }, region: 'eu-west' };
+
+describe('parseCheckReply', () => {
+  it('reads a decision with the window from RateLimit-Policy', () => {
+    expect(parseCheckReply({ statusCode: 429, body, policyHeader: '"p";q=5;w=60' })).toEqual({ statusCode: 429, ...body, windowSeconds: 60 });
+    expect(parseCheckReply({ statusCode: 429, body, policyHeader: '"p";q=5;w=0.25' })?.windowSeconds).toBe(0.25);
+    expect(parseCheckReply({ statusCode: 429, body, policyHeader: undefined })?.windowSeconds).toBeUndefined();
+  });
+
+  it('keeps the enforcer flags', () => {
+    expect(parseCheckReply({ statusCode: 503, body: { ...body, degraded: true }, policyHeader: undefined })).toMatchObject({ degraded: true, statusCode: 503 });
+    expect(parseCheckReply({ statusCode: 429, body: { ...body, blocked: true }, policyHeader: undefined })).toMatchObject({ blocked: true });
+    expect(parseCheckReply({ statusCode: 200, body: { ...body, allowed: true, shadow: true, wouldDeny: true }, policyHeader: undefined })).toMatchObject({
+      shadow: true,
+      wouldDeny: true,
+    });
+  });
+
+  it.each([
+    [500, body],
+    [200, body],
+    [429, { ...body, allowed: true }],
+    [429, { ...body, limit: '5' }],
+    [429, { ...body, remaining: -1 }],
+    [429, { ...body, policy: { id: 3, version: 1 } }],
+    [429, { ...body, region: undefined }],
+    [429, null],
+    [429, [body]],
+  ])('refuses status %s with %j', (statusCode, reply) => {
+    expect(parseCheckReply({ statusCode, body: reply, policyHeader: undefined })).toBeUndefined();
+  });
+});
