@@ -1,0 +1,135 @@
+import type { AllocationUpdate } from '@rl/contracts';
+
+/** What one allocation update did, key by key. */
+export interface AllocationApplyResult {
+  /** Keys whose cap was set (epoch above the one held). */
+  readonly applied: number;
+  /** Keys ignored because the held epoch is the same or newer (stale or duplicate). */
+  readonly stale: number;
+  /** Keys ignored because their window ended more than the grace period ago. */
+  readonly ended: number;
+  /** Keys not stored because the table is full; the update's epoch is then not acknowledged. */
+  readonly refused: number;
+}
+
+interface Held {
+  cap: number;
+  epoch: number;
+  readonly windowEndMs: number;
+}
+
+export interface AllocationTableOptions {
+  /** How long after its window ends an allocation is kept (and still accepted): a Redis clock a little behind ours still finds it. */
+  readonly graceMs: number;
+  /** Most (policy, identity, window) allocations held at once. */
+  readonly maxEntries: number;
+}
+
+/**
+ * The allocations this region enforces: per (policy, identity, aligned window) a cap (the most the
+ * region may admit in that whole window) and the epoch it came with.
+ *
+ * - An update's key is applied only if its epoch is above the one held for that key: a stale,
+ *   duplicate or replayed allocation changes nothing (design: per-key epochs).
+ * - Losing the reconciler changes nothing here: the last cap of each key stays in force for the rest
+ *   of its window (never zero, never unlimited). A window without an allocation gets the caller's
+ *   default, the static equal split.
+ * - Memory is bounded: ended windows are dropped by `sweep` (after `graceMs`), and at most
+ *   `maxEntries` allocations are held. An update that does not fit is refused, not acknowledged:
+ *   `appliedEpoch` stays below the refused epoch, even when later updates fit, until the refused
+ *   key's window has ended, so the reconciler never counts on a lowering this region did not apply.
+ */
+export class AllocationTable {
+  private readonly entries = new Map<string, Held>();
+  private applied = 0;
+  /**
+   * The lowest epoch of an update this table refused a key of, while that key's window lasts. No
+   * epoch at or above it is acknowledged until then: a later update that fits must not acknowledge
+   * the refused one by accident (the region still enforces its default for the refused key).
+   */
+  private refusedEpoch: number | undefined;
+  /** When the last window holding a refused key ends (plus grace): the refusal stops mattering then. */
+  private refusedUntilMs = 0;
+
+  constructor(private readonly options: AllocationTableOptions) {}
+
+  /** The key of one allocation: policy id, counted identity and window start cannot contain NUL. */
+  static key(policyId: string, identity: string, windowStartMs: number): string {
+    return `${policyId}\u0000${identity}\u0000${windowStartMs}`;
+  }
+
+  /** The cap held for a key (see `key`), or undefined when none arrived for it. On the request path: one Map lookup. */
+  capFor(key: string): number | undefined {
+    return this.entries.get(key)?.cap;
+  }
+
+  epochFor(key: string): number | undefined {
+    return this.entries.get(key)?.epoch;
+  }
+
+  /** The highest epoch of an update applied in full: what usage reports acknowledge. */
+  get appliedEpoch(): number {
+    return this.refusedEpoch === undefined ? this.applied : Math.min(this.applied, this.refusedEpoch - 1);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  apply(update: AllocationUpdate, nowMs: number): AllocationApplyResult {
+    this.expireRefusal(nowMs);
+    let applied = 0;
+    let stale = 0;
+    let ended = 0;
+    let refused = 0;
+    for (const window of update.windows) {
+      const windowEndMs = window.windowStartMs + window.windowSeconds * 1000;
+      if (windowEndMs + this.options.graceMs <= nowMs) {
+        ended += window.keys.length;
+        continue;
+      }
+      for (const [identity, allocation] of window.keys) {
+        const key = AllocationTable.key(window.policyId, identity, window.windowStartMs);
+        const held = this.entries.get(key);
+        if (held !== undefined) {
+          if (update.epoch <= held.epoch) {
+            stale += 1;
+            continue;
+          }
+          held.cap = allocation;
+          held.epoch = update.epoch;
+          applied += 1;
+          continue;
+        }
+        if (this.entries.size >= this.options.maxEntries) this.sweep(nowMs);
+        if (this.entries.size >= this.options.maxEntries) {
+          refused += 1;
+          this.refusedEpoch = Math.min(this.refusedEpoch ?? update.epoch, update.epoch);
+          this.refusedUntilMs = Math.max(this.refusedUntilMs, windowEndMs + this.options.graceMs);
+          continue;
+        }
+        this.entries.set(key, { cap: allocation, epoch: update.epoch, windowEndMs });
+        applied += 1;
+      }
+    }
+    if (update.epoch > this.applied) this.applied = update.epoch;
+    return { applied, stale, ended, refused };
+  }
+
+  private expireRefusal(nowMs: number): void {
+    if (this.refusedEpoch !== undefined && this.refusedUntilMs <= nowMs) this.refusedEpoch = undefined;
+  }
+
+  /** Drops allocations of windows that ended more than the grace period ago. Returns how many. */
+  sweep(nowMs: number): number {
+    this.expireRefusal(nowMs);
+    let dropped = 0;
+    for (const [key, held] of this.entries) {
+      if (held.windowEndMs + this.options.graceMs <= nowMs) {
+        this.entries.delete(key);
+        dropped += 1;
+      }
+    }
+    return dropped;
+  }
+}

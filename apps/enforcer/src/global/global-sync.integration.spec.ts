@@ -1,0 +1,281 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  globalAllocationsStream,
+  globalAllocationsSubject,
+  globalAllocationsWildcard,
+  globalUsageSubject,
+  parseUsageReport,
+  type AllocationUpdate,
+  type PolicyDocument,
+  type UsageReport,
+} from '@rl/contracts';
+import { startNatsServer, type NatsServerHandle } from '@rl/devstack';
+import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
+import { connect, nanos, StorageType, type NatsConnection, type Subscription } from 'nats';
+import { createTestApp } from '../testing/create-test-app';
+import { GlobalSyncService } from './global-sync.service';
+
+/**
+ * The enforcer side of global limits against real services: per-region redis-servers, NATS with
+ * JetStream (the shared server with a namespace of its own, or a private nats-server that the test
+ * stops), and in-process enforcers. The test plays the reconciler: it publishes allocations to the
+ * stream and reads the usage reports.
+ */
+
+const WINDOW_SECONDS = 3_600;
+const LIMIT = 40;
+const REGIONS = 'us-east,eu-west';
+const encoder = new TextEncoder();
+
+const document: PolicyDocument = {
+  policies: [
+    {
+      id: 'global-search',
+      match: { customerTier: 'free' },
+      algorithm: 'fixed_window',
+      limit: LIMIT,
+      windowSeconds: WINDOW_SECONDS,
+      burst: LIMIT,
+      scope: 'global',
+      failureMode: 'open',
+      mode: 'enforce',
+      version: 1,
+    },
+  ],
+  overrides: [],
+  customers: { acme: { tier: 'free' } },
+};
+
+const windowStart = (): number => Math.floor(Date.now() / (WINDOW_SECONDS * 1000)) * WINDOW_SECONDS * 1000;
+
+function allocation(input: { epoch: number; region: string; keys: [string, number][] }): Uint8Array {
+  const update: AllocationUpdate = {
+    schema: 1,
+    epoch: input.epoch,
+    region: input.region,
+    issuedAtMs: Date.now(),
+    leaseSeconds: 5,
+    windows: [{ policyId: 'global-search', windowStartMs: windowStart(), windowSeconds: WINDOW_SECONDS, limit: LIMIT, keys: input.keys }],
+  };
+  return encoder.encode(JSON.stringify(update));
+}
+
+let dir: string;
+let policyFile: string;
+
+beforeAll(async () => {
+  // Counts restart with each hour-long window: keep the whole file inside one of them.
+  const windowMs = WINDOW_SECONDS * 1000;
+  const untilEnd = windowStart() + windowMs - Date.now();
+  if (untilEnd < 45_000) await new Promise((resolve) => setTimeout(resolve, untilEnd + 100));
+  dir = mkdtempSync(join(tmpdir(), 'rl-global-sync-'));
+  policyFile = join(dir, 'policies.json');
+  writeFileSync(policyFile, JSON.stringify(document));
+}, 90_000);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function createStream(nc: NatsConnection, namespace: string): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.add({ name: globalAllocationsStream(namespace), subjects: [globalAllocationsWildcard(namespace)], storage: StorageType.File, max_age: nanos(300_000) });
+}
+
+async function startEnforcer(input: {
+  region: string;
+  redis: RedisServerHandle;
+  natsUrl: string;
+  namespace: string;
+  instance?: string;
+  syncIntervalMs?: number;
+}): Promise<NestFastifyApplication> {
+  const { app } = await createTestApp({
+    store: 'from-config',
+    env: {
+      REGION: input.region,
+      GLOBAL_REGIONS: REGIONS,
+      GLOBAL_SYNC_INTERVAL_MS: String(input.syncIntervalMs ?? 200),
+      REDIS_URL: input.redis.url,
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+      NATS_URL: input.natsUrl,
+      NATS_NAMESPACE: input.namespace,
+      POLICY_FILE: policyFile,
+      INSTANCE_ID: input.instance ?? `global-${input.region}`,
+    },
+  });
+  await waitFor(`${input.region} ready`, async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 20_000);
+  await waitFor(`${input.region} read the allocation stream`, async () => app.get(GlobalSyncService).allocationsCaughtUp, 20_000);
+  return app;
+}
+
+async function check(app: NestFastifyApplication, key: string, cost = 1): Promise<number> {
+  const response = await app.inject({ method: 'POST', url: '/v1/check', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ key, customerId: 'acme', cost }) });
+  return response.statusCode;
+}
+
+async function admittedOf(app: NestFastifyApplication, key: string, attempts: number): Promise<number> {
+  const statuses = await Promise.all(Array.from({ length: attempts }, () => check(app, key)));
+  expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+  return statuses.filter((s) => s === 200).length;
+}
+
+/** Collects the usage reports of one region. */
+function collectReports(nc: NatsConnection, namespace: string, region: string): { reports: UsageReport[]; sub: Subscription } {
+  const reports: UsageReport[] = [];
+  const sub = nc.subscribe(globalUsageSubject(namespace, region));
+  void (async () => {
+    for await (const message of sub) {
+      const parsed = parseUsageReport(message.data);
+      if (!parsed.ok) throw new Error(`invalid usage report: ${JSON.stringify(parsed.errors)}`);
+      reports.push(parsed.value);
+    }
+  })();
+  return { reports, sub };
+}
+
+describe('global limits on the shared NATS (namespace of its own)', () => {
+  const namespace = `gsync${process.pid}`;
+  let nc: NatsConnection;
+  let redisEast: RedisServerHandle;
+  let redisWest: RedisServerHandle;
+  let east: NestFastifyApplication;
+  let west: NestFastifyApplication;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+    await createStream(nc, namespace);
+    [redisEast, redisWest] = await Promise.all([startRedisServer(), startRedisServer()]);
+    east = await startEnforcer({ region: 'us-east', redis: redisEast, natsUrl: 'nats://127.0.0.1:4222', namespace });
+    west = await startEnforcer({ region: 'eu-west', redis: redisWest, natsUrl: 'nats://127.0.0.1:4222', namespace });
+  });
+
+  afterAll(async () => {
+    await east?.close();
+    await west?.close();
+    await (await nc?.jetstreamManager())?.streams.delete(globalAllocationsStream(namespace)).catch(() => undefined);
+    await nc?.close();
+    await redisEast?.stop();
+    await redisWest?.stop();
+  });
+
+  it('enforces the static split per region before any allocation, atomically under concurrency', async () => {
+    // 2 regions: each admits floor(40 / 2) = 20 of the 60 concurrent requests it gets; never more.
+    const [inEast, inWest] = await Promise.all([admittedOf(east, 'split', 60), admittedOf(west, 'split', 60)]);
+    expect([inEast, inWest]).toEqual([20, 20]);
+  });
+
+  it('applies a newer allocation, ignores a stale one, and acknowledges the epoch in its reports', async () => {
+    const sync = east.get(GlobalSyncService);
+    const js = nc.jetstream();
+    const subject = globalAllocationsSubject(namespace, 'us-east');
+    await js.publish(subject, allocation({ epoch: 10, region: 'us-east', keys: [['moved', 30]] }));
+    await waitFor('epoch 10 applied', async () => sync.table.appliedEpoch === 10, 10_000);
+    // A stale update (epoch <= held), then a newer one for another key: once that one is applied,
+    // the stale one has been delivered before it, in stream order.
+    await js.publish(subject, allocation({ epoch: 9, region: 'us-east', keys: [['moved', 40]] }));
+    await js.publish(subject, allocation({ epoch: 11, region: 'us-east', keys: [['other', 5]] }));
+    await waitFor('epoch 11 applied', async () => sync.table.appliedEpoch === 11, 10_000);
+    expect(await admittedOf(east, 'moved', 50)).toBe(30);
+
+    const { reports, sub } = collectReports(nc, namespace, 'us-east');
+    try {
+      await waitFor('a report acknowledging epoch 11', async () => reports.some((r) => r.appliedEpoch === 11 && r.windows.length > 0), 10_000);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it('a new instance reads the allocations in the stream before it decides: a lowered cap, not the static split', async () => {
+    // Epoch 11 gave us-east 5 for "other", below the static split of 20.
+    const second = await startEnforcer({ region: 'us-east', redis: redisEast, natsUrl: 'nats://127.0.0.1:4222', namespace, instance: 'global-us-east-2' });
+    try {
+      expect(second.get(GlobalSyncService).table.appliedEpoch).toBe(11);
+      expect(await admittedOf(second, 'other', 12)).toBe(5);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('acknowledges a new epoch at once, not at the next report interval', async () => {
+    // Reports every minute: an acknowledgement within seconds can only be the immediate one.
+    const slow = await startEnforcer({ region: 'eu-west', redis: redisWest, natsUrl: 'nats://127.0.0.1:4222', namespace, instance: 'global-eu-west-slow', syncIntervalMs: 60_000 });
+    const { reports, sub } = collectReports(nc, namespace, 'eu-west');
+    try {
+      await nc.jetstream().publish(globalAllocationsSubject(namespace, 'eu-west'), allocation({ epoch: 12, region: 'eu-west', keys: [['acked', 7]] }));
+      await waitFor('an acknowledgement of epoch 12 from the slow instance', async () => reports.some((r) => r.instanceId === 'global-eu-west-slow' && r.appliedEpoch === 12), 10_000);
+    } finally {
+      sub.unsubscribe();
+      await slow.close();
+    }
+  });
+
+  it('reports absolute counts: the same totals in every report until usage changes', async () => {
+    const { reports, sub } = collectReports(nc, namespace, 'eu-west');
+    try {
+      for (let i = 0; i < 3; i++) await check(west, 'absolute', 2);
+      const countsOf = (r: UsageReport) => r.windows.find((w) => w.policyId === 'global-search')?.keys.find((k) => k[0] === 'absolute');
+      await waitFor('three reports with the totals', async () => reports.filter((r) => countsOf(r) !== undefined).length >= 3, 10_000);
+      const counted = reports.map(countsOf).filter((k) => k !== undefined);
+      for (const k of counted.slice(-3)) expect(k).toEqual(['absolute', 6, 0]);
+      const sequences = reports.map((r) => r.sequence);
+      expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+      expect(new Set(sequences).size).toBe(sequences.length);
+      expect(reports.every((r) => r.region === 'eu-west' && r.instanceId === 'global-eu-west')).toBe(true);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+});
+
+describe('global limits through a NATS outage (private nats-server)', () => {
+  const namespace = 'goutage';
+  let nats: NatsServerHandle;
+  let redis: RedisServerHandle;
+  let east: NestFastifyApplication;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    await createStream(nc, namespace);
+    await nc.close();
+    redis = await startRedisServer();
+    east = await startEnforcer({ region: 'us-east', redis, natsUrl: nats.url, namespace });
+  });
+
+  afterAll(async () => {
+    await east?.close();
+    await nats?.stop();
+    await redis?.stop();
+  });
+
+  it('keeps enforcing the last allocation while NATS is down (never zero, never unlimited) and recovers after', async () => {
+    const sync = east.get(GlobalSyncService);
+    let nc = await connect({ servers: nats.url });
+    await nc.jetstream().publish(globalAllocationsSubject(namespace, 'us-east'), allocation({ epoch: 3, region: 'us-east', keys: [['cut', 25]] }));
+    await waitFor('epoch 3 applied', async () => sync.table.appliedEpoch === 3, 10_000);
+    await nc.close();
+
+    await nats.stopProcess();
+    // Down: the allocation (25, not the default split of 20, not 0, not unlimited) stays in force.
+    expect(await admittedOf(east, 'cut', 20)).toBe(20);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await admittedOf(east, 'cut', 20)).toBe(5);
+
+    await nats.restart();
+    nc = await connect({ servers: nats.url });
+    try {
+      const { reports, sub } = collectReports(nc, namespace, 'us-east');
+      await nc.jetstream().publish(globalAllocationsSubject(namespace, 'us-east'), allocation({ epoch: 4, region: 'us-east', keys: [['cut', 32]] }));
+      await waitFor('epoch 4 applied after NATS is back', async () => sync.table.appliedEpoch === 4, 30_000, 100);
+      expect(await admittedOf(east, 'cut', 20)).toBe(7);
+      await waitFor('usage reports again, with the absolute count', async () => reports.some((r) => r.windows.some((w) => w.keys.some((k) => k[0] === 'cut' && k[1] === 32))), 30_000, 100);
+      sub.unsubscribe();
+    } finally {
+      await nc.close();
+    }
+  });
+});

@@ -1,0 +1,206 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { parseAllocationUpdate } from '@rl/contracts';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { EnforcerConfig } from '../config/enforcer-config';
+import { LOGGER } from '../core/logger.token';
+import type { CompiledPolicy } from '../policies/compiled-policy';
+import { DEFAULT_RETRY } from '../policies/control-plane/retry';
+import { PolicySource, type PolicySnapshot } from '../policies/policy-source';
+import { AllocationTable } from './allocation-table';
+import { GlobalChannel } from './global-channel';
+import { GlobalMetrics } from './global-metrics';
+import { UsageReporter } from './usage-reporter';
+import { UsageTracker, type WindowUsage } from './usage-tracker';
+import { ThrottledLog } from '@rl/platform';
+
+/** Most (policy, identity, window) allocations held; beyond it new ones are refused and not acknowledged. */
+const MAX_ALLOCATIONS = 1_000_000;
+/** Most identities counted for usage reports across all windows held. */
+const MAX_TRACKED_KEYS = 500_000;
+/** An allocation is kept (and accepted) this long after its window ends, for a store clock a little behind ours. */
+const ALLOCATION_GRACE_MS = 5_000;
+/** Sync intervals a fresh instance waits for the allocation stream before it falls back to the static split. */
+const CATCH_UP_INTERVALS = 5;
+/** Allocation messages arriving within this long are acknowledged by one report. */
+const ACK_COALESCE_MS = 20;
+
+/**
+ * The enforcer's side of global limits, off the request path: the allocation table fed by the
+ * allocation consumer, the usage tracker and the reporter that publishes it every
+ * GLOBAL_SYNC_INTERVAL_MS. NATS is used only once a policy with scope "global" exists, so an
+ * enforcer without global policies opens no connection for them.
+ *
+ * The request path (GlobalCheckService) reads `capFor` and counts through `usage`: Map lookups
+ * and increments only.
+ */
+@Injectable()
+export class GlobalSyncService implements OnApplicationShutdown {
+  readonly table = new AllocationTable({ graceMs: ALLOCATION_GRACE_MS, maxEntries: MAX_ALLOCATIONS });
+  readonly tracker = new UsageTracker({ maxKeys: MAX_TRACKED_KEYS });
+  private readonly metrics: GlobalMetrics;
+  private readonly reporter: UsageReporter;
+  private readonly log: ThrottledLog;
+  private readonly regionCount: number;
+  private readonly unsubscribe: () => void;
+  private channel: GlobalChannel | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Whether the allocations already in the stream have been read (or waiting for them timed out). */
+  private caughtUp = false;
+  private catchUpDeadline = Infinity;
+  private ackTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: EnforcerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    registry: Registry,
+    policies: PolicySource,
+  ) {
+    this.metrics = new GlobalMetrics(registry);
+    this.log = new ThrottledLog(logger, { intervalMs: 30_000, now: Date.now });
+    this.regionCount = config.global.regions.length;
+    this.reporter = new UsageReporter({
+      region: config.region,
+      instanceId: config.instanceId,
+      tracker: this.tracker,
+      table: this.table,
+      endedGraceMs: 2 * config.global.syncIntervalMs,
+      firstSequence: Date.now(),
+    });
+    const current = policies.current();
+    if (current !== undefined) this.follow(current);
+    this.unsubscribe = policies.subscribe((snapshot) => this.follow(snapshot));
+  }
+
+  /**
+   * The cap this region enforces for a key in the window starting at `windowStartMs`: the latest
+   * allocation received for it, else the static equal split floor(limit / GLOBAL_REGIONS count).
+   *
+   * Until this instance has read the allocations already in the stream, a key without one has no
+   * cap yet (undefined: admit nothing): a restarted instance must not enforce the static split where
+   * its region's allocation was lowered below it (other instances of the region may be enforcing
+   * the lowered one). It waits at most CATCH_UP_INTERVALS sync intervals (`catchUpRemainingMs`);
+   * with NATS unreachable it then enforces the static split.
+   */
+  capFor(input: { policy: CompiledPolicy; identity: string; windowStartMs: number }): number | undefined {
+    const held = this.table.capFor(AllocationTable.key(input.policy.ref.id, input.identity, input.windowStartMs));
+    if (held !== undefined) return held;
+    if (!this.caughtUp) {
+      if (Date.now() < this.catchUpDeadline) return undefined;
+      this.markCaughtUp('timed out');
+    }
+    return Math.floor(input.policy.quota.limit / this.regionCount);
+  }
+
+  /** Milliseconds until waiting for the allocation stream times out (0 once caught up). */
+  catchUpRemainingMs(): number {
+    return this.caughtUp ? 0 : Math.max(0, this.catchUpDeadline - Date.now());
+  }
+
+  /** The usage counters of one policy's window, for the request path to count into. */
+  usage(input: { policy: CompiledPolicy; windowStartMs: number; windowMs: number }): WindowUsage {
+    return this.tracker.window({ policyId: input.policy.ref.id, windowStartMs: input.windowStartMs, windowSeconds: input.windowMs / 1000, limit: input.policy.quota.limit });
+  }
+
+  recordWindowRetry(): void {
+    this.metrics.recordWindowRetry();
+  }
+
+  /** Whether the allocations already in the stream have been read (or waiting for them timed out). */
+  get allocationsCaughtUp(): boolean {
+    return this.caughtUp;
+  }
+
+  /** Whether the NATS link is running (a global policy has been seen). */
+  get started(): boolean {
+    return this.channel !== undefined;
+  }
+
+  /** Applies one raw allocation message; a malformed one is counted and logged, never thrown. */
+  receiveAllocation(data: Uint8Array | string): void {
+    const parsed = parseAllocationUpdate(data);
+    if (!parsed.ok) {
+      this.metrics.recordAllocationMessage('invalid');
+      this.log.warn('invalid-allocation', { errors: parsed.errors.slice(0, 5) }, 'ignoring an invalid global allocation message');
+      return;
+    }
+    const update = parsed.value;
+    if (update.region !== this.config.region) {
+      this.metrics.recordAllocationMessage('other_region');
+      this.log.warn('other-region', { region: update.region }, 'ignoring a global allocation for another region');
+      return;
+    }
+    const acknowledged = this.table.appliedEpoch;
+    const result = this.table.apply(update, Date.now());
+    // A lowering frees share for other regions only once acknowledged: report the new epoch at
+    // once rather than at the next interval, so reallocation takes one report less.
+    if (this.table.appliedEpoch > acknowledged) this.scheduleAck();
+    this.metrics.recordAllocationMessage('applied');
+    this.metrics.recordAllocationKeys(result);
+    if (result.refused > 0) this.log.warn('table-full', { refused: result.refused, epoch: update.epoch }, 'allocation table full: allocations refused and not acknowledged');
+  }
+
+  /** Builds and publishes one usage report now (the timer calls it every GLOBAL_SYNC_INTERVAL_MS). */
+  report(): void {
+    const now = Date.now();
+    this.table.sweep(now);
+    const messages = this.reporter.build(now);
+    const published = this.channel?.publishUsage(messages) ?? false;
+    this.metrics.recordReports(published ? 'published' : 'skipped', messages.length);
+    this.metrics.setState({ appliedEpoch: this.table.appliedEpoch, held: this.table.size, droppedKeys: this.tracker.dropped });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe();
+    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    if (this.channel !== undefined) {
+      this.report();
+      await this.channel.close();
+    }
+  }
+
+  private follow(snapshot: PolicySnapshot): void {
+    if (this.channel !== undefined) return;
+    if (!snapshot.policies.some((p) => p.scope === 'global') && !snapshot.overrides.some((p) => p.scope === 'global')) return;
+    const { config } = this;
+    this.channel = new GlobalChannel({
+      url: config.nats.url,
+      namespace: config.nats.namespace,
+      region: config.region,
+      connectionName: `enforcer:${config.region}:${config.instanceId}:global`,
+      logger: this.logger.child({ component: 'global-limits' }),
+      retry: DEFAULT_RETRY,
+      onAllocation: (data) => this.receiveAllocation(data),
+      onCaughtUp: () => this.markCaughtUp('read the allocation stream'),
+    });
+    this.catchUpDeadline = Date.now() + CATCH_UP_INTERVALS * config.global.syncIntervalMs;
+    this.channel.start();
+    this.timer = setInterval(() => this.reportSafely(), config.global.syncIntervalMs);
+    this.timer.unref();
+    this.logger.info({ regions: config.global.regions, syncIntervalMs: config.global.syncIntervalMs }, 'global policies present: syncing usage and allocations');
+  }
+
+  private scheduleAck(): void {
+    if (this.channel === undefined || this.ackTimer !== undefined) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      this.reportSafely();
+    }, ACK_COALESCE_MS);
+    this.ackTimer.unref();
+  }
+
+  private markCaughtUp(how: string): void {
+    if (this.caughtUp) return;
+    this.caughtUp = true;
+    this.logger.info({ how, held: this.table.size, appliedEpoch: this.table.appliedEpoch }, 'global allocations caught up; keys without one get the static split');
+  }
+
+  private reportSafely(): void {
+    try {
+      this.report();
+    } catch (error) {
+      this.log.warn('report', { err: error }, 'building or publishing the global usage report failed');
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, parseEnvFile, renderEnvTable } from '@rl/platform';
+import { ReconcilerConfig } from './reconciler-config';
+import { RECONCILER_CONFIG_DOC, RECONCILER_ENV } from './reconciler-env';
+
+function fixture(name: string): Record<string, string> {
+  return parseEnvFile(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
+}
+
+function errorOf(name: string): string {
+  try {
+    ReconcilerConfig.fromEnv(fixture(name));
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error(`${name} was accepted`);
+}
+
+describe('ReconcilerConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = ReconcilerConfig.fromEnv(fixture('defaults.env'));
+    expect(config).toMatchObject({
+      port: 8090,
+      host: '127.0.0.1',
+      nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl' },
+      regions: ['us-east', 'eu-west'],
+      intervalMs: 1000,
+      leaderLeaseMs: 3000,
+      regionLeaseSeconds: 5,
+      instanceTimeoutMs: 30_000,
+      streamMaxAgeMs: 300_000,
+      floorPercent: 2,
+      logLevel: 'info',
+    });
+    expect(config.instanceId).toMatch(new RegExp(`-${process.pid}$`));
+    expect(config.regionLeaseMs).toBe(5000);
+    expect(config.refreshMs).toBe(150_000);
+    expect(config.listenUrl).toBe('http://127.0.0.1:8090');
+  });
+
+  it('reads every variable', () => {
+    expect(ReconcilerConfig.fromEnv(fixture('everything-set.env'))).toMatchObject({
+      port: 9090,
+      host: '0.0.0.0',
+      nats: { url: 'tls://nats.internal:4222', namespace: 'prod-eu' },
+      regions: ['us-east', 'eu-west', 'ap-south'],
+      intervalMs: 500,
+      leaderLeaseMs: 2000,
+      regionLeaseSeconds: 10,
+      instanceTimeoutMs: 60_000,
+      streamMaxAgeMs: 600_000,
+      floorPercent: 5,
+      instanceId: 'reconciler-2',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['bad-regions.env', 'Invalid configuration: RECONCILER_REGIONS must be a comma-separated list of region names from [a-z0-9-]{1,32} (got "us-east, eu-west")'],
+    ['duplicate-region.env', 'Invalid configuration: RECONCILER_REGIONS must not name a region twice'],
+    [
+      'leases-too-short.env',
+      'Invalid configuration: ' +
+        'RECONCILER_LEADER_LEASE_MS must be at least twice RECONCILER_INTERVAL_MS (a leader must outlive a slow cycle); ' +
+        'RECONCILER_REGION_LEASE_SECONDS must cover at least two RECONCILER_INTERVAL_MS; ' +
+        'RECONCILER_INSTANCE_TIMEOUT_SECONDS must be at least RECONCILER_REGION_LEASE_SECONDS',
+    ],
+    [
+      'many-problems.env',
+      'Invalid configuration: ' +
+        'PORT must be an integer between 1 and 65535 (got "0"); ' +
+        'NATS_URL must be a URL starting with nats:// or tls:// (got "http://127.0.0.1:4222"); ' +
+        'NATS_NAMESPACE must be 1 to 32 characters from [a-z0-9_-] (got "Prod.EU"); ' +
+        'RECONCILER_INTERVAL_MS must be an integer between 100 and 60000 (got "10"); ' +
+        'GLOBAL_FLOOR_PERCENT must be an integer between 0 and 100 (got "101"); ' +
+        'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ],
+  ])('%s fails naming the variable', (name, message) => {
+    expect(errorOf(name)).toBe(message);
+  });
+});
+
+describe('RECONCILER_CONFIG_DOC', () => {
+  it('documents every variable the reconciler reads, in one line each', () => {
+    expect(RECONCILER_CONFIG_DOC.map((d) => d.name)).toEqual(Object.keys(RECONCILER_ENV));
+    for (const doc of RECONCILER_CONFIG_DOC) expect(doc.description).toMatch(/^[^\n]{10,200}$/);
+    expect(renderEnvTable(RECONCILER_CONFIG_DOC)).toContain('| `PORT` | `8090` | TCP port of the HTTP server (health, metrics, /v1/global/usage) |');
+  });
+});
+
+describe('README', () => {
+  it('shows the config table generated from RECONCILER_CONFIG_DOC', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const table = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
+    expect(table).toBe(renderEnvTable(RECONCILER_CONFIG_DOC));
+  });
+});

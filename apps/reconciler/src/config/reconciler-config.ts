@@ -1,0 +1,73 @@
+import { ConfigError, loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
+import { RECONCILER_ENV } from './reconciler-env';
+
+export interface ReconcilerNatsSettings {
+  readonly url: string;
+  /** Prefix of subjects, stream and KV bucket (NATS_NAMESPACE). */
+  readonly namespace: string;
+}
+
+/** The reconciler's validated configuration, read through typed fields. Build it with `fromEnv`. */
+export class ReconcilerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly nats: ReconcilerNatsSettings;
+  readonly regions: readonly string[];
+  readonly intervalMs: number;
+  readonly leaderLeaseMs: number;
+  readonly regionLeaseSeconds: number;
+  readonly instanceTimeoutMs: number;
+  readonly streamMaxAgeMs: number;
+  readonly floorPercent: number;
+  readonly instanceId: string;
+  readonly logLevel: LogLevel;
+
+  private constructor(env: EnvValues<typeof RECONCILER_ENV>) {
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
+    this.regions = env.RECONCILER_REGIONS.split(',');
+    this.intervalMs = env.RECONCILER_INTERVAL_MS;
+    this.leaderLeaseMs = env.RECONCILER_LEADER_LEASE_MS;
+    this.regionLeaseSeconds = env.RECONCILER_REGION_LEASE_SECONDS;
+    this.instanceTimeoutMs = env.RECONCILER_INSTANCE_TIMEOUT_SECONDS * 1000;
+    this.streamMaxAgeMs = env.RECONCILER_STREAM_MAX_AGE_SECONDS * 1000;
+    this.floorPercent = env.GLOBAL_FLOOR_PERCENT;
+    this.instanceId = env.INSTANCE_ID;
+    this.logLevel = env.LOG_LEVEL;
+  }
+
+  /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
+  static fromEnv(source: Readonly<Record<string, string | undefined>>): ReconcilerConfig {
+    const env = loadEnv(RECONCILER_ENV, source);
+    const problems: string[] = [];
+    const regions = env.RECONCILER_REGIONS.split(',');
+    if (new Set(regions).size !== regions.length) problems.push('RECONCILER_REGIONS must not name a region twice');
+    if (env.RECONCILER_LEADER_LEASE_MS < 2 * env.RECONCILER_INTERVAL_MS) {
+      problems.push('RECONCILER_LEADER_LEASE_MS must be at least twice RECONCILER_INTERVAL_MS (a leader must outlive a slow cycle)');
+    }
+    if (env.RECONCILER_REGION_LEASE_SECONDS * 1000 < 2 * env.RECONCILER_INTERVAL_MS) {
+      problems.push('RECONCILER_REGION_LEASE_SECONDS must cover at least two RECONCILER_INTERVAL_MS');
+    }
+    if (env.RECONCILER_INSTANCE_TIMEOUT_SECONDS < env.RECONCILER_REGION_LEASE_SECONDS) {
+      problems.push('RECONCILER_INSTANCE_TIMEOUT_SECONDS must be at least RECONCILER_REGION_LEASE_SECONDS');
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return new ReconcilerConfig(env);
+  }
+
+  get regionLeaseMs(): number {
+    return this.regionLeaseSeconds * 1000;
+  }
+
+  /** Every live allocation is re-sent within this, so the stream always holds it. */
+  get refreshMs(): number {
+    return Math.floor(this.streamMaxAgeMs / 2);
+  }
+
+  /** The URL the server is reachable at, for the startup log line. */
+  get listenUrl(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.port}`;
+  }
+}

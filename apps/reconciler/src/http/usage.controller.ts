@@ -1,0 +1,50 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { GlobalUsageQueryDto, type BadRequestResponse, type GlobalKeyUsageView, type GlobalPolicyUsageView } from '@rl/contracts';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { ReconcilerService } from '../reconcile/reconciler.service';
+import { keyUsageView, policyUsageView } from './usage-views';
+
+interface NotFoundResponse {
+  readonly error: 'not_found';
+  readonly message: string;
+}
+
+/**
+ * `GET /v1/global/usage?policyId=<id>[&key=<identity>]`: per-region usage and allocation of a
+ * global policy (top keys by demand) or of one key, in the current window. Internal port, no auth;
+ * the console reaches it through the policy service. A bad query gets 400 naming the field.
+ */
+@Controller('v1/global')
+export class UsageController {
+  constructor(private readonly reconciler: ReconcilerService) {}
+
+  @Get('usage')
+  usage(
+    @Query() query: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): GlobalKeyUsageView | GlobalPolicyUsageView | BadRequestResponse | NotFoundResponse {
+    const dto = plainToInstance(GlobalUsageQueryDto, typeof query === 'object' && query !== null && !Array.isArray(query) ? query : {});
+    const errors = validateSync(dto, { stopAtFirstError: true, validationError: { target: false, value: false } });
+    if (errors.length > 0) {
+      reply.code(400);
+      const first = errors[0];
+      return { error: 'bad_request', field: first.property, message: `${first.property} ${Object.values(first.constraints ?? {})[0] ?? 'is invalid'}` };
+    }
+    const book = this.reconciler.quotaBook();
+    const nowMs = this.reconciler.clock();
+    const window = book.currentWindow(dto.policyId, nowMs);
+    if (window === undefined) {
+      reply.code(404);
+      return { error: 'not_found', message: `no usage of global policy ${dto.policyId} in its current window` };
+    }
+    if (dto.key === undefined) return policyUsageView({ book, window, nowMs });
+    const key = window.keys.get(dto.key);
+    if (key === undefined) {
+      reply.code(404);
+      return { error: 'not_found', message: `no usage of key ${dto.key} under global policy ${dto.policyId} in its current window` };
+    }
+    return keyUsageView({ book, window, key, nowMs, leader: this.reconciler.status().leader });
+  }
+}

@@ -1,0 +1,330 @@
+import {
+  encodeGlobalMessage,
+  globalAllocationsStream,
+  globalAllocationsSubject,
+  globalAllocationsWildcard,
+  globalUsageWildcard,
+  parseAllocationUpdate,
+  parseUsageReport,
+  reconcilerKvBucket,
+  regionOfGlobalSubject,
+  type AllocationUpdate,
+} from '@rl/contracts';
+import { QuotaBook } from '@rl/global-quota';
+import { type ConsumerMessages, type KV, type NatsConnection, type Subscription } from 'nats';
+import type { Logger } from 'pino';
+import type { ReconcilerConfig } from '../config/reconciler-config';
+import { EpochStore, LeaderLease, LeadershipLostError } from '../leader/leader-lease';
+import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';
+import { ensureAllocationsStream } from '../nats/allocations-stream';
+import { NatsConnector, ThrottledLog } from '@rl/platform';
+
+export interface ReconcilerServiceOptions {
+  readonly config: ReconcilerConfig;
+  readonly logger: Logger;
+  readonly metrics: ReconcilerMetrics;
+  /** Wall clock in ms; windows are aligned to it (the enforcers use theirs). */
+  readonly now?: () => number;
+}
+
+interface Outgoing {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly msgId: string;
+}
+
+/** What /readyz and the HTTP views need to know about this instance. */
+export interface ReconcilerStatus {
+  readonly natsProblem: string | undefined;
+  readonly kvProblem: string | undefined;
+  readonly leader: boolean;
+  readonly caughtUp: boolean;
+  readonly epoch: number;
+}
+
+/**
+ * The reconciler at work. Every instance
+ * - consumes every usage report (`<ns>.global.usage.*`), validates it, and feeds the book;
+ * - mirrors the allocation stream into the book (an ordered consumer from the stream's start), so
+ *   a standby always knows what the leader issued and can take over warm;
+ * - competes for the leader lease (KV `<NS>_RECONCILER`, key `leader`).
+ * The leader runs a cycle every RECONCILER_INTERVAL_MS: compute, reserve the epochs with
+ * compare-and-set on key `epoch`, publish in order. A new leader first reads the stream to its end
+ * and waits one interval for reports. Publishing stops at the first failure; the rest is retried
+ * in order, and a leader that loses the lease with allocations unpublished rebuilds its book from
+ * the stream (what it computed but never sent must not count as issued).
+ */
+export class ReconcilerService {
+  private book: QuotaBook;
+  private readonly link: NatsConnector;
+  private readonly now: () => number;
+  private readonly log: ThrottledLog;
+  private lease: LeaderLease | undefined;
+  private epochs: EpochStore | undefined;
+  private kv: KV | undefined;
+  private kvProblem: string | undefined = 'not connected yet';
+  private subscription: Subscription | undefined;
+  private mirror: ConsumerMessages | undefined;
+  private caughtUp = false;
+  private leading = false;
+  private leaderSinceMs = 0;
+  private backlog: Outgoing[] = [];
+  /** The book records allocations not (all) published yet. */
+  private unpublished = false;
+  private timers: NodeJS.Timeout[] = [];
+  private cycleRunning = false;
+  private leaseRunning = false;
+  private stopped = false;
+  private lastCycle: { epoch: number; allocations: number; activeKeys: number; durationMs: number } | undefined;
+
+  constructor(private readonly options: ReconcilerServiceOptions) {
+    this.now = options.now ?? Date.now;
+    this.book = this.newBook();
+    this.link = new NatsConnector({ url: options.config.nats.url, name: `reconciler ${options.config.instanceId}`, logger: options.logger });
+    this.log = new ThrottledLog(options.logger, { intervalMs: 10_000, now: this.now });
+  }
+
+  start(): void {
+    this.link.start((nc) => this.onConnect(nc));
+    const { intervalMs, leaderLeaseMs } = this.options.config;
+    this.timers.push(setInterval(() => void this.leaseTick(), Math.max(50, Math.floor(leaderLeaseMs / 3))));
+    this.timers.push(setInterval(() => void this.cycleTick(), intervalMs));
+  }
+
+  /**
+   * Stops the timers, gives the lease up (a standby takes over at once) and closes NATS. With
+   * `resign: false` the lease is left to expire, as after a crash (a standby waits a lease).
+   */
+  async stop(options: { resign: boolean } = { resign: true }): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    while (this.cycleRunning || this.leaseRunning) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (options.resign && this.lease !== undefined && this.link.connection() !== undefined) {
+      try {
+        await this.lease.resign();
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'could not give the leader lease up; a standby takes over when it expires');
+      }
+    }
+    this.setLeading(false);
+    this.subscription?.unsubscribe();
+    await this.mirror?.close();
+    await this.link.close();
+  }
+
+  status(): ReconcilerStatus {
+    return {
+      natsProblem: this.link.notReadyReason(),
+      kvProblem: this.kvProblem,
+      leader: this.leading && (this.lease?.isLeader() ?? false),
+      caughtUp: this.caughtUp,
+      epoch: this.book.lastEpoch,
+    };
+  }
+
+  /** The state the HTTP views read. */
+  quotaBook(): QuotaBook {
+    return this.book;
+  }
+
+  clock(): number {
+    return this.now();
+  }
+
+  lastCycleStats(): { epoch: number; allocations: number; activeKeys: number; durationMs: number } | undefined {
+    return this.lastCycle;
+  }
+
+  private newBook(): QuotaBook {
+    const c = this.options.config;
+    return new QuotaBook({
+      regions: c.regions,
+      floorPercent: c.floorPercent,
+      leaseMs: c.regionLeaseMs,
+      refreshMs: c.refreshMs,
+      instanceTimeoutMs: c.instanceTimeoutMs,
+    });
+  }
+
+  private async onConnect(nc: NatsConnection): Promise<void> {
+    const { namespace } = this.options.config.nats;
+    const jsm = await nc.jetstreamManager();
+    await ensureAllocationsStream(jsm, { namespace, maxAgeMs: this.options.config.streamMaxAgeMs });
+    this.kv = await nc.jetstream().views.kv(reconcilerKvBucket(namespace), { history: 1 });
+    this.kvProblem = undefined;
+    // A new connection (the old one closed for good): lead again only after a fresh lease tick.
+    if (this.leading) this.loseLeadership('NATS connection replaced');
+    this.lease = new LeaderLease(this.kv, { instanceId: this.options.config.instanceId, leaseMs: this.options.config.leaderLeaseMs, now: this.now });
+    this.epochs = new EpochStore(this.kv);
+    this.subscription = nc.subscribe(globalUsageWildcard(namespace), {
+      callback: (error, msg) => {
+        if (error) this.log.warn('usage-subscription', { err: error }, 'usage report subscription error');
+        else this.onReport(msg.subject, msg.data);
+      },
+    });
+    await this.startMirror(nc);
+  }
+
+  private onReport(subject: string, data: Uint8Array): void {
+    const parsed = parseUsageReport(data);
+    if (!parsed.ok) {
+      this.options.metrics.report('malformed');
+      this.log.warn('malformed-report', { subject, errors: parsed.errors.slice(0, 5) }, 'usage report rejected');
+      return;
+    }
+    const report = parsed.value;
+    if (regionOfGlobalSubject(this.options.config.nats.namespace, subject) !== report.region) {
+      this.options.metrics.report('region_mismatch');
+      this.log.warn('region-mismatch', { subject, region: report.region }, 'usage report names another region than its subject; rejected');
+      return;
+    }
+    const outcome = this.book.ingest(report, this.now());
+    this.options.metrics.report(outcome.result, outcome.staleEntries);
+    if (outcome.result !== 'accepted') {
+      this.log.warn(outcome.result, { region: report.region, instanceId: report.instanceId }, `usage report rejected: ${outcome.result}`);
+    }
+  }
+
+  /** Reads the allocation stream from its start and keeps following it. */
+  private async startMirror(nc: NatsConnection): Promise<void> {
+    const stream = globalAllocationsStream(this.options.config.nats.namespace);
+    const jsm = await nc.jetstreamManager();
+    const lastSeq = (await jsm.streams.info(stream)).state.last_seq;
+    this.caughtUp = lastSeq === 0;
+    const consumer = await nc.jetstream().consumers.get(stream, {
+      filterSubjects: globalAllocationsWildcard(this.options.config.nats.namespace),
+    });
+    await this.mirror?.close();
+    const messages = await consumer.consume({ max_messages: 512 });
+    this.mirror = messages;
+    void (async () => {
+      for await (const message of messages) {
+        const parsed = parseAllocationUpdate(message.data);
+        if (parsed.ok) this.book.restore(parsed.value, this.now());
+        else {
+          this.options.metrics.rejectedAllocation();
+          this.log.warn('malformed-allocation', { seq: message.seq, errors: parsed.errors.slice(0, 5) }, 'allocation stream message rejected');
+        }
+        if (!this.caughtUp && (message.seq >= lastSeq || message.info.pending === 0)) {
+          this.caughtUp = true;
+          this.options.logger.info({ seq: message.seq, epoch: this.book.lastEpoch }, 'allocation stream read to its end');
+        }
+      }
+    })().catch((error: unknown) => this.options.logger.warn({ err: error }, 'allocation stream consumer ended'));
+  }
+
+  private async leaseTick(): Promise<void> {
+    if (this.leaseRunning || this.stopped || this.lease === undefined || this.link.connection() === undefined) return;
+    this.leaseRunning = true;
+    try {
+      const leads = await this.lease.tick();
+      this.kvProblem = undefined;
+      if (leads && !this.leading) await this.becomeLeader();
+      else if (!leads && this.leading) this.loseLeadership('lease lost');
+    } catch (error) {
+      this.kvProblem = `KV ${reconcilerKvBucket(this.options.config.nats.namespace)} unreachable: ${error instanceof Error ? error.message : String(error)}`;
+      this.log.warn('kv', { reason: this.kvProblem }, 'leader lease not renewed');
+    } finally {
+      this.leaseRunning = false;
+    }
+  }
+
+  private async becomeLeader(): Promise<void> {
+    const epoch = await (this.epochs as EpochStore).load();
+    this.book.observeEpoch(epoch);
+    this.leaderSinceMs = this.now();
+    this.setLeading(true);
+    this.options.logger.info({ epoch, instanceId: this.options.config.instanceId }, 'leader lease acquired; first cycle after one interval of reports');
+  }
+
+  private loseLeadership(reason: string): void {
+    this.setLeading(false);
+    this.lease?.drop();
+    this.options.logger.warn({ reason, unpublished: this.backlog.length }, 'no longer the leader');
+    if (this.unpublished) this.rebuild();
+  }
+
+  /** Forgets everything computed locally and replays the stream; reports refill the sums. */
+  private rebuild(): void {
+    this.backlog = [];
+    this.unpublished = false;
+    this.book = this.newBook();
+    const nc = this.link.connection();
+    if (nc !== undefined) {
+      this.startMirror(nc).catch((error: unknown) => this.options.logger.error({ err: error }, 'cannot re-read the allocation stream'));
+    } else this.caughtUp = false;
+  }
+
+  private setLeading(leading: boolean): void {
+    this.leading = leading;
+    this.options.metrics.leader.set(leading ? 1 : 0);
+  }
+
+  private async cycleTick(): Promise<void> {
+    if (this.cycleRunning || this.stopped) return;
+    const nowMs = this.now();
+    this.book.prune(nowMs);
+    this.options.metrics.epoch.set(this.book.lastEpoch);
+    if (!this.leading || this.lease === undefined || !this.lease.isLeader() || !this.caughtUp) return;
+    if (nowMs - this.leaderSinceMs < this.options.config.intervalMs) return;
+    this.cycleRunning = true;
+    const stop = this.options.metrics.cycleSeconds.startTimer();
+    try {
+      await this.runCycle(nowMs);
+    } catch (error) {
+      if (error instanceof LeadershipLostError) this.loseLeadership(error.message);
+      else this.log.warn('cycle', { err: error }, 'reconciliation cycle failed; retrying next interval');
+    } finally {
+      stop();
+      this.cycleRunning = false;
+    }
+  }
+
+  private async runCycle(nowMs: number): Promise<void> {
+    if (!(await this.flush())) return;
+    const epochs = this.epochs as EpochStore;
+    const started = this.now();
+    const out = this.book.cycle({ nowMs, epoch: Math.max(this.book.lastEpoch, epochs.current) + 1 });
+    if (out.updates.length > 0) {
+      // From here until everything is published, the book holds allocations nobody may have seen.
+      this.unpublished = true;
+      await epochs.advance(out.lastEpoch);
+      this.backlog = out.updates.flatMap((update) => this.encode(update));
+      await this.flush();
+    }
+    this.lastCycle = { epoch: out.lastEpoch, allocations: out.allocations, activeKeys: out.activeKeys, durationMs: this.now() - started };
+    this.options.metrics.epoch.set(this.book.lastEpoch);
+  }
+
+  private encode(update: AllocationUpdate): Outgoing[] {
+    const subject = globalAllocationsSubject(this.options.config.nats.namespace, update.region);
+    // The book keeps updates under 512 KiB; a second part here would only follow a bug there.
+    return encodeGlobalMessage(update).map((data, part) => ({ subject, data, msgId: `alloc-${update.epoch}-${update.region}-${part}` }));
+  }
+
+  /** Publishes the backlog in order, stopping at the first failure. True when it is empty. */
+  private async flush(): Promise<boolean> {
+    const nc = this.link.connection();
+    if (nc === undefined) return this.backlog.length === 0;
+    const js = nc.jetstream();
+    let sent = 0;
+    try {
+      while (this.backlog.length > 0) {
+        if (!(this.lease?.isLeader() ?? false)) throw new LeadershipLostError('lease not renewed in time; publishing stopped');
+        const next = this.backlog[0];
+        await js.publish(next.subject, next.data, { msgID: next.msgId, timeout: Math.max(500, Math.floor(this.options.config.leaderLeaseMs / 3)) });
+        this.backlog.shift();
+        sent += 1;
+      }
+      this.unpublished = false;
+      return true;
+    } catch (error) {
+      if (error instanceof LeadershipLostError) throw error;
+      this.log.warn('publish', { err: error, unpublished: this.backlog.length }, 'allocation publish failed; retrying in order next interval');
+      return false;
+    } finally {
+      if (sent > 0) this.options.metrics.publishedMessages(sent);
+    }
+  }
+}

@@ -1,0 +1,218 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { globalAllocationsStream, reconcilerKvBucket } from '@rl/contracts';
+import { createLogger } from '@rl/platform';
+import { waitFor } from '@rl/testing';
+import { connect, type NatsConnection } from 'nats';
+import { ReconcilerConfig } from './config/reconciler-config';
+import { createReconcilerApp } from './create-app';
+import { ReconcilerService } from './reconcile/reconciler.service';
+import { FakeRegion } from './testing/fake-region';
+
+const LIMIT = 1000;
+const POLICY = 'search';
+const WINDOW_SECONDS = 86_400;
+const REGIONS = ['us-east', 'eu-west'];
+
+interface Running {
+  readonly app: NestFastifyApplication;
+  readonly service: ReconcilerService;
+  readonly instanceId: string;
+}
+
+async function startReconciler(namespace: string, instanceId: string): Promise<Running> {
+  const config = ReconcilerConfig.fromEnv({
+    NATS_NAMESPACE: namespace,
+    RECONCILER_REGIONS: REGIONS.join(','),
+    RECONCILER_INTERVAL_MS: '200',
+    RECONCILER_LEADER_LEASE_MS: '1500',
+    RECONCILER_REGION_LEASE_SECONDS: '3',
+    INSTANCE_ID: instanceId,
+    LOG_LEVEL: 'silent',
+  });
+  const app = await createReconcilerApp({ config, logger: createLogger({ service: 'reconciler', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }) });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const service = app.get(ReconcilerService);
+  await waitFor(`reconciler ${instanceId} ready`, async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 15_000);
+  return { app, service, instanceId };
+}
+
+/** Stops a reconciler the way a crash would (no resignation): its lease has to expire. */
+async function crash(running: Running): Promise<void> {
+  await running.service.stop({ resign: false });
+  await running.app.close();
+}
+
+async function get(app: NestFastifyApplication, url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await app.inject({ method: 'GET', url });
+  return { status: response.statusCode, body: response.json() };
+}
+
+function regionRow(body: Record<string, unknown>, region: string): Record<string, unknown> {
+  const rows = body.regions as Array<Record<string, unknown>>;
+  return rows.find((r) => r.region === region) ?? {};
+}
+
+describe('reconciler against real NATS JetStream', () => {
+  let namespace: string;
+  let nc: NatsConnection;
+  const running: Running[] = [];
+  const regions: FakeRegion[] = [];
+  /** The highest sum of the caps both regions enforced at one moment. */
+  let worstSum = 0;
+  const observe = (): void => {
+    if (regions.length < 2) return;
+    worstSum = Math.max(worstSum, regions.reduce((s, r) => s + r.cap('user:1'), 0));
+  };
+
+  beforeEach(async () => {
+    namespace = `t${Math.random().toString(36).slice(2, 12)}`;
+    nc = await connect({ servers: 'nats://127.0.0.1:4222', name: 'reconciler tests' });
+    worstSum = 0;
+  });
+
+  afterEach(async () => {
+    for (const r of regions.splice(0)) await r.stop();
+    for (const r of running.splice(0)) await r.app.close();
+    const jsm = await nc.jetstreamManager();
+    for (const stream of [globalAllocationsStream(namespace), `KV_${reconcilerKvBucket(namespace)}`]) {
+      await jsm.streams.delete(stream).catch((error: unknown) => {
+        if (!/not found/i.test(String(error))) throw error;
+      });
+    }
+    await nc.close();
+  });
+
+  async function startRegions(): Promise<[FakeRegion, FakeRegion]> {
+    for (const region of REGIONS) {
+      regions.push(await FakeRegion.start({ namespace, region, regions: REGIONS.length, policyId: POLICY, limit: LIMIT, windowSeconds: WINDOW_SECONDS, onApply: observe }));
+    }
+    return [regions[0], regions[1]];
+  }
+
+  /** One sync interval of both regions: demand, then an absolute report each. */
+  async function tick(us: FakeRegion, eu: FakeRegion, demand: [number, number]): Promise<void> {
+    us.admit('user:1', demand[0]);
+    eu.admit('user:1', demand[1]);
+    us.publish();
+    eu.publish();
+    await us.flush();
+    await eu.flush();
+    observe();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+
+  it('moves share to the demanding region, never above the limit; a duplicate report changes nothing', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    for (let i = 0; i < 40 && us.cap('user:1') < 900; i += 1) await tick(us, eu, [60, 0]);
+    expect(us.cap('user:1')).toBeGreaterThanOrEqual(900);
+    expect(eu.cap('user:1')).toBe(10); // the floor: max(1, 1000 * 2% / 2)
+    expect(worstSum).toBeLessThanOrEqual(LIMIT);
+
+    const before = await get(a.app, `/v1/global/usage?policyId=${POLICY}&key=user:1`);
+    expect(before.status).toBe(200);
+    const report = us.report();
+    us.publish(report);
+    us.publish(report);
+    await us.flush();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const after = await get(a.app, `/v1/global/usage?policyId=${POLICY}&key=user:1`);
+    expect(regionRow(after.body, 'us-east').admitted).toBe(us.admitted.get('user:1'));
+    expect(regionRow(after.body, 'us-east').admitted).toBe(regionRow(before.body, 'us-east').admitted);
+    expect(after.body).toMatchObject({ policyId: POLICY, key: 'user:1', limit: LIMIT, windowSeconds: WINDOW_SECONDS, leader: true });
+    expect(regionRow(after.body, 'eu-west')).toMatchObject({ allocation: 10, silent: false });
+  });
+
+  it('rejects and counts malformed reports without crashing, and answers 400 and 404 on bad queries', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us] = await startRegions();
+    us.publishRaw('{"schema":');
+    us.publishRaw(JSON.stringify({ ...us.report(), windows: [{ policyId: 'BAD ID' }] }));
+    us.publishRaw(JSON.stringify(us.report()), 'eu-west'); // a us-east report on eu-west's subject
+    us.publishRaw(JSON.stringify({ ...us.report(), region: 'mars' }), 'mars');
+    await us.flush();
+    await waitFor('reports counted', async () => {
+      const metrics = (await a.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return (
+        metrics.includes('rl_reconciler_reports_total{result="malformed",service="reconciler"} 2') &&
+        metrics.includes('rl_reconciler_reports_total{result="region_mismatch",service="reconciler"} 1') &&
+        metrics.includes('rl_reconciler_reports_total{result="unknown_region",service="reconciler"} 1')
+      );
+    }, 5_000);
+    expect((await get(a.app, '/healthz')).status).toBe(200);
+    expect(await get(a.app, '/v1/global/usage')).toEqual({ status: 400, body: { error: 'bad_request', field: 'policyId', message: 'policyId is required' } });
+    expect((await get(a.app, '/v1/global/usage?policyId=Bad%20Id')).body).toMatchObject({ error: 'bad_request', field: 'policyId' });
+    expect((await get(a.app, `/v1/global/usage?policyId=${POLICY}&key=a%20b`)).body).toMatchObject({ error: 'bad_request', field: 'key' });
+    expect(await get(a.app, '/v1/global/usage?policyId=unknown')).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    us.publish();
+    await us.flush();
+    await waitFor('usage visible', async () => (await get(a.app, `/v1/global/usage?policyId=${POLICY}`)).status === 200, 5_000);
+    expect(await get(a.app, `/v1/global/usage?policyId=${POLICY}&key=user:2`)).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    const metrics = (await a.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('rl_reconciler_leader');
+    expect(metrics).toContain('rl_reconciler_cycle_seconds_bucket');
+  });
+
+  it('a restart loses nothing: the next reconciler continues from the same epoch and the same allocations', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    for (let i = 0; i < 40 && us.cap('user:1') < 900; i += 1) await tick(us, eu, [60, 0]);
+    const capsBefore = [us.cap('user:1'), eu.cap('user:1')];
+    const epochBefore = a.service.status().epoch;
+    await running.splice(0)[0].app.close();
+
+    const b = await startReconciler(namespace, 'rec-b');
+    running.push(b);
+    await waitFor('b restored and leading', async () => b.service.status().leader && b.service.status().caughtUp, 10_000);
+    expect(b.service.status().epoch).toBeGreaterThanOrEqual(epochBefore);
+    const view = await get(b.app, `/v1/global/usage?policyId=${POLICY}&key=user:1`);
+    expect([regionRow(view.body, 'us-east').allocation, regionRow(view.body, 'eu-west').allocation]).toEqual(capsBefore);
+    // Same demand as before: new epochs carry on above the old ones, the allocations stay put.
+    const historyLength = us.history.length + eu.history.length;
+    for (let i = 0; i < 8; i += 1) await tick(us, eu, [0, 0]);
+    const newer = [...us.history, ...eu.history].slice(historyLength);
+    for (const entry of newer) expect(entry.epoch).toBeGreaterThan(epochBefore);
+    expect([us.cap('user:1'), eu.cap('user:1')]).toEqual(capsBefore);
+    expect(worstSum).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('two instances: exactly one leads; after the leader crashes the other takes over within seconds, never above the limit', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    const b = await startReconciler(namespace, 'rec-b');
+    running.push(a, b);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader || b.service.status().leader, 10_000);
+    for (let i = 0; i < 10; i += 1) {
+      expect([a, b].filter((r) => r.service.status().leader)).toHaveLength(1);
+      await tick(us, eu, [40, 0]);
+    }
+    const leader = a.service.status().leader ? a : b;
+    const standby = leader === a ? b : a;
+    const epochBefore = leader.service.status().epoch;
+    running.splice(running.indexOf(leader), 1);
+    const crashedAt = Date.now();
+    await crash(leader);
+    // The demand shifts to eu-west while the lease expires.
+    let tookOver = 0;
+    for (let i = 0; i < 60; i += 1) {
+      await tick(us, eu, [0, 30]);
+      if (tookOver === 0 && standby.service.status().leader) tookOver = Date.now() - crashedAt;
+      if (tookOver > 0 && eu.cap('user:1') === LIMIT - (us.admitted.get('user:1') ?? 0)) break;
+    }
+    expect(tookOver).toBeGreaterThan(0);
+    expect(tookOver).toBeLessThan(10_000);
+    expect(standby.service.status().epoch).toBeGreaterThan(epochBefore);
+    // us-east is lowered to what it admitted; eu-west gets all the rest.
+    expect(us.cap('user:1')).toBe(us.admitted.get('user:1'));
+    expect(eu.cap('user:1')).toBe(LIMIT - (us.admitted.get('user:1') ?? 0));
+    // Across both leaders, the caps the two regions held at any moment never summed above the limit.
+    expect(worstSum).toBeLessThanOrEqual(LIMIT);
+    expect(us.cap('user:1') + eu.cap('user:1')).toBeLessThanOrEqual(LIMIT);
+  });
+});

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { globalAllocationsStream, reconcilerKvBucket } from '@rl/contracts';
+import { startReconciler, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
+import { connect } from 'nats';
+import { check, sleep } from './http';
+import { NATS_URL } from './stack';
+
+/**
+ * Global limits, black-box: two regions (an enforcer and a redis-server each) and a reconciler,
+ * over NATS with a namespace of their own. Demand in one region moves the shared limit there; the
+ * regions together never admit more than the limit.
+ */
+
+const LIMIT = 200;
+const WINDOW_SECONDS = 3_600;
+const POLICY_ID = 'global-e2e';
+
+interface RegionView {
+  readonly region: string;
+  readonly admitted: number;
+  readonly allocation: number;
+}
+
+describe('global limits (two regions + reconciler)', () => {
+  const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  const namespace = `e2eglobal${unique}`;
+  let dir: string;
+  let reconciler: ServiceHandle;
+  let usEast: RegionHandle;
+  let euWest: RegionHandle;
+
+  beforeAll(async () => {
+    // Counts restart with each hour-long window: keep the suite inside one of them.
+    const windowMs = WINDOW_SECONDS * 1000;
+    const untilEnd = Math.ceil(Date.now() / windowMs) * windowMs - Date.now();
+    if (untilEnd < 60_000) await sleep(untilEnd + 100);
+    dir = mkdtempSync(join(tmpdir(), 'rl-e2e-global-'));
+    const policyFile = join(dir, 'policies.json');
+    writeFileSync(
+      policyFile,
+      JSON.stringify({
+        policies: [
+          {
+            id: POLICY_ID,
+            match: { customerTier: 'global' },
+            algorithm: 'fixed_window',
+            limit: LIMIT,
+            windowSeconds: WINDOW_SECONDS,
+            burst: LIMIT,
+            scope: 'global',
+            failureMode: 'closed',
+            mode: 'enforce',
+            version: 1,
+          },
+        ],
+        overrides: [],
+        customers: { acme: { tier: 'global' } },
+      }),
+    );
+    reconciler = await startReconciler({
+      regions: ['us-east', 'eu-west'],
+      natsUrl: NATS_URL,
+      namespace,
+      instanceId: `e2e-reconciler-${unique}`,
+      env: { RECONCILER_INTERVAL_MS: '500' },
+    });
+    const env = {
+      POLICY_FILE: policyFile,
+      GLOBAL_REGIONS: 'us-east,eu-west',
+      GLOBAL_SYNC_INTERVAL_MS: '500',
+      NATS_URL,
+      NATS_NAMESPACE: namespace,
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+    };
+    [usEast, euWest] = await Promise.all([
+      startRegion({ region: 'us-east', enforcerPorts: [undefined], env }),
+      startRegion({ region: 'eu-west', enforcerPorts: [undefined], env }),
+    ]);
+  }, 150_000);
+
+  afterAll(async () => {
+    await Promise.all([usEast?.stop(), euWest?.stop()]);
+    await reconciler?.stop();
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.delete(globalAllocationsStream(namespace)).catch(() => false);
+      await jsm.streams.delete(`KV_${reconcilerKvBucket(namespace)}`).catch(() => false);
+    } finally {
+      await nc.close();
+    }
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function regionsOf(key: string): Promise<RegionView[] | undefined> {
+    const res = await fetch(`${reconciler.url}/v1/global/usage?policyId=${POLICY_ID}&key=${encodeURIComponent(key)}`);
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    return ((await res.json()) as { regions: RegionView[] }).regions;
+  }
+
+  it('moves the share to the region with the demand; both regions together admit no more than the limit', async () => {
+    const key = `tenant:${unique}`;
+    const east = usEast.enforcers[0].url;
+    const west = euWest.enforcers[0].url;
+    let admittedEast = 0;
+    let admittedWest = 0;
+    const seenSums: number[] = [];
+
+    // Demand in us-east only, 10 requests every 100 ms: beyond its static split (100) once the
+    // reconciler has moved eu-west's unused share over.
+    const deadline = Date.now() + 40_000;
+    while (admittedEast <= LIMIT / 2 + 20 && Date.now() < deadline) {
+      const replies = await Promise.all(Array.from({ length: 10 }, () => check(east, { key, customerId: 'acme' })));
+      expect(replies.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+      admittedEast += replies.filter((r) => r.status === 200).length;
+      const regions = await regionsOf(key);
+      if (regions !== undefined) seenSums.push(regions.reduce((sum, r) => sum + r.allocation, 0));
+      await sleep(100);
+    }
+    expect(admittedEast).toBeGreaterThan(LIMIT / 2 + 20);
+
+    // Now both regions ask for far more than is left: together they stay within the limit.
+    for (let round = 0; round < 30; round++) {
+      const [inEast, inWest] = await Promise.all([
+        Promise.all(Array.from({ length: 10 }, () => check(east, { key, customerId: 'acme' }))),
+        Promise.all(Array.from({ length: 10 }, () => check(west, { key, customerId: 'acme' }))),
+      ]);
+      admittedEast += inEast.filter((r) => r.status === 200).length;
+      admittedWest += inWest.filter((r) => r.status === 200).length;
+      const regions = await regionsOf(key);
+      if (regions !== undefined) seenSums.push(regions.reduce((sum, r) => sum + r.allocation, 0));
+      await sleep(100);
+    }
+    expect(admittedEast + admittedWest).toBeLessThanOrEqual(LIMIT);
+    expect(admittedWest).toBeGreaterThan(0);
+    expect(seenSums.length).toBeGreaterThan(0);
+    expect(Math.max(...seenSums)).toBeLessThanOrEqual(LIMIT);
+
+    // The reconciler saw what the regions admitted (absolute counts, summed per region).
+    let regions: RegionView[] | undefined;
+    for (let i = 0; i < 50; i++) {
+      regions = await regionsOf(key);
+      const eastView = regions?.find((r) => r.region === 'us-east');
+      if (eastView !== undefined && eastView.admitted === admittedEast) break;
+      await sleep(200);
+    }
+    expect(regions?.find((r) => r.region === 'us-east')?.admitted).toBe(admittedEast);
+    expect(regions?.find((r) => r.region === 'eu-west')?.admitted).toBe(admittedWest);
+  });
+});

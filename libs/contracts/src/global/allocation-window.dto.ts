@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { IsDefined, IsNumber, Max, Min } from 'class-validator';
+import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
+import { GLOBAL_BOUNDS } from './global-bounds';
+import type { AllocationKey } from './allocation-update';
+import { IsAllocationKeys } from './tuple-validators';
+
+const windowMessage = `must be a number from ${GLOBAL_BOUNDS.windowSeconds.min} to ${GLOBAL_BOUNDS.windowSeconds.max}`;
+
+/** One policy window of an AllocationUpdate. */
+export class AllocationWindowDto {
+  @IsDefined({ message: 'is required' })
+  @SatisfiesRule(GLOBAL_BOUNDS.policyId)
+  policyId!: string;
+
+  @IsDefined({ message: 'is required' })
+  @IsIntegerIn(GLOBAL_BOUNDS.timeMs)
+  windowStartMs!: number;
+
+  @IsDefined({ message: 'is required' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: windowMessage })
+  @Min(GLOBAL_BOUNDS.windowSeconds.min, { message: windowMessage })
+  @Max(GLOBAL_BOUNDS.windowSeconds.max, { message: windowMessage })
+  windowSeconds!: number;
+
+  @IsDefined({ message: 'is required' })
+  @IsIntegerIn(GLOBAL_BOUNDS.limit)
+  limit!: number;
+
+  @IsDefined({ message: 'is required' })
+  @IsAllocationKeys()
+  keys!: AllocationKey[];
+}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsArray, IsDefined, IsIn, ValidateNested } from 'class-validator';
+import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
+import { GLOBAL_BOUNDS, GLOBAL_SCHEMA_VERSION } from './global-bounds';
+import { GLOBAL_REGION_PATTERN } from './subjects';
+import { UsageWindowDto } from './usage-window.dto';
+
+/** The wire form of a UsageReport, validated on receipt by `parseUsageReport`. */
+export class UsageReportDto {
+  @IsDefined({ message: 'is required' })
+  @IsIn([GLOBAL_SCHEMA_VERSION], { message: `must be ${GLOBAL_SCHEMA_VERSION}` })
+  schema!: 1;
+
+  @IsDefined({ message: 'is required' })
+  @SatisfiesRule({ pattern: GLOBAL_REGION_PATTERN, hint: 'a region name of 1 to 32 characters from [a-z0-9-]' })
+  region!: string;
+
+  @IsDefined({ message: 'is required' })
+  @SatisfiesRule(GLOBAL_BOUNDS.instanceId)
+  instanceId!: string;
+
+  @IsDefined({ message: 'is required' })
+  @IsIntegerIn(GLOBAL_BOUNDS.count)
+  sequence!: number;
+
+  @IsDefined({ message: 'is required' })
+  @IsIntegerIn(GLOBAL_BOUNDS.timeMs)
+  sentAtMs!: number;
+
+  @IsDefined({ message: 'is required' })
+  @IsIntegerIn(GLOBAL_BOUNDS.epoch)
+  appliedEpoch!: number;
+
+  @IsDefined({ message: 'is required' })
+  @IsArray({ message: 'must be an array' })
+  @ValidateNested({ each: true })
+  @Type(() => UsageWindowDto)
+  windows!: UsageWindowDto[];
+}

@@ -1,0 +1,39 @@
+import { freePort } from './ports';
+import { startNodeService, type ServiceHandle } from './services';
+
+export interface ReconcilerOptions {
+  /** Fixed port (npm start: 8090) or a free one (tests, benches). */
+  readonly port?: number;
+  /** Every region sharing global limits (RECONCILER_REGIONS); the enforcers' GLOBAL_REGIONS. */
+  readonly regions: readonly string[];
+  readonly natsUrl?: string;
+  /** NATS_NAMESPACE: a suite's own, so suites sharing one NATS server stay apart. */
+  readonly namespace?: string;
+  readonly instanceId?: string;
+  /** Any further RECONCILER_* / GLOBAL_FLOOR_PERCENT / LOG_LEVEL settings. */
+  readonly env?: Record<string, string>;
+  readonly onLine?: (line: string) => void;
+}
+
+/**
+ * Starts the compiled reconciler (run `npm run build` first) and waits until /readyz answers 200
+ * (NATS connected, allocation stream and KV bucket in place). Stop it with `stop()`: SIGTERM, so
+ * it gives its leader lease up; `process.kill('SIGKILL')` simulates a crash.
+ */
+export async function startReconciler(options: ReconcilerOptions): Promise<ServiceHandle> {
+  const port = options.port ?? (await freePort());
+  const instanceId = options.instanceId ?? `reconciler-${port}`;
+  return startNodeService({
+    name: `reconciler ${instanceId}`,
+    entry: 'apps/reconciler/src/main.js',
+    port,
+    env: {
+      RECONCILER_REGIONS: options.regions.join(','),
+      INSTANCE_ID: instanceId,
+      ...(options.natsUrl === undefined ? {} : { NATS_URL: options.natsUrl }),
+      ...(options.namespace === undefined ? {} : { NATS_NAMESPACE: options.namespace }),
+      ...options.env,
+    },
+    onLine: options.onLine,
+  });
+}
