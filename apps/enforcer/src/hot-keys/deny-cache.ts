@@ -1,0 +1,98 @@
+import type { LimitRequest, RawDecision } from '@rl/limiter-core';
+
+interface DenyEntry {
+  readonly algorithm: LimitRequest['algorithm'];
+  readonly limit: number;
+  readonly windowUs: number;
+  readonly burst: number;
+  /** The smallest cost known to be denied until `untilMs`. */
+  readonly cost: number;
+  /** Monotonic ms until which the key stays denied. */
+  readonly untilMs: number;
+  /** Monotonic ms at which the store's reset was measured. */
+  readonly atMs: number;
+  readonly remaining: number;
+  readonly resetUs: number;
+}
+
+/**
+ * Denials that need no store call: a counter key the store denied, remembered until the time the
+ * store said it would admit the same request again (or less, see `put`).
+ *
+ * Why a remembered denial is safe: every algorithm's availability only grows with time when nobody
+ * spends, and spending only shrinks it, so a request of cost >= c is denied until the retry time
+ * of a denied request of cost c. The one exception is units given back (a lease returned by
+ * another instance), which may admit a request a little earlier than the cache allows: the cache
+ * can deny a request the store would have admitted, never the reverse.
+ *
+ * An entry holds only for the same algorithm, limit, window and burst; a policy change clears the
+ * whole cache as well (HotKeyStore.invalidate). Bounded: `maxKeys` entries, least recently used
+ * dropped first. Times are monotonic milliseconds, measured from when the store call was SENT, so
+ * the cached deadline is never later than the store's own.
+ */
+export class DenyCache {
+  private readonly entries = new Map<string, DenyEntry>();
+
+  constructor(private readonly options: { readonly maxKeys: number; readonly maxHoldMs: number }) {}
+
+  /** The denial to answer `request` with at `nowMs`, or undefined when the store must decide. */
+  get(request: LimitRequest, nowMs: number): RawDecision | undefined {
+    const entry = this.entries.get(request.key);
+    if (entry === undefined) return undefined;
+    if (entry.untilMs <= nowMs || !sameLimit(entry, request)) {
+      this.entries.delete(request.key);
+      return undefined;
+    }
+    if (request.cost < entry.cost) return undefined;
+    this.entries.delete(request.key);
+    this.entries.set(request.key, entry);
+    const elapsedUs = (nowMs - entry.atMs) * 1000;
+    return {
+      allowed: false,
+      remaining: entry.remaining,
+      resetUs: Math.max(0, Math.ceil(entry.resetUs - elapsedUs)),
+      retryAfterUs: Math.max(1, Math.ceil((entry.untilMs - nowMs) * 1000)),
+    };
+  }
+
+  /**
+   * Remembers that `request` was denied by a store call sent at `sentAtMs`, for `holdUs` (the
+   * store's retry time, or longer when the caller chooses to wait for more units), at most
+   * `maxHoldMs`. Returns the hold actually remembered, microseconds (0 when nothing was).
+   */
+  put(input: { request: LimitRequest; decision: RawDecision; sentAtMs: number; holdUs: number }): number {
+    const { request, decision, sentAtMs } = input;
+    if (this.options.maxKeys <= 0 || decision.allowed) return 0;
+    const holdUs = Math.min(input.holdUs, this.options.maxHoldMs * 1000);
+    if (!(holdUs > 0)) return 0;
+    this.entries.delete(request.key);
+    if (this.entries.size >= this.options.maxKeys) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    this.entries.set(request.key, {
+      algorithm: request.algorithm,
+      limit: request.limit,
+      windowUs: request.windowUs,
+      burst: request.burst,
+      cost: request.cost,
+      untilMs: sentAtMs + holdUs / 1000,
+      atMs: sentAtMs,
+      remaining: decision.remaining,
+      resetUs: decision.resetUs,
+    });
+    return holdUs;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export function sameLimit(a: Pick<LimitRequest, 'algorithm' | 'limit' | 'windowUs' | 'burst'>, b: Pick<LimitRequest, 'algorithm' | 'limit' | 'windowUs' | 'burst'>): boolean {
+  return a.algorithm === b.algorithm && a.limit === b.limit && a.windowUs === b.windowUs && a.burst === b.burst;
+}
