@@ -1,0 +1,57 @@
+import { emptyPolicyForm, formToPolicyBody, numberOrText, policyToForm } from './policy-form';
+import type { Policy } from './types';
+
+describe('policy form', () => {
+  const policy: Policy = {
+    id: 'search',
+    match: { customerTier: 'free', route: '/v1/search/**' },
+    algorithm: 'gcra',
+    limit: 100,
+    windowSeconds: 60,
+    burst: 100,
+    scope: 'global',
+    failureMode: 'closed',
+    mode: 'shadow',
+    version: 4,
+  };
+
+  it('round-trips a stored policy into the PUT body (no id, no version, burst = limit left out)', () => {
+    expect(formToPolicyBody(policyToForm(policy), { includeId: false })).toEqual({
+      match: { customerTier: 'free', route: '/v1/search/**' },
+      algorithm: 'gcra',
+      limit: 100,
+      windowSeconds: 60,
+      scope: 'global',
+      failureMode: 'closed',
+      mode: 'shadow',
+    });
+    expect(formToPolicyBody({ ...policyToForm(policy), burst: '150' }, { includeId: true })).toMatchObject({ id: 'search', burst: 150 });
+  });
+
+  it('sends what the operator typed when it is not a number, and leaves empty fields out, so the API names them', () => {
+    const body = formToPolicyBody({ ...emptyPolicyForm(), id: ' new ', limit: 'ten', windowSeconds: '', method: 'get' }, { includeId: true });
+    expect(body).toEqual({
+      id: 'new',
+      match: { method: 'get' },
+      algorithm: 'token_bucket',
+      limit: 'ten',
+      windowSeconds: undefined,
+      scope: 'regional',
+      failureMode: 'open',
+      mode: 'enforce',
+    });
+    expect(JSON.parse(JSON.stringify(body))).not.toHaveProperty('windowSeconds');
+  });
+
+  it.each([
+    ['100', 100],
+    [' 0.5 ', 0.5],
+    ['-3', -3],
+    ['1e3', 1000],
+    ['', undefined],
+    ['1,000', '1,000'],
+    ['12abc', '12abc'],
+  ])('numberOrText(%p) = %p', (input, expected) => {
+    expect(numberOrText(input)).toBe(expected);
+  });
+});
