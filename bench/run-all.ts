@@ -21,6 +21,10 @@ import { openLoop } from './support/open-loop';
 import { report, fmt, type Figure } from './support/report';
 import { ensureWrk, runWrk } from './support/wrk';
 import { manyPolicies, propagation } from './control-plane';
+import { hotKey, keyFloods, redisKilled } from './hot-path';
+import { envoyGrpc } from './envoy-grpc';
+import { globalAccuracy } from './global-accuracy';
+import { reconcilerCycle } from './reconciler-cycle';
 
 const exec = promisify(execFile);
 const KEYS = 100_000;
@@ -194,8 +198,14 @@ async function main(): Promise<void> {
     await redis.stop();
   }
   if (!only || only === 'memory') await memory();
+  if (!only || only === 'memory' || only === 'key-floods') await keyFloods(figures);
+  if (!only || only === 'hot-key') await hotKey(figures);
+  if (!only || only === 'redis-killed') await redisKilled(figures);
   if (!only || only === 'propagation') await propagation(figures);
   if (!only || only === 'policies') await manyPolicies(figures);
+  if (!only || only === 'envoy') await envoyGrpc(figures);
+  if (!only || only === 'global-accuracy') await globalAccuracy(figures);
+  if (!only || only === 'reconciler-cycle') await reconcilerCycle(figures);
   report(figures, { date: new Date().toISOString(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, node: process.version, 'seconds per run': String(SECONDS / 2), rounds: String(ROUNDS) });
 }
 

@@ -1,5 +1,6 @@
 // Compiles every runtime project into dist/ with one incremental tsc run, then copies
-// non-TypeScript assets (Lua scripts) beside the compiled code that loads them.
+// non-TypeScript assets (Lua scripts) beside the compiled code that loads them, and builds the
+// admin console into dist/console.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,3 +22,8 @@ function copyAssets(dir) {
   }
 }
 copyAssets('libs');
+// Envoy's public protos and their license, loaded at run time by the enforcer's gRPC service.
+fs.cpSync(path.join(root, 'apps/enforcer/proto'), path.join(root, 'dist/apps/enforcer/proto'), { recursive: true });
+
+// The admin console (Vite), served by the policy service from dist/console.
+execFileSync(process.execPath, [path.join(__dirname, 'build-console.js')], { cwd: root, stdio: 'inherit' });

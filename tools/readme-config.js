@@ -1,4 +1,6 @@
-// Keeps the root README's configuration tables in step with the services' validated configs.
+// Keeps the configuration tables in the READMEs in step with the services' validated configs:
+// the root README's `<!-- config:<service> -->` blocks and each app README's
+// `<!-- config-table:start -->` block.
 //   node -r ./tools/register-paths.js tools/readme-config.js          check (npm test; after build)
 //   node -r ./tools/register-paths.js tools/readme-config.js --write  regenerate the tables
 const fs = require('node:fs');
@@ -9,29 +11,39 @@ const root = path.join(__dirname, '..');
 const services = [
   ['enforcer', require(path.join(root, 'dist/apps/enforcer/src/config/enforcer-env.js')).ENFORCER_CONFIG_DOC],
   ['policy-service', require(path.join(root, 'dist/apps/policy-service/src/config/policy-service-env.js')).POLICY_SERVICE_CONFIG_DOC],
+  ['reconciler', require(path.join(root, 'dist/apps/reconciler/src/config/reconciler-env.js')).RECONCILER_CONFIG_DOC],
 ];
 
-const readmePath = path.join(root, 'README.md');
-let readme = fs.readFileSync(readmePath, 'utf8');
+const write = process.argv.includes('--write');
 let stale = false;
-for (const [name, doc] of services) {
-  const begin = `<!-- config:${name} -->`;
-  const end = `<!-- /config:${name} -->`;
-  const block = `${begin}\n${renderEnvTable(doc).trim()}\n${end}`;
+
+/** Replaces the block between `begin` and `end` in `file` with the table; notes whether it differed. */
+function syncBlock({ file, begin, end, table }) {
+  const filePath = path.join(root, file);
+  const text = fs.readFileSync(filePath, 'utf8');
+  const block = `${begin}\n${table}\n${end}`;
   const pattern = new RegExp(`${begin}[\\s\\S]*?${end}`);
-  if (!pattern.test(readme)) {
-    console.error(`README.md has no ${begin} ... ${end} block`);
+  const found = text.match(pattern);
+  if (found === null) {
+    console.error(`${file} has no ${begin} ... ${end} block`);
     process.exit(1);
   }
-  if (readme.match(pattern)[0] !== block) stale = true;
-  readme = readme.replace(pattern, block);
+  if (found[0] === block) return;
+  stale = true;
+  if (write) fs.writeFileSync(filePath, text.replace(pattern, () => block));
+  else console.error(`${file}: the ${begin} table is stale`);
 }
-if (process.argv.includes('--write')) {
-  fs.writeFileSync(readmePath, readme);
-  console.log('README.md configuration tables regenerated');
+
+for (const [name, doc] of services) {
+  const table = renderEnvTable(doc).trim();
+  syncBlock({ file: 'README.md', begin: `<!-- config:${name} -->`, end: `<!-- /config:${name} -->`, table });
+  syncBlock({ file: `apps/${name}/README.md`, begin: '<!-- config-table:start -->', end: '<!-- config-table:end -->', table });
+}
+if (write) {
+  console.log(stale ? 'configuration tables regenerated' : 'configuration tables were up to date');
 } else if (stale) {
-  console.error('README.md configuration tables are stale: run `node tools/build.js && node -r ./tools/register-paths.js tools/readme-config.js --write`');
+  console.error('configuration tables are stale: run `node tools/build.js && node -r ./tools/register-paths.js tools/readme-config.js --write`');
   process.exit(1);
 } else {
-  console.log('README.md configuration tables match the services');
+  console.log('README configuration tables match the services');
 }

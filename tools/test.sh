@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
+# `terraform validate` needs the AWS provider; it runs when a local provider mirror is present
+# (infra/terraform/README.md), and is skipped with a printed reason otherwise.
+if [ -z "${TF_PLUGIN_DIR:-}" ] && [ -d /opt/tf-plugins ]; then export TF_PLUGIN_DIR=/opt/tf-plugins; fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -3,6 +3,8 @@ import { Agent, request } from 'node:http';
 export interface OpenLoopResult {
   readonly sent: number;
   readonly errors: number;
+  /** Responses with a 5xx status. */
+  readonly serverErrors: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -19,6 +21,7 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
   const total = Math.round(options.rate * options.seconds);
   const latencies: number[] = [];
   let errors = 0;
+  let serverErrors = 0;
   const start = performance.now();
   const inflight: Promise<void>[] = [];
 
@@ -28,6 +31,7 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
       const req = request(
         { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
         (res) => {
+          if ((res.statusCode ?? 0) >= 500) serverErrors++;
           res.resume();
           res.on('end', () => {
             latencies.push(performance.now() - due);
@@ -61,5 +65,5 @@ export async function openLoop(options: { url: string; rate: number; seconds: nu
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { sent: total, errors, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: latencies[latencies.length - 1] ?? NaN };
+  return { sent: total, errors, serverErrors, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: latencies[latencies.length - 1] ?? NaN };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { policyChangesStream } from '@rl/contracts';
+import { decisionEventsStream, policyChangesStream } from '@rl/contracts';
 import { startPolicyService, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
 import { createTestDatabase, type TestDatabase } from '@rl/testing';
 import { connect } from 'nats';
@@ -66,6 +66,7 @@ export async function startControlPlaneStack(options: { label: string; enforcerE
       const nc = await connect({ servers: NATS_URL });
       try {
         await (await nc.jetstreamManager()).streams.delete(policyChangesStream(namespace)).catch(() => false);
+        await (await nc.jetstreamManager()).streams.delete(decisionEventsStream(namespace)).catch(() => false);
       } finally {
         await nc.close();
       }

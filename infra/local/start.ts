@@ -4,25 +4,29 @@
  * 1. Makes sure PostgreSQL, Redis and NATS (JetStream) answer on loopback (tools/ensure-services.sh).
  * 2. Creates and migrates the `ratelimit` database (DATABASE_URL).
  * 3. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset).
- * 4. Starts each region: its own redis-server and an enforcer that takes its policies from the
+ * 4. Starts the reconciler on 8090 (global limits: usage sums and regional allocations over NATS).
+ * 5. Starts each region: its own redis-server and an enforcer that takes its policies from the
  *    policy service (snapshot, then changes over NATS).
  * Prints every URL once everything is ready; Ctrl-C stops every process started here.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { isListening, preparePolicyDatabase, startPolicyService, startRegion, workspaceRoot, type RegionHandle, type ServiceHandle } from '@rl/devstack';
+import { isListening, preparePolicyDatabase, startPolicyService, startReconciler, startRegion, workspaceRoot, type RegionHandle, type ServiceHandle } from '@rl/devstack';
 
 interface RegionPlan {
   readonly region: string;
   readonly enforcerPort: number;
   readonly redisPort: number;
+  /** Envoy's rate-limit gRPC service (envoy.service.ratelimit.v3) of the region's enforcer. */
+  readonly envoyGrpcPort: number;
 }
 
 const POLICY_SERVICE_PORT = 8080;
+const RECONCILER_PORT = 8090;
 const REGIONS: readonly RegionPlan[] = [
-  { region: 'us-east', enforcerPort: 8081, redisPort: 6380 },
-  { region: 'eu-west', enforcerPort: 8082, redisPort: 6381 },
+  { region: 'us-east', enforcerPort: 8081, redisPort: 6380, envoyGrpcPort: 9081 },
+  { region: 'eu-west', enforcerPort: 8082, redisPort: 6381, envoyGrpcPort: 9082 },
 ];
 
 const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/ratelimit';
@@ -59,12 +63,14 @@ async function main(): Promise<void> {
 
   const regions: RegionHandle[] = [];
   let policyService: ServiceHandle | undefined;
+  let reconciler: ServiceHandle | undefined;
   let stopping = false;
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping...');
     await Promise.all(regions.map((r) => r.stop()));
+    await reconciler?.stop();
     await policyService?.stop();
     process.exit(code);
   };
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    await assertPortsFree([POLICY_SERVICE_PORT, ...REGIONS.flatMap((r) => [r.enforcerPort, r.redisPort])]);
+    await assertPortsFree([POLICY_SERVICE_PORT, RECONCILER_PORT, ...REGIONS.flatMap((r) => [r.enforcerPort, r.redisPort, r.envoyGrpcPort])]);
     ensureServices();
     console.log(`migrate: ${await preparePolicyDatabase(DATABASE_URL)}`);
     policyService = await startPolicyService({
@@ -82,6 +88,14 @@ async function main(): Promise<void> {
       namespace: NATS_NAMESPACE,
       adminToken,
       onLine: (line) => relay('policy-service', line),
+    });
+    reconciler = await startReconciler({
+      port: RECONCILER_PORT,
+      regions: REGIONS.map((r) => r.region),
+      natsUrl: NATS_URL,
+      namespace: NATS_NAMESPACE,
+      instanceId: 'reconciler-1',
+      onLine: (line) => relay('reconciler', line),
     });
     for (const plan of REGIONS) {
       regions.push(
@@ -94,6 +108,8 @@ async function main(): Promise<void> {
             POLICY_SERVICE_TOKEN: adminToken,
             NATS_URL,
             NATS_NAMESPACE,
+            GLOBAL_REGIONS: REGIONS.map((r) => r.region).join(','),
+            ENVOY_GRPC_PORT: String(plan.envoyGrpcPort),
           },
           onLine: relay,
         }),
@@ -107,11 +123,14 @@ async function main(): Promise<void> {
 
   console.log('\nRate limiter: local multi-region stack is ready\n');
   console.log(`  policy service    ${policyService.url}   (admin API, /docs, /v1/policies, /healthz, /readyz, /metrics)`);
+  console.log(`  admin console     ${policyService.url}/   (sign in with the ADMIN_TOKEN below)`);
   for (const [i, region] of regions.entries()) {
     const plan = REGIONS[i];
     console.log(`  enforcer ${plan.region.padEnd(8)} ${region.enforcers[0].url}   (POST /v1/check, /healthz, /readyz, /metrics)`);
+    console.log(`  envoy    ${plan.region.padEnd(8)} grpc://127.0.0.1:${plan.envoyGrpcPort}   (envoy.service.ratelimit.v3.RateLimitService)`);
     console.log(`  redis    ${plan.region.padEnd(8)} ${region.redis.url}`);
   }
+  console.log(`  reconciler        ${reconciler.url}   (/healthz, /readyz, /metrics, /v1/global/usage?policyId=<id>[&key=<key>])`);
   console.log(`  postgres          ${withoutPassword(DATABASE_URL)}`);
   console.log(`  nats              ${NATS_URL}   (namespace ${NATS_NAMESPACE})`);
   console.log(`\n  ADMIN_TOKEN=${adminToken}${generatedToken ? '   (generated; set ADMIN_TOKEN to choose one)' : ''}`);

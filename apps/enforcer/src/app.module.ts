@@ -1,12 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CheckModule } from './check/check.module';
 import { CoreModule, type CoreModuleOptions } from './core/core.module';
+import { EnvoyModule } from './envoy/envoy.module';
 import { HealthModule } from './health/health.module';
 
-/** The enforcer: config, logger and metrics (core), the check route, health endpoints. */
+/** The enforcer: config, logger and metrics (core), the check route, health endpoints, Envoy's rate-limit gRPC service. */
 @Module({})
 export class AppModule {
   static register(options: CoreModuleOptions): DynamicModule {
-    return { module: AppModule, imports: [CoreModule.register(options), CheckModule, HealthModule] };
+    return { module: AppModule, imports: [CoreModule.register(options), CheckModule, HealthModule, EnvoyModule] };
   }
 }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BlocksModule } from './blocks/blocks.module';
@@ -7,6 +8,7 @@ import { ChangesModule } from './changes/changes.module';
 import { CoreModule, type CoreModuleOptions } from './core/core.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
+import { GlobalUsageModule } from './global-usage/global-usage.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { HealthModule } from './health/health.module';
 import { AdminValidationPipe } from './http/admin-validation.pipe';
@@ -44,6 +46,8 @@ export class AppModule {
         OverridesModule,
         AuditModule,
         BlocksModule,
+        GlobalUsageModule,
+        AnalyticsModule,
         HealthModule,
       ],
       providers: [

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PinoNestLogger } from '@rl/platform';
 import { AppModule, type AppOptions } from './app.module';
+import { serveConsole } from './console/serve-console';
 import { setupOpenApi } from './openapi/setup-openapi';
 
 /** Fastify for the admin API: its own logging off (pino is ours), request bodies up to 1 MiB. */
@@ -21,6 +22,7 @@ export async function createPolicyServiceApp(options: AppOptions): Promise<NestF
   });
   setupOpenApi(app);
   try {
+    await serveConsole(app, { dir: options.config.console.dir, logger: options.logger });
     await app.init();
   } catch (error) {
     // The pool and the NATS connection are open by now: close them, then report the boot failure.

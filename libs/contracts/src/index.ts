@@ -72,3 +72,49 @@ export type { IpAddress, IpNetwork } from './control-plane/ip-address';
 export { CreateBlockDto } from './admin/create-block.dto';
 export { BlockView } from './admin/block-view';
 export { BlockListView } from './admin/block-list-view';
+export { GlobalUsageQueryDto } from './admin/global-usage-query.dto';
+export { GlobalRegionUsageView } from './admin/global-region-usage-view';
+export { GlobalKeyUsageView } from './admin/global-key-usage-view';
+export { GlobalKeySummaryView } from './admin/global-key-summary-view';
+export { GlobalPolicyUsageView } from './admin/global-policy-usage-view';
+export type { UsageKey, UsageReport, UsageWindow } from './global/usage-report';
+export type { AllocationKey, AllocationUpdate, AllocationWindow } from './global/allocation-update';
+export { UsageReportDto } from './global/usage-report.dto';
+export { UsageWindowDto } from './global/usage-window.dto';
+export { AllocationUpdateDto } from './global/allocation-update.dto';
+export { AllocationWindowDto } from './global/allocation-window.dto';
+export { GLOBAL_BOUNDS, GLOBAL_SCHEMA_VERSION } from './global/global-bounds';
+export { globalWindowMs, globalWindowStartMs } from './global/global-window';
+export { parseUsageReport } from './global/parse-usage-report';
+export { parseAllocationUpdate } from './global/parse-allocation-update';
+export { encodeGlobalMessage } from './global/encode-global-message';
+export {
+  GLOBAL_REGION_PATTERN,
+  RECONCILER_EPOCH_KEY,
+  RECONCILER_LEADER_KEY,
+  assertRegion,
+  globalAllocationsStream,
+  globalAllocationsSubject,
+  globalAllocationsWildcard,
+  globalUsageSubject,
+  globalUsageWildcard,
+  reconcilerKvBucket,
+  regionOfGlobalSubject,
+} from './global/subjects';
+export { DECISION_OUTCOMES } from './events/decision-outcome';
+export type { DecisionOutcome } from './events/decision-outcome';
+export type { DecisionEvent, DecisionEventBatch } from './events/decision-event';
+export { DECISION_EVENT_BOUNDS, EVENT_REGION_RULE, INSTANCE_ID_RULE, KEY_HASH_RULE } from './events/decision-event-bounds';
+export { DecisionEventDto } from './events/decision-event.dto';
+export { BOOT_ID_RULE, DecisionEventBatchDto } from './events/decision-event-batch.dto';
+export { parseDecisionEventBatch } from './events/parse-decision-event-batch';
+export { assertEventRegion, decisionEventsMsgId, decisionEventsStream, decisionEventsSubject, decisionEventsWildcard } from './events/subjects';
+export { ANALYTICS_BOUNDS, ANALYTICS_DIMENSIONS, ANALYTICS_MESSAGES } from './analytics/analytics-bounds';
+export type { AnalyticsDimension } from './analytics/analytics-bounds';
+export { AnalyticsRangeQueryDto } from './analytics/analytics-range-query.dto';
+export { AnalyticsTopQueryDto } from './analytics/analytics-top-query.dto';
+export { AnalyticsTimeseriesQueryDto } from './analytics/analytics-timeseries-query.dto';
+export { AnalyticsTopItemView } from './analytics/analytics-top-item-view';
+export { AnalyticsTopView } from './analytics/analytics-top-view';
+export { AnalyticsPointView } from './analytics/analytics-point-view';
+export { AnalyticsTimeseriesView } from './analytics/analytics-timeseries-view';

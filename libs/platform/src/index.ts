@@ -8,5 +8,8 @@ export type { EnvDoc } from './config/describe-env';
 export { createLogger, LOG_LEVELS, logLevelEnv } from './logging/create-logger';
 export type { CreateLoggerOptions, LogLevel } from './logging/create-logger';
 export { PinoNestLogger } from './logging/nest-logger';
+export { ThrottledLog } from './logging/throttled-log';
+export { NatsConnector } from './nats/nats-connector';
+export type { NatsConnectorOptions } from './nats/nats-connector';
 export { createMetricsRegistry } from './metrics/create-metrics-registry';
 export type { CreateMetricsRegistryOptions } from './metrics/create-metrics-registry';

@@ -2,7 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { createRedisClient, reconnectDelayMs } from './connection';
 
 describe('reconnectDelayMs', () => {
-  it('grows exponentially with full jitter, up to the cap', () => {
+  it('grows exponentially with full jitter, up to the cap, never below the base delay', () => {
     const at = (attempt: number, random: number): number => reconnectDelayMs({ attempt, baseMs: 50, capMs: 2_000, random: () => random });
     expect(at(1, 0.999)).toBe(50);
     expect(at(2, 0.999)).toBe(100);
@@ -10,7 +10,10 @@ describe('reconnectDelayMs', () => {
     expect(at(10, 0.9999)).toBe(2_000);
     expect(at(1_000, 0.9999)).toBe(2_000);
     expect(at(4, 0.5)).toBe(200);
-    expect(at(4, 0)).toBe(1);
+    // Never below the base delay: the reconnect rate is capped however the jitter falls.
+    expect(at(4, 0)).toBe(50);
+    expect(at(1, 0)).toBe(50);
+    expect(at(20, 0.001)).toBe(50);
   });
 });
 
@@ -43,6 +46,29 @@ describe('createRedisClient', () => {
       expect(options).toMatchObject({ enableOfflineQueue: false, enableAutoPipelining: true, retryDelayOnFailover: 0 });
       expect(options.redisOptions).toMatchObject({ commandTimeout: 250, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 1 });
       expect(typeof options.clusterRetryStrategy).toBe('function');
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('builds a Sentinel client that follows the monitored primary, with the same fail-fast options', () => {
+    const client = createRedisClient({ sentinels: ['127.0.0.1:1', 'localhost:2'], masterName: 'counters' }, { commandTimeoutMs: 250, lazyConnect: true });
+    try {
+      expect(client).toBeInstanceOf(Redis);
+      const options = (client as Redis).options;
+      expect(options).toMatchObject({
+        sentinels: [
+          { host: '127.0.0.1', port: 1 },
+          { host: 'localhost', port: 2 },
+        ],
+        name: 'counters',
+        role: 'master',
+        failoverDetector: true,
+        enableOfflineQueue: false,
+        autoResendUnfulfilledCommands: false,
+        maxRetriesPerRequest: 0,
+      });
+      expect(typeof options.sentinelRetryStrategy).toBe('function');
     } finally {
       client.disconnect();
     }

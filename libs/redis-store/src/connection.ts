@@ -1,8 +1,14 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisClient } from './script-registry';
 
-/** Where the counters live: one Redis (URL) or a Redis Cluster (seed nodes as "host:port"). */
-export type RedisTarget = { readonly url: string } | { readonly clusterNodes: readonly string[] };
+/**
+ * Where the counters live: one Redis (URL), a Redis Cluster (seed nodes as "host:port"), or the
+ * primary of a Sentinel-managed group (`sentinels` as "host:port", the group's `masterName`).
+ */
+export type RedisTarget =
+  | { readonly url: string }
+  | { readonly clusterNodes: readonly string[] }
+  | { readonly sentinels: readonly string[]; readonly masterName: string };
 
 export interface RedisClientOptions {
   /** A command without a reply after this long is rejected (and never sent again). */
@@ -33,13 +39,16 @@ const DEFAULTS = {
 };
 
 /**
- * "Full jitter" exponential backoff: a uniform delay in [1, min(cap, base * 2^(attempt-1))] ms,
- * so that many enforcers that lost Redis together do not reconnect in lockstep.
+ * "Full jitter" exponential backoff: a uniform delay in [base, min(cap, base * 2^(attempt-1))] ms,
+ * so that many enforcers that lost Redis together do not reconnect in lockstep. Never below
+ * `base`: that floor caps each connection's reconnect rate at 1000 / base attempts per second,
+ * however the jitter falls (with the defaults, 20/s at worst and about 2/s once at the cap).
  */
 export function reconnectDelayMs(input: { attempt: number; baseMs: number; capMs: number; random: () => number }): number {
   const exponent = Math.min(Math.max(input.attempt - 1, 0), 30);
   const ceiling = Math.min(input.capMs, input.baseMs * 2 ** exponent);
-  return Math.max(1, Math.ceil(input.random() * ceiling));
+  const floor = Math.max(1, Math.min(input.baseMs, ceiling));
+  return Math.max(floor, Math.ceil(input.random() * ceiling));
 }
 
 /**
@@ -71,6 +80,21 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
     lazyConnect: options.lazyConnect ?? false,
   };
   if ('url' in target) return new Redis(target.url, redisOptions);
+  if ('sentinels' in target) {
+    // The client asks the sentinels for the current primary on every (re)connection, checks that
+    // the node it reached really is the primary, and (failoverDetector) watches +switch-master so
+    // a failover moves it to the new primary at once. Commands in flight on the old primary fail;
+    // like every failure here they are never resent.
+    return new Redis({
+      ...redisOptions,
+      sentinels: target.sentinels.map(hostPort),
+      name: target.masterName,
+      role: 'master',
+      sentinelRetryStrategy: retryStrategy,
+      failoverDetector: true,
+      sentinelMaxConnections: 3,
+    });
+  }
   return new Cluster([...target.clusterNodes], {
     redisOptions,
     enableOfflineQueue: false,
@@ -82,6 +106,13 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
     // did not run, are still followed.)
     retryDelayOnFailover: 0,
   });
+}
+
+function hostPort(node: string): { host: string; port: number } {
+  const colon = node.lastIndexOf(':');
+  const port = Number(node.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65_535) throw new RangeError(`expected host:port, got ${JSON.stringify(node)}`);
+  return { host: node.slice(0, colon), port };
 }
 
 /**

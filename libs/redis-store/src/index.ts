@@ -1,7 +1,7 @@
 export { createRedisClient, reconnectDelayMs, waitForReady } from './connection';
 export type { RedisClientOptions, RedisTarget } from './connection';
 export { isCommandTimeout, redisErrorCode, StoreError, StoreTimeoutError, StoreUnavailableError, toStoreError } from './errors';
-export { DEFAULT_TTL_JITTER_MS, parseDecisionReply, RedisCounterStore } from './redis-counter-store';
+export { DEFAULT_TTL_JITTER_MS, parseDecisionReply, parseGlobalWindowReply, RedisCounterStore } from './redis-counter-store';
 export type { RedisCounterStoreOptions } from './redis-counter-store';
 export {
   composeScript,
@@ -12,6 +12,8 @@ export {
   SLIDING_LOG_SEQUENCE_SUFFIX,
 } from './script-registry';
 export type {
+  GlobalWindowScript,
+  GlobalWindowScriptCall,
   LimiterScript,
   RedisClient,
   ScriptArgs,
@@ -22,3 +24,7 @@ export type {
   ScriptRunner,
 } from './script-registry';
 export { withDeadline } from './deadline';
+export { InvalidThrottlerHitError, parseThrottlerReply, ThrottlerCounterStore, throttlerKeys } from './throttler-store';
+export type { ThrottlerCounterStoreOptions, ThrottlerHit, ThrottlerHits } from './throttler-store';
+export { isLeaseAlgorithm, parseLeaseReply, RedisLeaseStore } from './lease-store';
+export type { LeaseAlgorithm, LeaseGrant, RedisLeaseStoreOptions } from './lease-store';

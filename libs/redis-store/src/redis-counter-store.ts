@@ -1,4 +1,4 @@
-import { unadmissible, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { unadmissible, type CounterStore, type GlobalWindowDecision, type GlobalWindowRequest, type GlobalWindowStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
 import { waitForReady } from './connection';
 import { withDeadline } from './deadline';
 import { StoreError, StoreUnavailableError, toStoreError } from './errors';
@@ -37,7 +37,7 @@ export interface RedisCounterStoreOptions {
  * Failures reject with a StoreError: StoreTimeoutError when no reply came in time (the request
  * may have been counted), StoreUnavailableError otherwise. Nothing is retried here.
  */
-export class RedisCounterStore implements CounterStore {
+export class RedisCounterStore implements CounterStore, GlobalWindowStore {
   private readonly client: RedisClient;
   private readonly jitterMs: () => number;
   private readonly registry: ScriptRegistry;
@@ -70,6 +70,26 @@ export class RedisCounterStore implements CounterStore {
   }
 
   /**
+   * A region's share of a global limit (global_window.lua): admits `cost` if the region's count in
+   * the aligned window plus `cost` stays within `cap`. Same failure semantics as `decide`.
+   */
+  async decideGlobal(request: GlobalWindowRequest): Promise<GlobalWindowDecision> {
+    const jitter = Math.floor(this.jitterMs());
+    let reply: unknown;
+    try {
+      const run = this.registry.runGlobalWindow(this.client, {
+        keys: [request.key],
+        args: [request.cap, request.windowMs, request.cost, jitter > 0 ? jitter : 0, request.expectedStartMs],
+      });
+      reply = await (this.deadlineMs === undefined ? run : withDeadline(run, this.deadlineMs, 'global_window decision'));
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw toStoreError(error, 'global_window decision');
+    }
+    return parseGlobalWindowReply(reply);
+  }
+
+  /**
    * Loads every script up front (on a cluster, into every master), once the client is ready, so
    * the first decisions skip the NOSCRIPT round trip. Decisions work without it.
    */
@@ -97,4 +117,23 @@ export function parseDecisionReply(reply: unknown, algorithm: string): RawDecisi
     }
   }
   throw new StoreUnavailableError(`${algorithm} script returned an unexpected reply: ${JSON.stringify(reply)}`, { cause: reply });
+}
+
+/** global_window.lua replies `{allowed, remaining, resetUs, retryAfterUs, windowStartMs, count, matched}` as integers. */
+export function parseGlobalWindowReply(reply: unknown): GlobalWindowDecision {
+  if (Array.isArray(reply) && reply.length === 7) {
+    const [allowed, remaining, resetUs, retryAfterUs, windowStartMs, count, matched]: unknown[] = reply;
+    if (
+      (allowed === 0 || allowed === 1) &&
+      (matched === 0 || matched === 1) &&
+      typeof remaining === 'number' &&
+      typeof resetUs === 'number' &&
+      typeof retryAfterUs === 'number' &&
+      typeof windowStartMs === 'number' &&
+      typeof count === 'number'
+    ) {
+      return { allowed: allowed === 1, remaining, resetUs, retryAfterUs, windowStartMs, count, matched: matched === 1 };
+    }
+  }
+  throw new StoreUnavailableError(`global_window script returned an unexpected reply: ${JSON.stringify(reply)}`, { cause: reply });
 }

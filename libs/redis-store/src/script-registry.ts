@@ -48,6 +48,22 @@ export interface ScriptCall<N extends AlgorithmName = AlgorithmName> {
   readonly args: ScriptArgs;
 }
 
+/**
+ * KEYS and ARGV of global_window.lua (a region's share of a global limit). A swapped clock prelude
+ * reads its time after these, at ARGV[6], as for the limiter scripts.
+ */
+export interface GlobalWindowScriptCall {
+  readonly keys: readonly [count: string];
+  readonly args: readonly [cap: number, windowMs: number, cost: number, jitterMs: number, expectedStartMs: number, ...clock: number[]];
+}
+
+/** The composed global_window.lua, as EVAL and EVALSHA take it. */
+export interface GlobalWindowScript {
+  readonly name: 'global_window';
+  readonly source: string;
+  readonly sha: string;
+}
+
 /** One composed script: what is sent with EVAL, and the SHA1 that EVALSHA names it by. */
 export interface LimiterScript {
   readonly algorithm: AlgorithmName;
@@ -89,6 +105,7 @@ export interface ScriptRegistryOptions {
  */
 export class ScriptRegistry {
   private readonly scripts: Readonly<Record<AlgorithmName, LimiterScript>>;
+  private readonly globalWindow: GlobalWindowScript;
 
   constructor(options: ScriptRegistryOptions = {}) {
     const prelude = options.clockPrelude ?? redisTimeClockPrelude();
@@ -99,6 +116,23 @@ export class ScriptRegistry {
       scripts[algorithm] = { algorithm, source, sha: sha1(source) };
     }
     this.scripts = scripts;
+    const globalSource = composeScript([prelude, common, readLua('global_window.lua')]);
+    this.globalWindow = { name: 'global_window', source: globalSource, sha: sha1(globalSource) };
+  }
+
+  /** global_window.lua, composed like the limiter scripts. */
+  globalWindowScript(): GlobalWindowScript {
+    return this.globalWindow;
+  }
+
+  /** Runs global_window.lua by EVALSHA, falling back to EVAL on NOSCRIPT only (see `run`). */
+  async runGlobalWindow(client: ScriptRunner, { keys, args }: GlobalWindowScriptCall): Promise<unknown> {
+    try {
+      return await client.evalsha(this.globalWindow.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (redisErrorCode(error) !== 'NOSCRIPT') throw error;
+      return client.eval(this.globalWindow.source, keys.length, ...keys, ...args);
+    }
   }
 
   script(algorithm: AlgorithmName): LimiterScript {
@@ -134,7 +168,8 @@ export class ScriptRegistry {
    */
   async load(client: RedisClient): Promise<string[]> {
     const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-    const shas = await Promise.all(nodes.flatMap((node) => this.all().map((script) => node.script('LOAD', script.source))));
+    const sources = [...this.all().map((script) => script.source), this.globalWindow.source];
+    const shas = await Promise.all(nodes.flatMap((node) => sources.map((source) => node.script('LOAD', source))));
     return shas.map(String);
   }
 }

@@ -36,8 +36,8 @@ describe.each([
   });
 });
 
-it('loads all six with load()', async () => {
+it('loads all six and global_window with load()', async () => {
   await client.script('FLUSH');
   const registry = new ScriptRegistry();
-  expect(await registry.load(client)).toEqual(registry.all().map((s) => s.sha));
+  expect(await registry.load(client)).toEqual([...registry.all().map((s) => s.sha), registry.globalWindowScript().sha]);
 });

@@ -1,5 +1,7 @@
 export { freePort, isListening, startRedisServer, waitFor } from '@rl/devstack';
 export type { RedisServerHandle } from '@rl/devstack';
+export { startRedisSentinelGroup } from '@rl/devstack';
+export type { RedisSentinelGroupHandle } from '@rl/devstack';
 export { argvClockPrelude } from './clock-prelude';
 export { startRedisCluster } from './redis-cluster';
 export type { RedisClusterHandle, RedisClusterOptions } from './redis-cluster';

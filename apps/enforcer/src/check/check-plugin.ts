@@ -2,16 +2,12 @@ import AjvCompiler, { type Ajv } from '@fastify/ajv-compiler';
 import { CHECK_REQUEST_SCHEMA, CHECK_RESPONSE_SCHEMA, type CheckRequest } from '@rl/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { Logger } from 'pino';
-import type { BlockEscalator } from '../blocks/block-escalator';
-import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { fromRequestError, fromValidationError } from './bad-request';
 import type { CheckService } from './check.service';
 
 export interface CheckPluginOptions {
+  /** Decides, and notes each decision (latency, automatic blocks, decision events). */
   readonly service: CheckService;
-  /** Counts denials toward automatic blocks. */
-  readonly escalator?: BlockEscalator;
-  readonly metrics: EnforcerMetrics;
   readonly logger: Logger;
   /** Largest accepted body in bytes. */
   readonly bodyLimit: number;
@@ -42,7 +38,7 @@ function strictValidatorCompiler(): FastifySchemaCompiler<unknown> {
  *   counter is touched; anything else is logged and gets 500.
  */
 export async function checkPlugin(instance: FastifyInstance, options: CheckPluginOptions): Promise<void> {
-  const { service, escalator, metrics, logger, bodyLimit } = options;
+  const { service, logger, bodyLimit } = options;
 
   instance.setValidatorCompiler(strictValidatorCompiler());
   instance.removeAllContentTypeParsers();
@@ -65,10 +61,7 @@ export async function checkPlugin(instance: FastifyInstance, options: CheckPlugi
       response: { 200: CHECK_RESPONSE_SCHEMA, 429: CHECK_RESPONSE_SCHEMA, 503: CHECK_RESPONSE_SCHEMA },
     },
     handler: async (request, reply) => {
-      const started = performance.now();
       const result = await service.check(request.body);
-      metrics.observeCheckSeconds((performance.now() - started) / 1000);
-      if (result.statusCode === 429 && result.body.blocked !== true) escalator?.noteDenial(request.body, result.body.policy.id);
       return reply.code(result.statusCode).headers(result.headers).send(result.body);
     },
   });

@@ -2,9 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { BlockEscalator } from '../blocks/block-escalator';
 import { LOGGER } from '../core/logger.token';
-import { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { checkPlugin } from './check-plugin';
 import { CheckService } from './check.service';
 
@@ -23,8 +21,6 @@ export class CheckRouteRegistrar implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly service: CheckService,
-    private readonly metrics: EnforcerMetrics,
-    private readonly escalator: BlockEscalator,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -32,6 +28,6 @@ export class CheckRouteRegistrar implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter.getType() !== 'fastify') throw new Error(`the check route needs the Fastify adapter, not ${adapter.getType()}`);
     const fastify = adapter.getInstance<FastifyInstance>();
-    void fastify.register(checkPlugin, { service: this.service, escalator: this.escalator, metrics: this.metrics, logger: this.logger, bodyLimit: CHECK_BODY_LIMIT_BYTES });
+    void fastify.register(checkPlugin, { service: this.service, logger: this.logger, bodyLimit: CHECK_BODY_LIMIT_BYTES });
   }
 }

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
+import { AuthRequestRouteRegistrar } from '../auth-request/auth-request-route.registrar';
 import { BlocksModule } from '../blocks/blocks.module';
+import { EventsModule } from '../events/events.module';
+import { GlobalModule } from '../global/global.module';
 import { PoliciesModule } from '../policies/policies.module';
 import { StoreModule } from '../store/store.module';
 import { CheckRouteRegistrar } from './check-route.registrar';
 import { CheckService } from './check.service';
 
 @Module({
-  imports: [PoliciesModule, StoreModule, BlocksModule],
-  providers: [CheckService, CheckRouteRegistrar],
+  imports: [PoliciesModule, StoreModule, BlocksModule, EventsModule, GlobalModule],
+  providers: [CheckService, CheckRouteRegistrar, AuthRequestRouteRegistrar],
+  exports: [CheckService],
 })
 export class CheckModule {}

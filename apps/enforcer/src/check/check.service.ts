@@ -3,10 +3,14 @@ import type { CheckRequest } from '@rl/contracts';
 import { buildCounterKey, LocalLimiter, systemClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
 import { StoreError, StoreTimeoutError } from '@rl/redis-store';
 import type { Logger } from 'pino';
+import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
+import type { DecisionObserver } from '../events/decision-observer';
+import { DECISION_OBSERVER } from '../events/events.module';
+import { GlobalCheckService } from '../global/global-check.service';
 import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';
@@ -20,9 +24,11 @@ const LOCAL_FALLBACK_KEYS = 50_000;
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 /**
- * The decision path of `POST /v1/check`: resolve the policy, build the counter key, ask the store,
- * and on a store failure apply the policy's failure mode. No logging, allocation or reflection
- * beyond what one decision needs; failures are logged at most once per interval.
+ * The decision path of every API that decides (`POST /v1/check`, nginx's `GET /v1/auth`, Envoy's
+ * gRPC `ShouldRateLimit`): resolve the policy, build the counter key, ask the store, and on a store
+ * failure apply the policy's failure mode; then note the decision (latency histogram, automatic
+ * blocks, decision events), none of which waits. No logging, allocation or reflection beyond what
+ * one decision needs; failures are logged at most once per interval.
  */
 @Injectable()
 export class CheckService {
@@ -40,6 +46,9 @@ export class CheckService {
     config: EnforcerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly blocks: BlockGuard,
+    private readonly global: GlobalCheckService,
+    private readonly escalator: BlockEscalator,
+    @Inject(DECISION_OBSERVER) private readonly observer: DecisionObserver | null,
   ) {
     this.store = backend.store;
     this.backend = backend;
@@ -47,6 +56,17 @@ export class CheckService {
   }
 
   async check(request: CheckRequest): Promise<CheckReply> {
+    const started = performance.now();
+    const reply = await this.decide(request);
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.observeCheckSeconds(seconds);
+    // Denials (not blocks) count toward automatic blocks; decision events sample every decision.
+    if (reply.statusCode === 429 && reply.body.blocked !== true) this.escalator.noteDenial(request, reply.body.policy.id);
+    this.observer?.onDecision(request, reply.body, seconds);
+    return reply;
+  }
+
+  private async decide(request: CheckRequest): Promise<CheckReply> {
     // Blocks come first: no policy resolution and no counter-store call for a blocked caller.
     const blocked = this.blocks.check(request, this.region);
     if (blocked !== undefined) {
@@ -54,6 +74,8 @@ export class CheckService {
       return blocked;
     }
     const policy = this.resolver.resolve(request);
+    // One limit shared by all regions: decided against this region's allocation (src/global).
+    if (policy.scope === 'global') return this.global.check(request, policy);
     const limitRequest: LimitRequest = {
       key: buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm }),
       algorithm: policy.algorithm,

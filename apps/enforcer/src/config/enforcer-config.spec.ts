@@ -81,6 +81,11 @@ describe('EnforcerConfig', () => {
     });
   });
 
+  it('reads the global-limit settings; GLOBAL_REGIONS defaults to this region alone', () => {
+    expect(EnforcerConfig.fromEnv(fixture('global-limits.env')).global).toEqual({ syncIntervalMs: 250, regions: ['us-east', 'eu-west', 'ap-south'] });
+    expect(EnforcerConfig.fromEnv(fixture('defaults.env')).global).toEqual({ syncIntervalMs: 1000, regions: ['us-east'] });
+  });
+
   it('derives the default cache file from region and port, so a restarted instance finds its own', () => {
     expect(EnforcerConfig.fromEnv(fixture('control-plane-defaults.env')).controlPlane).toEqual({
       policyServiceUrl: 'http://127.0.0.1:8080',
@@ -107,6 +112,15 @@ describe('EnforcerConfig', () => {
     ['bad-breaker.env', 'Invalid configuration: BREAKER_FAILURE_THRESHOLD must be an integer between 1 and 1000 (got "0")'],
     ['bad-enforcer-instances.env', 'Invalid configuration: ENFORCER_INSTANCES must be an integer between 1 and 10000 (got "-2")'],
     ['command-timeout-too-large.env', 'Invalid configuration: REDIS_COMMAND_TIMEOUT_MS must be an integer between 1 and 10000 (got "20000")'],
+    ['bad-global-limits.env', 'Invalid configuration: GLOBAL_SYNC_INTERVAL_MS must be an integer between 50 and 60000 (got "10")'],
+    [
+      'bad-global-regions-list.env',
+      'Invalid configuration: GLOBAL_REGIONS must be a comma-separated list of region names from [a-z0-9-]{1,32} (got "us-east, eu-west")',
+    ],
+    [
+      'global-regions-without-own-region.env',
+      'Invalid configuration: GLOBAL_REGIONS must include this REGION (eu-west); GLOBAL_REGIONS must not name a region twice',
+    ],
     ['bad-region.env', 'Invalid configuration: REGION must be 1 to 32 characters from [a-z0-9-] (got "US East")'],
     ['bad-port.env', 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "80a")'],
     ['redis-url-wrong-scheme.env', 'Invalid configuration: REDIS_URL must be a URL starting with redis:// or rediss:// (got "http://127.0.0.1:6380")'],

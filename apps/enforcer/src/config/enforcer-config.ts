@@ -2,6 +2,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailureMode, PolicyAlgorithm } from '@rl/contracts';
 import { ConfigError, loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
+import { decisionEventSettings, type DecisionEventSettings } from '../events/events-env';
+import { hotKeySettings } from '../hot-keys/hot-key-env';
+import type { HotKeySettings } from '../hot-keys/hot-key-settings';
 import { ENFORCER_ENV } from './enforcer-env';
 
 export interface RedisSettings {
@@ -9,6 +12,8 @@ export interface RedisSettings {
   readonly url: string;
   /** `host:port` seed nodes; set means cluster mode. */
   readonly clusterNodes: readonly string[] | undefined;
+  /** Set means the primary of a Sentinel-managed group (`host:port` sentinels and the group name). */
+  readonly sentinels: { readonly nodes: readonly string[]; readonly masterName: string } | undefined;
   readonly commandTimeoutMs: number;
   /** The secondary store asked while the regional one is down; none when undefined. */
   readonly fallbackUrl: string | undefined;
@@ -47,10 +52,26 @@ export interface ControlPlaneSettings {
   readonly nats: NatsSettings;
 }
 
+/** Envoy's rate-limit gRPC service (ENVOY_GRPC_PORT set); see src/envoy. */
+export interface EnvoyGrpcSettings {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Global limits (policies with scope "global"): usage reports and the static split. */
+export interface GlobalLimitSettings {
+  /** How often usage reports are published (GLOBAL_SYNC_INTERVAL_MS). */
+  readonly syncIntervalMs: number;
+  /** Every region sharing global limits, this one included (GLOBAL_REGIONS; default: REGION alone). */
+  readonly regions: readonly string[];
+}
+
 /** The enforcer's validated configuration, read through typed fields. Build it with `fromEnv`. */
 export class EnforcerConfig {
   readonly port: number;
   readonly host: string;
+  /** Undefined when ENVOY_GRPC_PORT is unset: no gRPC server. */
+  readonly envoyGrpc: EnvoyGrpcSettings | undefined;
   readonly region: string;
   readonly instanceId: string;
   readonly logLevel: LogLevel;
@@ -59,6 +80,7 @@ export class EnforcerConfig {
   /** Set when POLICY_SERVICE_URL is: policies then come from the control plane. */
   readonly controlPlane: ControlPlaneSettings | undefined;
   readonly nats: NatsSettings;
+  readonly global: GlobalLimitSettings;
   readonly defaultPolicy: DefaultPolicySettings;
   readonly degradedLimitPercent: number;
   readonly enforcerInstances: number;
@@ -70,16 +92,23 @@ export class EnforcerConfig {
   readonly shutdownDrainMs: number;
   /** Automatic blocks: `threshold` 0 turns them off. */
   readonly escalation: { readonly threshold: number; readonly windowMs: number; readonly blockSeconds: number };
+  /** Hot-key leases and the deny cache (HOTKEY_*, DENY_CACHE_*). */
+  readonly hotKeys: HotKeySettings;
+  /** Decision events to NATS (see src/events). */
+  readonly events: DecisionEventSettings;
 
   private constructor(env: EnvValues<typeof ENFORCER_ENV>) {
     this.port = env.PORT;
     this.host = env.HOST;
+    this.envoyGrpc = env.ENVOY_GRPC_PORT === undefined ? undefined : { host: env.ENVOY_GRPC_HOST ?? env.HOST, port: env.ENVOY_GRPC_PORT };
     this.region = env.REGION;
     this.instanceId = env.INSTANCE_ID;
     this.logLevel = env.LOG_LEVEL;
     this.redis = {
       url: env.REDIS_URL,
       clusterNodes: env.REDIS_CLUSTER_NODES?.map((node) => `${node.host}:${node.port}`),
+      sentinels:
+        env.REDIS_SENTINELS === undefined ? undefined : { nodes: env.REDIS_SENTINELS.map((node) => `${node.host}:${node.port}`), masterName: env.REDIS_SENTINEL_MASTER },
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
       fallbackUrl: env.REDIS_FALLBACK_URL,
       breaker: {
@@ -91,6 +120,7 @@ export class EnforcerConfig {
     };
     this.policyFile = env.POLICY_FILE;
     this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
+    this.global = { syncIntervalMs: env.GLOBAL_SYNC_INTERVAL_MS, regions: env.GLOBAL_REGIONS?.split(',') ?? [env.REGION] };
     this.controlPlane =
       env.POLICY_SERVICE_URL === undefined
         ? undefined
@@ -112,6 +142,8 @@ export class EnforcerConfig {
     this.localLimitPercent = env.DEGRADED_LIMIT_PERCENT / env.ENFORCER_INSTANCES;
     this.shutdownDrainMs = env.SHUTDOWN_DRAIN_MS;
     this.escalation = { threshold: env.ESCALATION_THRESHOLD, windowMs: env.ESCALATION_WINDOW_SECONDS * 1000, blockSeconds: env.ESCALATION_BLOCK_SECONDS };
+    this.hotKeys = hotKeySettings(env);
+    this.events = decisionEventSettings(env);
   }
 
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
@@ -124,6 +156,14 @@ export class EnforcerConfig {
     if (env.POLICY_SERVICE_URL !== undefined && env.POLICY_SERVICE_TOKEN === undefined) {
       problems.push('POLICY_SERVICE_TOKEN is required when POLICY_SERVICE_URL is set');
     }
+    if (env.ENVOY_GRPC_HOST !== undefined && env.ENVOY_GRPC_PORT === undefined) {
+      problems.push('ENVOY_GRPC_HOST needs ENVOY_GRPC_PORT (the gRPC server is off without a port)');
+    }
+    if (env.ENVOY_GRPC_PORT === env.PORT) problems.push('ENVOY_GRPC_PORT must differ from PORT');
+    if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_SENTINELS !== undefined) problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other (set one topology)');
+    const globalRegions = env.GLOBAL_REGIONS?.split(',');
+    if (globalRegions !== undefined && !globalRegions.includes(env.REGION)) problems.push(`GLOBAL_REGIONS must include this REGION (${env.REGION})`);
+    if (globalRegions !== undefined && new Set(globalRegions).size !== globalRegions.length) problems.push('GLOBAL_REGIONS must not name a region twice');
     if (problems.length > 0) throw new ConfigError(problems);
     return new EnforcerConfig(env);
   }

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { FAILURE_MODES, NATS_NAMESPACE_PATTERN, POLICY_ALGORITHMS } from '@rl/contracts';
 import { describeEnv, envEnum, envHostPortList, envInt, envString, envUrl, logLevelEnv, optional, type EnvVar } from '@rl/platform';
+import { DECISION_EVENTS_ENV } from '../events/events-env';
+import { HOT_KEY_ENV } from '../hot-keys/hot-key-env';
 
 /** An optional variable whose value, when unset, is derived from others (shown as `text` in the docs). */
 function derivedDefault<T>(variable: EnvVar<T | undefined>, text: string): EnvVar<T | undefined> {
@@ -16,6 +18,23 @@ export const ENFORCER_ENV = {
     patternHint: 'a host name or IP address',
     description: 'Address the HTTP server binds to (0.0.0.0 for all interfaces)',
   }),
+  ENVOY_GRPC_PORT: optional(
+    envInt({
+      min: 1,
+      max: 65_535,
+      description: "TCP port of Envoy's rate-limit gRPC service (envoy.service.ratelimit.v3); unset: the gRPC server is off",
+    }),
+  ),
+  ENVOY_GRPC_HOST: derivedDefault(
+    optional(
+      envString({
+        pattern: /^[A-Za-z0-9.:-]{1,253}$/,
+        patternHint: 'a host name or IP address',
+        description: 'Address the Envoy rate-limit gRPC server binds to (0.0.0.0 for all interfaces); needs ENVOY_GRPC_PORT',
+      }),
+    ),
+    '<HOST>',
+  ),
   REGION: envString({
     default: 'us-east',
     pattern: /^[a-z0-9-]{1,32}$/,
@@ -25,11 +44,20 @@ export const ENFORCER_ENV = {
   REDIS_URL: envUrl({
     protocols: ['redis:', 'rediss:'],
     default: 'redis://127.0.0.1:6380',
-    description: 'The regional counter store (ignored when REDIS_CLUSTER_NODES is set)',
+    description: 'The regional counter store (ignored when REDIS_CLUSTER_NODES or REDIS_SENTINELS is set)',
   }),
   REDIS_CLUSTER_NODES: optional(
     envHostPortList({ description: 'Comma-separated host:port seed nodes; when set, the counter store is a Redis Cluster' }),
   ),
+  REDIS_SENTINELS: optional(
+    envHostPortList({ description: 'Comma-separated host:port Redis Sentinels; when set, the counter store is the primary of REDIS_SENTINEL_MASTER, followed across failovers' }),
+  ),
+  REDIS_SENTINEL_MASTER: envString({
+    default: 'mymaster',
+    pattern: /^[A-Za-z0-9._-]{1,64}$/,
+    patternHint: '1 to 64 characters from [A-Za-z0-9._-]',
+    description: 'Name of the Sentinel-monitored primary (with REDIS_SENTINELS)',
+  }),
   REDIS_COMMAND_TIMEOUT_MS: envInt({
     min: 1,
     max: 10_000,
@@ -98,6 +126,23 @@ export const ENFORCER_ENV = {
     patternHint: '1 to 32 characters from [a-z0-9_-]',
     description: 'Prefix of the NATS subjects and stream names, shared with the policy service',
   }),
+  GLOBAL_SYNC_INTERVAL_MS: envInt({
+    min: 50,
+    max: 60_000,
+    default: 1_000,
+    description: 'How often this instance publishes its usage of global policies to the reconciler (NATS, `<ns>.global.usage.<region>`)',
+  }),
+  GLOBAL_REGIONS: derivedDefault(
+    optional(
+      envString({
+        pattern: /^[a-z0-9-]{1,32}(,[a-z0-9-]{1,32})*$/,
+        patternHint: 'a comma-separated list of region names from [a-z0-9-]{1,32}',
+        description:
+          'Comma-separated regions sharing global limits, this one included; each admits limit / (their number) until the reconciler allocates. Set it in multi-region deployments',
+      }),
+    ),
+    '<REGION>',
+  ),
   DEFAULT_POLICY_LIMIT: envInt({ min: 1, max: 1_000_000_000, default: 100, description: 'Limit of the policy applied when nothing else matches' }),
   DEFAULT_POLICY_WINDOW_SECONDS: envInt({ min: 1, max: 2_592_000, default: 60, description: 'Window of the default policy, in seconds' }),
   DEFAULT_POLICY_ALGORITHM: envEnum({ values: POLICY_ALGORITHMS, default: 'token_bucket', description: 'Algorithm of the default and inline policies' }),
@@ -132,6 +177,8 @@ export const ENFORCER_ENV = {
   }),
   ESCALATION_WINDOW_SECONDS: envInt({ min: 1, max: 3_600, default: 60, description: 'Window of ESCALATION_THRESHOLD, in seconds' }),
   ESCALATION_BLOCK_SECONDS: envInt({ min: 1, max: 86_400, default: 300, description: 'How long an automatic block lasts, in seconds' }),
+  ...DECISION_EVENTS_ENV,
+  ...HOT_KEY_ENV,
   INSTANCE_ID: envString({
     default: { compute: () => `${hostname()}-${process.pid}`, text: '<hostname>-<pid>' },
     pattern: /^[A-Za-z0-9._-]{1,128}$/,

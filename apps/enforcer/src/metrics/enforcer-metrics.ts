@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { HotKeyMetrics, LeaseAcquisitionOutcome, LeaseReturnOutcome } from '../hot-keys/hot-key-store';
 
 /** The outcome label of one decision. Bounded: these seven values only. */
 export type DecisionResult = 'allowed' | 'denied' | 'shadow_denied' | 'degraded_allowed' | 'degraded_denied' | 'degraded_shadow_denied' | 'blocked';
@@ -20,12 +21,16 @@ type ResultCounters = Record<DecisionResult, Counter.Internal>;
  * keys or customer ids, so cardinality stays bounded by the number of policies. Label children are
  * cached per policy, so recording a decision does no label hashing.
  */
-export class EnforcerMetrics {
+export class EnforcerMetrics implements HotKeyMetrics {
   private readonly decisions: Counter<'policy' | 'region' | 'result'>;
   private readonly checkDuration: Histogram;
   private readonly storeFailures: Counter<'kind'>;
   private readonly breakerState: Gauge<'store'>;
   private readonly writeBack: Counter<'outcome'>;
+  private readonly leaseHits: Counter;
+  private readonly leaseAcquisitions: Counter<'outcome'>;
+  private readonly leaseReturns: Counter<'outcome'>;
+  private readonly denyCacheHits: Counter;
   private readonly byPolicy = new Map<string, ResultCounters>();
 
   constructor(
@@ -62,10 +67,48 @@ export class EnforcerMetrics {
       labelNames: ['outcome'],
       registers: [registry],
     });
+    this.leaseHits = new Counter({
+      name: 'rl_lease_hits_total',
+      help: 'Decisions admitted from a hot-key lease held by this instance, with no counter-store call',
+      registers: [registry],
+    });
+    this.leaseAcquisitions = new Counter({
+      name: 'rl_lease_acquisitions_total',
+      help: 'Hot-key lease acquisitions (one counter-store call each), by outcome: granted, denied (counter exhausted), failed (store error)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.leaseReturns = new Counter({
+      name: 'rl_lease_returned_units_total',
+      help: 'Unused leased units given back to the counter store (returned), or lost because the store failed (failed: they under-admit until refilled)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.denyCacheHits = new Counter({
+      name: 'rl_deny_cache_hits_total',
+      help: 'Decisions denied from the deny cache (a key known to be over its limit), with no counter-store call',
+      registers: [registry],
+    });
   }
 
   setBreakerState(store: string, state: BreakerStateName): void {
     this.breakerState.set({ store }, BREAKER_STATE_VALUE[state]);
+  }
+
+  recordLeaseHit(): void {
+    this.leaseHits.inc();
+  }
+
+  recordLeaseAcquisition(outcome: LeaseAcquisitionOutcome): void {
+    this.leaseAcquisitions.inc({ outcome });
+  }
+
+  recordLeaseReturn(outcome: LeaseReturnOutcome, units: number): void {
+    if (units > 0) this.leaseReturns.inc({ outcome }, units);
+  }
+
+  recordDenyCacheHit(): void {
+    this.denyCacheHits.inc();
   }
 
   recordWriteBack(outcome: WriteBackOutcome, units: number): void {

@@ -1,4 +1,4 @@
-import type { FailureMode, PolicyAlgorithm, PolicyRef } from '@rl/contracts';
+import type { FailureMode, PolicyAlgorithm, PolicyRef, PolicyScope } from '@rl/contracts';
 import type { AlgorithmName } from '@rl/limiter-core';
 
 /** A limit and burst with the header values that describe them, computed once. */
@@ -22,6 +22,8 @@ export interface CompiledPolicy {
   readonly algorithm: AlgorithmName;
   readonly windowUs: number;
   readonly failureMode: FailureMode;
+  /** `global`: one limit per aligned window for all regions, decided by the global path (src/global). */
+  readonly scope: PolicyScope;
   readonly shadow: boolean;
   readonly quota: Quota;
   /** The conservative quota of this instance's local bucket while the store is down. */
@@ -41,6 +43,8 @@ export interface PolicyParameters {
   readonly windowSeconds: number;
   readonly failureMode: FailureMode;
   readonly mode: 'enforce' | 'shadow';
+  /** Default `regional`; the default and inline policies are always regional. */
+  readonly scope?: PolicyScope;
 }
 
 /** contracts and limiter-core name the same algorithms; this fails to compile if they drift apart. */
@@ -72,6 +76,7 @@ export function compilePolicy(input: { parameters: PolicyParameters; localPercen
     algorithm: toAlgorithmName(p.algorithm),
     windowUs: Math.max(1, Math.round(p.windowSeconds * 1_000_000)),
     failureMode: p.failureMode,
+    scope: p.scope ?? 'regional',
     shadow: p.mode === 'shadow',
     quota: quota({ id: p.id, limit: p.limit, burst: p.burst, window }),
     localQuota: quota({ id: p.id, limit: scale(p.limit), burst: scale(p.burst), window }),

@@ -21,12 +21,20 @@ export class BreakerGuardedStore implements CounterStore {
     readonly breaker: CircuitBreaker,
   ) {}
 
-  async decide(request: LimitRequest): Promise<RawDecision> {
+  decide(request: LimitRequest): Promise<RawDecision> {
+    return this.guard(() => this.store.decide(request));
+  }
+
+  /**
+   * Runs any other call on the same connection (hot-key leases) behind this store's breaker: it
+   * is rejected while the breaker is open, and its outcome moves the breaker like a decision's.
+   */
+  async guard<T>(call: () => Promise<T>): Promise<T> {
     const ticket = this.breaker.acquire();
     if (ticket === 'reject') throw new StoreCircuitOpenError(this.name);
-    let decision: RawDecision;
+    let result: T;
     try {
-      decision = await this.store.decide(request);
+      result = await call();
     } catch (error) {
       // Every call is settled with the breaker (a probe left unsettled would keep it half-open);
       // anything but a StoreError is a bug and passes on untouched.
@@ -34,6 +42,6 @@ export class BreakerGuardedStore implements CounterStore {
       throw error;
     }
     this.breaker.record(ticket, 'success');
-    return decision;
+    return result;
   }
 }

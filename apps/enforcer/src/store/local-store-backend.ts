@@ -1,14 +1,17 @@
-import { LocalLimiter, systemClock, type Clock, type CounterStore, type LimitRequest } from '@rl/limiter-core';
+import { LocalLimiter, systemClock, type Clock, type CounterStore, type GlobalWindowStore, type LimitRequest } from '@rl/limiter-core';
+import { LocalGlobalWindowStore } from '../global/global-window-stores';
 import { StoreBackend } from './store-backend';
 
 /** An in-process store (LocalLimiter, or any CounterStore): for tests and single-instance experiments. */
 export class LocalStoreBackend extends StoreBackend {
   readonly name: string = 'memory';
   readonly store: CounterStore;
+  readonly globalStore: GlobalWindowStore;
 
   constructor(options: { store?: CounterStore; clock?: Clock } = {}) {
     super();
     this.store = options.store ?? new LocalLimiter({ clock: options.clock ?? systemClock });
+    this.globalStore = new LocalGlobalWindowStore({ clock: options.clock });
   }
 
   ping(): Promise<void> {

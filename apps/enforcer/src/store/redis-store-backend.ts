@@ -1,10 +1,13 @@
-import type { LimitRequest } from '@rl/limiter-core';
+import type { CounterStore, LimitRequest } from '@rl/limiter-core';
+import { TieredGlobalStore } from '../global/global-window-stores';
 import type { Logger } from 'pino';
 import type { RedisSettings } from '../config/enforcer-config';
 import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import type { BreakerState } from '../resilience/circuit-breaker';
 import { DegradedUsageLedger } from '../resilience/degraded-usage-ledger';
 import { TieredStore } from '../resilience/tiered-store';
+import { HotKeyStore } from '../hot-keys/hot-key-store';
+import type { HotKeySettings } from '../hot-keys/hot-key-settings';
 import { RedisTier } from './redis-tier';
 import { StoreBackend } from './store-backend';
 
@@ -16,6 +19,8 @@ export interface RedisStoreBackendOptions {
   readonly connectionName: string;
   readonly logger: Logger;
   readonly metrics: EnforcerMetrics;
+  /** Hot-key leases (on the regional Redis) and the deny cache, in front of the tiers; none when undefined. */
+  readonly hotKeys?: HotKeySettings;
 }
 
 /**
@@ -29,11 +34,14 @@ export interface RedisStoreBackendOptions {
  */
 export class RedisStoreBackend extends StoreBackend {
   readonly name = 'redis';
-  readonly store: TieredStore;
+  /** The tiers, behind the hot-key layer when configured. */
+  readonly store: CounterStore;
+  readonly globalStore: TieredGlobalStore;
   private readonly primary: RedisTier;
   private readonly secondary: RedisTier | undefined;
   private readonly ledger: DegradedUsageLedger;
   private writingBack = false;
+  private readonly hotKeys: HotKeyStore | undefined;
 
   constructor(private readonly options: RedisStoreBackendOptions) {
     super();
@@ -42,7 +50,12 @@ export class RedisStoreBackend extends StoreBackend {
     this.primary = new RedisTier({
       ...common,
       name: 'primary',
-      target: settings.clusterNodes !== undefined ? { clusterNodes: settings.clusterNodes } : { url: settings.url },
+      target:
+        settings.clusterNodes !== undefined
+          ? { clusterNodes: settings.clusterNodes }
+          : settings.sentinels !== undefined
+            ? { sentinels: settings.sentinels.nodes, masterName: settings.sentinels.masterName }
+            : { url: settings.url },
       connectionName,
       onBreakerState: (state) => this.onPrimaryBreaker(state),
     });
@@ -54,7 +67,10 @@ export class RedisStoreBackend extends StoreBackend {
       maxKeys: DEGRADED_LEDGER_MAX_KEYS,
       onDrop: (units) => metrics.recordWriteBack('dropped', units),
     });
-    this.store = new TieredStore(this.primary.store, this.secondary?.store);
+    const tiers = new TieredStore(this.primary.store, this.secondary?.store);
+    this.hotKeys = options.hotKeys === undefined ? undefined : new HotKeyStore({ inner: tiers, leases: this.primary.leases, settings: options.hotKeys, metrics });
+    this.store = this.hotKeys ?? tiers;
+    this.globalStore = new TieredGlobalStore(this.primary.globalStore, this.secondary?.globalStore);
   }
 
   start(): void {
@@ -67,7 +83,14 @@ export class RedisStoreBackend extends StoreBackend {
     return this.primary.ping();
   }
 
+  /** Remembered denials and leases were computed under the old policies: drop them. */
+  override policiesChanged(): void {
+    this.hotKeys?.invalidate();
+  }
+
   async close(): Promise<void> {
+    // Unused leased units go back while the connection is still open.
+    await this.hotKeys?.close();
     await Promise.all([this.primary.close(), this.secondary?.close()]);
   }
 

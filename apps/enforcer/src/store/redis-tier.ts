@@ -1,9 +1,12 @@
-import { createRedisClient, RedisCounterStore, type RedisClient, type RedisTarget } from '@rl/redis-store';
+import { createRedisClient, RedisCounterStore, RedisLeaseStore, type RedisClient, type RedisTarget } from '@rl/redis-store';
 import type { Logger } from 'pino';
 import type { BreakerSettings } from '../config/enforcer-config';
 import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
+import { BreakerGuardedGlobalStore } from '../global/global-window-stores';
 import { BreakerGuardedStore } from '../resilience/guarded-store';
+import { guardedLeasePort } from '../hot-keys/guarded-lease-port';
+import type { LeasePort } from '../hot-keys/hot-key-store';
 
 /**
  * Upper bound of the reconnect backoff. Low enough that a Redis back after an outage is used again
@@ -38,8 +41,13 @@ export interface RedisTierOptions {
  */
 export class RedisTier {
   readonly store: BreakerGuardedStore;
+  /** Global-policy decisions on this connection, behind the same breaker. */
+  readonly globalStore: BreakerGuardedGlobalStore;
+  /** Hot-key lease scripts on this connection, behind the same breaker. */
+  readonly leases: LeasePort;
   private readonly client: RedisClient;
   private readonly scripts: RedisCounterStore;
+  private readonly leaseScripts: RedisLeaseStore;
   private connected = false;
   /** Why the store is not connected (the latest error), for /readyz. */
   private downReason: string | undefined;
@@ -63,6 +71,9 @@ export class RedisTier {
     });
     options.metrics.setBreakerState(options.name, 'closed');
     this.store = new BreakerGuardedStore(options.name, this.scripts, breaker);
+    this.leaseScripts = new RedisLeaseStore({ client: this.client, deadlineMs: options.commandTimeoutMs });
+    this.leases = guardedLeasePort({ guard: this.store, leases: this.leaseScripts });
+    this.globalStore = new BreakerGuardedGlobalStore(options.name, this.scripts, breaker);
   }
 
   start(): void {
@@ -103,6 +114,7 @@ export class RedisTier {
 
   private loadScripts(): void {
     this.scripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading counter-store scripts failed; decisions fall back to EVAL'));
+    this.leaseScripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading lease scripts failed; leases fall back to EVAL'));
   }
 
   private noteBreakerState(state: BreakerState): void {

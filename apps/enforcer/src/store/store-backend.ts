@@ -1,4 +1,4 @@
-import type { CounterStore, LimitRequest } from '@rl/limiter-core';
+import type { CounterStore, GlobalWindowStore, LimitRequest } from '@rl/limiter-core';
 
 /**
  * The counter store and what operating it takes: a health probe and a way to close it. The one
@@ -9,6 +9,8 @@ import type { CounterStore, LimitRequest } from '@rl/limiter-core';
  */
 export abstract class StoreBackend {
   abstract readonly store: CounterStore;
+  /** Decisions of global policies (src/global), over the same connections and breakers as `store`. */
+  abstract readonly globalStore: GlobalWindowStore;
   /** A short label for logs and /readyz, e.g. `redis` or `memory`. */
   abstract readonly name: string;
   /** Resolves when the store answers; rejects with the reason otherwise. */
@@ -22,4 +24,11 @@ export abstract class StoreBackend {
    * returns, so the usage still counts; it must not block or throw.
    */
   abstract recordDegradedAdmit(request: LimitRequest): void;
+  /**
+   * The policies changed (the policy source published a snapshot): anything the store remembers
+   * about decisions under the old ones (the deny cache, hot-key leases) must go. Must not block.
+   */
+  policiesChanged(): void {
+    // Nothing is remembered by default.
+  }
 }

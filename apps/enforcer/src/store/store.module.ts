@@ -3,32 +3,43 @@ import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
 import { EnforcerMetrics } from '../metrics/enforcer-metrics';
+import { PoliciesModule } from '../policies/policies.module';
+import { PolicySource } from '../policies/policy-source';
 import { RedisStoreBackend } from './redis-store-backend';
 import { StoreBackend } from './store-backend';
 
-/** Provides the StoreBackend (Redis tiers), starts it after boot and closes it after the HTTP server. */
+/**
+ * Provides the StoreBackend (Redis tiers, behind the hot-key layer), starts it after boot, tells it
+ * of every policy change (deny cache and leases are dropped), and closes it after the HTTP server.
+ */
 @Module({
+  imports: [PoliciesModule],
   providers: [
     {
       provide: StoreBackend,
       inject: [EnforcerConfig, LOGGER, EnforcerMetrics],
       useFactory: (config: EnforcerConfig, logger: Logger, metrics: EnforcerMetrics): StoreBackend =>
-        new RedisStoreBackend({ settings: config.redis, connectionName: `enforcer:${config.region}:${config.instanceId}`, logger, metrics }),
+        new RedisStoreBackend({ settings: config.redis, connectionName: `enforcer:${config.region}:${config.instanceId}`, logger, metrics, hotKeys: config.hotKeys }),
     },
   ],
   exports: [StoreBackend],
 })
 export class StoreModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private unsubscribe: (() => void) | undefined;
+
   constructor(
     private readonly backend: StoreBackend,
+    private readonly policies: PolicySource,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.unsubscribe = this.policies.subscribe(() => this.backend.policiesChanged());
     this.backend.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
     await this.backend.close();
     this.logger.info({ store: this.backend.name }, 'counter store closed');
   }

@@ -103,6 +103,10 @@ const ROUTES: RouteCase[] = [
       return { method: 'DELETE', url: `/v1/blocks/${block.id}` };
     },
   },
+  // Allowed callers reach query validation (400: policyId is required) without depending on a reconciler.
+  { route: 'GET /v1/global-usage', access: 'viewer', ok: 400, request: () => ({ method: 'GET', url: '/v1/global-usage' }) },
+  { route: 'GET /v1/analytics/top', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/analytics/top?dimension=key' }) },
+  { route: 'GET /v1/analytics/timeseries', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/analytics/timeseries' }) },
   { route: 'GET /metrics', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/metrics' }) },
   { route: 'GET /docs', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/docs' }) },
   { route: 'GET /docs/openapi.json', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/docs/openapi.json' }) },

@@ -62,6 +62,29 @@ describe('PolicyServiceConfig', () => {
   });
 });
 
+describe('PolicyServiceConfig: console and reconciler', () => {
+  it('serves the console from dist/console under the working directory and asks the reconciler on 8090 by default', () => {
+    const config = PolicyServiceConfig.fromEnv({});
+    expect(config.console.dir).toBe(join(process.cwd(), 'dist', 'console'));
+    expect(config.reconciler).toEqual({ url: 'http://127.0.0.1:8090', timeoutMs: 2000 });
+  });
+
+  it('reads CONSOLE_DIR, RECONCILER_URL (trailing slash dropped) and RECONCILER_TIMEOUT_MS', () => {
+    const config = PolicyServiceConfig.fromEnv({ CONSOLE_DIR: '/srv/console', RECONCILER_URL: 'https://reconciler.internal:9443/', RECONCILER_TIMEOUT_MS: '500' });
+    expect(config.console.dir).toBe('/srv/console');
+    expect(config.reconciler).toEqual({ url: 'https://reconciler.internal:9443', timeoutMs: 500 });
+  });
+
+  it('names bad values', () => {
+    expect(() => PolicyServiceConfig.fromEnv({ CONSOLE_DIR: 'dist/\nconsole', RECONCILER_URL: 'nats://127.0.0.1:4222', RECONCILER_TIMEOUT_MS: '5' })).toThrow(
+      'Invalid configuration: ' +
+        'CONSOLE_DIR must be a directory path of 1 to 1024 characters (got "dist/\\nconsole"); ' +
+        'RECONCILER_URL must be a URL starting with http:// or https:// (got "nats://127.0.0.1:4222"); ' +
+        'RECONCILER_TIMEOUT_MS must be an integer between 100 and 60000 (got "5")',
+    );
+  });
+});
+
 describe('POLICY_SERVICE_CONFIG_DOC', () => {
   it('documents every variable in one line each', () => {
     expect(POLICY_SERVICE_CONFIG_DOC.map((d) => d.name)).toEqual(Object.keys(POLICY_SERVICE_ENV));

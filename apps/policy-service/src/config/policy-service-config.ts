@@ -1,5 +1,7 @@
+import { resolve } from 'node:path';
 import { assertNamespace } from '@rl/contracts';
 import { loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
+import { analyticsSettings, type AnalyticsSettings } from '../analytics/analytics-env';
 import { POLICY_SERVICE_ENV } from './policy-service-env';
 
 export interface DatabaseSettings {
@@ -19,6 +21,17 @@ export interface OutboxSettings {
   readonly batchSize: number;
 }
 
+export interface ConsoleSettings {
+  /** Absolute directory of the built admin console (index.html and assets), served at `/`. */
+  readonly dir: string;
+}
+
+export interface ReconcilerSettings {
+  /** Base URL without a trailing slash; GET /v1/global-usage forwards to `<url>/v1/global/usage`. */
+  readonly url: string;
+  readonly timeoutMs: number;
+}
+
 /** The policy service's validated configuration, read through typed fields. Build it with `fromEnv`. */
 export class PolicyServiceConfig {
   readonly port: number;
@@ -30,6 +43,10 @@ export class PolicyServiceConfig {
   readonly adminToken: string | undefined;
   readonly outbox: OutboxSettings;
   readonly shutdownDrainMs: number;
+  /** Decision-event rollups (see src/analytics). */
+  readonly analytics: AnalyticsSettings;
+  readonly console: ConsoleSettings;
+  readonly reconciler: ReconcilerSettings;
 
   private constructor(env: EnvValues<typeof POLICY_SERVICE_ENV>) {
     this.port = env.PORT;
@@ -41,6 +58,9 @@ export class PolicyServiceConfig {
     this.adminToken = env.ADMIN_TOKEN;
     this.outbox = { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE };
     this.shutdownDrainMs = env.SHUTDOWN_DRAIN_MS;
+    this.analytics = analyticsSettings(env);
+    this.console = { dir: resolve(env.CONSOLE_DIR) };
+    this.reconciler = { url: env.RECONCILER_URL.replace(/\/+$/, ''), timeoutMs: env.RECONCILER_TIMEOUT_MS };
   }
 
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { NATS_NAMESPACE_PATTERN } from '@rl/contracts';
 import { describeEnv, envInt, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
+import { ANALYTICS_ENV } from '../analytics/analytics-env';
 
 /** Every environment variable the policy service reads, validated once at boot. */
 export const POLICY_SERVICE_ENV = {
@@ -54,12 +55,30 @@ export const POLICY_SERVICE_ENV = {
     default: 0,
     description: 'After SIGTERM, how long /readyz reports 503 before the server stops taking requests',
   }),
+  CONSOLE_DIR: envString({
+    default: 'dist/console',
+    pattern: /^[^\0\r\n]{1,1024}$/,
+    patternHint: 'a directory path of 1 to 1024 characters',
+    description: 'Directory of the built admin console (`npm run build`), served at `/`; relative paths start at the working directory',
+  }),
+  RECONCILER_URL: envUrl({
+    protocols: ['http:', 'https:'],
+    default: 'http://127.0.0.1:8090',
+    description: 'Base URL of the reconciler, which GET /v1/global-usage (the console\'s per-region view) forwards to',
+  }),
+  RECONCILER_TIMEOUT_MS: envInt({
+    min: 100,
+    max: 60_000,
+    default: 2000,
+    description: 'How long GET /v1/global-usage waits for the reconciler before answering 502',
+  }),
   INSTANCE_ID: envString({
     default: { compute: () => `${hostname()}-${process.pid}`, text: '<hostname>-<pid>' },
     pattern: /^[A-Za-z0-9._-]{1,128}$/,
     patternHint: '1 to 128 characters from [A-Za-z0-9._-]',
     description: 'Name of this process in logs and in the NATS connection name',
   }),
+  ...ANALYTICS_ENV,
   LOG_LEVEL: logLevelEnv(),
 };
 

@@ -49,3 +49,6 @@ export class PreconditionFailedError extends ApiError {
 
 /** `If-Match` is required and missing (428). */
 export class PreconditionRequiredError extends ApiError {}
+
+/** A service this one forwards to (the reconciler) is unreachable, timed out or answered unusably (502). */
+export class BadGatewayError extends ApiError {}

@@ -1,6 +1,7 @@
 import { NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import {
   AuthenticationError,
+  BadGatewayError,
   ConflictError,
   InvalidInputError,
   NotFoundError,
@@ -21,6 +22,7 @@ describe('mapError', () => {
     [new ConflictError('exists'), 409, 'conflict'],
     [new PreconditionFailedError('stale', 4), 412, 'precondition_failed'],
     [new PreconditionRequiredError('needs If-Match'), 428, 'precondition_required'],
+    [new BadGatewayError('the reconciler at http://127.0.0.1:8090 is unreachable: connection refused'), 502, 'bad_gateway'],
     [new NotFoundException('Cannot GET /nope'), 404, 'not_found'],
     [new PayloadTooLargeException(), 413, 'payload_too_large'],
   ])('maps %p to %d %s', (error, status, code) => {

@@ -12,6 +12,7 @@ import {
   PreconditionFailedError,
   PreconditionRequiredError,
   RuleViolationError,
+  BadGatewayError,
 } from './api-errors';
 
 export interface ErrorBody {
@@ -42,6 +43,7 @@ const STATUS_CODES: Readonly<Record<number, string>> = {
   428: 'precondition_required',
   429: 'too_many_requests',
   500: 'internal',
+  502: 'bad_gateway',
   503: 'unavailable',
 };
 
@@ -59,6 +61,7 @@ export function mapError(error: unknown): Mapped | undefined {
     return { status: 412, body: { error: 'precondition_failed', message: error.message }, headers: { etag: `"${error.currentVersion}"` } };
   }
   if (error instanceof PreconditionRequiredError) return { status: 428, body: { error: 'precondition_required', message: error.message } };
+  if (error instanceof BadGatewayError) return { status: 502, body: { error: 'bad_gateway', message: error.message } };
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return { status, body: { error: STATUS_CODES[status] ?? `http_${status}`, message: error.message } };

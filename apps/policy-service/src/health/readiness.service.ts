@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PolicyServiceConfig } from '../config/policy-service-config';
 import { LOGGER } from '../core/logger.token';
-import { NatsConnector } from '../nats/nats-connector';
+import { NatsConnector } from '@rl/platform';
 
 type Missing = ReadinessResponse['missing'][number];
 

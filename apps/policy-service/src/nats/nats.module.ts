@@ -2,7 +2,7 @@ import { Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/
 import type { Logger } from 'pino';
 import { PolicyServiceConfig } from '../config/policy-service-config';
 import { LOGGER } from '../core/logger.token';
-import { NatsConnector } from './nats-connector';
+import { NatsConnector } from '@rl/platform';
 
 @Injectable()
 class NatsCloser implements OnApplicationShutdown {

@@ -1,6 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, SwaggerModule } from '@nestjs/swagger';
 import {
+  AnalyticsPointView,
+  AnalyticsTimeseriesQueryDto,
+  AnalyticsTimeseriesView,
+  AnalyticsTopItemView,
+  AnalyticsTopQueryDto,
+  AnalyticsTopView,
   ApiKeyListView,
   AssignTierDto,
   AuditPageView,
@@ -12,6 +18,11 @@ import {
   CustomerListView,
   CustomerView,
   ErrorView,
+  GlobalKeySummaryView,
+  GlobalKeyUsageView,
+  GlobalPolicyUsageView,
+  GlobalRegionUsageView,
+  GlobalUsageQueryDto,
   OverrideListView,
   OverrideView,
   PolicyListView,
@@ -47,6 +58,17 @@ const DTOS = [
   AuditPageView,
   ErrorView,
   SnapshotView,
+  GlobalUsageQueryDto,
+  GlobalRegionUsageView,
+  GlobalKeyUsageView,
+  GlobalKeySummaryView,
+  GlobalPolicyUsageView,
+  AnalyticsTopQueryDto,
+  AnalyticsTimeseriesQueryDto,
+  AnalyticsTopItemView,
+  AnalyticsTopView,
+  AnalyticsPointView,
+  AnalyticsTimeseriesView,
 ];
 
 let documented = false;

@@ -5,9 +5,9 @@ import { OutboxSignal } from '../changes/outbox-signal';
 import { PolicyServiceConfig } from '../config/policy-service-config';
 import { LOGGER } from '../core/logger.token';
 import { PolicyServiceMetrics } from '../core/policy-service-metrics';
-import { NatsConnector } from '../nats/nats-connector';
 import { OutboxListener } from './outbox-listener';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+import { NatsConnector } from '@rl/platform';
 
 /** Test seam for the in-process relay (see OutboxRelayOptions.afterPublish). */
 export const RELAY_HOOKS = Symbol('RELAY_HOOKS');

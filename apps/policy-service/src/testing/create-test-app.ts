@@ -1,10 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createLogger, createMetricsRegistry } from '@rl/platform';
+import { createLogger, createMetricsRegistry, NatsConnector } from '@rl/platform';
 import type { Registry } from 'prom-client';
 import { PolicyServiceConfig } from '../config/policy-service-config';
 import type { Clock } from '../core/clock';
 import { createPolicyServiceApp } from '../create-app';
-import { NatsConnector } from '../nats/nats-connector';
 import type { RelayHooks } from '../outbox/outbox-relay.service';
 
 /** The admin token test apps bootstrap with. */

@@ -1,5 +1,5 @@
 import { connect, JSONCodec, type NatsConnection } from 'nats';
-import { policyChangesStream, type PolicyChangeMessage } from '@rl/contracts';
+import { decisionEventsStream, policyChangesStream, type PolicyChangeMessage } from '@rl/contracts';
 
 export interface StoredChange {
   readonly seq: number;
@@ -26,13 +26,15 @@ export async function readPolicyChanges(nc: NatsConnection, namespace: string): 
   return out;
 }
 
-/** Deletes a suite's stream (afterAll); a stream never created is fine. */
+/** Deletes a suite's streams (afterAll): policy changes and the decision events every app creates; a stream never created is fine. */
 export async function deletePolicyChangesStream(nc: NatsConnection, namespace: string): Promise<void> {
   const jsm = await nc.jetstreamManager();
-  try {
-    await jsm.streams.delete(policyChangesStream(namespace));
-  } catch (error) {
-    if (!/stream not found/i.test(error instanceof Error ? error.message : String(error))) throw error;
+  for (const stream of [policyChangesStream(namespace), decisionEventsStream(namespace)]) {
+    try {
+      await jsm.streams.delete(stream);
+    } catch (error) {
+      if (!/stream not found/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    }
   }
 }
 

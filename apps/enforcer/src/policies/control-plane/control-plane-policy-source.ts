@@ -7,7 +7,7 @@ import type { PolicySyncMetrics, ResyncReason } from './policy-sync-metrics';
 import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry';
 import type { SnapshotCache } from './snapshot-cache';
 import type { SnapshotClient } from './snapshot-client';
-import { ThrottledLog } from './throttled-log';
+import { ThrottledLog } from '@rl/platform';
 
 export interface ControlPlanePolicySourceOptions {
   readonly client: SnapshotClient;

@@ -3,7 +3,7 @@ import { connect, ConsumerEvents, type ConsumerMessages, type NatsConnection } f
 import type { Logger } from 'pino';
 import { ChangeFeed, type ChangeFeedHandlers } from './change-feed';
 import { backoffMs, sleep, type RetryPolicy } from './retry';
-import { ThrottledLog } from './throttled-log';
+import { ThrottledLog } from '@rl/platform';
 
 export interface JetStreamChangeFeedOptions {
   readonly url: string;
