@@ -159,10 +159,15 @@ export function allocateInto(input: AllocateInput, out: number[], goal: number[]
  * Whether a key needs its shares moved: some live region would exhaust its allocation within
  * PRESSURE_INTERVALS cycles at its recent rate (or already denies). A key far from its limit
  * everywhere keeps its allocations: moving them would cost messages and acknowledgements for
- * nothing, and tiny rates would make them flap. Reallocation starts PRESSURE_INTERVALS before a
- * region runs out, which is how long a move takes (lower, acknowledge, raise).
+ * nothing, and tiny rates would make them flap.
+ *
+ * A move takes up to three intervals from the moment demand shifts: the report that shows it
+ * (reports and cycles are not aligned), the lowering and its acknowledgement, and the raise in the
+ * next cycle. Reallocation therefore starts four intervals before a region would run out, one
+ * interval of margin; two (the time of lower, acknowledge, raise alone) let a busy region that
+ * still had some headroom wait 2–4 intervals for its share.
  */
-export const PRESSURE_INTERVALS = 2;
+export const PRESSURE_INTERVALS = 4;
 
 export function underPressure(input: AllocateInput): boolean {
   for (const r of input.regions) {
