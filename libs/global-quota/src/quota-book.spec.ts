@@ -79,7 +79,7 @@ describe('QuotaBook.cycle', () => {
       now += 1000;
       return out.updates;
     };
-    // Far from the limit nothing moves; once us-east would run out within two intervals, shares
+    // Far from the limit nothing moves; once us-east would run out within four intervals, shares
     // follow the rates.
     for (let i = 0; i < 4; i += 1) expect(step([70, 20, 10])).toEqual([]);
     for (let i = 0; i < 20 && caps[0] <= caps[2] + 200; i += 1) step([70, 20, 10]);
@@ -91,6 +91,41 @@ describe('QuotaBook.cycle', () => {
     const total = headroom.reduce((s, h) => s + h, 0);
     expect(headroom[2] / total).toBeGreaterThan(0.6);
     expect(caps.reduce((s, c) => s + c, 0)).toBeLessThanOrEqual(3000);
+  });
+
+  it('tells once when a lowering is acknowledged, so the raise need not wait for the next tick', () => {
+    const b = book(['us-east', 'eu-west']);
+    const now = WINDOW_START + 1000;
+    b.ingest(report({ region: 'us-east', sequence: 1, keys: [['user:1', 1490, 50]] }), now);
+    b.ingest(report({ region: 'eu-west', sequence: 1, keys: [] }), now);
+    const first = b.cycle({ nowMs: now, epoch: 7 });
+    expect(allocationOf(first.updates, 'eu-west')).toBe(30);
+    expect(b.takeAcknowledgedLowering(now)).toBe(false);
+    // us-east acknowledging changes nothing: only eu-west gave share up.
+    b.ingest(report({ region: 'us-east', sequence: 2, appliedEpoch: 7, keys: [['user:1', 1490, 60]] }), now + 100);
+    expect(b.takeAcknowledgedLowering(now + 100)).toBe(false);
+    b.ingest(report({ region: 'eu-west', sequence: 2, appliedEpoch: 7, keys: [] }), now + 200);
+    expect(b.takeAcknowledgedLowering(now + 200)).toBe(true);
+    expect(b.takeAcknowledgedLowering(now + 200)).toBe(false);
+    expect(allocationOf(b.cycle({ nowMs: now + 200, epoch: 8 }).updates, 'us-east')).toBe(2970);
+  });
+
+  it('keeps the last tick\'s rates in a cycle run between ticks', () => {
+    const b = book(['us-east', 'eu-west']);
+    const now = WINDOW_START + 1000;
+    b.ingest(report({ region: 'us-east', sequence: 1, keys: [['user:1', 100, 0]] }), now);
+    b.cycle({ nowMs: now, epoch: 1 });
+    b.ingest(report({ region: 'us-east', sequence: 2, keys: [['user:1', 160, 0]] }), now + 1000);
+    b.cycle({ nowMs: now + 1000, epoch: 2 });
+    const slot = (): { rate: number } | undefined => b.currentWindow('search', now)?.keys.get('user:1')?.slots[0];
+    expect(slot()?.rate).toBe(60);
+    // 50 ms later: 3 more units would read as a rate of 3 per interval if measured.
+    b.ingest(report({ region: 'us-east', sequence: 3, keys: [['user:1', 163, 0]] }), now + 1050);
+    b.cycle({ nowMs: now + 1050, epoch: 3, measureRates: false });
+    expect(slot()?.rate).toBe(60);
+    b.ingest(report({ region: 'us-east', sequence: 4, keys: [['user:1', 220, 0]] }), now + 2000);
+    b.cycle({ nowMs: now + 2000, epoch: 4 });
+    expect(slot()?.rate).toBe(60);
   });
 
   it('restores published allocations as unacknowledged, then continues from them', () => {

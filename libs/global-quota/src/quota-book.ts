@@ -106,6 +106,12 @@ export class QuotaBook {
   private readonly maxKeysPerUpdate: number;
   /** Highest epoch issued or restored. */
   private epoch = 0;
+  /**
+   * Per region, the epoch of the latest cycle that lowered one of its allocations and whose
+   * acknowledgement has not been seen yet (0: none). The acknowledgement frees share that a
+   * demanding region may be waiting for, so the reconciler runs a cycle as soon as it arrives.
+   */
+  private readonly awaitedLowering: number[];
 
   constructor(private readonly options: QuotaBookOptions) {
     if (options.regions.length === 0) throw new Error('QuotaBook needs at least one region');
@@ -113,6 +119,7 @@ export class QuotaBook {
       this.regionIndex.set(name, i);
       return { name, instances: new Map(), lastReportMs: undefined };
     });
+    this.awaitedLowering = this.regions.map(() => 0);
     this.maxPending = options.maxPending ?? 8;
     this.instanceTimeoutMs = options.instanceTimeoutMs ?? 10 * options.leaseMs;
     this.maxKeysPerUpdate = options.maxKeysPerUpdate ?? 4000;
@@ -190,12 +197,16 @@ export class QuotaBook {
    * computes the allocation of every key of every current window, and returns the updates to send
    * per region. Ended windows are dropped.
    */
-  cycle(input: { nowMs: number; epoch: number }): CycleOutput {
+  cycle(input: { nowMs: number; epoch: number; measureRates?: boolean }): CycleOutput {
     const { nowMs, epoch } = input;
+    // Rates are demand per interval: a cycle run between ticks (a lowering was acknowledged) keeps
+    // the rates of the last tick instead of measuring a fraction of an interval.
+    const measureRates = input.measureRates ?? true;
     if (epoch <= this.epoch) throw new Error(`cycle epoch ${epoch} must be above the last epoch ${this.epoch}`);
     const live = this.regions.map((r) => this.isLive(r, nowMs));
     const acks = this.regions.map((r) => this.ackEpoch(r, nowMs));
     const perRegion: PendingWindow[][] = this.regions.map(() => []);
+    const lowered = this.regions.map(() => false);
     let allocations = 0;
     let activeKeys = 0;
     const views: MutableView[] = this.regions.map(() => ({ live: false, admitted: 0, demand: 0, rate: 0, current: 0, reserved: 0, pendingCount: 0 }));
@@ -214,6 +225,7 @@ export class QuotaBook {
         for (let r = 0; r < this.regions.length; r += 1) {
           const slot = key.slots[r];
           slot.acknowledge(acks[r]);
+          if (!measureRates) continue;
           const demand = slot.demand;
           slot.rate = Math.max(0, demand - slot.demandAtLastCycle);
           slot.demandAtLastCycle = demand;
@@ -241,6 +253,7 @@ export class QuotaBook {
           let value: number | undefined = next[r] < 0 ? undefined : next[r];
           if (value === undefined && slot.hasIssued && nowMs - slot.lastPublishedMs >= this.options.refreshMs) value = slot.latestIssuedValue;
           if (value === undefined) continue;
+          if (value < views[r].current) lowered[r] = true;
           sent[r].slots.push(slot);
           sent[r].identities.push(key.identity);
           sent[r].values.push(value);
@@ -256,6 +269,7 @@ export class QuotaBook {
       const parts = this.split(windows);
       const recordedEpoch = epoch + parts.length - 1;
       for (const w of windows) for (let i = 0; i < w.slots.length; i += 1) w.slots[i].issue(recordedEpoch, w.values[i], nowMs);
+      if (lowered[r] && parts.length > 0) this.awaitedLowering[r] = recordedEpoch;
       parts.forEach((part, i) => {
         updates.push({ schema: 1, epoch: epoch + i, region: this.regions[r].name, issuedAtMs: nowMs, leaseSeconds: Math.ceil(this.options.leaseMs / 1000), windows: part });
       });
@@ -263,6 +277,23 @@ export class QuotaBook {
     });
     if (allocations > 0) this.epoch = lastEpoch;
     return { epoch, lastEpoch, updates, allocations, activeKeys };
+  }
+
+  /**
+   * Whether a region has acknowledged a lowering since the last call: the share it gave up is free
+   * now, and a cycle run at once raises the regions waiting for it instead of at the next tick.
+   * Cheap (regions × instances), so the reconciler asks after every accepted report.
+   */
+  takeAcknowledgedLowering(nowMs: number): boolean {
+    let freed = false;
+    for (let r = 0; r < this.regions.length; r += 1) {
+      const awaited = this.awaitedLowering[r];
+      if (awaited > 0 && this.ackEpoch(this.regions[r], nowMs) >= awaited) {
+        this.awaitedLowering[r] = 0;
+        freed = true;
+      }
+    }
+    return freed;
   }
 
   /** One region's windows as AllocationUpdate bodies of at most maxKeysPerUpdate keys each. */

@@ -75,6 +75,8 @@ export class ReconcilerService {
   private cycleRunning = false;
   private leaseRunning = false;
   private stopped = false;
+  /** A cycle scheduled because a lowering was acknowledged, ahead of the next tick. */
+  private earlyCycle: NodeJS.Timeout | undefined;
   private lastCycle: { epoch: number; allocations: number; activeKeys: number; durationMs: number } | undefined;
 
   constructor(private readonly options: ReconcilerServiceOptions) {
@@ -99,6 +101,8 @@ export class ReconcilerService {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    if (this.earlyCycle !== undefined) clearTimeout(this.earlyCycle);
+    this.earlyCycle = undefined;
     while (this.cycleRunning || this.leaseRunning) await new Promise((resolve) => setTimeout(resolve, 10));
     if (options.resign && this.lease !== undefined && this.link.connection() !== undefined) {
       try {
@@ -179,10 +183,20 @@ export class ReconcilerService {
       this.log.warn('region-mismatch', { subject, region: report.region }, 'usage report names another region than its subject; rejected');
       return;
     }
-    const outcome = this.book.ingest(report, this.now());
+    const now = this.now();
+    const outcome = this.book.ingest(report, now);
     this.options.metrics.report(outcome.result, outcome.staleEntries);
     if (outcome.result !== 'accepted') {
       this.log.warn(outcome.result, { region: report.region, instanceId: report.instanceId }, `usage report rejected: ${outcome.result}`);
+      return;
+    }
+    // A region gave up share: raise the regions waiting for it now rather than at the next tick
+    // (a move then takes lower + acknowledge, not lower + acknowledge + the rest of an interval).
+    if (this.leading && this.earlyCycle === undefined && this.book.takeAcknowledgedLowering(now)) {
+      this.earlyCycle = setTimeout(() => {
+        this.earlyCycle = undefined;
+        void this.cycleTick({ early: true });
+      }, 0);
     }
   }
 
@@ -261,7 +275,8 @@ export class ReconcilerService {
     this.options.metrics.leader.set(leading ? 1 : 0);
   }
 
-  private async cycleTick(): Promise<void> {
+  /** A cycle, every interval; `early` for one run between ticks because a lowering was acknowledged. */
+  private async cycleTick(options: { early: boolean } = { early: false }): Promise<void> {
     if (this.cycleRunning || this.stopped) return;
     const nowMs = this.now();
     this.book.prune(nowMs);
@@ -271,7 +286,7 @@ export class ReconcilerService {
     this.cycleRunning = true;
     const stop = this.options.metrics.cycleSeconds.startTimer();
     try {
-      await this.runCycle(nowMs);
+      await this.runCycle(nowMs, { measureRates: !options.early });
     } catch (error) {
       if (error instanceof LeadershipLostError) this.loseLeadership(error.message);
       else this.log.warn('cycle', { err: error }, 'reconciliation cycle failed; retrying next interval');
@@ -281,11 +296,11 @@ export class ReconcilerService {
     }
   }
 
-  private async runCycle(nowMs: number): Promise<void> {
+  private async runCycle(nowMs: number, options: { measureRates: boolean }): Promise<void> {
     if (!(await this.flush())) return;
     const epochs = this.epochs as EpochStore;
     const started = this.now();
-    const out = this.book.cycle({ nowMs, epoch: Math.max(this.book.lastEpoch, epochs.current) + 1 });
+    const out = this.book.cycle({ nowMs, epoch: Math.max(this.book.lastEpoch, epochs.current) + 1, measureRates: options.measureRates });
     if (out.updates.length > 0) {
       // From here until everything is published, the book holds allocations nobody may have seen.
       this.unpublished = true;
