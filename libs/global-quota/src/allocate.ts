@@ -161,11 +161,13 @@ export function allocateInto(input: AllocateInput, out: number[], goal: number[]
  * everywhere keeps its allocations: moving them would cost messages and acknowledgements for
  * nothing, and tiny rates would make them flap.
  *
- * A move takes up to three intervals from the moment demand shifts: the report that shows it
- * (reports and cycles are not aligned), the lowering and its acknowledgement, and the raise in the
- * next cycle. Reallocation therefore starts four intervals before a region would run out, one
- * interval of margin; two (the time of lower, acknowledge, raise alone) let a busy region that
- * still had some headroom wait 2–4 intervals for its share.
+ * A move takes up to about one and a half intervals from the moment demand shifts: the first
+ * report that shows a whole interval of the new demand (reports go out on wall-clock multiples of
+ * the interval, cycles run a fixed offset after them), then the lowering, its acknowledgement (an
+ * enforcer reports at once when it applies one) and the raise in the early cycle that the
+ * acknowledgement triggers. The rate a cycle sees is one interval old at that point, so
+ * reallocation starts four intervals before a region would run out: margin for a rate that
+ * keeps growing, and for report latency between regions.
  */
 export const PRESSURE_INTERVALS = 4;
 

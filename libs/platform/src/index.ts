@@ -13,3 +13,5 @@ export { NatsConnector } from './nats/nats-connector';
 export type { NatsConnectorOptions } from './nats/nats-connector';
 export { createMetricsRegistry } from './metrics/create-metrics-registry';
 export type { CreateMetricsRegistryOptions } from './metrics/create-metrics-registry';
+export { AlignedTimer } from './timing/aligned-timer';
+export type { AlignedTimerOptions } from './timing/aligned-timer';

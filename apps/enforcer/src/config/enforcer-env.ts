@@ -130,7 +130,7 @@ export const ENFORCER_ENV = {
     min: 50,
     max: 60_000,
     default: 1_000,
-    description: 'How often this instance publishes its usage of global policies to the reconciler (NATS, `<ns>.global.usage.<region>`)',
+    description: 'How often this instance publishes its usage of global policies to the reconciler (NATS, `<ns>.global.usage.<region>`), on multiples of it in wall-clock time',
   }),
   GLOBAL_REGIONS: derivedDefault(
     optional(

@@ -12,7 +12,7 @@ import { GlobalChannel } from './global-channel';
 import { GlobalMetrics } from './global-metrics';
 import { UsageReporter } from './usage-reporter';
 import { UsageTracker, type WindowUsage } from './usage-tracker';
-import { ThrottledLog } from '@rl/platform';
+import { AlignedTimer, ThrottledLog } from '@rl/platform';
 
 /** Most (policy, identity, window) allocations held; beyond it new ones are refused and not acknowledged. */
 const MAX_ALLOCATIONS = 1_000_000;
@@ -28,7 +28,7 @@ const ACK_COALESCE_MS = 20;
 /**
  * The enforcer's side of global limits, off the request path: the allocation table fed by the
  * allocation consumer, the usage tracker and the reporter that publishes it every
- * GLOBAL_SYNC_INTERVAL_MS. NATS is used only once a policy with scope "global" exists, so an
+ * GLOBAL_SYNC_INTERVAL_MS, on multiples of it in wall-clock time. NATS is used only once a policy with scope "global" exists, so an
  * enforcer without global policies opens no connection for them.
  *
  * The request path (GlobalCheckService) reads `capFor` and counts through `usage`: Map lookups
@@ -44,7 +44,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
   private readonly regionCount: number;
   private readonly unsubscribe: () => void;
   private channel: GlobalChannel | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: AlignedTimer | undefined;
   /** Whether the allocations already in the stream have been read (or waiting for them timed out). */
   private caughtUp = false;
   private catchUpDeadline = Infinity;
@@ -152,7 +152,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.unsubscribe();
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer?.stop();
     if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
     if (this.channel !== undefined) {
       this.report();
@@ -176,8 +176,11 @@ export class GlobalSyncService implements OnApplicationShutdown {
     });
     this.catchUpDeadline = Date.now() + CATCH_UP_INTERVALS * config.global.syncIntervalMs;
     this.channel.start();
-    this.timer = setInterval(() => this.reportSafely(), config.global.syncIntervalMs);
-    this.timer.unref();
+    // Reports go out on wall-clock boundaries (every multiple of the interval), and the
+    // reconciler cycles a fixed offset after its own: each cycle then sees one fresh report per
+    // instance instead of data up to an interval old (see AlignedTimer).
+    this.timer = new AlignedTimer({ periodMs: config.global.syncIntervalMs, task: () => this.reportSafely() });
+    this.timer.start();
     this.logger.info({ regions: config.global.regions, syncIntervalMs: config.global.syncIntervalMs }, 'global policies present: syncing usage and allocations');
   }
 

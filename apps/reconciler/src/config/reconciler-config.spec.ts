@@ -27,6 +27,7 @@ describe('ReconcilerConfig', () => {
       nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl' },
       regions: ['us-east', 'eu-west'],
       intervalMs: 1000,
+      cycleOffsetMs: 200,
       leaderLeaseMs: 3000,
       regionLeaseSeconds: 5,
       instanceTimeoutMs: 30_000,
@@ -47,6 +48,7 @@ describe('ReconcilerConfig', () => {
       nats: { url: 'tls://nats.internal:4222', namespace: 'prod-eu' },
       regions: ['us-east', 'eu-west', 'ap-south'],
       intervalMs: 500,
+      cycleOffsetMs: 120,
       leaderLeaseMs: 2000,
       regionLeaseSeconds: 10,
       instanceTimeoutMs: 60_000,
@@ -63,6 +65,7 @@ describe('ReconcilerConfig', () => {
     [
       'leases-too-short.env',
       'Invalid configuration: ' +
+        'RECONCILER_CYCLE_OFFSET_MS must be less than RECONCILER_INTERVAL_MS; ' +
         'RECONCILER_LEADER_LEASE_MS must be at least twice RECONCILER_INTERVAL_MS (a leader must outlive a slow cycle); ' +
         'RECONCILER_REGION_LEASE_SECONDS must cover at least two RECONCILER_INTERVAL_MS; ' +
         'RECONCILER_INSTANCE_TIMEOUT_SECONDS must be at least RECONCILER_REGION_LEASE_SECONDS',

@@ -14,6 +14,8 @@ export class ReconcilerConfig {
   readonly nats: ReconcilerNatsSettings;
   readonly regions: readonly string[];
   readonly intervalMs: number;
+  /** Cycles run at every multiple of intervalMs (wall clock) plus this. */
+  readonly cycleOffsetMs: number;
   readonly leaderLeaseMs: number;
   readonly regionLeaseSeconds: number;
   readonly instanceTimeoutMs: number;
@@ -28,6 +30,7 @@ export class ReconcilerConfig {
     this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
     this.regions = env.RECONCILER_REGIONS.split(',');
     this.intervalMs = env.RECONCILER_INTERVAL_MS;
+    this.cycleOffsetMs = env.RECONCILER_CYCLE_OFFSET_MS ?? Math.min(200, Math.floor(env.RECONCILER_INTERVAL_MS / 5));
     this.leaderLeaseMs = env.RECONCILER_LEADER_LEASE_MS;
     this.regionLeaseSeconds = env.RECONCILER_REGION_LEASE_SECONDS;
     this.instanceTimeoutMs = env.RECONCILER_INSTANCE_TIMEOUT_SECONDS * 1000;
@@ -43,6 +46,9 @@ export class ReconcilerConfig {
     const problems: string[] = [];
     const regions = env.RECONCILER_REGIONS.split(',');
     if (new Set(regions).size !== regions.length) problems.push('RECONCILER_REGIONS must not name a region twice');
+    if (env.RECONCILER_CYCLE_OFFSET_MS !== undefined && env.RECONCILER_CYCLE_OFFSET_MS >= env.RECONCILER_INTERVAL_MS) {
+      problems.push('RECONCILER_CYCLE_OFFSET_MS must be less than RECONCILER_INTERVAL_MS');
+    }
     if (env.RECONCILER_LEADER_LEASE_MS < 2 * env.RECONCILER_INTERVAL_MS) {
       problems.push('RECONCILER_LEADER_LEASE_MS must be at least twice RECONCILER_INTERVAL_MS (a leader must outlive a slow cycle)');
     }

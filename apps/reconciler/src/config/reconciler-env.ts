@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { NATS_NAMESPACE_PATTERN } from '@rl/contracts';
-import { describeEnv, envInt, envString, envUrl, logLevelEnv } from '@rl/platform';
+import { describeEnv, envInt, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
 
 /** Every environment variable the reconciler reads, validated once at boot. */
 export const RECONCILER_ENV = {
@@ -25,6 +25,17 @@ export const RECONCILER_ENV = {
     description: "Every region sharing global limits: the same list as the enforcers' GLOBAL_REGIONS; reports from other regions are rejected",
   }),
   RECONCILER_INTERVAL_MS: envInt({ min: 100, max: 60_000, default: 1_000, description: 'How often the leader computes and publishes allocations' }),
+  RECONCILER_CYCLE_OFFSET_MS: {
+    ...optional(
+      envInt({
+        min: 0,
+        max: 59_999,
+        description:
+          "Cycles run this long after each multiple of RECONCILER_INTERVAL_MS in wall-clock time, once the enforcers' reports (sent on the multiples) are in; cover the report latency between regions",
+      }),
+    ),
+    defaultText: 'min(200, RECONCILER_INTERVAL_MS / 5)',
+  },
   RECONCILER_LEADER_LEASE_MS: envInt({
     min: 500,
     max: 120_000,

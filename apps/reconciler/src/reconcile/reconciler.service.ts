@@ -17,7 +17,7 @@ import type { ReconcilerConfig } from '../config/reconciler-config';
 import { EpochStore, LeaderLease, LeadershipLostError } from '../leader/leader-lease';
 import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';
 import { ensureAllocationsStream } from '../nats/allocations-stream';
-import { NatsConnector, ThrottledLog } from '@rl/platform';
+import { AlignedTimer, NatsConnector, ThrottledLog } from '@rl/platform';
 
 export interface ReconcilerServiceOptions {
   readonly config: ReconcilerConfig;
@@ -72,6 +72,7 @@ export class ReconcilerService {
   /** The book records allocations not (all) published yet. */
   private unpublished = false;
   private timers: NodeJS.Timeout[] = [];
+  private cycleTimer: AlignedTimer | undefined;
   private cycleRunning = false;
   private leaseRunning = false;
   private stopped = false;
@@ -90,7 +91,10 @@ export class ReconcilerService {
     this.link.start((nc) => this.onConnect(nc));
     const { intervalMs, leaderLeaseMs } = this.options.config;
     this.timers.push(setInterval(() => void this.leaseTick(), Math.max(50, Math.floor(leaderLeaseMs / 3))));
-    this.timers.push(setInterval(() => void this.cycleTick(), intervalMs));
+    // Enforcers report on multiples of their sync interval; cycles run cycleOffsetMs after
+    // ours, when those reports are in (see AlignedTimer).
+    this.cycleTimer = new AlignedTimer({ periodMs: intervalMs, offsetMs: this.options.config.cycleOffsetMs, task: () => void this.cycleTick() });
+    this.cycleTimer.start();
   }
 
   /**
@@ -101,6 +105,7 @@ export class ReconcilerService {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.cycleTimer?.stop();
     if (this.earlyCycle !== undefined) clearTimeout(this.earlyCycle);
     this.earlyCycle = undefined;
     while (this.cycleRunning || this.leaseRunning) await new Promise((resolve) => setTimeout(resolve, 10));
