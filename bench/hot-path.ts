@@ -8,7 +8,9 @@
  *   2. Redis killed at 5k req/s: decision p99 (the enforcer's own histogram), 5xx count and RSS
  *      growth, against the same load with Redis alive;
  *   3. key floods: Redis bytes per key for 1M random IPv4 keys (written through the lease script:
- *      a lease adds no key of its own) and 1M rotating IPv6 /64 prefixes.
+ *      a lease adds no key of its own) and 1M rotating IPv6 /64 prefixes, with the identities our
+ *      integrations send (`ip:<address>`, `ip:<network>/64`), against 1M `user:<n>` keys in the
+ *      same run (the baseline).
  */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -283,10 +285,14 @@ export async function keyFloods(figures: Figure[]): Promise<void> {
   const kinds: { name: string; identity: (i: number) => string; via: 'lease' | 'decide' }[] = [
     // A random IPv4 address per key, written by the lease script (one-unit leases).
     { name: 'random IPv4 keys, via lease script', identity: () => `ip:${rand(256)}.${rand(256)}.${rand(256)}.${rand(256)}`, via: 'lease' },
-    // An attacker rotating through IPv6 addresses: gateways key IPv6 callers by their /64, so every
-    // new /64 is a new key (rotation inside one /64 is one key).
-    { name: 'rotating IPv6 /64 prefixes', identity: () => `ip6:2001:db8:${hex16()}:${hex16()}::/64`, via: 'decide' },
+    // An attacker rotating through IPv6 addresses: gateways key IPv6 callers by their /64 (the
+    // `ip:<network>/64` identity @rl/client produces), so every new /64 is a new key (rotation
+    // inside one /64 is one key).
+    { name: 'rotating IPv6 /64 prefixes', identity: () => `ip:2001:db8:${hex16()}:${hex16()}::/64`, via: 'decide' },
+    // The baseline: short account identities.
+    { name: 'user:<n> keys (baseline)', identity: (i) => `user:${i}`, via: 'decide' },
   ];
+  const perKeyOf = new Map<string, number>();
   for (const kind of kinds) {
     const redis = await startRedisServer();
     const client = createRedisClient({ url: redis.url }, { commandTimeoutMs: 5_000 });
@@ -311,12 +317,17 @@ export async function keyFloods(figures: Figure[]): Promise<void> {
       const keys = await client.dbsize();
       const perKey = ((await used()) - before) / keys;
       const noTtl = await keysWithoutTtl(client as Redis, 1_000);
+      perKeyOf.set(kind.name, perKey);
       figures.push({ section: 'key floods', name: `bytes per key: ${kind.name} (${fmt(keys)} keys)`, value: perKey, unit: 'B', target: `≤ ${BYTES_PER_KEY_BUDGET} B`, met: perKey <= BYTES_PER_KEY_BUDGET });
       figures.push({ section: 'key floods', name: `keys without a TTL among 1,000 sampled (${kind.name})`, value: noTtl, unit: '', target: '0', met: noTtl === 0 });
     } finally {
       client.disconnect();
       await redis.stop();
     }
+  }
+  const baseline = perKeyOf.get(kinds[kinds.length - 1].name) as number;
+  for (const kind of kinds.slice(0, -1)) {
+    figures.push({ section: 'key floods', name: `bytes per key ÷ baseline: ${kind.name}`, value: (perKeyOf.get(kind.name) as number) / baseline, unit: '×' });
   }
 }
 

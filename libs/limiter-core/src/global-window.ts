@@ -1,5 +1,5 @@
 import { windowStart } from './algorithms/fixed-window';
-import { safeIdentity } from './keys';
+import { counterIdentity } from './keys';
 import { clampRemaining } from './numeric';
 import type { RawDecision } from './types';
 
@@ -115,9 +115,9 @@ export function globalWindowStep(input: GlobalWindowStepInput): GlobalWindowStep
 
 /**
  * The Redis key of a region's count for one global policy and identity: `rl:{<policy>:<identity>}:gw`.
- * Same hash tag and identity hashing as buildCounterKey; the `gw` suffix keeps it apart from the
+ * Same hash tag and identity encoding as buildCounterKey; the `gw` suffix keeps it apart from the
  * regional algorithms' states of the same policy and identity.
  */
 export function buildGlobalCounterKey(input: { policyId: string; identity: string }): string {
-  return `rl:{${input.policyId}:${safeIdentity(input.identity)}}:gw`;
+  return `rl:{${input.policyId}:${counterIdentity(input.identity)}}:gw`;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compactIpIdentity } from './ip-identity';
 import type { AlgorithmName } from './types';
 
 const SAFE_IDENTITY = /^[A-Za-z0-9:_.@/-]{1,64}$/;
@@ -17,13 +18,25 @@ const SUFFIX: Record<AlgorithmName, string> = {
  *
  * - The `{...}` hash tag covers the whole identity, so every key of one script lands in one
  *   Redis Cluster slot.
- * - Identities that are long or contain anything outside a conservative alphabet (braces,
+ * - Client-address identities (`ip:<IPv4>`, `ip:<IPv6>`, `ip:<IPv6 network>/64`, canonical text)
+ *   are stored in a compact binary form (see ip-identity.ts): they are what key floods are made
+ *   of, and the shorter key saves a Redis allocation size class per key.
+ * - Other identities that are long or contain anything outside a conservative alphabet (braces,
  *   spaces, control or non-ASCII characters) are replaced by a SHA-256 digest, so raw input
  *   never shapes the key's structure and key length stays bounded.
  * - The algorithm suffix keeps states of different algorithms apart when a policy changes.
  */
 export function buildCounterKey(input: { policyId: string; identity: string; algorithm: AlgorithmName }): string {
-  return `rl:{${input.policyId}:${safeIdentity(input.identity)}}:${SUFFIX[input.algorithm]}`;
+  return `rl:{${input.policyId}:${counterIdentity(input.identity)}}:${SUFFIX[input.algorithm]}`;
+}
+
+/**
+ * The identity part of a Redis counter key: the compact form of a client address, else
+ * `safeIdentity`. Only keys use it: reports, views and logs keep `safeIdentity`, which stays
+ * readable.
+ */
+export function counterIdentity(identity: string): string {
+  return compactIpIdentity(identity) ?? safeIdentity(identity);
 }
 
 export function safeIdentity(identity: string): string {
