@@ -1,5 +1,5 @@
 import { windowStart } from './algorithms/fixed-window';
-import { counterIdentity } from './keys';
+import { counterIdentity, flatKey } from './keys';
 import { clampRemaining } from './numeric';
 import type { RawDecision } from './types';
 
@@ -119,5 +119,5 @@ export function globalWindowStep(input: GlobalWindowStepInput): GlobalWindowStep
  * regional algorithms' states of the same policy and identity.
  */
 export function buildGlobalCounterKey(input: { policyId: string; identity: string }): string {
-  return `rl:{${input.policyId}:${counterIdentity(input.identity)}}:gw`;
+  return flatKey(input.policyId, counterIdentity(input.identity), 'gw');
 }

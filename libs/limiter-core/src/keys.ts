@@ -27,7 +27,7 @@ const SUFFIX: Record<AlgorithmName, string> = {
  * - The algorithm suffix keeps states of different algorithms apart when a policy changes.
  */
 export function buildCounterKey(input: { policyId: string; identity: string; algorithm: AlgorithmName }): string {
-  return `rl:{${input.policyId}:${counterIdentity(input.identity)}}:${SUFFIX[input.algorithm]}`;
+  return flatKey(input.policyId, counterIdentity(input.identity), SUFFIX[input.algorithm]);
 }
 
 /**
@@ -42,4 +42,14 @@ export function counterIdentity(identity: string): string {
 export function safeIdentity(identity: string): string {
   if (SAFE_IDENTITY.test(identity)) return identity;
   return `#${createHash('sha256').update(identity).digest('base64url').slice(0, 22)}`;
+}
+
+/**
+ * `rl:{<policy>:<identity>}:<suffix>` as one flat string. Keys are held by every bounded cache of
+ * the enforcer (local fallback buckets, deny cache, hot-key rates, degraded-usage ledger), and a
+ * template literal builds them in V8 as a tree of concatenations that a Map key keeps whole:
+ * about 130 bytes per key, against about 50 for the flat string Array#join builds, at the same cost.
+ */
+export function flatKey(policyId: string, identity: string, suffix: string): string {
+  return ['rl:{', policyId, ':', identity, '}:', suffix].join('');
 }

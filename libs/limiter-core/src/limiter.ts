@@ -1,7 +1,8 @@
 import { algorithmFor, maxCost } from './algorithms';
 import type { Clock } from './clock';
+import { CompactStateTable } from './compact-state-table';
 import { MemoryStateStore } from './memory-state-store';
-import type { AlgorithmName, RawDecision } from './types';
+import { ALGORITHMS, type AlgorithmName, type RawDecision } from './types';
 
 /** One request to a counter store: which counter, by which algorithm and parameters, at what cost. */
 export interface LimitRequest {
@@ -38,26 +39,36 @@ export interface LocalLimiterOptions {
  * enforcer's degraded-mode buckets. Same semantics as the Redis scripts, minus cross-process sharing.
  */
 export class LocalLimiter implements CounterStore {
-  private readonly states: MemoryStateStore<unknown>;
+  /** Every algorithm's state but sliding_log's is a tuple of 1 to 3 numbers: held without objects. */
+  private readonly states: CompactStateTable;
+  /** sliding_log keeps a list of entries per key. */
+  private readonly logs: MemoryStateStore<unknown>;
   private readonly clock: Clock;
 
   constructor(options: LocalLimiterOptions) {
     this.clock = options.clock;
-    this.states = new MemoryStateStore(options.maxKeys ?? 100_000);
+    this.states = new CompactStateTable(options.maxKeys ?? 100_000);
+    this.logs = new MemoryStateStore(options.maxKeys ?? 100_000);
   }
 
   decideSync(request: LimitRequest): RawDecision {
     const refused = unadmissible(request);
     if (refused !== undefined) return refused;
     const now = this.clock.nowMicros();
-    const storeKey = `${request.algorithm}|${request.key}`;
+    // A state left by another algorithm under the same key is not this one's: the kind makes it a
+    // miss (buildCounterKey keys differ per algorithm anyway; this guards other callers).
+    const kind = ALGORITHMS.indexOf(request.algorithm);
+    const log = request.algorithm === 'sliding_log';
     const result = algorithmFor(request.algorithm).step({
-      state: this.states.get(storeKey, now),
+      state: log ? this.logs.get(request.key, now, kind) : this.states.get(request.key, now, kind),
       params: { limit: request.limit, windowUs: request.windowUs, burst: request.burst },
       cost: request.cost,
       now,
     });
-    if (result.next !== undefined) this.states.set(storeKey, result.next, now + result.ttlUs);
+    if (result.next !== undefined) {
+      if (log) this.logs.set(request.key, result.next, now + result.ttlUs, kind);
+      else this.states.set(request.key, result.next as readonly number[], now + result.ttlUs, kind);
+    }
     return result.decision;
   }
 
@@ -65,7 +76,8 @@ export class LocalLimiter implements CounterStore {
     return Promise.resolve(this.decideSync(request));
   }
 
+  /** States held (expired ones included until their slot is reused). */
   get size(): number {
-    return this.states.size;
+    return this.states.size + this.logs.size;
   }
 }

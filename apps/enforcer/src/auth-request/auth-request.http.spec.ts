@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Block, Policy, PolicyDocument } from '@rl/contracts';
-import { LocalLimiter, systemClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { counterIdentity, expandIpIdentity, LocalLimiter, systemClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
 import { StoreUnavailableError } from '@rl/redis-store';
 import type { Registry } from 'prom-client';
 import { StaticPolicySource } from '../policies/static-policy-source';
@@ -134,7 +134,8 @@ describe('GET /v1/auth (nginx auth_request)', () => {
     for (let i = 0; i < 3; i++) expect((await auth(headers)).status).toBe(204);
     expect((await auth(headers)).status).toBe(429);
     expect((await auth({ 'x-real-ip': '198.51.100.10' })).status).toBe(204);
-    expect(store.calls[0].key).toContain('ip:198.51.100.9');
+    expect(store.calls[0].key).toContain(counterIdentity('ip:198.51.100.9'));
+    expect(expandIpIdentity(counterIdentity('ip:198.51.100.9'))).toBe('ip:198.51.100.9');
   });
 
   it('takes the cost from X-RateLimit-Cost', async () => {

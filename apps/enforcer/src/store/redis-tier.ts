@@ -1,4 +1,4 @@
-import { createRedisClient, RedisCounterStore, RedisLeaseStore, type RedisClient, type RedisTarget } from '@rl/redis-store';
+import { createRedisClient, reconnectDelayMs, RedisCounterStore, RedisLeaseStore, type RedisClient, type RedisTarget } from '@rl/redis-store';
 import type { Logger } from 'pino';
 import type { BreakerSettings } from '../config/enforcer-config';
 import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
@@ -13,6 +13,8 @@ import type { LeasePort } from '../hot-keys/hot-key-store';
  * within about a second (plus one breaker cooldown); the jitter keeps the connection rate capped.
  */
 const RECONNECT_CAP_MS = 1_000;
+/** First delay of the reconnect backoff, and of reviving a client that ended on its own. */
+const RECONNECT_BASE_MS = 50;
 
 /**
  * The client's own command timeout only bounds how long a lost command is remembered; decisions
@@ -54,11 +56,14 @@ export class RedisTier {
   /** Whether the current outage has been logged: one warning per outage, not one per reconnect attempt. */
   private outageLogged = false;
   private closing = false;
+  private revival: NodeJS.Timeout | undefined;
+  private revivals = 0;
 
   constructor(private readonly options: RedisTierOptions) {
     this.client = createRedisClient(options.target, {
       commandTimeoutMs: Math.max(CLIENT_BACKSTOP_TIMEOUT_MS, options.commandTimeoutMs),
       connectionName: options.connectionName,
+      reconnectBaseMs: RECONNECT_BASE_MS,
       reconnectCapMs: RECONNECT_CAP_MS,
       lazyConnect: true,
     });
@@ -81,6 +86,7 @@ export class RedisTier {
       this.connected = true;
       this.downReason = undefined;
       this.outageLogged = false;
+      this.revivals = 0;
       this.options.logger.info({ store: this.options.name }, 'counter store connected');
       this.loadScripts();
       this.store.breaker.allowProbeNow();
@@ -88,6 +94,7 @@ export class RedisTier {
     this.client.on('error', (error: Error) => this.noteError(error));
     this.client.on('end', () => {
       this.connected = false;
+      if (!this.closing) this.revive();
     });
     this.client.on('close', () => {
       if (this.connected) this.noteError(new Error('connection lost'));
@@ -104,12 +111,33 @@ export class RedisTier {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.revival !== undefined) clearTimeout(this.revival);
     try {
       await this.client.quit();
     } catch (error) {
       this.options.logger.debug({ err: error }, 'counter store quit failed; disconnecting');
       this.client.disconnect();
     }
+  }
+
+  /**
+   * Reconnects a client that ended without being closed. ioredis 5 ends a Sentinel client for good
+   * when its failover detector (+switch-master) disconnects it while a reconnection is resolving the
+   * primary: the connector fails with "Connection is closed." and the client goes to status "end"
+   * instead of reconnecting. Killing the primary under load hit this in about one failover in six.
+   * The same jittered backoff as reconnects applies, so the connection rate stays capped.
+   */
+  private revive(): void {
+    if (this.revival !== undefined) return;
+    this.revivals += 1;
+    const delay = reconnectDelayMs({ attempt: this.revivals, baseMs: RECONNECT_BASE_MS, capMs: RECONNECT_CAP_MS, random: Math.random });
+    this.options.logger.warn({ store: this.options.name, delayMs: delay }, 'counter store connection ended on its own; reconnecting');
+    this.revival = setTimeout(() => {
+      this.revival = undefined;
+      if (this.closing || this.client.status !== 'end') return;
+      this.client.connect().catch((error: unknown) => this.noteError(error));
+    }, delay);
+    this.revival.unref();
   }
 
   private loadScripts(): void {

@@ -1,0 +1,59 @@
+import { createLogger } from '@rl/platform';
+import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { EnforcerConfig } from '../config/enforcer-config';
+import { EnforcerMetrics } from '../metrics/enforcer-metrics';
+import { RedisTier } from './redis-tier';
+
+/** The client inside a tier: the tests end it the way ioredis does after a failover-detector race. */
+const clientOf = (tier: RedisTier): Redis => (tier as unknown as { client: Redis }).client;
+
+describe('RedisTier against a real redis-server', () => {
+  let redis: RedisServerHandle;
+  let tier: RedisTier | undefined;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterEach(async () => {
+    await tier?.close();
+    tier = undefined;
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  const startTier = (): RedisTier => {
+    const config = EnforcerConfig.fromEnv({ REDIS_URL: redis.url, LOG_LEVEL: 'silent' });
+    const created = new RedisTier({
+      name: 'primary',
+      target: { url: redis.url },
+      commandTimeoutMs: config.redis.commandTimeoutMs,
+      connectionName: 'tier-test',
+      breaker: config.redis.breaker,
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      metrics: new EnforcerMetrics(new Registry(), 'test'),
+    });
+    created.start();
+    return created;
+  };
+  const answers = async (t: RedisTier): Promise<boolean> => t.ping().then(() => true, () => false);
+
+  it('reconnects a client that ended without being closed (ioredis ends a Sentinel client after a failover-detector race)', async () => {
+    const current = (tier = startTier());
+    await waitFor('tier connected', () => answers(current), 5_000);
+    clientOf(current).disconnect();
+    await waitFor('client ended', async () => clientOf(current).status === 'end', 2_000);
+    await waitFor('tier reconnected on its own', () => answers(current), 3_000);
+  });
+
+  it('stays closed once closed', async () => {
+    const current = startTier();
+    await waitFor('tier connected', () => answers(current), 5_000);
+    await current.close();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(clientOf(current).status).toBe('end');
+    expect(await answers(current)).toBe(false);
+  });
+});
