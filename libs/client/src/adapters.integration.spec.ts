@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Controller, Get, Module, Post } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { counterIdentity } from '@rl/limiter-core';
 import { createRedisClient, waitForReady, type RedisClient } from '@rl/redis-store';
 import { startRedisServer, type RedisServerHandle } from '@rl/testing';
 import express from 'express';
@@ -169,7 +170,8 @@ describe('Fastify plugin', () => {
     const replies = [await get(base), await get(base), await get(base)];
     expect(replies.map((r) => r.status)).toEqual([200, 200, 429]);
     expectDenied(replies[2], { policy: `lib-${run}`, limit: 2, window: 60 });
-    expect(await redisClient.keys(`rl:{lib-${run}:*`)).toEqual([`rl:{lib-${run}:ip:127.0.0.1}:fw`]);
+    // The identity `ip:127.0.0.1` is stored in its compact form (limiter-core ip-identity.ts).
+    expect(await redisClient.keys(`rl:{lib-${run}:*`)).toEqual([`rl:{lib-${run}:${counterIdentity('ip:127.0.0.1')}}:fw`]);
   });
 });
 

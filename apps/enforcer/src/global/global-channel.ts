@@ -108,7 +108,9 @@ export class GlobalChannel {
     const messages = await consumer.consume({ max_messages: 256, expires: 5_000 });
     this.messages = messages;
     if (this.abort.signal.aborted) {
-      await messages.close();
+      // Stops the pulls; its promise settles only once the messages are iterated, which nobody
+      // will do now, so awaiting it would hang close().
+      void messages.close();
       return false;
     }
     this.watch(messages).catch((error: unknown) => this.options.logger.debug({ err: error }, 'allocation consumer status stream ended'));

@@ -4,13 +4,15 @@ import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
 import { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { PoliciesModule } from '../policies/policies.module';
+import { LimitChangeDetector } from '../policies/limit-change-detector';
 import { PolicySource } from '../policies/policy-source';
 import { RedisStoreBackend } from './redis-store-backend';
 import { StoreBackend } from './store-backend';
 
 /**
  * Provides the StoreBackend (Redis tiers, behind the hot-key layer), starts it after boot, tells it
- * of every policy change (deny cache and leases are dropped), and closes it after the HTTP server.
+ * of every change to limits (deny cache and leases are dropped; a snapshot that only changes blocks
+ * keeps them), and closes it after the HTTP server.
  */
 @Module({
   imports: [PoliciesModule],
@@ -34,7 +36,12 @@ export class StoreModule implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = this.policies.subscribe(() => this.backend.policiesChanged());
+    const limits = new LimitChangeDetector();
+    const current = this.policies.current();
+    if (current !== undefined) limits.changed(current);
+    this.unsubscribe = this.policies.subscribe((snapshot) => {
+      if (limits.changed(snapshot)) this.backend.policiesChanged();
+    });
     this.backend.start();
   }
 

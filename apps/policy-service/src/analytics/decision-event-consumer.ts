@@ -103,7 +103,10 @@ export class DecisionEventConsumer implements OnApplicationBootstrap, OnModuleDe
     const messages = await consumer.consume({ max_messages: 64, expires: 5_000 });
     this.messages = messages;
     if (this.stopped) {
-      await messages.close();
+      // close() stops the pulls at once, but its promise settles only once the messages have been
+      // iterated, which nobody will do now: awaiting it hung shutdown whenever it began while this
+      // consumer was starting.
+      void messages.close();
       return;
     }
     this.logger.info({ stream: decisionEventsStream(namespace), consumer: ROLLUP_CONSUMER }, 'consuming decision events');
