@@ -32,7 +32,8 @@ const MAX_WINDOW_ATTEMPTS = 3;
  * Replies are those of regional policies: `limit` is the global limit, `remaining` what this
  * region can still admit in the window; shadow mode counts and never denies. On a StoreError the
  * policy's failure mode applies: `open` admits from a local fixed-window bucket of
- * DEGRADED_LIMIT_PERCENT (split across ENFORCER_INSTANCES) of this region's cap, `closed` answers 503.
+ * DEGRADED_LIMIT_PERCENT (split across ENFORCER_INSTANCES) of this region's cap, and what it
+ * admits is added to the region's count when the store returns; `closed` answers 503.
  */
 @Injectable()
 export class GlobalCheckService {
@@ -44,7 +45,7 @@ export class GlobalCheckService {
 
   constructor(
     private readonly sync: GlobalSyncService,
-    backend: StoreBackend,
+    private readonly backend: StoreBackend,
     private readonly metrics: EnforcerMetrics,
     config: EnforcerConfig,
     @Inject(LOGGER) logger: Logger,
@@ -75,6 +76,7 @@ export class GlobalCheckService {
         const cap = this.sync.capFor({ policy, identity, windowStartMs }) ?? 0;
         const limit = Math.max(1, Math.floor((cap * this.localPercent) / 100));
         decision = this.local.decideSync({ key, algorithm: 'fixed_window', limit, windowUs: windowMs * 1000, burst: limit, cost });
+        if (decision.allowed) this.backend.recordDegradedGlobalAdmit({ key, windowMs, windowStartMs, units: cost });
       } else {
         source = 'fail-closed';
         decision = FAIL_CLOSED_DECISION;

@@ -158,6 +158,43 @@ describe('store failure against real redis-server processes', () => {
     expect(next.body.remaining).toBeLessThanOrEqual(1_000 - degradedAdmits + 1);
   });
 
+  it('writes units of a global policy admitted while degraded back into the region count', async () => {
+    const globalDocument: PolicyDocument = {
+      policies: [{ ...policy('global-tier', 'global', 'open'), scope: 'global', limit: 3_000, burst: 3_000, algorithm: 'fixed_window' }, policy('closed-tier', 'closed', 'closed')],
+      overrides: [],
+      customers: { 'global-co': { tier: 'global' }, 'closed-co': { tier: 'closed' } },
+    };
+    redis = await startRedisServer();
+    const server = redis;
+    // NATS unreachable: after 5 sync intervals the region enforces the static split, 3,000 / 3 = 1,000.
+    const env = { REDIS_URL: server.url, GLOBAL_REGIONS: 'us-east,eu-west,ap-south', NATS_URL: 'nats://127.0.0.1:1', GLOBAL_SYNC_INTERVAL_MS: '50', DEGRADED_LIMIT_PERCENT: '50' };
+    ({ app, registry } = await createTestApp({ store: 'from-config', policies: new StaticPolicySource(globalDocument), env }));
+    const enforcer = app;
+    await waitFor('enforcer ready', async () => (await enforcer.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000);
+    await waitFor('static split in force', async () => (await check(enforcer, 'global-co', 'warm-up')).status === 200, 5_000);
+
+    server.process.child.kill('SIGKILL');
+    await waitFor('redis-server gone', () => Promise.resolve(server.process.child.exitCode !== null || server.process.child.signalCode !== null), 5_000);
+    const degraded: Outcome[] = [];
+    while (degraded.length < 40) {
+      const outcome = await check(enforcer, 'global-co', 'tenant:g');
+      if (outcome.degraded) degraded.push(outcome);
+    }
+    const degradedAdmits = degraded.filter((o) => o.status === 200).length;
+    expect(degradedAdmits).toBe(40);
+
+    // The restarted Redis is empty: the region's count for tenant:g afterwards is the write-back.
+    redis = await startRedisServer({ port: server.port });
+    expect(await timeToRecovery(enforcer, performance.now())).toBeLessThan(2_000);
+    const backend = enforcer.get(StoreBackend);
+    if (!(backend instanceof RedisStoreBackend)) throw new Error('expected the Redis backend');
+    await waitFor('write-back done', async () => (await metricValue(registry, 'rl_degraded_writeback_units_total', { outcome: 'written' })) >= degradedAdmits, 5_000);
+    await backend.writeBackIdle();
+    const next = await check(enforcer, 'global-co', 'tenant:g');
+    expect(next).toMatchObject({ status: 200, degraded: false });
+    expect(next.body.remaining).toBe(1_000 - degradedAdmits - 1);
+  });
+
   it('opens the breaker on deadlines when Redis is paused (SIGSTOP), never hangs, and returns within 2 s of SIGCONT', async () => {
     const enforcer = await boot();
     const server = redis as RedisServerHandle;

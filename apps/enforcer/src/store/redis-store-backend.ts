@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RedisSettings } from '../config/enforcer-config';
 import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import type { BreakerState } from '../resilience/circuit-breaker';
+import { DegradedGlobalLedger, type DegradedGlobalAdmit } from '../global/degraded-global-ledger';
 import { DegradedUsageLedger } from '../resilience/degraded-usage-ledger';
 import { TieredStore } from '../resilience/tiered-store';
 import { HotKeyStore } from '../hot-keys/hot-key-store';
@@ -40,6 +41,7 @@ export class RedisStoreBackend extends StoreBackend {
   private readonly primary: RedisTier;
   private readonly secondary: RedisTier | undefined;
   private readonly ledger: DegradedUsageLedger;
+  private readonly globalLedger: DegradedGlobalLedger;
   private writingBack = false;
   private readonly hotKeys: HotKeyStore | undefined;
 
@@ -64,6 +66,10 @@ export class RedisStoreBackend extends StoreBackend {
         ? undefined
         : new RedisTier({ ...common, name: 'secondary', target: { url: settings.fallbackUrl }, connectionName: `${connectionName}:fallback` });
     this.ledger = new DegradedUsageLedger({
+      maxKeys: DEGRADED_LEDGER_MAX_KEYS,
+      onDrop: (units) => metrics.recordWriteBack('dropped', units),
+    });
+    this.globalLedger = new DegradedGlobalLedger({
       maxKeys: DEGRADED_LEDGER_MAX_KEYS,
       onDrop: (units) => metrics.recordWriteBack('dropped', units),
     });
@@ -98,22 +104,26 @@ export class RedisStoreBackend extends StoreBackend {
     this.ledger.record(request);
   }
 
+  override recordDegradedGlobalAdmit(admit: DegradedGlobalAdmit): void {
+    this.globalLedger.record(admit);
+  }
+
   /** Resolves when no write-back is running (tests). */
   async writeBackIdle(): Promise<void> {
     while (this.writingBack) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   private onPrimaryBreaker(state: BreakerState): void {
-    if (state !== 'closed' || this.writingBack || this.ledger.size === 0) return;
+    if (state !== 'closed' || this.writingBack || (this.ledger.size === 0 && this.globalLedger.size === 0)) return;
     this.writingBack = true;
-    this.ledger
-      .writeBack(this.primary.store)
-      .then((result) => {
+    Promise.all([this.ledger.writeBack(this.primary.store), this.globalLedger.writeBack(this.primary.globalStore, Date.now())])
+      .then(([regional, global]) => {
         const { metrics, logger } = this.options;
+        const result = { written: regional.written + global.written, refused: regional.refused + global.refused, failed: regional.failed + global.failed };
         metrics.recordWriteBack('written', result.written);
         metrics.recordWriteBack('refused', result.refused);
         metrics.recordWriteBack('failed', result.failed);
-        logger.info({ store: 'primary', ...result }, 'usage admitted while degraded written back');
+        logger.info({ store: 'primary', ...result, globalWritten: global.written }, 'usage admitted while degraded written back');
       })
       .catch((error: unknown) => this.options.logger.error({ err: error }, 'writing back usage admitted while degraded failed'))
       .finally(() => {

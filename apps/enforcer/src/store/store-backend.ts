@@ -1,4 +1,5 @@
 import type { CounterStore, GlobalWindowStore, LimitRequest } from '@rl/limiter-core';
+import type { DegradedGlobalAdmit } from '../global/degraded-global-ledger';
 
 /**
  * The counter store and what operating it takes: a health probe and a way to close it. The one
@@ -24,6 +25,13 @@ export abstract class StoreBackend {
    * returns, so the usage still counts; it must not block or throw.
    */
   abstract recordDegradedAdmit(request: LimitRequest): void;
+  /**
+   * The same for a global policy: units admitted from the local bucket in one window, to be added
+   * to the region's count when the store returns. A store that cannot take them back ignores them.
+   */
+  recordDegradedGlobalAdmit(admit: DegradedGlobalAdmit): void {
+    void admit;
+  }
   /**
    * The policies changed (the policy source published a snapshot): anything the store remembers
    * about decisions under the old ones (the deny cache, hot-key leases) must go. Must not block.
