@@ -8,7 +8,7 @@ import type { RedisClient } from './script-registry';
 export type RedisTarget =
   | { readonly url: string }
   | { readonly clusterNodes: readonly string[] }
-  | { readonly sentinels: readonly string[]; readonly masterName: string };
+  | { readonly sentinels: readonly string[]; readonly masterName: string; readonly sentinelPassword?: string };
 
 export interface RedisClientOptions {
   /** A command without a reply after this long is rejected (and never sent again). */
@@ -91,6 +91,7 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
       name: target.masterName,
       role: 'master',
       sentinelRetryStrategy: retryStrategy,
+      sentinelPassword: target.sentinelPassword,
       failoverDetector: true,
       sentinelMaxConnections: 3,
     });

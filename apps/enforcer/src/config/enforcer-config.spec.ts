@@ -146,6 +146,28 @@ describe('EnforcerConfig', () => {
   });
 });
 
+describe('EnforcerConfig: counter-store credentials', () => {
+  it('applies REDIS_USERNAME / REDIS_PASSWORD to every connection and REDIS_SENTINEL_PASSWORD to the sentinels', () => {
+    const config = EnforcerConfig.fromEnv({ REDIS_SENTINELS: '10.0.0.1:26379', REDIS_USERNAME: 'limiter', REDIS_PASSWORD: 'p4ss', REDIS_SENTINEL_PASSWORD: 's3nt' });
+    expect(config.redis.auth).toEqual({ username: 'limiter', password: 'p4ss' });
+    expect(config.redis.sentinels).toEqual({ nodes: ['10.0.0.1:26379'], masterName: 'mymaster', password: 's3nt' });
+    expect(EnforcerConfig.fromEnv({}).redis.auth).toEqual({ username: undefined, password: undefined });
+  });
+
+  it('refuses credentials set in two places, naming both, and never echoes a password', () => {
+    const attempt = (): EnforcerConfig =>
+      EnforcerConfig.fromEnv({ REDIS_URL: 'redis://user:url-secret@10.0.0.1:6379', REDIS_FALLBACK_URL: 'redis://:other@10.0.0.2:6379', REDIS_USERNAME: 'limiter', REDIS_PASSWORD: 'env-secret', REDIS_SENTINEL_PASSWORD: 's3nt' });
+    expect(attempt).toThrow(
+      'Invalid configuration: ' +
+        'REDIS_PASSWORD and a password in REDIS_URL exclude each other (set it in one place); ' +
+        'REDIS_USERNAME and a user in REDIS_URL exclude each other (set it in one place); ' +
+        'REDIS_PASSWORD and a password in REDIS_FALLBACK_URL exclude each other (set it in one place); ' +
+        'REDIS_SENTINEL_PASSWORD needs REDIS_SENTINELS',
+    );
+    expect(() => EnforcerConfig.fromEnv({ REDIS_PASSWORD: 'has space' })).toThrow(/REDIS_PASSWORD .*\(value not shown\)/);
+  });
+});
+
 describe('ENFORCER_CONFIG_DOC', () => {
   it('documents every variable the enforcer reads, in one line each', () => {
     expect(ENFORCER_CONFIG_DOC.map((d) => d.name)).toEqual(Object.keys(ENFORCER_ENV));

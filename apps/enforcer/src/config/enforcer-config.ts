@@ -13,7 +13,9 @@ export interface RedisSettings {
   /** `host:port` seed nodes; set means cluster mode. */
   readonly clusterNodes: readonly string[] | undefined;
   /** Set means the primary of a Sentinel-managed group (`host:port` sentinels and the group name). */
-  readonly sentinels: { readonly nodes: readonly string[]; readonly masterName: string } | undefined;
+  readonly sentinels: { readonly nodes: readonly string[]; readonly masterName: string; readonly password?: string } | undefined;
+  /** ACL user and password of every counter-store connection (REDIS_USERNAME, REDIS_PASSWORD); a URL may carry its own instead. */
+  readonly auth: { readonly username?: string; readonly password?: string };
   readonly commandTimeoutMs: number;
   /** The secondary store asked while the regional one is down; none when undefined. */
   readonly fallbackUrl: string | undefined;
@@ -108,7 +110,10 @@ export class EnforcerConfig {
       url: env.REDIS_URL,
       clusterNodes: env.REDIS_CLUSTER_NODES?.map((node) => `${node.host}:${node.port}`),
       sentinels:
-        env.REDIS_SENTINELS === undefined ? undefined : { nodes: env.REDIS_SENTINELS.map((node) => `${node.host}:${node.port}`), masterName: env.REDIS_SENTINEL_MASTER },
+        env.REDIS_SENTINELS === undefined
+          ? undefined
+          : { nodes: env.REDIS_SENTINELS.map((node) => `${node.host}:${node.port}`), masterName: env.REDIS_SENTINEL_MASTER, password: env.REDIS_SENTINEL_PASSWORD },
+      auth: { username: env.REDIS_USERNAME, password: env.REDIS_PASSWORD },
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
       fallbackUrl: env.REDIS_FALLBACK_URL,
       breaker: {
@@ -161,6 +166,14 @@ export class EnforcerConfig {
     }
     if (env.ENVOY_GRPC_PORT === env.PORT) problems.push('ENVOY_GRPC_PORT must differ from PORT');
     if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_SENTINELS !== undefined) problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other (set one topology)');
+    // Both would apply to one connection, and ioredis lets the variable win silently.
+    for (const [name, url] of [['REDIS_URL', env.REDIS_URL], ['REDIS_FALLBACK_URL', env.REDIS_FALLBACK_URL]] as const) {
+      if (url === undefined) continue;
+      const parsed = new URL(url);
+      if (env.REDIS_PASSWORD !== undefined && parsed.password !== '') problems.push(`REDIS_PASSWORD and a password in ${name} exclude each other (set it in one place)`);
+      if (env.REDIS_USERNAME !== undefined && parsed.username !== '') problems.push(`REDIS_USERNAME and a user in ${name} exclude each other (set it in one place)`);
+    }
+    if (env.REDIS_SENTINEL_PASSWORD !== undefined && env.REDIS_SENTINELS === undefined) problems.push('REDIS_SENTINEL_PASSWORD needs REDIS_SENTINELS');
     const globalRegions = env.GLOBAL_REGIONS?.split(',');
     if (globalRegions !== undefined && !globalRegions.includes(env.REGION)) problems.push(`GLOBAL_REGIONS must include this REGION (${env.REGION})`);
     if (globalRegions !== undefined && new Set(globalRegions).size !== globalRegions.length) problems.push('GLOBAL_REGIONS must not name a region twice');

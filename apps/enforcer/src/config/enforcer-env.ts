@@ -58,6 +58,29 @@ export const ENFORCER_ENV = {
     patternHint: '1 to 64 characters from [A-Za-z0-9._-]',
     description: 'Name of the Sentinel-monitored primary (with REDIS_SENTINELS)',
   }),
+  REDIS_USERNAME: optional(
+    envString({
+      pattern: /^[\x21-\x7e]{1,256}$/,
+      patternHint: '1 to 256 printable ASCII characters without spaces',
+      description: 'Redis ACL user of every counter-store connection (REDIS_URL, cluster nodes, the Sentinel-managed primary, REDIS_FALLBACK_URL)',
+    }),
+  ),
+  REDIS_PASSWORD: optional(
+    envString({
+      sensitive: true,
+      pattern: /^[\x21-\x7e]{1,1024}$/,
+      patternHint: '1 to 1024 printable ASCII characters without spaces',
+      description: 'Password (AUTH) of every counter-store connection; not with a password in REDIS_URL or REDIS_FALLBACK_URL',
+    }),
+  ),
+  REDIS_SENTINEL_PASSWORD: optional(
+    envString({
+      sensitive: true,
+      pattern: /^[\x21-\x7e]{1,1024}$/,
+      patternHint: '1 to 1024 printable ASCII characters without spaces',
+      description: 'Password of the Sentinels themselves (their requirepass), with REDIS_SENTINELS',
+    }),
+  ),
   REDIS_COMMAND_TIMEOUT_MS: envInt({
     min: 1,
     max: 10_000,

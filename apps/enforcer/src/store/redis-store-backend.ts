@@ -48,7 +48,7 @@ export class RedisStoreBackend extends StoreBackend {
   constructor(private readonly options: RedisStoreBackendOptions) {
     super();
     const { settings, connectionName, logger, metrics } = options;
-    const common = { commandTimeoutMs: settings.commandTimeoutMs, breaker: settings.breaker, logger, metrics };
+    const common = { commandTimeoutMs: settings.commandTimeoutMs, breaker: settings.breaker, auth: settings.auth, logger, metrics };
     this.primary = new RedisTier({
       ...common,
       name: 'primary',
@@ -56,7 +56,7 @@ export class RedisStoreBackend extends StoreBackend {
         settings.clusterNodes !== undefined
           ? { clusterNodes: settings.clusterNodes }
           : settings.sentinels !== undefined
-            ? { sentinels: settings.sentinels.nodes, masterName: settings.sentinels.masterName }
+            ? { sentinels: settings.sentinels.nodes, masterName: settings.sentinels.masterName, sentinelPassword: settings.sentinels.password }
             : { url: settings.url },
       connectionName,
       onBreakerState: (state) => this.onPrimaryBreaker(state),

@@ -48,6 +48,27 @@ describe('RedisTier against a real redis-server', () => {
     await waitFor('tier reconnected on its own', () => answers(current), 3_000);
   });
 
+  it('authenticates with REDIS_USERNAME / REDIS_PASSWORD against a Redis that requires it', async () => {
+    const guarded = await startRedisServer({ extraArgs: ['--requirepass', 'counter-secret'] });
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const config = EnforcerConfig.fromEnv({ REDIS_URL: guarded.url, REDIS_PASSWORD: 'counter-secret', LOG_LEVEL: 'silent' });
+    const make = (auth: { password?: string } | undefined): RedisTier =>
+      new RedisTier({ name: 'primary', target: { url: guarded.url }, auth, commandTimeoutMs: 1_000, connectionName: 'tier-auth', breaker: config.redis.breaker, logger, metrics: new EnforcerMetrics(new Registry(), 'test') });
+    const withPassword = make(config.redis.auth);
+    const without = make(undefined);
+    try {
+      withPassword.start();
+      without.start();
+      await waitFor('authenticated tier connected', () => answers(withPassword), 5_000);
+      const decision = await withPassword.store.decide({ key: 'rl:{p:auth}:tb', algorithm: 'token_bucket', limit: 5, windowUs: 60_000_000, burst: 5, cost: 1 });
+      expect(decision.allowed).toBe(true);
+      expect(await answers(without)).toBe(false);
+    } finally {
+      await Promise.all([withPassword.close(), without.close()]);
+      await guarded.stop();
+    }
+  });
+
   it('stays closed once closed', async () => {
     const current = startTier();
     await waitFor('tier connected', () => answers(current), 5_000);

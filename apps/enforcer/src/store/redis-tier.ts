@@ -26,6 +26,8 @@ export interface RedisTierOptions {
   /** `primary` or `secondary`: the store label in logs and metrics. */
   readonly name: string;
   readonly target: RedisTarget;
+  /** ACL user and password; a URL target's own credentials apply when these are undefined. */
+  readonly auth?: { readonly username?: string; readonly password?: string };
   readonly commandTimeoutMs: number;
   readonly connectionName: string;
   readonly breaker: BreakerSettings;
@@ -63,6 +65,8 @@ export class RedisTier {
     this.client = createRedisClient(options.target, {
       commandTimeoutMs: Math.max(CLIENT_BACKSTOP_TIMEOUT_MS, options.commandTimeoutMs),
       connectionName: options.connectionName,
+      username: options.auth?.username,
+      password: options.auth?.password,
       reconnectBaseMs: RECONNECT_BASE_MS,
       reconnectCapMs: RECONNECT_CAP_MS,
       lazyConnect: true,
