@@ -17,7 +17,7 @@ export class BreakerGuardedGlobalStore implements GlobalWindowStore {
 
   async decideGlobal(request: GlobalWindowRequest): Promise<GlobalWindowDecision> {
     const ticket = this.breaker.acquire();
-    if (ticket === 'reject') throw new StoreCircuitOpenError(this.name);
+    if (ticket === 'reject') throw StoreCircuitOpenError.forStore(this.name);
     let decision: GlobalWindowDecision;
     try {
       decision = await this.store.decideGlobal(request);
