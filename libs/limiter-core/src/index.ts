@@ -15,6 +15,7 @@ export type {
 } from './algorithms';
 export { windowStart } from './algorithms/fixed-window';
 export { MemoryStateStore } from './memory-state-store';
+export { GenerationalCache } from './generational-cache';
 export { LocalLimiter, unadmissible } from './limiter';
 export type { CounterStore, LimitRequest, LocalLimiterOptions } from './limiter';
 export { buildCounterKey, counterIdentity, safeIdentity } from './keys';

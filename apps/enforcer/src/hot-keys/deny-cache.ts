@@ -1,4 +1,4 @@
-import type { LimitRequest, RawDecision } from '@rl/limiter-core';
+import { GenerationalCache, type LimitRequest, type RawDecision } from '@rl/limiter-core';
 
 interface DenyEntry {
   readonly algorithm: LimitRequest['algorithm'];
@@ -27,13 +27,15 @@ interface DenyEntry {
  *
  * An entry holds only for the same algorithm, limit, window and burst; a policy change clears the
  * whole cache as well (HotKeyStore.invalidate). Bounded: `maxKeys` entries, least recently used
- * dropped first. Times are monotonic milliseconds, measured from when the store call was SENT, so
+ * dropped first (GenerationalCache: no scan per eviction under a flood of denied keys). Times are monotonic milliseconds, measured from when the store call was SENT, so
  * the cached deadline is never later than the store's own.
  */
 export class DenyCache {
-  private readonly entries = new Map<string, DenyEntry>();
+  private readonly entries: GenerationalCache<DenyEntry>;
 
-  constructor(private readonly options: { readonly maxKeys: number; readonly maxHoldMs: number }) {}
+  constructor(private readonly options: { readonly maxKeys: number; readonly maxHoldMs: number }) {
+    this.entries = new GenerationalCache(Math.max(1, options.maxKeys));
+  }
 
   /** The denial to answer `request` with at `nowMs`, or undefined when the store must decide. */
   get(request: LimitRequest, nowMs: number): RawDecision | undefined {
@@ -44,8 +46,6 @@ export class DenyCache {
       return undefined;
     }
     if (request.cost < entry.cost) return undefined;
-    this.entries.delete(request.key);
-    this.entries.set(request.key, entry);
     const elapsedUs = (nowMs - entry.atMs) * 1000;
     return {
       allowed: false,
@@ -65,11 +65,6 @@ export class DenyCache {
     if (this.options.maxKeys <= 0 || decision.allowed) return 0;
     const holdUs = Math.min(input.holdUs, this.options.maxHoldMs * 1000);
     if (!(holdUs > 0)) return 0;
-    this.entries.delete(request.key);
-    if (this.entries.size >= this.options.maxKeys) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
     this.entries.set(request.key, {
       algorithm: request.algorithm,
       limit: request.limit,
