@@ -29,6 +29,8 @@ export type GlobalWindowState = readonly [count: number, windowStartUs: number];
 
 /** One request against a region's share of a global limit. */
 export interface GlobalWindowRequest {
+  /** Tells this request from a LimitRequest where both travel (a batch, the decision pipeline). */
+  readonly algorithm: 'global_window';
   /** The counter key (see buildGlobalCounterKey). */
   readonly key: string;
   /** The region's allocation for the window starting at `expectedStartMs`; an integer >= 0. */

@@ -23,7 +23,9 @@ export type {
   ScriptRegistryOptions,
   ScriptRunner,
 } from './script-registry';
-export { withDeadline } from './deadline';
+export { withDeadline, withProgressDeadline } from './deadline';
+export type { ProgressDeadlineOptions } from './deadline';
+export { ConnectionProgress, progressReader } from './progress';
 export { InvalidThrottlerHitError, parseThrottlerReply, ThrottlerCounterStore, throttlerKeys } from './throttler-store';
 export type { ThrottlerCounterStoreOptions, ThrottlerHit, ThrottlerHits } from './throttler-store';
 export { isLeaseAlgorithm, parseLeaseReply, RedisLeaseStore } from './lease-store';

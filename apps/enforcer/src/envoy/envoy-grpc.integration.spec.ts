@@ -107,7 +107,7 @@ describe("Envoy's rate-limit gRPC service against a real redis-server", () => {
     ({ app } = await createTestApp({
       store: 'from-config',
       policies: new FixedSource(),
-      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '2000', ENVOY_GRPC_PORT: String(grpcPort) },
+      env: { REDIS_URL: redis.url, ENVOY_GRPC_PORT: String(grpcPort) },
     }));
     const enforcer = app;
     await waitFor('enforcer ready', async () => (await enforcer.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 15_000);

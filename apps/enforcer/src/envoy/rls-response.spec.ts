@@ -1,5 +1,6 @@
 import { formatBlocked } from '../blocks/format-blocked';
-import { FAIL_CLOSED_DECISION, formatDecision, type CheckReply } from '../check/format-decision';
+import { FAIL_CLOSED_DECISION } from '@rl/decision-pipeline';
+import { formatDecision, type CheckReply } from '../check/format-decision';
 import { compilePolicy, type PolicyParameters } from '../policies/compiled-policy';
 import { currentLimitOf, formatRateLimitResponse, RlsUnavailableError, toDuration, toRateLimit } from './rls-response';
 

@@ -1,30 +1,32 @@
-import { LocalLimiter, ManualClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { ManualClock, type LimitRequest, type RawDecision } from '@rl/limiter-core';
 import { StoreTimeoutError, StoreUnavailableError } from '@rl/redis-store';
 import { CircuitBreaker } from './circuit-breaker';
-import { BreakerGuardedStore, StoreCircuitOpenError } from './guarded-store';
+import { MemoryDecisionStore } from '../store/memory-decision-store';
+import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';
+import { BreakerGuardedStore, StoreCircuitOpenError } from './breaker-guarded-store';
 import { TieredStore } from './tiered-store';
 
 const request: LimitRequest = { key: 'rl:{p:k}:tb', algorithm: 'token_bucket', limit: 10, windowUs: 1_000_000, burst: 10, cost: 1 };
 const allowed: RawDecision = { allowed: true, remaining: 9, resetUs: 0, retryAfterUs: 0 };
 
 /** A store whose next answers are scripted; counts its calls. */
-class ScriptedStore implements CounterStore {
+class ScriptedStore implements DecisionStore {
   calls = 0;
   fail: Error | undefined;
 
-  decide(): Promise<RawDecision> {
+  decide<R extends StoreRequest>(): Promise<DecisionFor<R>> {
     this.calls += 1;
-    return this.fail === undefined ? Promise.resolve(allowed) : Promise.reject(this.fail);
+    return this.fail === undefined ? Promise.resolve(allowed as DecisionFor<R>) : Promise.reject(this.fail);
   }
 }
 
-function guarded(name: string, store: CounterStore, clock: { ms: number }): BreakerGuardedStore {
+function guarded(name: string, store: DecisionStore, clock: { ms: number }): BreakerGuardedStore {
   const breaker = new CircuitBreaker({ failureThreshold: 3, failureWindowMs: 1_000, cooldownMs: 100, cooldownJitterMs: 0, now: () => clock.ms, random: () => 0 });
   return new BreakerGuardedStore(name, store, breaker);
 }
 
 describe('BreakerGuardedStore', () => {
-  it('stops calling the store once a deadline is missed, and probes after the cooldown', async () => {
+  it('stops calling the store once a deadline is missed, and calls it again once a probe succeeds', async () => {
     const clock = { ms: 0 };
     const inner = new ScriptedStore();
     const store = guarded('primary', inner, clock);
@@ -34,6 +36,10 @@ describe('BreakerGuardedStore', () => {
     expect(inner.calls).toBe(1);
     inner.fail = undefined;
     clock.ms = 100;
+    // The cooldown is over, but no decision is the probe: the connection's owner probes.
+    await expect(store.decide(request)).rejects.toBeInstanceOf(StoreCircuitOpenError);
+    expect(store.breaker.probe()).toBe('probe');
+    store.breaker.record('probe', 'success');
     await expect(store.decide(request)).resolves.toEqual(allowed);
     expect(store.breaker.state).toBe('closed');
     expect(inner.calls).toBe(2);
@@ -62,7 +68,7 @@ describe('TieredStore', () => {
     const clock = { ms: 0 };
     const primaryInner = new ScriptedStore();
     primaryInner.fail = new StoreTimeoutError('slow', { cause: undefined });
-    const secondary = new LocalLimiter({ clock: new ManualClock() });
+    const secondary = new MemoryDecisionStore({ clock: new ManualClock() });
     const tiers = new TieredStore(guarded('primary', primaryInner, clock), guarded('secondary', secondary, clock));
     await expect(tiers.decide(request)).resolves.toMatchObject({ allowed: true });
     await expect(tiers.decide(request)).resolves.toMatchObject({ allowed: true, remaining: 8 });

@@ -1,47 +1,60 @@
-import type { CounterStore, LimitRequest } from '@rl/limiter-core';
-import { TieredGlobalStore } from '../global/global-window-stores';
 import type { Logger } from 'pino';
-import type { RedisSettings } from '../config/enforcer-config';
-import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
-import type { BreakerState } from '../resilience/circuit-breaker';
-import { DegradedGlobalLedger, type DegradedGlobalAdmit } from '../global/degraded-global-ledger';
-import { DegradedUsageLedger } from '../resilience/degraded-usage-ledger';
-import { TieredStore } from '../resilience/tiered-store';
-import { HotKeyStore } from '../hot-keys/hot-key-store';
 import type { HotKeySettings } from '../hot-keys/hot-key-settings';
-import { RedisTier } from './redis-tier';
+import { HotKeyStore } from '../hot-keys/hot-key-store';
+import type { PipelineMetrics } from '../metrics';
+import type { BreakerState } from '../resilience/circuit-breaker';
+import { DegradedLedger } from '../resilience/degraded-ledger';
+import { TieredStore } from '../resilience/tiered-store';
+import type { DecisionStore, StoreRequest } from '../store-port';
+import { RedisTier, type BreakerSettings } from './redis-tier';
 import { StoreBackend } from './store-backend';
 
-/** Counter keys whose locally admitted usage is held for write-back; the oldest is dropped beyond it. */
+/** Counter keys (and global windows) whose locally admitted usage is held for write-back. */
 const DEGRADED_LEDGER_MAX_KEYS = 10_000;
+
+/** Where and how the counters live (REDIS_* settings). */
+export interface RedisSettings {
+  /** Used when `clusterNodes` and `sentinels` are undefined. */
+  readonly url: string;
+  /** `host:port` seed nodes; set means cluster mode. */
+  readonly clusterNodes: readonly string[] | undefined;
+  /** Set means the primary of a Sentinel-managed group (`host:port` sentinels and the group name). */
+  readonly sentinels: { readonly nodes: readonly string[]; readonly masterName: string; readonly password?: string } | undefined;
+  /** ACL user and password of every counter-store connection; a URL may carry its own instead. */
+  readonly auth: { readonly username?: string; readonly password?: string };
+  /** How long a connection may stay silent with a command unanswered before it counts as failed, ms. */
+  readonly commandTimeoutMs: number;
+  /** The secondary store asked while the regional one is down; none when undefined. */
+  readonly fallbackUrl: string | undefined;
+  readonly breaker: BreakerSettings;
+}
 
 export interface RedisStoreBackendOptions {
   readonly settings: RedisSettings;
   readonly connectionName: string;
   readonly logger: Logger;
-  readonly metrics: EnforcerMetrics;
+  readonly metrics: PipelineMetrics;
   /** Hot-key leases (on the regional Redis) and the deny cache, in front of the tiers; none when undefined. */
   readonly hotKeys?: HotKeySettings;
 }
 
 /**
- * The regional Redis (or Redis Cluster) counter store, and the one place its tiers are wired:
- * 1. the regional Redis, behind its circuit breaker;
+ * The regional Redis (or Redis Cluster) counter store, and the one place its tiers are wired, for
+ * regional and global decisions alike:
+ * 1. the regional Redis, batched, behind its circuit breaker;
  * 2. the secondary (REDIS_FALLBACK_URL), behind its own breaker, when set;
- * 3. (in the check path, on a StoreError from both) the policy's failure mode: local buckets or 503.
+ * 3. (in the pipeline, on a StoreError from both) the policy's failure mode: local buckets or 503.
  *
- * Usage admitted by local buckets is held in a bounded ledger and written back into the regional
- * Redis, off the request path, each time its breaker closes again.
+ * Usage admitted by local buckets is held in one bounded ledger and written back into the
+ * regional Redis, off the request path, each time its breaker closes again.
  */
 export class RedisStoreBackend extends StoreBackend {
   readonly name = 'redis';
   /** The tiers, behind the hot-key layer when configured. */
-  readonly store: CounterStore;
-  readonly globalStore: TieredGlobalStore;
+  readonly store: DecisionStore;
   private readonly primary: RedisTier;
   private readonly secondary: RedisTier | undefined;
-  private readonly ledger: DegradedUsageLedger;
-  private readonly globalLedger: DegradedGlobalLedger;
+  private readonly ledger: DegradedLedger;
   private writingBack = false;
   private readonly hotKeys: HotKeyStore | undefined;
 
@@ -65,18 +78,10 @@ export class RedisStoreBackend extends StoreBackend {
       settings.fallbackUrl === undefined
         ? undefined
         : new RedisTier({ ...common, name: 'secondary', target: { url: settings.fallbackUrl }, connectionName: `${connectionName}:fallback` });
-    this.ledger = new DegradedUsageLedger({
-      maxKeys: DEGRADED_LEDGER_MAX_KEYS,
-      onDrop: (units) => metrics.recordWriteBack('dropped', units),
-    });
-    this.globalLedger = new DegradedGlobalLedger({
-      maxKeys: DEGRADED_LEDGER_MAX_KEYS,
-      onDrop: (units) => metrics.recordWriteBack('dropped', units),
-    });
+    this.ledger = new DegradedLedger({ maxKeys: DEGRADED_LEDGER_MAX_KEYS, onDrop: (units) => metrics.recordWriteBack('dropped', units) });
     const tiers = new TieredStore(this.primary.store, this.secondary?.store);
     this.hotKeys = options.hotKeys === undefined ? undefined : new HotKeyStore({ inner: tiers, leases: this.primary.leases, settings: options.hotKeys, metrics });
     this.store = this.hotKeys ?? tiers;
-    this.globalStore = new TieredGlobalStore(this.primary.globalStore, this.secondary?.globalStore);
   }
 
   start(): void {
@@ -100,12 +105,8 @@ export class RedisStoreBackend extends StoreBackend {
     await Promise.all([this.primary.close(), this.secondary?.close()]);
   }
 
-  recordDegradedAdmit(request: LimitRequest): void {
+  recordDegradedAdmit(request: StoreRequest): void {
     this.ledger.record(request);
-  }
-
-  override recordDegradedGlobalAdmit(admit: DegradedGlobalAdmit): void {
-    this.globalLedger.record(admit);
   }
 
   /** Resolves when no write-back is running (tests). */
@@ -114,18 +115,18 @@ export class RedisStoreBackend extends StoreBackend {
   }
 
   private onPrimaryBreaker(state: BreakerState): void {
-    if (state !== 'closed' || this.writingBack || (this.ledger.size === 0 && this.globalLedger.size === 0)) return;
+    if (state !== 'closed' || this.writingBack || this.ledger.size === 0) return;
     this.writingBack = true;
-    Promise.all([this.ledger.writeBack(this.primary.store), this.globalLedger.writeBack(this.primary.globalStore, Date.now())])
-      .then(([regional, global]) => {
-        const { metrics, logger } = this.options;
-        const result = { written: regional.written + global.written, refused: regional.refused + global.refused, failed: regional.failed + global.failed };
+    const { metrics, logger } = this.options;
+    this.ledger
+      .writeBack(this.primary.store, Date.now())
+      .then((result) => {
         metrics.recordWriteBack('written', result.written);
         metrics.recordWriteBack('refused', result.refused);
         metrics.recordWriteBack('failed', result.failed);
-        logger.info({ store: 'primary', ...result, globalWritten: global.written }, 'usage admitted while degraded written back');
+        logger.info({ store: 'primary', ...result }, 'usage admitted while degraded written back');
       })
-      .catch((error: unknown) => this.options.logger.error({ err: error }, 'writing back usage admitted while degraded failed'))
+      .catch((error: unknown) => logger.error({ err: error }, 'writing back usage admitted while degraded failed'))
       .finally(() => {
         this.writingBack = false;
       });

@@ -1,12 +1,20 @@
-import { createRedisClient, reconnectDelayMs, RedisCounterStore, RedisLeaseStore, type RedisClient, type RedisTarget } from '@rl/redis-store';
+import { createRedisClient, progressReader, reconnectDelayMs, RedisCounterStore, RedisLeaseStore, withProgressDeadline, type ProgressDeadlineOptions, type RedisClient, type RedisTarget } from '@rl/redis-store';
 import type { Logger } from 'pino';
-import type { BreakerSettings } from '../config/enforcer-config';
-import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
-import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
-import { BreakerGuardedGlobalStore } from '../global/global-window-stores';
-import { BreakerGuardedStore } from '../resilience/guarded-store';
+import { BatchingStore } from '../batching/batching-store';
 import { guardedLeasePort } from '../hot-keys/guarded-lease-port';
 import type { LeasePort } from '../hot-keys/hot-key-store';
+import type { PipelineMetrics } from '../metrics';
+import { BreakerGuardedStore } from '../resilience/breaker-guarded-store';
+import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
+import { singleCallBatches } from './single-call-batches';
+
+/** The circuit breaker of each counter-store connection (BREAKER_* settings). */
+export interface BreakerSettings {
+  readonly failureThreshold: number;
+  readonly failureWindowMs: number;
+  readonly cooldownMs: number;
+  readonly cooldownJitterMs: number;
+}
 
 /**
  * Upper bound of the reconnect backoff. Low enough that a Redis back after an outage is used again
@@ -32,21 +40,21 @@ export interface RedisTierOptions {
   readonly connectionName: string;
   readonly breaker: BreakerSettings;
   readonly logger: Logger;
-  readonly metrics: EnforcerMetrics;
+  readonly metrics: PipelineMetrics;
   /** Called on every breaker state change, after the gauge is set. */
   readonly onBreakerState?: (state: BreakerState) => void;
 }
 
 /**
- * One Redis connection of the counter store, with its own circuit breaker. The client reconnects
+ * One Redis connection of the counter store, with its own circuit breaker: decisions are batched
+ * per event-loop turn (BatchingStore) behind the breaker. The client reconnects
  * forever with jittered backoff; while it is down, decisions fail fast (no offline queue, and an
  * open breaker does not even try). Scripts are loaded on every (re)connection so a restarted Redis
  * does not cost a NOSCRIPT round trip per script; a NOSCRIPT in between falls back to EVAL.
  */
 export class RedisTier {
+  /** Every kind of decision on this connection, batched, behind its breaker. */
   readonly store: BreakerGuardedStore;
-  /** Global-policy decisions on this connection, behind the same breaker. */
-  readonly globalStore: BreakerGuardedGlobalStore;
   /** Hot-key lease scripts on this connection, behind the same breaker. */
   readonly leases: LeasePort;
   private readonly client: RedisClient;
@@ -58,6 +66,8 @@ export class RedisTier {
   /** Whether the current outage has been logged: one warning per outage, not one per reconnect attempt. */
   private outageLogged = false;
   private closing = false;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private readonly deadline: ProgressDeadlineOptions;
   private revival: NodeJS.Timeout | undefined;
   private revivals = 0;
 
@@ -71,7 +81,11 @@ export class RedisTier {
       reconnectCapMs: RECONNECT_CAP_MS,
       lazyConnect: true,
     });
-    this.scripts = new RedisCounterStore({ client: this.client, deadlineMs: options.commandTimeoutMs });
+    // Every call on the hot path is bounded by the connection's progress, not by a plain timer:
+    // silence for commandTimeoutMs fails a call, our own queueing never does (withProgressDeadline).
+    const deadline: ProgressDeadlineOptions = { ms: options.commandTimeoutMs, progress: progressReader(this.client) };
+    this.deadline = deadline;
+    this.scripts = new RedisCounterStore({ client: this.client });
     const breaker = new CircuitBreaker({
       ...options.breaker,
       now: () => performance.now(),
@@ -79,10 +93,9 @@ export class RedisTier {
       onStateChange: (state) => this.noteBreakerState(state),
     });
     options.metrics.setBreakerState(options.name, 'closed');
-    this.store = new BreakerGuardedStore(options.name, this.scripts, breaker);
-    this.leaseScripts = new RedisLeaseStore({ client: this.client, deadlineMs: options.commandTimeoutMs });
-    this.leases = guardedLeasePort({ guard: this.store, leases: this.leaseScripts });
-    this.globalStore = new BreakerGuardedGlobalStore(options.name, this.scripts, breaker);
+    this.store = new BreakerGuardedStore(options.name, new BatchingStore(singleCallBatches(this.scripts, deadline), (size) => options.metrics.recordBatch(size)), breaker);
+    this.leaseScripts = new RedisLeaseStore({ client: this.client });
+    this.leases = guardedLeasePort({ guard: this.store, leases: this.leaseScripts, bound: (work, context) => withProgressDeadline(work, context, deadline) });
   }
 
   start(): void {
@@ -94,6 +107,7 @@ export class RedisTier {
       this.options.logger.info({ store: this.options.name }, 'counter store connected');
       this.loadScripts();
       this.store.breaker.allowProbeNow();
+      this.probeSoon();
     });
     this.client.on('error', (error: Error) => this.noteError(error));
     this.client.on('end', () => {
@@ -115,6 +129,7 @@ export class RedisTier {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
     if (this.revival !== undefined) clearTimeout(this.revival);
     try {
       await this.client.quit();
@@ -149,7 +164,40 @@ export class RedisTier {
     this.leaseScripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading lease scripts failed; leases fall back to EVAL'));
   }
 
+  /**
+   * While the breaker is open, this tier probes the connection itself (a PING under the same
+   * progress deadline as decisions) once the cooldown is over, and again after each failed probe:
+   * no caller's decision is ever the probe, so none waits on a Redis that may still be down.
+   */
+  private probeSoon(): void {
+    if (this.closing) return;
+    const wait = this.store.breaker.msUntilProbe();
+    if (wait === Infinity) return;
+    if (this.probeTimer !== undefined) {
+      if (wait > 0) return;
+      clearTimeout(this.probeTimer);
+    }
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      this.probe();
+    }, wait);
+    this.probeTimer.unref();
+  }
+
+  private probe(): void {
+    const breaker = this.store.breaker;
+    if (this.closing || breaker.probe() !== 'probe') {
+      this.probeSoon();
+      return;
+    }
+    withProgressDeadline(this.client.ping(), `${this.options.name} probe`, this.deadline).then(
+      () => breaker.record('probe', 'success'),
+      () => breaker.record('probe', 'failure'),
+    );
+  }
+
   private noteBreakerState(state: BreakerState): void {
+    if (state === 'open') this.probeSoon();
     this.options.metrics.setBreakerState(this.options.name, state);
     if (state !== 'half-open') this.options.logger.info({ store: this.options.name, breaker: state }, 'counter store circuit breaker changed state');
     this.options.onBreakerState?.(state);

@@ -52,12 +52,18 @@ describe('CircuitBreaker', () => {
     const { breaker: b, clock, states } = breaker({ random: () => 0.5 });
     b.record(b.acquire(), 'deadline');
     clock.ms += 249; // cooldown 200 + jitter floor(0.5 * 100) = 250
-    expect(b.acquire()).toBe('reject');
+    expect(b.msUntilProbe()).toBe(1);
+    expect(b.probe()).toBe('reject');
     clock.ms += 1;
-    expect(b.acquire()).toBe('probe');
+    expect(b.msUntilProbe()).toBe(0);
+    // Decisions never carry the probe: they are rejected before, during and until it succeeds.
+    expect(b.acquire()).toBe('reject');
+    expect(b.probe()).toBe('probe');
     expect(b.state).toBe('half-open');
     expect(b.acquire()).toBe('reject');
+    expect(b.probe()).toBe('reject');
     b.record('probe', 'success');
+    expect(b.msUntilProbe()).toBe(Infinity);
     expect(b.state).toBe('closed');
     expect(b.acquire()).toBe('pass');
     expect(states).toEqual(['open', 'half-open', 'closed']);
@@ -67,13 +73,13 @@ describe('CircuitBreaker', () => {
     const { breaker: b, clock } = breaker({ random: () => 0 });
     b.record(b.acquire(), 'deadline');
     clock.ms += 200;
-    expect(b.acquire()).toBe('probe');
+    expect(b.probe()).toBe('probe');
     b.record('probe', 'failure');
     expect(b.state).toBe('open');
     clock.ms += 199;
-    expect(b.acquire()).toBe('reject');
+    expect(b.probe()).toBe('reject');
     clock.ms += 1;
-    expect(b.acquire()).toBe('probe');
+    expect(b.probe()).toBe('probe');
   });
 
   it('probes at once when told the connection is back', () => {
@@ -81,11 +87,11 @@ describe('CircuitBreaker', () => {
     b.allowProbeNow();
     expect(b.state).toBe('closed');
     b.record(b.acquire(), 'deadline');
-    expect(b.acquire()).toBe('reject');
+    expect(b.probe()).toBe('reject');
     b.allowProbeNow();
-    expect(b.acquire()).toBe('probe');
+    expect(b.probe()).toBe('probe');
     b.allowProbeNow();
-    expect(b.acquire()).toBe('reject');
+    expect(b.probe()).toBe('reject');
   });
 
   it('ignores results of calls admitted before it opened', () => {
@@ -95,17 +101,17 @@ describe('CircuitBreaker', () => {
     b.record(early, 'success');
     expect(b.state).toBe('open');
     clock.ms += 200;
-    const probe = b.acquire();
+    const probe = b.probe();
     b.record(early, 'failure');
     expect(b.state).toBe('half-open');
     b.record(probe, 'success');
     expect(b.state).toBe('closed');
   });
 
-  it('never lets more than one call through while not closed, whatever the sequence', () => {
+  it('never lets a decision through while not closed, nor more than one probe, whatever the sequence', () => {
     const step = fc.oneof(
       fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 500 }) }),
-      fc.record({ kind: fc.constant('call' as const), outcome: fc.constantFrom<CallOutcome>('success', 'failure', 'deadline'), settle: fc.boolean() }),
+      fc.record({ kind: fc.constant('call' as const), outcome: fc.constantFrom<CallOutcome>('success', 'failure', 'deadline'), settle: fc.boolean(), asProbe: fc.boolean() }),
     );
     fc.assert(
       fc.property(fc.array(step, { maxLength: 200 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (steps, jitter) => {
@@ -117,8 +123,10 @@ describe('CircuitBreaker', () => {
             clock.ms += s.ms;
             continue;
           }
-          const ticket = b.acquire();
-          if (b.state !== 'closed') expect(ticket === 'pass').toBe(false);
+          const wasClosed = b.state === 'closed';
+          const ticket = s.asProbe ? b.probe() : b.acquire();
+          if (!wasClosed) expect(ticket === 'pass').toBe(false);
+          if (!s.asProbe) expect(ticket === 'probe').toBe(false);
           if (ticket === 'probe') {
             probesOutstanding += 1;
             expect(probesOutstanding).toBe(1);

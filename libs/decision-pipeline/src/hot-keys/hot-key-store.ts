@@ -1,5 +1,7 @@
-import { leaseSize, RateEstimator, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
-import { isLeaseAlgorithm, StoreError, type LeaseAlgorithm, type LeaseGrant } from '@rl/redis-store';
+import { leaseSize, RateEstimator, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { isLeaseAlgorithm, StoreError, StoreTimeoutError, type LeaseAlgorithm, type LeaseGrant } from '@rl/redis-store';
+import { isGlobalRequest, type DecisionFor, type DecisionStore, type StoreRequest } from '../store-port';
+import type { HotKeyMetrics } from '../metrics';
 import { DenyCache, sameLimit } from './deny-cache';
 import type { HotKeySettings } from './hot-key-settings';
 
@@ -17,20 +19,10 @@ export interface LeasePort {
   release(input: { request: LeaseRequest; units: number; windowStartUs: number }): Promise<number>;
 }
 
-export type LeaseAcquisitionOutcome = 'granted' | 'denied' | 'failed';
-export type LeaseReturnOutcome = 'returned' | 'failed';
-
-/** What the hot-key layer reports; EnforcerMetrics implements it. No key ever becomes a label. */
-export interface HotKeyMetrics {
-  recordLeaseHit(): void;
-  recordLeaseAcquisition(outcome: LeaseAcquisitionOutcome): void;
-  recordLeaseReturn(outcome: LeaseReturnOutcome, units: number): void;
-  recordDenyCacheHit(): void;
-}
 
 export interface HotKeyStoreOptions {
   /** The store that decides everything the hot-key layer does not (the Redis tiers). */
-  readonly inner: CounterStore;
+  readonly inner: DecisionStore;
   /** Lease operations on the regional Redis; leases are off without it. */
   readonly leases: LeasePort | undefined;
   readonly settings: HotKeySettings;
@@ -71,9 +63,10 @@ const RATE_INTERVAL_US = 1_000_000;
 const CLOSE_RETURN_TIMEOUT_MS = 1_000;
 
 /**
- * A CounterStore decorator that saves store calls for hot keys; wraps the Redis tiers.
+ * A DecisionStore decorator that saves store calls for hot keys; wraps the Redis tiers.
  *
- * 1. Deny cache: a key the store denied until T is denied locally until T (DenyCache).
+ * 1. Deny cache: a key the store denied until T is denied locally until T (DenyCache), for every
+ *    kind of decision, global windows included. A dry run reads the cache but never fills it.
  * 2. Leases: a key whose rate at this instance is at least `leaseThresholdPerSecond`, under a
  *    leasable algorithm (token_bucket, fixed_window: see `leasable`), is served from a lease: one
  *    atomic script takes a batch of units (sized by leaseSize: the key's demand over `leaseMs`,
@@ -95,8 +88,8 @@ const CLOSE_RETURN_TIMEOUT_MS = 1_000;
  * waits on an acquisition stuck until the deadline. Units already leased are still spent while
  * Redis is down: they were counted there.
  */
-export class HotKeyStore implements CounterStore {
-  private readonly inner: CounterStore;
+export class HotKeyStore implements DecisionStore {
+  private readonly inner: DecisionStore;
   private readonly leasePort: LeasePort | undefined;
   private readonly settings: HotKeySettings;
   private readonly metrics: HotKeyMetrics;
@@ -124,16 +117,16 @@ export class HotKeyStore implements CounterStore {
     }
   }
 
-  async decide(request: LimitRequest): Promise<RawDecision> {
+  async decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     const now = this.nowMs();
-    const rate = this.rates?.note(request.key, request.cost, Math.floor(now * 1000)) ?? 0;
     const cached = this.denied?.get(request, now);
     if (cached !== undefined) {
       this.metrics.recordDenyCacheHit();
-      return cached;
+      return cached as DecisionFor<R>;
     }
-    if (this.leasePort !== undefined && rate >= this.settings.leaseThresholdPerSecond && isLeaseRequest(request)) {
-      return this.fromLease(this.leasePort, request, rate);
+    if (this.leasePort !== undefined && isLeaseRequest(request)) {
+      const rate = this.rates?.note(request.key, request.cost, Math.floor(now * 1000)) ?? 0;
+      if (rate >= this.settings.leaseThresholdPerSecond) return (await this.fromLease(this.leasePort, request, rate)) as DecisionFor<R>;
     }
     return this.decideInner(request);
   }
@@ -159,7 +152,7 @@ export class HotKeyStore implements CounterStore {
     return this.leases.size;
   }
 
-  private async decideInner(request: LimitRequest): Promise<RawDecision> {
+  private async decideInner<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     const sentAtMs = this.nowMs();
     const decision = await this.inner.decide(request);
     if (!decision.allowed) this.denied?.put({ request, decision, sentAtMs, holdUs: decision.retryAfterUs });
@@ -262,6 +255,7 @@ export class HotKeyStore implements CounterStore {
       } catch (error) {
         if (!(error instanceof StoreError)) throw error;
         this.metrics.recordLeaseAcquisition('failed');
+        this.metrics.recordStoreFailure(error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
         return await this.inner.decide(request);
       }
       const now = this.nowMs();
@@ -334,6 +328,6 @@ export class HotKeyStore implements CounterStore {
   }
 }
 
-function isLeaseRequest(request: LimitRequest): request is LeaseRequest {
-  return isLeaseAlgorithm(request.algorithm);
+function isLeaseRequest(request: StoreRequest): request is LeaseRequest {
+  return !isGlobalRequest(request) && isLeaseAlgorithm(request.algorithm);
 }

@@ -1,5 +1,5 @@
-import type { CounterStore, LimitRequest, RawDecision } from '@rl/limiter-core';
 import { StoreTimeoutError, StoreUnavailableError } from '@rl/redis-store';
+import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';
 import type { CircuitBreaker } from './circuit-breaker';
 
 /**
@@ -27,18 +27,23 @@ export class StoreCircuitOpenError extends StoreUnavailableError {
 }
 
 /**
- * A counter store behind its circuit breaker. While the breaker is open, `decide` rejects with
- * StoreCircuitOpenError at once, without touching the connection. A StoreTimeoutError counts as a
- * missed deadline (it opens the breaker at once); any other rejection as a failure.
+ * A store behind its circuit breaker, for every kind of decision (regional and global). While the
+ * breaker is open, `decide` rejects with StoreCircuitOpenError at once, without touching the
+ * connection. A StoreTimeoutError counts as a missed deadline (it opens the breaker at once); any
+ * other rejection as a failure.
+ *
+ * What a StoreTimeoutError means is the store's business: the Redis tiers raise it only when the
+ * connection went silent (withProgressDeadline), never because our own event loop was late. So
+ * neither a burst of requests nor a GC pause can open this breaker.
  */
-export class BreakerGuardedStore implements CounterStore {
+export class BreakerGuardedStore implements DecisionStore {
   constructor(
     readonly name: string,
-    private readonly store: CounterStore,
+    private readonly store: DecisionStore,
     readonly breaker: CircuitBreaker,
   ) {}
 
-  decide(request: LimitRequest): Promise<RawDecision> {
+  decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     return this.guard(() => this.store.decide(request));
   }
 

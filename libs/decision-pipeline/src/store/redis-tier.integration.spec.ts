@@ -1,10 +1,12 @@
 import { createLogger } from '@rl/platform';
 import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
 import type { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
-import { EnforcerConfig } from '../config/enforcer-config';
-import { EnforcerMetrics } from '../metrics/enforcer-metrics';
-import { RedisTier } from './redis-tier';
+import { CountingMetrics } from '../testing/counting-metrics';
+import { RedisTier, type BreakerSettings } from './redis-tier';
+
+/** BREAKER_* and REDIS_COMMAND_TIMEOUT_MS as `npm start` sets them. */
+const BREAKER: BreakerSettings = { failureThreshold: 3, failureWindowMs: 1_000, cooldownMs: 250, cooldownJitterMs: 250 };
+const COMMAND_TIMEOUT_MS = 20;
 
 /** The client inside a tier: the tests end it the way ioredis does after a failover-detector race. */
 const clientOf = (tier: RedisTier): Redis => (tier as unknown as { client: Redis }).client;
@@ -25,15 +27,14 @@ describe('RedisTier against a real redis-server', () => {
   });
 
   const startTier = (): RedisTier => {
-    const config = EnforcerConfig.fromEnv({ REDIS_URL: redis.url, LOG_LEVEL: 'silent' });
     const created = new RedisTier({
       name: 'primary',
       target: { url: redis.url },
-      commandTimeoutMs: config.redis.commandTimeoutMs,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
       connectionName: 'tier-test',
-      breaker: config.redis.breaker,
+      breaker: BREAKER,
       logger: createLogger({ service: 'test', level: 'silent' }),
-      metrics: new EnforcerMetrics(new Registry(), 'test'),
+      metrics: new CountingMetrics(),
     });
     created.start();
     return created;
@@ -51,10 +52,9 @@ describe('RedisTier against a real redis-server', () => {
   it('authenticates with REDIS_USERNAME / REDIS_PASSWORD against a Redis that requires it', async () => {
     const guarded = await startRedisServer({ extraArgs: ['--requirepass', 'counter-secret'] });
     const logger = createLogger({ service: 'test', level: 'silent' });
-    const config = EnforcerConfig.fromEnv({ REDIS_URL: guarded.url, REDIS_PASSWORD: 'counter-secret', LOG_LEVEL: 'silent' });
     const make = (auth: { password?: string } | undefined): RedisTier =>
-      new RedisTier({ name: 'primary', target: { url: guarded.url }, auth, commandTimeoutMs: 1_000, connectionName: 'tier-auth', breaker: config.redis.breaker, logger, metrics: new EnforcerMetrics(new Registry(), 'test') });
-    const withPassword = make(config.redis.auth);
+      new RedisTier({ name: 'primary', target: { url: guarded.url }, auth, commandTimeoutMs: 1_000, connectionName: 'tier-auth', breaker: BREAKER, logger, metrics: new CountingMetrics() });
+    const withPassword = make({ password: 'counter-secret' });
     const without = make(undefined);
     try {
       withPassword.start();

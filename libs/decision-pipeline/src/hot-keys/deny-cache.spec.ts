@@ -26,11 +26,22 @@ describe('DenyCache', () => {
   it('caps a hold at maxHoldMs and ignores admissions and empty holds', () => {
     const cache = new DenyCache({ maxKeys: 10, maxHoldMs: 50 });
     expect(cache.put({ request, decision: denial, sentAtMs: 0, holdUs: 10_000_000 })).toBe(50_000);
-    expect(cache.get(request, 49)?.retryAfterUs).toBe(1_000);
+    // The hold ends at 50 ms, but the answer keeps the store's retry time (100 ms after sending).
+    expect(cache.get(request, 49)?.retryAfterUs).toBe(51_000);
     expect(cache.get(request, 50)).toBeUndefined();
     expect(cache.put({ request, decision: { ...denial, allowed: true }, sentAtMs: 0, holdUs: 10_000 })).toBe(0);
     expect(cache.put({ request, decision: denial, sentAtMs: 0, holdUs: 0 })).toBe(0);
     expect(cache.size).toBe(0);
+  });
+
+  it("answers the store's true retry time less the time elapsed, never the cache's hold (limit 1 per 60 s)", () => {
+    const cache = new DenyCache({ maxKeys: 10, maxHoldMs: 1_000 });
+    const minute = { allowed: false, remaining: 0, resetUs: 60_000_000, retryAfterUs: 60_000_000 };
+    cache.put({ request, decision: minute, sentAtMs: 5_000, holdUs: minute.retryAfterUs });
+    expect(cache.get(request, 5_010)?.retryAfterUs).toBe(59_990_000);
+    expect(cache.get(request, 5_999)?.retryAfterUs).toBe(59_001_000);
+    // Past the hold the store decides again.
+    expect(cache.get(request, 6_000)).toBeUndefined();
   });
 
   it('keeps at most maxKeys keys, dropping the least recently used', () => {

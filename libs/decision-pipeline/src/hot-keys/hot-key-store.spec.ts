@@ -1,13 +1,15 @@
-import { leaseGrant, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { leaseGrant, type LimitRequest, type RawDecision } from '@rl/limiter-core';
 import { StoreUnavailableError, type LeaseGrant } from '@rl/redis-store';
 import type { HotKeySettings } from './hot-key-settings';
-import { HotKeyStore, type HotKeyMetrics, type LeasePort, type LeaseRequest } from './hot-key-store';
+import type { HotKeyMetrics } from '../metrics';
+import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';
+import { HotKeyStore, type LeasePort, type LeaseRequest } from './hot-key-store';
 
 /**
  * A shared counter with no refill during a test (a token bucket with a very long window), seen
- * both as a CounterStore and as a LeasePort, the way Redis is by several enforcers. Counts calls.
+ * both as a DecisionStore and as a LeasePort, the way Redis is by several enforcers. Counts calls.
  */
-class SharedCounter implements CounterStore, LeasePort {
+class SharedCounter implements DecisionStore, LeasePort {
   calls = 0;
   fail = false;
 
@@ -17,12 +19,12 @@ class SharedCounter implements CounterStore, LeasePort {
     return !this.fail;
   }
 
-  decide(request: LimitRequest): Promise<RawDecision> {
+  decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     this.calls++;
     if (this.fail) return Promise.reject(new StoreUnavailableError('down', { cause: undefined }));
     const allowed = request.cost <= this.tokens;
     if (allowed) this.tokens -= request.cost;
-    return Promise.resolve({ allowed, remaining: this.tokens, resetUs: 1, retryAfterUs: allowed ? 0 : 50_000 });
+    return Promise.resolve({ allowed, remaining: this.tokens, resetUs: 1, retryAfterUs: allowed ? 0 : 50_000 } as DecisionFor<R>);
   }
 
   acquire(input: { request: LeaseRequest; want: number }): Promise<LeaseGrant> {
@@ -56,6 +58,10 @@ class CountingMetrics implements HotKeyMetrics {
   }
   recordDenyCacheHit(): void {
     this.denyHits++;
+  }
+  storeFailures = 0;
+  recordStoreFailure(): void {
+    this.storeFailures++;
   }
 }
 

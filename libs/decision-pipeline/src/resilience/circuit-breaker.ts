@@ -1,9 +1,9 @@
-/** `closed`: calls go to the store. `open`: none do. `half-open`: one probe call does. */
+/** `closed`: calls go to the store. `open`: none do. `half-open`: one probe call is out. */
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
 /**
- * What `acquire` grants: `pass` (closed; the result is counted), `probe` (the one half-open call;
- * its result closes or re-opens the breaker) or `reject` (do not call the store).
+ * What `acquire` and `probe` grant: `pass` (closed; the result is counted), `probe` (the one
+ * half-open call; its result closes or re-opens the breaker) or `reject` (do not call the store).
  */
 export type BreakerTicket = 'pass' | 'probe' | 'reject';
 
@@ -31,13 +31,14 @@ export interface CircuitBreakerOptions {
  * - closed → open after `failureThreshold` consecutive failures within `failureWindowMs`, or at
  *   once on a missed command deadline (a store that stops answering would otherwise make every
  *   decision wait out the timeout);
- * - open → half-open once the jittered cooldown has passed: the next call is the single probe,
- *   every other call is still rejected;
+ * - open → half-open once the jittered cooldown has passed and the owner sends its probe
+ *   (`probe()`): a health check of the connection, never a caller's decision, so no decision ever
+ *   waits on a store that may still be down;
  * - half-open → closed when the probe succeeds, → open (a fresh cooldown) when it fails.
  *
- * Results of calls admitted before the breaker left `closed` are ignored: only closed-state calls
- * and the probe move it. Rejecting costs no I/O and no timer, so an open breaker never makes a
- * decision wait.
+ * While not closed, `acquire` rejects every call. Results of calls admitted before the breaker
+ * left `closed` are ignored: only closed-state calls and the probe move it. Rejecting costs no I/O
+ * and no timer.
  */
 export class CircuitBreaker {
   private current: BreakerState = 'closed';
@@ -52,13 +53,23 @@ export class CircuitBreaker {
     return this.current;
   }
 
-  /** Whether a store call may be made now, and as what. */
+  /** Whether a decision may go to the store now: `pass` while closed, `reject` otherwise. */
   acquire(): BreakerTicket {
-    if (this.current === 'closed') return 'pass';
-    if (this.current === 'half-open' || this.options.now() < this.probeAt) return 'reject';
+    return this.current === 'closed' ? 'pass' : 'reject';
+  }
+
+  /** The probe, when one is due: `probe` (now half-open; report its outcome with `record`), else `reject`. */
+  probe(): BreakerTicket {
+    if (this.current !== 'open' || this.options.now() < this.probeAt) return 'reject';
     this.probeInFlight = true;
     this.transition('half-open');
     return 'probe';
+  }
+
+  /** Milliseconds until a probe is due: 0 when it is, Infinity unless open. */
+  msUntilProbe(): number {
+    if (this.current !== 'open') return Infinity;
+    return Math.max(0, this.probeAt - this.options.now());
   }
 
   /**
