@@ -39,7 +39,7 @@ describe('RedisCounterStore.decide', () => {
   it('answers a cost that can never pass without asking Redis', async () => {
     const stub = stubbedClient(async () => [1, 0, 0, 0]);
     const store = new RedisCounterStore({ client: stub.client, registry });
-    await expect(store.decide(request('gcra', 11))).resolves.toEqual({ allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 1_000_000 });
+    await expect(store.decide(request('gcra', 11))).resolves.toEqual({ allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 0, reason: 'cost_exceeds_limit' });
     expect(stub.evalsha).not.toHaveBeenCalled();
   });
 

@@ -10,11 +10,11 @@ describe('DegradedGlobalLedger', () => {
   const start = Math.floor(clock.nowMicros() / 1000 / WINDOW_MS) * WINDOW_MS;
   const now = (): number => clock.nowMicros() / 1000;
   const count = async (store: GlobalWindowStore, key: string): Promise<number> =>
-    (await store.decideGlobal({ key, cap: 0, cost: 1, windowMs: WINDOW_MS, expectedStartMs: start })).count;
+    (await store.decideGlobal({ algorithm: 'global_window', key, cap: 0, cost: 1, windowMs: WINDOW_MS, expectedStartMs: start })).count;
 
   it('adds the units admitted while degraded to the region count, beyond the cap if need be', async () => {
     const store = new LocalGlobalWindowStore({ clock });
-    await store.decideGlobal({ key: 'k', cap: 10, cost: 8, windowMs: WINDOW_MS, expectedStartMs: start });
+    await store.decideGlobal({ algorithm: 'global_window', key: 'k', cap: 10, cost: 8, windowMs: WINDOW_MS, expectedStartMs: start });
     const ledger = new DegradedGlobalLedger({ maxKeys: 10 });
     ledger.record({ key: 'k', windowMs: WINDOW_MS, windowStartMs: start, units: 3 });
     ledger.record({ key: 'k', windowMs: WINDOW_MS, windowStartMs: start, units: 2 });
@@ -23,7 +23,7 @@ describe('DegradedGlobalLedger', () => {
     expect(ledger.size).toBe(0);
     expect(await count(store, 'k')).toBe(13);
     // The region overspent its cap of 10: it now denies until the window ends.
-    expect((await store.decideGlobal({ key: 'k', cap: 10, cost: 1, windowMs: WINDOW_MS, expectedStartMs: start })).allowed).toBe(false);
+    expect((await store.decideGlobal({ algorithm: 'global_window', key: 'k', cap: 10, cost: 1, windowMs: WINDOW_MS, expectedStartMs: start })).allowed).toBe(false);
   });
 
   it('drops the units of a window that has ended', async () => {

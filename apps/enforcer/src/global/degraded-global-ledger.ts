@@ -70,7 +70,7 @@ export class DegradedGlobalLedger {
           continue;
         }
         try {
-          const decision = await store.decideGlobal({ key: entry.key, cap: UNCAPPED, cost: entry.units, windowMs: entry.windowMs, expectedStartMs: entry.windowStartMs });
+          const decision = await store.decideGlobal({ algorithm: 'global_window', key: entry.key, cap: UNCAPPED, cost: entry.units, windowMs: entry.windowMs, expectedStartMs: entry.windowStartMs });
           // Not matched: the store's clock is already in the next window, where these units do not count.
           if (decision.matched && decision.allowed) totals.written += entry.units;
           else totals.refused += entry.units;

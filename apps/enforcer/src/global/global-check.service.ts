@@ -97,7 +97,7 @@ export class GlobalCheckService {
       // No cap yet (a fresh instance still reading the allocation stream): deny without a store
       // call, and tell the caller to come back once waiting is over, not at the window's end.
       if (cap === undefined) return notYetAllocated({ windowStartMs: expectedStartMs, retryAfterMs: this.sync.catchUpRemainingMs() });
-      const decision = await this.store.decideGlobal({ key: input.key, cap, cost: input.cost, windowMs: input.windowMs, expectedStartMs });
+      const decision = await this.store.decideGlobal({ algorithm: 'global_window', key: input.key, cap, cost: input.cost, windowMs: input.windowMs, expectedStartMs });
       if (decision.matched) return decision;
       this.sync.recordWindowRetry();
       expectedStartMs = decision.windowStartMs;
