@@ -277,8 +277,9 @@ export class RedisCounterStore implements CounterStore, GlobalWindowStore, Batch
     const again: number[] = [];
     outcomes.forEach((outcome, position) => {
       const index = call.indexes[position];
-      if (call.rerouteRefused && outcome instanceof BatchEntryNotRunError) again.push(index);
-      else results[index] = outcome;
+      if (!(outcome instanceof BatchEntryNotRunError)) results[index] = outcome;
+      else if (call.rerouteRefused) again.push(index);
+      else results[index] = new StoreUnavailableError(outcome.message, { cause: outcome.cause, code: outcome.code });
     });
     return again;
   }

@@ -115,6 +115,11 @@ export interface ScriptRegistryOptions {
    * tests pass one that reads ARGV so decisions can be compared at exact times.
    */
   readonly clockPrelude?: string;
+  /**
+   * Arguments appended to the ARGV of every call the registry makes, read by a swapped clock
+   * prelude (tests: the argv clock's `now`, for calls the store builds itself). Default: none.
+   */
+  readonly clockArgs?: () => readonly number[];
 }
 
 /** What each algorithm's function (lua/algorithms/<name>.lua) needs before it: the meter, for the three buckets. */
@@ -155,8 +160,10 @@ export class ScriptRegistry {
   private readonly scripts: Readonly<Record<AlgorithmName, LimiterScript>>;
   private readonly globalWindow: GlobalWindowScript;
   private readonly batches: Readonly<Record<BatchScriptVariant, BatchScript>>;
+  private readonly clockArgs: (() => readonly number[]) | undefined;
 
   constructor(options: ScriptRegistryOptions = {}) {
+    this.clockArgs = options.clockArgs;
     const prelude = options.clockPrelude ?? redisTimeClockPrelude();
     const compose = (script: AlgorithmName | 'global_window' | 'batch'): string => composeScript([prelude, ...scriptFiles(script).map(readLua)]);
     const scripts = {} as Record<AlgorithmName, LimiterScript>;
@@ -187,12 +194,12 @@ export class ScriptRegistry {
 
   /** Runs global_window.lua by EVALSHA, falling back to EVAL on NOSCRIPT only (see `run`). */
   runGlobalWindow(client: ScriptRunner, { keys, args }: GlobalWindowScriptCall): Promise<unknown> {
-    return evalScript(client, { script: this.globalWindow, keys, args });
+    return evalScript(client, { script: this.globalWindow, keys, args: this.withClock(args) });
   }
 
   /** Runs one batch call by EVALSHA, falling back to EVAL on NOSCRIPT only (see `run`). */
   runBatch(client: ScriptRunner, { variant, keys, args }: BatchScriptCall): Promise<unknown> {
-    return evalScript(client, { script: this.batches[variant], keys, args });
+    return evalScript(client, { script: this.batches[variant], keys, args: this.withClock(args) });
   }
 
   script(algorithm: AlgorithmName): LimiterScript {
@@ -209,7 +216,11 @@ export class ScriptRegistry {
 
   /** Runs `algorithm`'s script by EVALSHA, falling back to EVAL on NOSCRIPT only. */
   run<N extends AlgorithmName>(client: ScriptRunner, { algorithm, keys, args }: ScriptCall<N>): Promise<unknown> {
-    return evalScript(client, { script: this.scripts[algorithm], keys, args });
+    return evalScript(client, { script: this.scripts[algorithm], keys, args: this.withClock(args) });
+  }
+
+  private withClock(args: readonly (string | number)[]): readonly (string | number)[] {
+    return this.clockArgs === undefined ? args : [...args, ...this.clockArgs()];
   }
 
   /**
