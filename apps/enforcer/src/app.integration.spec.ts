@@ -67,7 +67,7 @@ describe('enforcer against a real redis-server', () => {
 
     const probe = new Redis(redis.url);
     try {
-      expect(await probe.exists('rl:{inline:3:60:int-user}:tb')).toBe(1);
+      expect(await probe.exists('rl:{inline:3:60:int-user}:tu')).toBe(1);
     } finally {
       probe.disconnect();
     }

@@ -1,5 +1,5 @@
+import { StoreUnavailableError } from '@rl/limiter-core';
 import type { GlobalWindowDecision, GlobalWindowRequest } from '@rl/limiter-core';
-import { StoreUnavailableError } from '@rl/redis-store';
 import type { DecisionOutcome, DecisionPipeline } from './pipeline';
 
 /**

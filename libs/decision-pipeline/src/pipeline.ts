@@ -1,6 +1,5 @@
-import { LocalLimiter, systemClock, type Clock, type GlobalWindowDecision, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { type Clock, type GlobalWindowDecision, type LimitRequest, LocalLimiter, type RawDecision, StoreError, StoreTimeoutError, systemClock } from '@rl/limiter-core';
 import { ThrottledLog } from '@rl/platform';
-import { StoreError, StoreTimeoutError } from '@rl/redis-store';
 import type { Logger } from 'pino';
 import type { PipelineMetrics } from './metrics';
 import { StoreCircuitOpenError } from './resilience/breaker-guarded-store';

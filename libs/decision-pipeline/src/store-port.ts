@@ -1,15 +1,10 @@
-import type { GlobalWindowDecision, GlobalWindowRequest, LimitRequest, RawDecision } from '@rl/limiter-core';
-import type { StoreError } from '@rl/redis-store';
+import type { GlobalWindowDecision, GlobalWindowRequest, RawDecision, StoreRequest } from '@rl/limiter-core';
 
 /**
- * What one decision asks the counter store: a regional limit (one of the six algorithms) or a
- * region's share of a global limit (`algorithm: 'global_window'`). Both travel the same pipeline:
- * batching, tiers, breakers, hot keys, deny cache, degraded ledger.
+ * The pipeline decides limiter-core's StoreRequests, regional and global alike: both travel the
+ * same chain of batching, tiers, breakers, hot keys, deny cache and degraded ledger.
  */
-export type StoreRequest = LimitRequest | GlobalWindowRequest;
-
-/** A regional decision, or a global-window one (which also says which window it counted in). */
-export type StoreDecision = RawDecision | GlobalWindowDecision;
+export type { BatchCounterStore, StoreDecision, StoreRequest } from '@rl/limiter-core';
 
 /** The decision a request gets: a GlobalWindowDecision for a global_window request. */
 export type DecisionFor<R extends StoreRequest> = R extends GlobalWindowRequest ? GlobalWindowDecision : RawDecision;
@@ -25,14 +20,6 @@ export function isGlobalRequest(request: StoreRequest): request is GlobalWindowR
  */
 export interface DecisionStore {
   decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>>;
-}
-
-/**
- * Many decisions in one store call (RedisCounterStore.decideMany): entry i answers requests[i], or
- * is the StoreError that kept it from being decided. Never rejects.
- */
-export interface BatchCounterStore {
-  decideMany(requests: readonly StoreRequest[]): Promise<Array<StoreDecision | StoreError>>;
 }
 
 /** The limit parameters a remembered answer is valid for (the deny cache, leases): a global request's cap is its limit. */

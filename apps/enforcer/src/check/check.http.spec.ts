@@ -171,7 +171,7 @@ describe('POST /v1/check', () => {
       });
       expectHeadersToAgree(response.headers, response.body);
       expect(response.headers['ratelimit-policy']).toBe('"default";q=100;w=60');
-      expect(store.calls).toEqual([{ key: 'rl:{default:default-user}:tb', algorithm: 'token_bucket', limit: 100, windowUs: 60_000_000, burst: 100, cost: 1 }]);
+      expect(store.calls).toEqual([{ key: 'rl:{default:default-user}:tu', algorithm: 'token_bucket', limit: 100, windowUs: 60_000_000, burst: 100, cost: 1 }]);
     });
 
     it('counts an inline limit, then denies with 429 and Retry-After', async () => {
@@ -185,7 +185,7 @@ describe('POST /v1/check', () => {
       expect(third.body.retryAfterSeconds).toBeGreaterThan(0);
       expect(third.headers['retry-after']).toBe('5');
       expect(third.headers['ratelimit-policy']).toBe('"inline";q=2;w=10');
-      expect(store.calls[0].key).toBe('rl:{inline:2:10:inline-user}:tb');
+      expect(store.calls[0].key).toBe('rl:{inline:2:10:inline-user}:tu');
     });
 
     it('rounds Retry-After up to at least one second', async () => {

@@ -137,7 +137,7 @@ describe("Envoy's rate-limit gRPC service against a real redis-server", () => {
     });
     const probe = new Redis((redis as RedisServerHandle).url);
     try {
-      expect(await probe.exists(`rl:{inline:2:60:${key}}:tb`)).toBe(1);
+      expect(await probe.exists(`rl:{inline:2:60:${key}}:tu`)).toBe(1);
     } finally {
       probe.disconnect();
     }

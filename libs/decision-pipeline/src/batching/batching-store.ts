@@ -1,4 +1,4 @@
-import { StoreError, StoreUnavailableError } from '@rl/redis-store';
+import { StoreError, StoreUnavailableError } from '@rl/limiter-core';
 import type { BatchCounterStore, DecisionFor, DecisionStore, StoreDecision, StoreRequest } from '../store-port';
 
 interface Pending {

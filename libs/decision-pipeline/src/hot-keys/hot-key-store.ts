@@ -1,5 +1,5 @@
-import { leaseSize, RateEstimator, type LimitRequest, type RawDecision } from '@rl/limiter-core';
-import { isLeaseAlgorithm, StoreError, StoreTimeoutError, type LeaseAlgorithm, type LeaseGrant } from '@rl/redis-store';
+import { leaseSize, RateEstimator, StoreError, StoreTimeoutError, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { isLeaseAlgorithm, type LeaseAlgorithm, type LeaseGrant } from '@rl/redis-store';
 import { isGlobalRequest, type DecisionFor, type DecisionStore, type StoreRequest } from '../store-port';
 import type { HotKeyMetrics } from '../metrics';
 import { DenyCache, sameLimit } from './deny-cache';

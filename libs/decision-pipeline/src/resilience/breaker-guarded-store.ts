@@ -1,4 +1,4 @@
-import { StoreTimeoutError, StoreUnavailableError } from '@rl/redis-store';
+import { StoreTimeoutError, StoreUnavailableError } from '@rl/limiter-core';
 import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';
 import type { CircuitBreaker } from './circuit-breaker';
 

@@ -1,5 +1,4 @@
-import { ManualClock, type GlobalWindowRequest, type LimitRequest } from '@rl/limiter-core';
-import { StoreUnavailableError } from '@rl/redis-store';
+import { type GlobalWindowRequest, type LimitRequest, ManualClock, StoreUnavailableError } from '@rl/limiter-core';
 import { MemoryDecisionStore } from '../store/memory-decision-store';
 import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';
 import { DegradedLedger } from './degraded-ledger';

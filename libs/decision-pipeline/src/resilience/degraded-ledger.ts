@@ -1,5 +1,4 @@
-import { GenerationalCache, type GlobalWindowRequest, type LimitRequest } from '@rl/limiter-core';
-import { StoreError } from '@rl/redis-store';
+import { GenerationalCache, type GlobalWindowRequest, type LimitRequest, StoreError } from '@rl/limiter-core';
 import { isGlobalRequest, type DecisionStore, type StoreRequest } from '../store-port';
 
 /** What the ledger holds for one counter (and, for a global key, one window): the request as the store would see it, and units admitted locally. */

@@ -1,5 +1,4 @@
-import { ManualClock, type LimitRequest, type RawDecision } from '@rl/limiter-core';
-import { StoreTimeoutError, StoreUnavailableError } from '@rl/redis-store';
+import { type LimitRequest, ManualClock, type RawDecision, StoreTimeoutError, StoreUnavailableError } from '@rl/limiter-core';
 import { CircuitBreaker } from './circuit-breaker';
 import { MemoryDecisionStore } from '../store/memory-decision-store';
 import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';

@@ -1,4 +1,4 @@
-import { StoreError } from '@rl/redis-store';
+import { StoreError } from '@rl/limiter-core';
 import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';
 
 /**

@@ -1,4 +1,15 @@
-import { createRedisClient, progressReader, reconnectDelayMs, RedisCounterStore, RedisLeaseStore, withProgressDeadline, type ProgressDeadlineOptions, type RedisClient, type RedisTarget } from '@rl/redis-store';
+import {
+  ConnectionProgress,
+  createRedisClient,
+  progressReader,
+  reconnectDelayMs,
+  RedisCounterStore,
+  RedisLeaseStore,
+  withProgressDeadline,
+  type CallDeadline,
+  type RedisClient,
+  type RedisTarget,
+} from '@rl/redis-store';
 import type { Logger } from 'pino';
 import { BatchingStore } from '../batching/batching-store';
 import { guardedLeasePort } from '../hot-keys/guarded-lease-port';
@@ -6,7 +17,6 @@ import type { LeasePort } from '../hot-keys/hot-key-store';
 import type { PipelineMetrics } from '../metrics';
 import { BreakerGuardedStore } from '../resilience/breaker-guarded-store';
 import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
-import { singleCallBatches } from './single-call-batches';
 
 /** The circuit breaker of each counter-store connection (BREAKER_* settings). */
 export interface BreakerSettings {
@@ -67,7 +77,7 @@ export class RedisTier {
   private outageLogged = false;
   private closing = false;
   private probeTimer: NodeJS.Timeout | undefined;
-  private readonly deadline: ProgressDeadlineOptions;
+  private readonly probeProgress: () => number;
   private revival: NodeJS.Timeout | undefined;
   private revivals = 0;
 
@@ -81,11 +91,16 @@ export class RedisTier {
       reconnectCapMs: RECONNECT_CAP_MS,
       lazyConnect: true,
     });
-    // Every call on the hot path is bounded by the connection's progress, not by a plain timer:
-    // silence for commandTimeoutMs fails a call, our own queueing never does (withProgressDeadline).
-    const deadline: ProgressDeadlineOptions = { ms: options.commandTimeoutMs, progress: progressReader(this.client) };
-    this.deadline = deadline;
-    this.scripts = new RedisCounterStore({ client: this.client });
+    // Every call on the hot path is bounded by the progress of the connection (on a Cluster, the
+    // node) it was written to, not by a plain timer: silence for commandTimeoutMs fails a call,
+    // our own queueing never does (withProgressDeadline).
+    const ms = options.commandTimeoutMs;
+    const deadline: CallDeadline = ({ work, node, context }) => {
+      const progress = ConnectionProgress.of(node);
+      return withProgressDeadline(work, context, { ms, progress: () => progress.received });
+    };
+    this.probeProgress = progressReader(this.client);
+    this.scripts = new RedisCounterStore({ client: this.client, deadline });
     const breaker = new CircuitBreaker({
       ...options.breaker,
       now: () => performance.now(),
@@ -93,9 +108,9 @@ export class RedisTier {
       onStateChange: (state) => this.noteBreakerState(state),
     });
     options.metrics.setBreakerState(options.name, 'closed');
-    this.store = new BreakerGuardedStore(options.name, new BatchingStore(singleCallBatches(this.scripts, deadline), (size) => options.metrics.recordBatch(size)), breaker);
-    this.leaseScripts = new RedisLeaseStore({ client: this.client });
-    this.leases = guardedLeasePort({ guard: this.store, leases: this.leaseScripts, bound: (work, context) => withProgressDeadline(work, context, deadline) });
+    this.store = new BreakerGuardedStore(options.name, new BatchingStore(this.scripts, (size) => options.metrics.recordBatch(size)), breaker);
+    this.leaseScripts = new RedisLeaseStore({ client: this.client, deadline });
+    this.leases = guardedLeasePort({ guard: this.store, leases: this.leaseScripts });
   }
 
   start(): void {
@@ -190,7 +205,7 @@ export class RedisTier {
       this.probeSoon();
       return;
     }
-    withProgressDeadline(this.client.ping(), `${this.options.name} probe`, this.deadline).then(
+    withProgressDeadline(this.client.ping(), `${this.options.name} probe`, { ms: this.options.commandTimeoutMs, progress: this.probeProgress }).then(
       () => breaker.record('probe', 'success'),
       () => breaker.record('probe', 'failure'),
     );
