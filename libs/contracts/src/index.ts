@@ -1,7 +1,8 @@
 export { CHECK_BOUNDS, PRINTABLE_PATTERN } from './check/check-bounds';
 export type { CheckRequest } from './check/check-request';
 export { CHECK_FIELD_RULES, CHECK_REQUEST_SCHEMA } from './check/check-request.schema';
-export type { CheckResponse } from './check/check-response';
+export { MATCHED_RULES } from './check/check-response';
+export type { CheckResponse, MatchedRule } from './check/check-response';
 export { CHECK_RESPONSE_SCHEMA } from './check/check-response.schema';
 export type { PolicyRef } from './check/policy-ref';
 export type { BadRequestResponse } from './check/bad-request-response';

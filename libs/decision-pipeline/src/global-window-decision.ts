@@ -25,6 +25,8 @@ export interface GlobalWindowInput {
   readonly allocationWaitMs: () => number;
   /** Called each time the store's window differed from ours. */
   readonly onWindowRetry?: () => void;
+  /** Decide as otherwise, but consume nothing (see StoreRequest.dryRun). */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function decideGlobalWindow(pipeline: DecisionPipeline, input: Glob
     const known = input.capFor(expectedStartMs);
     if (known === undefined) return { decision: notYetAllocated({ windowStartMs: expectedStartMs, retryAfterMs: input.allocationWaitMs() }), source: 'store' };
     cap = known;
-    request = { algorithm: 'global_window', key: input.key, cap, cost: input.cost, windowMs: input.windowMs, expectedStartMs };
+    request = { algorithm: 'global_window', key: input.key, cap, cost: input.cost, windowMs: input.windowMs, expectedStartMs, dryRun: input.dryRun };
     const outcome = await pipeline.decide({ request, failureMode: input.failureMode, local: localShare(cap, input.localPercent) });
     if (outcome.source !== 'store' || outcome.decision.matched) return outcome;
     input.onWindowRetry?.();

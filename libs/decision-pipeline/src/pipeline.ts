@@ -80,10 +80,10 @@ export class DecisionPipeline {
     const { request } = input;
     if (input.failureMode === 'closed') return { decision: forRequest(request, FAIL_CLOSED_DECISION), source: 'fail-closed' };
     const local: LimitRequest = isGlobalRequest(request)
-      ? { key: request.key, algorithm: 'fixed_window', limit: input.local.limit, windowUs: request.windowMs * 1000, burst: input.local.limit, cost: request.cost }
+      ? { key: request.key, algorithm: 'fixed_window', limit: input.local.limit, windowUs: request.windowMs * 1000, burst: input.local.limit, cost: request.cost, dryRun: request.dryRun }
       : { ...request, limit: input.local.limit, burst: input.local.burst };
     const decision = this.local.decideSync(local);
-    if (decision.allowed) this.options.backend.recordDegradedAdmit(request);
+    if (decision.allowed && request.dryRun !== true) this.options.backend.recordDegradedAdmit(request);
     return { decision: forRequest(request, decision), source: 'local-fallback' };
   }
 

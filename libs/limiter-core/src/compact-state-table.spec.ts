@@ -108,4 +108,15 @@ describe('LocalLimiter on the compact table', () => {
     expect(limiter.decideSync({ ...base, algorithm: 'token_bucket' }).allowed).toBe(true);
     expect(limiter.decideSync({ ...base, algorithm: 'fixed_window' }).allowed).toBe(true);
   });
+
+  it('deletes one key whatever its kind, leaving the others', () => {
+    const table = new CompactStateTable(16, { seed: 7 });
+    table.set('a', [1, 2], 100, 0);
+    table.set('b', [3], 100, 4);
+    table.delete('a');
+    table.delete('missing');
+    expect(table.get('a', 0, 0)).toBeUndefined();
+    expect(table.get('b', 0, 4)).toEqual([3]);
+    expect(table.size).toBe(1);
+  });
 });

@@ -91,6 +91,15 @@ export class CompactStateTable {
     for (let i = 0; i < length; i++) this.values[base + i] = state[i];
   }
 
+  /** Forgets the state of `key`, whatever its kind. */
+  delete(key: string): void {
+    const slot = this.find(cyrb53(key, this.seed));
+    if (slot < 0) return;
+    this.meta[slot] = 0;
+    this.hashes[slot] = 0;
+    this.occupied -= 1;
+  }
+
   /** Forgets every state. */
   clear(): void {
     this.meta.fill(0);

@@ -88,6 +88,12 @@ export class LocalLimiter implements CounterStore {
     return Promise.resolve(this.decideSync(request));
   }
 
+  /** Forgets the state of `key` (an operator reset it). */
+  forget(key: string): void {
+    this.states.delete(key);
+    this.logs.delete(key);
+  }
+
   /** States held (expired ones included until their slot is reused). */
   get size(): number {
     return this.states.size + this.logs.size;

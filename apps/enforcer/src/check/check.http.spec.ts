@@ -359,3 +359,71 @@ describe('POST /v1/check past ENFORCER_MAX_IN_FLIGHT', () => {
     expect(await registry.metrics()).toContain('rl_overloaded_total{service="enforcer"} 1');
   });
 });
+
+describe('POST /v1/check with dryRun', () => {
+  let app: NestFastifyApplication;
+  let registry: Registry;
+  let store: RecordingStore;
+  const routed: PolicyDocument = {
+    ...document,
+    policies: [
+      ...document.policies,
+      policy({ id: 'free-search', match: { customerTier: 'free', route: '/v1/search' }, limit: 2, burst: 2 }),
+      policy({ id: 'vip', match: { customerId: 'vip' }, limit: 7, burst: 7 }),
+    ],
+    overrides: [policy({ id: 'override-boss', match: { customerId: 'boss' }, limit: 9, burst: 9 })],
+  };
+
+  beforeAll(async () => {
+    store = new RecordingStore(new MemoryDecisionStore());
+    ({ app, registry } = await createTestApp({ store: new LocalStoreBackend({ store }), policies: new StaticPolicySource(routed) }));
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('answers exactly as a real check would, consuming nothing, and names the rule that matched', async () => {
+    const before = await registry.metrics();
+    const dry = await post(app, { key: 'dry-user', customerId: 'acme', dryRun: true });
+    const dryAgain = await post(app, { key: 'dry-user', customerId: 'acme', dryRun: true });
+    const real = await post(app, { key: 'dry-user', customerId: 'acme' });
+    expect(dry.status).toBe(real.status);
+    // The same answer; only the time to the window's end moved on between the calls.
+    const at = (body: CheckResponse) => ({ ...body, resetSeconds: 0 });
+    expect(at(dry.body)).toEqual(at({ ...real.body, dryRun: true, matched: 'tier' }));
+    expect(at(dryAgain.body)).toEqual(at(dry.body));
+    expect(Math.abs(dry.body.resetSeconds - real.body.resetSeconds)).toBeLessThan(1);
+    for (const header of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'ratelimit-policy']) expect(dry.headers[header]).toBe(real.headers[header]);
+    // Dry runs are not decisions: the decision counter moved by the real check alone.
+    const after = await registry.metrics();
+    const allowed = (text: string): number => Number(/rl_decisions_total\{policy="free-tier",region="us-east",result="allowed"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+    expect(allowed(after) - allowed(before)).toBe(1);
+  });
+
+  it('reports a denial without consuming, with Retry-After, when the key is out', async () => {
+    for (let i = 0; i < 3; i++) await post(app, { key: 'spent', customerId: 'acme' });
+    const dry = await post(app, { key: 'spent', customerId: 'acme', dryRun: true });
+    expect(dry.status).toBe(429);
+    expect(dry.body).toMatchObject({ allowed: false, remaining: 0, dryRun: true, matched: 'tier' });
+    expect(Number(dry.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([
+    ['override', { key: 'k', customerId: 'boss' }, 'override-boss'],
+    ['customer', { key: 'k', customerId: 'vip' }, 'vip'],
+    ['tier-route', { key: 'k', customerId: 'acme', route: '/v1/search', method: 'GET' }, 'free-search'],
+    ['tier', { key: 'k', customerId: 'acme' }, 'free-tier'],
+    ['inline', { key: 'k', limit: 5, windowSeconds: 10 }, 'inline'],
+    ['default', { key: 'k' }, 'default'],
+  ] as const)('names %s', async (matched, request, policyId) => {
+    const dry = await post(app, { ...request, dryRun: true });
+    expect(dry.body).toMatchObject({ dryRun: true, matched, policy: { id: policyId } });
+  });
+
+  it('rejects a dryRun that is not a boolean', async () => {
+    const response = await post(app, { key: 'k', dryRun: 'yes' });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ field: 'dryRun' });
+  });
+});

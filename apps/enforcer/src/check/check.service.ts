@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CheckRequest } from '@rl/contracts';
+import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
 import { decideGlobalWindow, DecisionPipeline, StoreBackend, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
 import { buildCounterKey, buildGlobalCounterKey, safeIdentity, type RawDecision } from '@rl/limiter-core';
 import type { Logger } from 'pino';
@@ -82,6 +82,8 @@ export class CheckService {
       this.inFlight -= 1;
     }
     const seconds = (performance.now() - started) / 1000;
+    // A dry run is not a decision: nothing of it is recorded, counted or escalated.
+    if (request.dryRun === true) return explained(reply, this.explainMatch(request, policy));
     this.metrics.observeCheckSeconds(seconds);
     // Denials (not blocks) count toward automatic blocks; decision events sample every decision.
     if (reply.statusCode === 429 && reply.body.blocked !== true) this.escalator.noteDenial(request, reply.body.policy.id);
@@ -98,13 +100,20 @@ export class CheckService {
     }
     const policy = resolved ?? this.resolver.resolve(request);
     const cost = request.cost ?? 1;
+    const dryRun = request.dryRun === true;
     if (cost > policy.maxCost) {
-      this.metrics.recordDecision(policy.ref.id, resultOf(policy, COST_EXCEEDS_LIMIT, 'store'));
+      if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, COST_EXCEEDS_LIMIT, 'store'));
       return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true });
     }
     const outcome = policy.scope === 'global' ? await this.decideGlobal(request, policy, cost) : await this.decideRegional(request, policy, cost);
-    this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
+    if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
     return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region });
+  }
+
+  /** The rule that selected the policy of a dry run: the caller's own choice (Envoy rules) is none of the resolver's. */
+  private explainMatch(request: CheckRequest, given: CompiledPolicy | undefined): MatchedRule | undefined {
+    if (given !== undefined) return undefined;
+    return this.resolver.explain(request).matched;
   }
 
   private decideRegional(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<DecisionOutcome<RawDecision>> {
@@ -116,6 +125,7 @@ export class CheckService {
         windowUs: policy.windowUs,
         burst: policy.quota.burst,
         cost,
+        dryRun: request.dryRun,
       },
       failureMode: policy.failureMode,
       local: policy.localQuota,
@@ -140,12 +150,20 @@ export class CheckService {
       localPercent: this.localPercent,
       allocationWaitMs: () => this.sync.catchUpRemainingMs(),
       onWindowRetry: () => this.sync.recordWindowRetry(),
+      dryRun: request.dryRun,
     });
+    if (request.dryRun === true) return outcome;
     const usage = this.sync.usage({ policy, windowStartMs: outcome.decision.windowStartMs, windowMs });
     if (outcome.decision.allowed) usage.admit(identity, cost);
     else usage.deny(identity, cost);
     return outcome;
   }
+}
+
+/** A dry run's reply: the real check's, marked as a dry run, with the rule that matched. */
+function explained(reply: CheckReply, matched: MatchedRule | undefined): CheckReply {
+  const body: CheckResponse = matched === undefined ? { ...reply.body, dryRun: true } : { ...reply.body, dryRun: true, matched };
+  return { statusCode: reply.statusCode, headers: reply.headers, body };
 }
 
 function resultOf(policy: CompiledPolicy, decision: RawDecision, source: DecisionSource): DecisionResult {

@@ -98,6 +98,15 @@ describe('limits against a real redis-server', () => {
     expect(await check(customer)).toMatchObject({ status: 429, body: { limit: 1, remaining: 0 } });
   });
 
+  it.each(algorithms.map((a) => [a]))('%s: dry runs answer like checks and consume nothing in Redis', async (algorithm) => {
+    const customer = `dry-${algorithm.replace(/_/g, '-')}`;
+    source.setOverride(override({ customer, algorithm, limit: 3, version: 1 }));
+    const dry = async () => (await app.inject({ method: 'POST', url: '/v1/check', payload: { key: `${customer}-user`, customerId: customer, dryRun: true } })).json<CheckResponse>();
+    for (let i = 0; i < 5; i++) expect(await dry()).toMatchObject({ allowed: true, remaining: 2, dryRun: true, matched: 'override' });
+    expect([(await check(customer)).status, (await check(customer)).status, (await check(customer)).status, (await check(customer)).status]).toEqual([200, 200, 200, 429]);
+    expect(await dry()).toMatchObject({ allowed: false, remaining: 0, dryRun: true });
+  });
+
   it('answers a denial from the deny cache with the true Retry-After, not the cache hold (limit 1 per hour)', async () => {
     const customer = 'minute';
     source.setOverride(override({ customer, algorithm: 'fixed_window', limit: 1, version: 1 }));

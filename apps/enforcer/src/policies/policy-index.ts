@@ -1,4 +1,4 @@
-import type { Policy } from '@rl/contracts';
+import type { MatchedRule, Policy } from '@rl/contracts';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy';
 import type { PolicySnapshot } from './policy-source';
 import { compileRouteGlob, type RouteGlob } from './route-glob';
@@ -59,6 +59,9 @@ const NO_ROUTES = new RouteTable([]);
  * `undefined` means no stored policy matches (the caller then uses an inline limit or the default).
  */
 export class PolicyIndex {
+  /** Which rule the last `resolve` matched by; read right after it (see `explain`). */
+  private lastMatch: MatchedRule | undefined;
+
   private constructor(
     private readonly overrides: ReadonlyMap<string, CompiledPolicy>,
     private readonly customers: ReadonlyMap<string, Scope>,
@@ -109,16 +112,30 @@ export class PolicyIndex {
     let tier: string | undefined;
     if (customerId !== undefined) {
       const override = this.overrides.get(customerId);
-      if (override !== undefined) return override;
+      if (override !== undefined) return this.matched('override', override);
       const own = this.customers.get(customerId);
       if (own !== undefined) {
         const match = own.routes.lookup(route, method) ?? own.base;
-        if (match !== undefined) return match;
+        if (match !== undefined) return this.matched('customer', match);
       }
       tier = this.customerTiers.get(customerId);
     }
     const tierScope = tier !== undefined ? this.tiers.get(tier) : undefined;
-    return tierScope?.routes.lookup(route, method) ?? this.anyTier.routes.lookup(route, method) ?? tierScope?.base;
+    const routed = tierScope?.routes.lookup(route, method) ?? this.anyTier.routes.lookup(route, method);
+    if (routed !== undefined) return this.matched('tier-route', routed);
+    return this.matched('tier', tierScope?.base);
+  }
+
+  /** `resolve`, and which rule matched (undefined when nothing did). Off the hot path: dry runs. */
+  explain(query: PolicyQuery): { policy: CompiledPolicy | undefined; matched: MatchedRule | undefined } {
+    const policy = this.resolve(query);
+    return { policy, matched: policy === undefined ? undefined : this.lastMatch };
+  }
+
+  /** Notes the rule `policy` matched by (a field write: no allocation on the hot path). */
+  private matched(rule: MatchedRule, policy: CompiledPolicy | undefined): CompiledPolicy | undefined {
+    this.lastMatch = rule;
+    return policy;
   }
 }
 

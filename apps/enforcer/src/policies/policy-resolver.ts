@@ -1,11 +1,16 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { CheckRequest } from '@rl/contracts';
+import type { CheckRequest, MatchedRule } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy';
 import { CompiledPolicyCache, PolicyIndex } from './policy-index';
 import { PolicySource, type PolicySnapshot } from './policy-source';
+
+function query(request: CheckRequest): { customerId: string | undefined; route: string | undefined; method: string | undefined } {
+  const method = request.method;
+  return { customerId: request.customerId, route: request.route, method: method === undefined ? undefined : method.toUpperCase() };
+}
 
 const EMPTY_SNAPSHOT: PolicySnapshot = { revision: 'none', policies: [], overrides: [], customerTiers: new Map() };
 
@@ -49,15 +54,18 @@ export class PolicyResolver implements OnModuleDestroy {
   }
 
   resolve(request: CheckRequest): CompiledPolicy {
-    const method = request.method;
-    const stored = this.index.resolve({
-      customerId: request.customerId,
-      route: request.route,
-      method: method === undefined ? undefined : method.toUpperCase(),
-    });
+    const stored = this.index.resolve(query(request));
     if (stored !== undefined) return stored;
     if (request.limit !== undefined && request.windowSeconds !== undefined) return this.inlinePolicy(request.limit, request.windowSeconds);
     return this.defaultPolicy;
+  }
+
+  /** `resolve`, and which rule selected the policy (dry runs, operators' questions). */
+  explain(request: CheckRequest): { policy: CompiledPolicy; matched: MatchedRule } {
+    const stored = this.index.explain(query(request));
+    if (stored.policy !== undefined && stored.matched !== undefined) return { policy: stored.policy, matched: stored.matched };
+    if (request.limit !== undefined && request.windowSeconds !== undefined) return { policy: this.inlinePolicy(request.limit, request.windowSeconds), matched: 'inline' };
+    return { policy: this.defaultPolicy, matched: 'default' };
   }
 
   onModuleDestroy(): void {

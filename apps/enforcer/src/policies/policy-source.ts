@@ -15,6 +15,15 @@ export interface PolicySnapshot {
 
 export type SnapshotListener = (snapshot: PolicySnapshot) => void;
 
+/** An operator reset one counter (`counter.reset`): the counted `key` under policy `policyId`. */
+export interface CounterReset {
+  readonly policyId: string;
+  readonly key: string;
+  readonly revision: number;
+}
+
+export type CounterResetListener = (reset: CounterReset) => void;
+
 /**
  * Where the enforcer's policies come from: a file today, the control plane later. The resolver
  * reads `current()` once and then follows `subscribe`; it never polls.
@@ -27,22 +36,33 @@ export abstract class PolicySource {
   /** Why no snapshot is available, or `undefined` when one is. */
   abstract notReadyReason(): string | undefined;
   abstract close(): Promise<void>;
+  /**
+   * Calls `listener` with every counter reset applied from now on (only the control plane sends
+   * them; other sources never call it); returns the unsubscribe function.
+   */
+  subscribeResets(listener: CounterResetListener): () => void {
+    void listener;
+    return () => undefined;
+  }
 }
 
 /** Listener bookkeeping shared by the sources. */
-export class SnapshotListeners {
-  private readonly listeners = new Set<SnapshotListener>();
+export class Listeners<T> {
+  private readonly listeners = new Set<(value: T) => void>();
 
-  add(listener: SnapshotListener): () => void {
+  add(listener: (value: T) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  publish(snapshot: PolicySnapshot): void {
-    for (const listener of this.listeners) listener(snapshot);
+  publish(value: T): void {
+    for (const listener of this.listeners) listener(value);
   }
 
   clear(): void {
     this.listeners.clear();
   }
 }
+
+/** The listeners of a source's snapshots. */
+export class SnapshotListeners extends Listeners<PolicySnapshot> {}

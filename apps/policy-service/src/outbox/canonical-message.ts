@@ -26,5 +26,7 @@ function canonicalChange(change: PolicyChange): PolicyChange {
     }
     case 'block.removed':
       return { kind: change.kind, blockId: change.blockId };
+    case 'counter.reset':
+      return { kind: change.kind, policyId: change.policyId, key: change.key };
   }
 }

@@ -19,6 +19,7 @@ export const CHECK_REQUEST_SCHEMA = {
     limit: { type: 'integer', minimum: 1, maximum: CHECK_BOUNDS.limitMax },
     windowSeconds: { type: 'number', minimum: CHECK_BOUNDS.windowSecondsMin, maximum: CHECK_BOUNDS.windowSecondsMax },
     ip: { type: 'string', minLength: 2, maxLength: 45, anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
+    dryRun: { type: 'boolean' },
   },
   dependencies: {
     limit: ['windowSeconds'],
@@ -36,4 +37,5 @@ export const CHECK_FIELD_RULES: Readonly<Record<keyof typeof CHECK_REQUEST_SCHEM
   limit: `must be an integer from 1 to ${CHECK_BOUNDS.limitMax}`,
   windowSeconds: `must be a number of seconds from ${CHECK_BOUNDS.windowSecondsMin} to ${CHECK_BOUNDS.windowSecondsMax}`,
   ip: 'must be an IPv4 or IPv6 address',
+  dryRun: 'must be a boolean',
 };

@@ -15,4 +15,10 @@ export interface CheckRequest {
   readonly windowSeconds?: number;
   /** The caller's IP address (IPv4 or IPv6), matched against IP and CIDR blocks. */
   readonly ip?: string;
+  /**
+   * Explain without consuming: the same answer as a real check (status, body, headers), but no
+   * counter, lease or deny-cache entry changes, and no decision is recorded. The body adds
+   * `dryRun: true` and `matched`.
+   */
+  readonly dryRun?: boolean;
 }

@@ -21,5 +21,7 @@ export const CHECK_RESPONSE_SCHEMA = {
     blocked: { type: 'boolean' },
     overloaded: { type: 'boolean' },
     reason: { type: 'string' },
+    dryRun: { type: 'boolean' },
+    matched: { type: 'string' },
   },
 } as const;

@@ -1,6 +1,14 @@
 import type { PolicyRef } from './policy-ref';
 
 /**
+ * Which rule selected the policy of a check: the customer's override, a policy naming the
+ * customer, a route/method policy (of the customer's tier or of any tier), the tier's policy, the
+ * configured default, or the request's inline limit.
+ */
+export const MATCHED_RULES = ['override', 'customer', 'tier-route', 'tier', 'default', 'inline'] as const;
+export type MatchedRule = (typeof MATCHED_RULES)[number];
+
+/**
  * `POST /v1/check` response body, on 200 (allowed), 429 (denied) and 503 (store down, fail-closed).
  * The headers carry the same numbers (see CONTRACT.md).
  */
@@ -32,4 +40,8 @@ export interface CheckResponse {
    * cost is above what the limit can ever admit (429 without `Retry-After`).
    */
   readonly reason?: 'cost_exceeds_limit';
+  /** The request was a dry run: nothing was consumed or recorded. */
+  readonly dryRun?: true;
+  /** With `dryRun`: which rule selected the policy. */
+  readonly matched?: MatchedRule;
 }

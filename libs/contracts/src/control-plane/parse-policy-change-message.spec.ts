@@ -11,6 +11,7 @@ describe('parsePolicyChangeMessage', () => {
   it.each([
     ['policy.upserted', { kind: 'policy.upserted', policy }, { kind: 'policy.upserted', policy: { ...policy, ...filled } }],
     ['policy.deleted', { kind: 'policy.deleted', policyId: 'free-tier' }, { kind: 'policy.deleted', policyId: 'free-tier' }],
+    ['counter.reset', { kind: 'counter.reset', policyId: 'free-tier', key: 'user:42' }, { kind: 'counter.reset', policyId: 'free-tier', key: 'user:42' }],
     [
       'override.upserted',
       { kind: 'override.upserted', customerId: 'acme', policy: override },
@@ -60,7 +61,7 @@ describe('parsePolicyChangeMessage', () => {
     [
       'an unknown kind',
       { ...envelope, change: { kind: 'policy.renamed' } },
-      [{ path: 'change.kind', message: 'must be one of policy.upserted, policy.deleted, override.upserted, override.deleted, customer.upserted, customer.deleted, block.added, block.removed' }],
+      [{ path: 'change.kind', message: 'must be one of policy.upserted, policy.deleted, override.upserted, override.deleted, customer.upserted, customer.deleted, block.added, block.removed, counter.reset' }],
     ],
     ['an upsert without its policy', { ...envelope, change: { kind: 'policy.upserted' } }, [{ path: 'change.policy', message: 'is required' }]],
     ['a delete with a bad id', { ...envelope, change: { kind: 'policy.deleted', policyId: 'Free Tier' } }, [{ path: 'change.policyId', message: 'must be a slug of 1 to 64 characters from [a-z0-9-]' }]],

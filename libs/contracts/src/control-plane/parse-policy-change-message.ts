@@ -85,6 +85,8 @@ function readChange(change: PolicyChangeDto): ValidationResult<PolicyChange> {
     }
     case 'block.removed':
       return { ok: true, value: { kind: change.kind, blockId: change.blockId as string } };
+    case 'counter.reset':
+      return { ok: true, value: { kind: change.kind, policyId: change.policyId as string, key: change.key as string } };
   }
 }
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, IsUUID, ValidateIf, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { CHECK_BOUNDS, PRINTABLE_PATTERN } from '../check/check-bounds';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { BlockDto } from './block.dto';
 import { CustomerAssignmentDto } from './customer-assignment.dto';
@@ -26,10 +27,17 @@ export class PolicyChangeDto {
   @IsObject({ message: 'must be an object' })
   policy?: Record<string, unknown>;
 
-  @ValidateIf((change: PolicyChangeDto) => change.kind === 'policy.deleted')
+  @ValidateIf((change: PolicyChangeDto) => change.kind === 'policy.deleted' || change.kind === 'counter.reset')
   @IsDefined({ message: 'is required' })
   @SatisfiesRule(POLICY_RULES.id)
   policyId?: string;
+
+  @ValidateIf((change: PolicyChangeDto) => change.kind === 'counter.reset')
+  @IsDefined({ message: 'is required' })
+  @IsString({ message: 'must be a string' })
+  @Length(1, CHECK_BOUNDS.keyMaxLength, { message: `must be 1 to ${CHECK_BOUNDS.keyMaxLength} characters` })
+  @Matches(new RegExp(PRINTABLE_PATTERN, 'u'), { message: 'must be printable characters' })
+  key?: string;
 
   @ValidateIf((change: PolicyChangeDto) => WITH_CUSTOMER.includes(change.kind))
   @IsDefined({ message: 'is required' })

@@ -12,6 +12,7 @@ export const POLICY_CHANGE_KINDS = [
   'customer.deleted',
   'block.added',
   'block.removed',
+  'counter.reset',
 ] as const;
 export type PolicyChangeKind = (typeof POLICY_CHANGE_KINDS)[number];
 
@@ -23,7 +24,13 @@ export type PolicyChange =
   | { readonly kind: 'customer.upserted'; readonly customerId: string; readonly assignment: CustomerAssignment }
   | { readonly kind: 'customer.deleted'; readonly customerId: string }
   | { readonly kind: 'block.added'; readonly block: Block }
-  | { readonly kind: 'block.removed'; readonly blockId: string };
+  | { readonly kind: 'block.removed'; readonly blockId: string }
+  /**
+   * An operator reset one counter: `key` (the counted identity) under policy `policyId`, in every
+   * region. An event, not state: enforcers apply it once (delete the counter, drop this key's
+   * lease and deny-cache entry) and the snapshot does not carry it.
+   */
+  | { readonly kind: 'counter.reset'; readonly policyId: string; readonly key: string };
 
 /**
  * One message on the policy-changes stream. `revision` is the control plane's gap-free

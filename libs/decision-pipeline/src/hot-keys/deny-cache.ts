@@ -93,6 +93,16 @@ export class DenyCache {
     return holdUs;
   }
 
+  /** Whether a denial of `key` is held at `nowMs` (without counting a use). */
+  has(key: string, nowMs: number): boolean {
+    const entry = this.entries.peek(key);
+    return entry !== undefined && entry.untilMs > nowMs;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

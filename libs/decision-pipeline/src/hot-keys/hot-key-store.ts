@@ -118,6 +118,7 @@ export class HotKeyStore implements DecisionStore {
   }
 
   async decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
+    if (request.dryRun === true) return this.explain(request);
     const now = this.nowMs();
     const cached = this.denied?.get(request, now);
     if (cached !== undefined) {
@@ -129,6 +130,43 @@ export class HotKeyStore implements DecisionStore {
       if (rate >= this.settings.leaseThresholdPerSecond) return (await this.fromLease(this.leasePort, request, rate)) as DecisionFor<R>;
     }
     return this.decideInner(request);
+  }
+
+  /**
+   * A dry run: what a real request would get here, changing nothing. A remembered denial answers
+   * it; so do the units of this instance's lease, without spending them; otherwise the store
+   * decides it as a dry run. Nothing is remembered from it.
+   */
+  private async explain<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
+    const now = this.nowMs();
+    const cached = this.denied?.get(request, now);
+    if (cached !== undefined) return cached as DecisionFor<R>;
+    if (isLeaseRequest(request)) {
+      const lease = this.leases.get(request.key);
+      if (lease !== undefined && lease.acquiring === undefined && sameLimit(lease.request, request) && lease.validUntilMs > now && lease.units >= request.cost) {
+        return this.leaseDecision(lease, now, lease.units - request.cost) as DecisionFor<R>;
+      }
+    }
+    return this.inner.decide(request);
+  }
+
+  /** What this instance holds for `key`: its lease's unspent units (0 without one) and whether a denial is remembered. */
+  describe(key: string): { leaseUnits: number; denyCached: boolean } {
+    const lease = this.leases.get(key);
+    return { leaseUnits: lease === undefined || lease.validUntilMs <= this.nowMs() ? 0 : lease.units, denyCached: this.denied?.has(key, this.nowMs()) ?? false };
+  }
+
+  /**
+   * An operator reset the counter `key`: forget its remembered denial, and drop its lease WITHOUT
+   * giving the units back (they were taken from the counter that is being deleted; returning them
+   * would credit the fresh one).
+   */
+  forget(key: string): void {
+    this.denied?.delete(key);
+    const lease = this.leases.get(key);
+    if (lease === undefined) return;
+    this.leases.delete(key);
+    lease.units = 0;
   }
 
   /** A policy changed: forget every remembered denial, and give every lease back. */
@@ -218,13 +256,13 @@ export class HotKeyStore implements DecisionStore {
     lease.units -= cost;
     lease.lastUsedMs = now;
     this.metrics.recordLeaseHit();
-    return this.leaseDecision(lease, now);
+    return this.leaseDecision(lease, now, lease.units);
   }
 
-  /** The reply for a unit spent from a lease: what the store had left plus what the lease still holds. */
-  private leaseDecision(lease: Lease, now: number): RawDecision {
+  /** The reply for units spent from a lease: what the store had left plus what the lease still holds (`unitsLeft`). */
+  private leaseDecision(lease: Lease, now: number, unitsLeft: number): RawDecision {
     const { limit, burst, windowUs, algorithm } = lease.request;
-    const left = lease.storeRemaining + lease.units;
+    const left = lease.storeRemaining + unitsLeft;
     const remaining = left > limit ? limit : left;
     let resetUs: number;
     if (algorithm === 'token_bucket') {
@@ -274,7 +312,7 @@ export class HotKeyStore implements DecisionStore {
       // The units cover this request by construction (need + leftover >= cost).
       lease.units -= request.cost;
       lease.lastUsedMs = now;
-      return this.leaseDecision(lease, now);
+      return this.leaseDecision(lease, now, lease.units);
     } finally {
       lease.acquiring = undefined;
       release();

@@ -25,6 +25,12 @@ export class LocalStoreBackend extends StoreBackend {
     return Promise.resolve();
   }
 
+  /** An in-process store keeps no per-key state this backend can delete from outside; a test store may (MemoryDecisionStore.forget). */
+  resetCounter(keys: readonly string[]): Promise<void> {
+    if (this.store instanceof MemoryDecisionStore) for (const key of keys) this.store.forget(key);
+    return Promise.resolve();
+  }
+
   recordDegradedAdmit(request: StoreRequest): void {
     // An in-process store does not fail, so nothing is ever admitted around it to write back.
     void request;

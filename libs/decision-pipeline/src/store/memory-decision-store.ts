@@ -25,6 +25,12 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore {
     return Promise.resolve(requests.map((request) => this.decideSync(request)));
   }
 
+  /** Drops the state of counter `key`, as if it had expired. */
+  forget(key: string): void {
+    this.limits.forget(key);
+    this.windows.delete(key);
+  }
+
   decideSync(request: StoreRequest): StoreDecision {
     return isGlobalRequest(request) ? this.decideWindow(request) : this.limits.decideSync(request);
   }

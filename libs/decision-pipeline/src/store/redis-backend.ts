@@ -105,6 +105,16 @@ export class RedisStoreBackend extends StoreBackend {
     await Promise.all([this.primary.close(), this.secondary?.close()]);
   }
 
+  override describeKey(key: string): { leaseUnits: number; denyCached: boolean } {
+    return this.hotKeys?.describe(key) ?? { leaseUnits: 0, denyCached: false };
+  }
+
+  /** Deletes the counter from the regional Redis and the secondary (when set); forgets this instance's lease and denial. */
+  async resetCounter(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.hotKeys?.forget(key);
+    await Promise.all([this.primary.deleteKeys(keys), this.secondary?.deleteKeys(keys)]);
+  }
+
   recordDegradedAdmit(request: StoreRequest): void {
     this.ledger.record(request);
   }

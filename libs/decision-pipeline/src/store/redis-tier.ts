@@ -4,6 +4,7 @@ import {
   progressReader,
   reconnectDelayMs,
   RedisCounterStore,
+  toStoreError,
   RedisLeaseStore,
   withProgressDeadline,
   type CallDeadline,
@@ -140,6 +141,16 @@ export class RedisTier {
   async ping(): Promise<void> {
     if (!this.connected) throw new Error(this.downReason ?? 'not connected yet');
     await this.client.ping();
+  }
+
+  /** DEL of one counter's keys (they share a hash tag, so one call works on a Cluster too), bounded like decisions. */
+  async deleteKeys(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await withProgressDeadline(this.client.del(...keys), `${this.options.name} counter reset`, { ms: this.options.commandTimeoutMs, progress: this.probeProgress });
+    } catch (error) {
+      throw toStoreError(error, `${this.options.name} counter reset`);
+    }
   }
 
   async close(): Promise<void> {

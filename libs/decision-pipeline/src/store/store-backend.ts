@@ -30,4 +30,17 @@ export abstract class StoreBackend {
   policiesChanged(): void {
     // Nothing is remembered by default.
   }
+
+  /** What this instance holds for counter `key` besides the store: unspent leased units and a remembered denial. */
+  describeKey(key: string): { leaseUnits: number; denyCached: boolean } {
+    void key;
+    return { leaseUnits: 0, denyCached: false };
+  }
+
+  /**
+   * An operator reset one counter: delete `keys` (all of that counter's keys) from the store, and
+   * forget whatever this instance remembers of them (lease, denial). Rejects if the store could
+   * not delete them.
+   */
+  abstract resetCounter(keys: readonly string[]): Promise<void>;
 }

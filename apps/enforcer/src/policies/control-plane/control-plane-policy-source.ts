@@ -1,6 +1,6 @@
 import { parsePolicyChangeMessage, type PolicyChangeMessage, type PolicySnapshot as ControlPlaneSnapshot } from '@rl/contracts';
 import type { Logger } from 'pino';
-import { PolicySource, SnapshotListeners, type PolicySnapshot, type SnapshotListener } from '../policy-source';
+import { Listeners, PolicySource, SnapshotListeners, type CounterReset, type CounterResetListener, type PolicySnapshot, type SnapshotListener } from '../policy-source';
 import type { ChangeFeed } from './change-feed';
 import { ChangeSequencer } from './change-sequencer';
 import type { PolicySyncMetrics, ResyncReason } from './policy-sync-metrics';
@@ -42,6 +42,7 @@ export interface ControlPlanePolicySourceOptions {
 export class ControlPlanePolicySource extends PolicySource {
   private readonly sequencer = new ChangeSequencer();
   private readonly listeners = new SnapshotListeners();
+  private readonly resets = new Listeners<CounterReset>();
   private readonly abort = new AbortController();
   private readonly log: ThrottledLog;
   private readonly retry: RetryPolicy;
@@ -104,6 +105,7 @@ export class ControlPlanePolicySource extends PolicySource {
     await this.resyncing;
     await this.options.cache.flush();
     this.listeners.clear();
+    this.resets.clear();
   }
 
   private onMessage(data: Uint8Array): void {
@@ -137,6 +139,13 @@ export class ControlPlanePolicySource extends PolicySource {
       this.options.logger.debug({ revision: message.revision, kind: message.change.kind }, 'policy change applied');
     }
     this.publish(options);
+    for (const { change, revision } of applied) {
+      if (change.kind === 'counter.reset') this.resets.publish({ policyId: change.policyId, key: change.key, revision });
+    }
+  }
+
+  override subscribeResets(listener: CounterResetListener): () => void {
+    return this.resets.add(listener);
   }
 
   private requestResync(reason: ResyncReason): void {

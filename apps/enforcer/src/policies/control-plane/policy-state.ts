@@ -56,6 +56,9 @@ export class PolicyState {
       case 'block.removed':
         this.blocks.delete(change.blockId);
         break;
+      case 'counter.reset':
+        // An event, not state: the policy source hands it to its reset listeners.
+        break;
     }
     this.rev = revision;
   }
