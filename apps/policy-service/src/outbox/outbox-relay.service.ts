@@ -36,6 +36,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       dataSource,
       nats: () => nats.connection(),
       namespace: config.nats.namespace,
+      signer: config.policySigner,
       pollMs: config.outbox.pollMs,
       batchSize: config.outbox.batchSize,
       logger: logger.child({ component: 'outbox-relay' }),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { policyChangeMsgId, policyChangesStream, policyChangesSubject, type Policy, type PolicyChange } from '@rl/contracts';
+import { policyChangesStream, policyChangesSubject, type Policy, type PolicyChange } from '@rl/contracts';
 import { createLogger, createMetricsRegistry } from '@rl/platform';
 import { waitFor } from '@rl/testing';
 import { connect, StorageType, type JetStreamManager, type NatsConnection } from 'nats';
@@ -55,7 +55,7 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
       return;
     }
     const body = { revision: input.revision, committedAt: new Date().toISOString(), change: input.change };
-    await nc.jetstream().publish(subject, new TextEncoder().encode(JSON.stringify(body)), { msgID: input.msgId ?? policyChangeMsgId(input.revision) });
+    await nc.jetstream().publish(subject, new TextEncoder().encode(JSON.stringify(body)), { msgID: input.msgId ?? `policy-rev-${input.revision}` });
   }
 
   /** Commits a change as the policy service would: snapshot and stream both advance. */

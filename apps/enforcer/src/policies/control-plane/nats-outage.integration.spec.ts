@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { policyChangeMsgId, policyChangesStream, policyChangesSubject, type Policy } from '@rl/contracts';
+import { policyChangesStream, policyChangesSubject, type Policy } from '@rl/contracts';
 import { startNatsServer, type NatsServerHandle } from '@rl/devstack';
 import { createLogger, createMetricsRegistry } from '@rl/platform';
 import { waitFor } from '@rl/testing';
@@ -33,7 +33,7 @@ describe('control-plane policy source through a NATS outage (private nats-server
 
   async function publish(nc: NatsConnection, revision: number, limit: number): Promise<void> {
     const body = { revision, committedAt: new Date().toISOString(), change: { kind: 'policy.upserted', policy: policy(limit) } };
-    await nc.jetstream().publish(policyChangesSubject(namespace), new TextEncoder().encode(JSON.stringify(body)), { msgID: policyChangeMsgId(revision) });
+    await nc.jetstream().publish(policyChangesSubject(namespace), new TextEncoder().encode(JSON.stringify(body)), { msgID: `policy-rev-${revision}` });
   }
 
   beforeAll(async () => {
