@@ -22,6 +22,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   readonly relay: OutboxRelay;
   private readonly listener: OutboxListener;
   private unsubscribe: (() => void) | undefined;
+  private readonly logger: Logger;
+  private readonly keyId: string;
 
   constructor(
     dataSource: DataSource,
@@ -32,6 +34,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     @Inject(LOGGER) logger: Logger,
     @Inject(RELAY_HOOKS) hooks: RelayHooks,
   ) {
+    this.logger = logger;
+    this.keyId = config.policySigner.keyId;
     this.relay = new OutboxRelay({
       dataSource,
       nats: () => nats.connection(),
@@ -53,6 +57,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   }
 
   onApplicationBootstrap(): void {
+    // The key id only (a fingerprint of the public key): what an operator checks during a rotation.
+    this.logger.info({ keyId: this.keyId }, 'signing policy changes and snapshots');
     this.unsubscribe = this.signal.subscribe(() => this.relay.nudge());
     this.listener.start();
     this.relay.start();
