@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { encodeSignedEnvelope, parseSignedEnvelope, type Policy, type PolicyChange, type PolicySnapshot as ControlPlaneSnapshot } from '@rl/contracts';
-import { createLogger, createMetricsRegistry, type VerificationFailure } from '@rl/platform';
+import { createLogger, createMetricsRegistry, generateSigningKeyPair, MessageSigner, type VerificationFailure } from '@rl/platform';
 import type { Registry } from 'prom-client';
 import { forgerSigner, signedChange, signedSnapshot, TEST_POLICY_KEY, testPolicyVerifier } from '../../testing/signing-keys';
 import type { PolicySnapshot } from '../policy-source';
@@ -21,13 +21,15 @@ class FakeSnapshotClient extends SnapshotClient {
   current: ControlPlaneSnapshot | undefined;
   down = false;
   unverified: VerificationFailure | undefined;
+  /** The policy service's key unless set (a rotated one). */
+  signer: MessageSigner | undefined;
   calls = 0;
 
   fetch(): Promise<SignedSnapshot> {
     this.calls += 1;
     if (this.down || this.current === undefined) return Promise.reject(new SnapshotFetchError('GET http://policy/v1/policies/snapshot failed: fetch failed (connect ECONNREFUSED)'));
     if (this.unverified !== undefined) return Promise.reject(new SnapshotSignatureError(`does not verify (${this.unverified})`, this.unverified));
-    return Promise.resolve(signedSnapshot(this.current));
+    return Promise.resolve(this.signer === undefined ? signedSnapshot(this.current) : signedSnapshot(this.current, this.signer));
   }
 }
 
@@ -374,6 +376,18 @@ describe('ControlPlanePolicySource', () => {
       writeFileSync(cacheFile(), JSON.stringify({ ...file, changes: [file.changes[1]] }));
       const holed = await start();
       expect(holed.current()).toBeUndefined();
+    });
+
+    it('re-persists the snapshot once it is signed by another key (a rotation), so the old key can be retired', async () => {
+      client.current = snapshot(3, [policy('free', 10)]);
+      const source = await start({ resyncIntervalMs: 5 });
+      await eventually(() => source.revision === 3, 'the snapshot');
+      const firstLine = (): string => (JSON.parse(readFileSync(cacheFile(), 'utf8')) as { snapshot: string }).snapshot.split('\n')[0];
+      await eventually(() => { try { return firstLine().startsWith(`RLSIG1 ${TEST_POLICY_KEY.keyId} `); } catch { return false; } }, 'the first write');
+      const rotated = MessageSigner.fromText(generateSigningKeyPair().privateKey);
+      client.signer = rotated;
+      await eventually(() => firstLine().startsWith(`RLSIG1 ${rotated.keyId} `), 'the snapshot signed by the new key, persisted');
+      expect(source.revision).toBe(3);
     });
 
     it('replaces a long journal with a fresh snapshot', async () => {

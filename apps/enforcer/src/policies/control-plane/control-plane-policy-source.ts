@@ -279,8 +279,11 @@ export class ControlPlanePolicySource extends PolicySource {
       this.options.logger.debug({ snapshotRevision: snapshot.revision, current: before }, 'ignoring a policy snapshot older than the applied revision');
       return;
     }
-    // The journal restarts from this snapshot (at or above the applied revision), which shortens it.
-    const rebase = outcome !== 'current' || (this.journal?.changes.length ?? 1) > 0;
+    // The journal restarts from this snapshot (at or above the applied revision), which shortens
+    // it; at the same revision, also when it is signed differently (a rotated key: the persisted
+    // copy follows within one resync, so the old key can be retired).
+    const journal = this.journal;
+    const rebase = outcome !== 'current' || journal === undefined || journal.changes.length > 0 || !sameSignatureLine(journal.snapshot, signed.envelope);
     if (rebase) this.journal = { snapshot: signed.envelope, changes: [] };
     if (outcome === 'current' && applied.length === 0) {
       this.options.metrics.revisionConfirmed();
@@ -323,4 +326,12 @@ function claimedRevision(payload: Uint8Array | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether two envelopes start with the same signature line. */
+function sameSignatureLine(a: Uint8Array, b: Uint8Array): boolean {
+  const end = a.indexOf(0x0a);
+  if (end === -1 || b.indexOf(0x0a) !== end) return false;
+  for (let i = 0; i < end; i += 1) if (a[i] !== b[i]) return false;
+  return true;
 }
