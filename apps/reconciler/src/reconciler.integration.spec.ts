@@ -7,7 +7,7 @@ import { ReconcilerConfig } from './config/reconciler-config';
 import { createReconcilerApp } from './create-app';
 import { ReconcilerService } from './reconcile/reconciler.service';
 import { FakeRegion } from './testing/fake-region';
-import { FORGER_KEY, reconcilerSigningEnv, TEST_ALLOCATION_KEY, testUsageSigner } from './testing/signing-keys';
+import { FORGER_KEY, reconcilerSigningEnv, TEST_ALLOCATION_KEY, testUsageKey, testUsageSigner } from './testing/signing-keys';
 
 const LIMIT = 1000;
 const POLICY = 'search';
@@ -157,6 +157,11 @@ describe('reconciler against real NATS JetStream', () => {
     expect(await get(a.app, `/v1/global/usage?policyId=${POLICY}&key=user:2`)).toMatchObject({ status: 404, body: { error: 'not_found' } });
     const metrics = (await a.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('rl_reconciler_leader');
+    // No key material in what the reconciler shows.
+    const readyz = (await a.app.inject({ method: 'GET', url: '/readyz' })).body;
+    for (const key of [TEST_ALLOCATION_KEY.privateKey, TEST_ALLOCATION_KEY.publicKey, testUsageKey('us-east').publicKey]) {
+      for (const shown of [metrics, readyz]) expect(shown).not.toContain(key.slice(16, 48));
+    }
     expect(metrics).toContain('rl_reconciler_cycle_seconds_bucket');
   });
 

@@ -312,6 +312,9 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
       expect([await check(), await check(), await check()]).toEqual([200, 200, 429]);
       const metrics = (await enforcer.inject({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toContain(`rl_policy_revision{service="enforcer"} ${revision}`);
+      // No key material in what an enforcer shows.
+      const readyz = (await enforcer.inject({ method: 'GET', url: '/readyz' })).body;
+      for (const shown of [metrics, readyz]) expect(shown).not.toContain(TEST_POLICY_KEY.publicKey.slice(16, 48));
     });
   });
 });
