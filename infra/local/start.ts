@@ -13,6 +13,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   generateStackSigningKeys,
@@ -66,15 +68,17 @@ function withoutPassword(url: string): string {
 
 /** Warnings and errors of a child service, prefixed with its name; its info lines stay quiet. */
 function relay(service: string, line: string): void {
-  if (/"level":(4|5|6)\d/.test(line)) console.error(`[${service}] ${line}`);
+  // The services log level names (platform createLogger), not pino's numbers.
+  if (/"level":"(warn|error|fatal)"/.test(line)) console.error(`[${service}] ${line}`);
 }
 
 async function main(): Promise<void> {
   const generatedToken = process.env.ADMIN_TOKEN === undefined || process.env.ADMIN_TOKEN === '';
   const adminToken = generatedToken ? `rl_admin_${randomBytes(24).toString('base64url')}` : (process.env.ADMIN_TOKEN as string);
-  // Fresh keys every run, held only by the processes started here. (A persisted snapshot signed by
-  // a previous run's key is then refused once, with a warning; the policy service answers anyway.)
+  // Fresh keys every run, held only by the processes started here. The enforcers persist their
+  // snapshots in a directory of this run's too: one signed by a previous run's key is of no use.
   const signingKeys = generateStackSigningKeys();
+  const runDir = mkdtempSync(join(tmpdir(), 'rl-local-'));
 
   const regions: RegionHandle[] = [];
   let policyService: ServiceHandle | undefined;
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
     await Promise.all(regions.map((r) => r.stop()));
     await reconciler?.stop();
     await policyService?.stop();
+    rmSync(runDir, { recursive: true, force: true });
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
@@ -124,6 +129,7 @@ async function main(): Promise<void> {
           env: {
             POLICY_SERVICE_URL: policyService.url,
             POLICY_SERVICE_TOKEN: adminToken,
+            POLICY_CACHE_FILE: join(runDir, `${plan.region}-policies.json`),
             NATS_URL,
             NATS_NAMESPACE,
             GLOBAL_REGIONS: REGIONS.map((r) => r.region).join(','),
