@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -23,7 +23,7 @@ const enforcers = Object.entries(services).filter(([name]) => name.startsWith('e
 
 /** A compose interpolation that fails when the variable is unset: `${NAME:?message}`. */
 const REQUIRED_VARIABLE = /^\$\{[A-Z_]+:\?[^}]*\}$/;
-const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_KEY|CREDENTIAL)/;
+const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_KEY|CREDENTIAL|PRIVATE_KEY)/;
 
 /** The host of a URL, which may hold `${...}` interpolations that URL() would refuse. */
 function hostOf(url: string): string {
@@ -85,6 +85,37 @@ describe('infra/compose/compose.yaml', () => {
         if (credentials !== null) expect({ service: name, key, password: credentials[1] }).toEqual({ service: name, key, password: expect.stringMatching(REQUIRED_VARIABLE) });
       }
     }
+  });
+
+  it('hands each service its signing keys: its own private key from the environment, the others\' public halves', () => {
+    const env = (name: string): Record<string, string> => services[name].environment ?? {};
+    const variableOf = (value: string | undefined): string | undefined => /^\$\{([A-Z_]+):\?/.exec(value ?? '')?.[1];
+    expect(variableOf(env('policy-service').POLICY_SIGNING_PRIVATE_KEY)).toBe('POLICY_SIGNING_PRIVATE_KEY');
+    expect(variableOf(env('reconciler').ALLOCATION_SIGNING_PRIVATE_KEY)).toBe('ALLOCATION_SIGNING_PRIVATE_KEY');
+    const regions = enforcers.map(([name]) => name.slice('enforcer-'.length));
+    const usageKeys = env('reconciler').USAGE_SIGNING_PUBLIC_KEYS.split(',').map((entry) => entry.split('=')[0]);
+    expect(usageKeys.sort()).toEqual([...regions].sort());
+    for (const [name, service] of enforcers) {
+      const region = name.slice('enforcer-'.length);
+      const e = service.environment ?? {};
+      expect(variableOf(e.POLICY_SIGNING_PUBLIC_KEYS)).toBe('POLICY_SIGNING_PUBLIC_KEY');
+      expect(variableOf(e.ALLOCATION_SIGNING_PUBLIC_KEYS)).toBe('ALLOCATION_SIGNING_PUBLIC_KEY');
+      expect(variableOf(e.USAGE_SIGNING_PRIVATE_KEY)).toBe(`USAGE_SIGNING_PRIVATE_KEY_${region.toUpperCase().replace(/-/g, '_')}`);
+      expect(env('reconciler').USAGE_SIGNING_PUBLIC_KEYS).toContain(`${region}=\${USAGE_SIGNING_PUBLIC_KEY_${region.toUpperCase().replace(/-/g, '_')}:?`);
+    }
+    // Each private key reaches exactly one service.
+    const holders = new Map<string, string[]>();
+    for (const [name, service] of Object.entries(services)) {
+      for (const value of Object.values(service.environment ?? {})) {
+        for (const match of value.matchAll(/\$\{([A-Z_]*PRIVATE_KEY[A-Z_]*):\?/g)) holders.set(match[1], [...(holders.get(match[1]) ?? []), name]);
+      }
+    }
+    for (const [variable, names] of holders) expect({ variable, names }).toEqual({ variable, names: [expect.any(String)] });
+    expect(holders.size).toBe(2 + enforcers.length);
+    // The helper that makes them is there, executable, and named in the header.
+    expect(statSync(join(composeDir, 'signing-keys.sh')).mode & 0o111).not.toBe(0);
+    expect(text).toContain('infra/compose/signing-keys.sh');
+    expect(text).not.toMatch(/MC4CAQAwBQYDK2VwBCIEI/); // the start of every Ed25519 private key in base64 PKCS#8
   });
 
   it('runs our images as non-root, built from Dockerfiles that say so, and nothing privileged', () => {

@@ -3,16 +3,30 @@
  *
  * 1. Makes sure PostgreSQL, Redis and NATS (JetStream) answer on loopback (tools/ensure-services.sh).
  * 2. Creates and migrates the `ratelimit` database (DATABASE_URL).
- * 3. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset).
- * 4. Starts the reconciler on 8090 (global limits: usage sums and regional allocations over NATS).
- * 5. Starts each region: its own redis-server and an enforcer that takes its policies from the
- *    policy service (snapshot, then changes over NATS).
+ * 3. Generates the stack's Ed25519 signing keys (policy changes and snapshots, allocations, one
+ *    per region for usage reports) and hands each process its part; prints the key ids.
+ * 4. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset).
+ * 5. Starts the reconciler on 8090 (global limits: usage sums and regional allocations over NATS).
+ * 6. Starts each region: its own redis-server and an enforcer that takes its policies from the
+ *    policy service (snapshot, then changes over NATS), applying only what verifies.
  * Prints every URL once everything is ready; Ctrl-C stops every process started here.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isListening, preparePolicyDatabase, startPolicyService, startReconciler, startRegion, workspaceRoot, type RegionHandle, type ServiceHandle } from '@rl/devstack';
+import {
+  generateStackSigningKeys,
+  isListening,
+  preparePolicyDatabase,
+  startPolicyService,
+  startReconciler,
+  startRegion,
+  workspaceRoot,
+  type RegionHandle,
+  type ServiceHandle,
+} from '@rl/devstack';
 
 interface RegionPlan {
   readonly region: string;
@@ -54,12 +68,17 @@ function withoutPassword(url: string): string {
 
 /** Warnings and errors of a child service, prefixed with its name; its info lines stay quiet. */
 function relay(service: string, line: string): void {
-  if (/"level":(4|5|6)\d/.test(line)) console.error(`[${service}] ${line}`);
+  // The services log level names (platform createLogger), not pino's numbers.
+  if (/"level":"(warn|error|fatal)"/.test(line)) console.error(`[${service}] ${line}`);
 }
 
 async function main(): Promise<void> {
   const generatedToken = process.env.ADMIN_TOKEN === undefined || process.env.ADMIN_TOKEN === '';
   const adminToken = generatedToken ? `rl_admin_${randomBytes(24).toString('base64url')}` : (process.env.ADMIN_TOKEN as string);
+  // Fresh keys every run, held only by the processes started here. The enforcers persist their
+  // snapshots in a directory of this run's too: one signed by a previous run's key is of no use.
+  const signingKeys = generateStackSigningKeys();
+  const runDir = mkdtempSync(join(tmpdir(), 'rl-local-'));
 
   const regions: RegionHandle[] = [];
   let policyService: ServiceHandle | undefined;
@@ -72,6 +91,7 @@ async function main(): Promise<void> {
     await Promise.all(regions.map((r) => r.stop()));
     await reconciler?.stop();
     await policyService?.stop();
+    rmSync(runDir, { recursive: true, force: true });
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
@@ -87,6 +107,7 @@ async function main(): Promise<void> {
       natsUrl: NATS_URL,
       namespace: NATS_NAMESPACE,
       adminToken,
+      signingKeys,
       onLine: (line) => relay('policy-service', line),
     });
     reconciler = await startReconciler({
@@ -95,6 +116,7 @@ async function main(): Promise<void> {
       natsUrl: NATS_URL,
       namespace: NATS_NAMESPACE,
       instanceId: 'reconciler-1',
+      signingKeys,
       onLine: (line) => relay('reconciler', line),
     });
     for (const plan of REGIONS) {
@@ -103,9 +125,11 @@ async function main(): Promise<void> {
           region: plan.region,
           redisPort: plan.redisPort,
           enforcerPorts: [plan.enforcerPort],
+          signingKeys,
           env: {
             POLICY_SERVICE_URL: policyService.url,
             POLICY_SERVICE_TOKEN: adminToken,
+            POLICY_CACHE_FILE: join(runDir, `${plan.region}-policies.json`),
             NATS_URL,
             NATS_NAMESPACE,
             GLOBAL_REGIONS: REGIONS.map((r) => r.region).join(','),
@@ -133,6 +157,7 @@ async function main(): Promise<void> {
   console.log(`  reconciler        ${reconciler.url}   (/healthz, /readyz, /metrics, /v1/global/usage?policyId=<id>[&key=<key>])`);
   console.log(`  postgres          ${withoutPassword(DATABASE_URL)}`);
   console.log(`  nats              ${NATS_URL}   (namespace ${NATS_NAMESPACE})`);
+  console.log(`  signing keys      policy ${signingKeys.policy.keyId}, allocations ${signingKeys.allocation.keyId}, usage ${REGIONS.map((r) => `${r.region} ${signingKeys.usage(r.region).keyId}`).join(', ')}   (key ids; generated for this run)`);
   console.log(`\n  ADMIN_TOKEN=${adminToken}${generatedToken ? '   (generated; set ADMIN_TOKEN to choose one)' : ''}`);
   console.log('\nTry:');
   console.log(

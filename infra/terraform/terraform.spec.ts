@@ -7,7 +7,8 @@ import { parse } from '@cdktf/hcl2json';
 /**
  * Checks of infra/terraform that need no cloud account:
  * - always: the HCL parses (@cdktf/hcl2json); every region module call and the region module
- *   itself give the enforcer REGION, REDIS_URL and NATS_URL; every variable is documented; no
+ *   itself give the enforcer REGION, REDIS_URL and NATS_URL; every service gets its signing keys
+ *   (private keys from Secrets Manager, key variables sensitive); every variable is documented; no
  *   secret is written into any file;
  * - when terraform is installed: `terraform fmt -check -recursive`;
  * - when a provider mirror is configured (no network here): `terraform init -backend=false` and
@@ -92,11 +93,42 @@ describe('infra/terraform HCL', () => {
       expect(new Set(names).size).toBe(names.length);
       for (const call of fileCalls) {
         expect({ call: call.name, name: call.args.name }).toEqual({ call: call.name, name: expect.stringMatching(REGION_NAME) });
-        for (const input of ['global_regions', 'nats_gateways', 'policy_service_url', 'policy_service_token_secret_arn', 'redis', 'enforcer', 'providers']) {
+        for (const input of ['global_regions', 'nats_gateways', 'policy_service_url', 'policy_service_token_secret_arn', 'signing', 'redis', 'enforcer', 'providers']) {
           expect({ call: call.name, input, given: call.args[input] !== undefined }).toEqual({ call: call.name, input, given: true });
         }
       }
     }
+  });
+
+  it('hands every service its signing keys: private keys only through Secrets Manager, public keys in the environment', () => {
+    const region = locals('modules/region');
+    const enforcerEnv = region.enforcer_environment as Record<string, string>;
+    expect(enforcerEnv.POLICY_SIGNING_PUBLIC_KEYS).toBe('${join(",", var.signing.policy_public_keys)}');
+    expect(enforcerEnv.ALLOCATION_SIGNING_PUBLIC_KEYS).toBe('${join(",", var.signing.allocation_public_keys)}');
+    expect(region.enforcer_secrets).toMatchObject({ USAGE_SIGNING_PRIVATE_KEY: '${var.signing.usage_private_key_secret_arn}' });
+    expect(Object.keys(enforcerEnv).filter((k) => k.includes('PRIVATE_KEY'))).toEqual([]);
+
+    const controlPlane = locals('modules/control-plane');
+    expect(controlPlane.policy_service_secrets).toMatchObject({ POLICY_SIGNING_PRIVATE_KEY: '${var.signing.policy_private_key_secret_arn}' });
+    expect(controlPlane.reconciler_secrets).toEqual({ ALLOCATION_SIGNING_PRIVATE_KEY: '${var.signing.allocation_private_key_secret_arn}' });
+    expect(String(controlPlane.reconciler_environment)).toContain('USAGE_SIGNING_PUBLIC_KEYS');
+    expect(String(controlPlane.reconciler_environment)).not.toContain('PRIVATE_KEY');
+    const reconciler = filesIn('modules/control-plane').flatMap((f) => f.hcl.resource?.aws_ecs_task_definition?.reconciler ?? [])[0];
+    expect(String(reconciler?.container_definitions)).toContain('local.reconciler_secrets');
+    // The execution roles may read those secrets.
+    const services = filesIn('modules/control-plane').map((f) => f.text).join('\n');
+    for (const arn of ['var.signing.policy_private_key_secret_arn', 'var.signing.allocation_private_key_secret_arn']) expect(services).toContain(arn);
+  });
+
+  it('marks every variable that carries signing keys sensitive', () => {
+    const variables = parsed.flatMap((f) => Object.entries(f.hcl.variable ?? {}).map(([name, blocks]) => ({ file: relative(tfRoot, f.path), name, block: blocks[0] })));
+    const keyVariables = variables.filter((v) => v.name.includes('signing') && !v.name.endsWith('_arns'));
+    expect(keyVariables.map((v) => `${v.file}:${v.name}`).sort()).toEqual([
+      'environments/example/variables.tf:signing_public_keys',
+      'modules/control-plane/variables.tf:signing',
+      'modules/region/variables.tf:signing',
+    ]);
+    for (const { file, name, block } of keyVariables) expect({ file, name, sensitive: block.sensitive }).toEqual({ file, name, sensitive: true });
   });
 
   it('documents every variable with a description and a type', () => {
@@ -109,7 +141,7 @@ describe('infra/terraform HCL', () => {
   });
 
   it('hard-codes no secret: secret-named settings are references, ARNs or booleans, and no key material appears', () => {
-    const SECRET_KEY = /(password|secret|token|auth_token|api_key|credential)/i;
+    const SECRET_KEY = /(password|secret|token|auth_token|api_key|credential|private_key)/i;
     // Settings whose names look secret but are not: the EC2 metadata service mode (IMDSv2).
     const NOT_SECRET = new Set(['http_tokens']);
     const problems: string[] = [];
@@ -130,6 +162,8 @@ describe('infra/terraform HCL', () => {
       const text = readFileSync(path, 'utf8');
       if (/AKIA[0-9A-Z]{16}/.test(text)) problems.push(`${relative(tfRoot, path)}: an AWS access key id`);
       if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) problems.push(`${relative(tfRoot, path)}: a private key`);
+      // Every Ed25519 private key in base64 PKCS#8 DER starts like this.
+      if (/MC4CAQAwBQYDK2VwBCIEI/.test(text)) problems.push(`${relative(tfRoot, path)}: an Ed25519 private key`);
       for (const match of text.matchAll(/^\s*"?([A-Za-z_]*(?:password|token|secret)[A-Za-z_]*)"?\s*=\s*"([^"$]+)"/gim)) {
         if (!/_arns?$/i.test(match[1]) && !NOT_SECRET.has(match[1]) && !/^arn:aws/.test(match[2])) problems.push(`${relative(tfRoot, path)}: ${match[1]} = "${match[2]}"`);
       }

@@ -33,7 +33,18 @@ async function bootstrap(): Promise<void> {
     logger.fatal({ err: error }, `cannot listen on ${config.listenUrl}`);
     process.exit(1);
   }
-  logger.info({ url: config.listenUrl, nats: config.nats.url, namespace: config.nats.namespace, regions: config.regions }, `reconciler listening on ${config.listenUrl}`);
+  logger.info(
+    {
+      url: config.listenUrl,
+      nats: config.nats.url,
+      namespace: config.nats.namespace,
+      regions: config.regions,
+      // Key ids only (fingerprints of public keys): what an operator checks during a rotation.
+      allocationKeyId: config.signing.allocationSigner.keyId,
+      usageKeyIds: Object.fromEntries([...config.signing.usageKeys].map(([region, keys]) => [region, keys.keyIds])),
+    },
+    `reconciler listening on ${config.listenUrl}`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

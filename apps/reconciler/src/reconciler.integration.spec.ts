@@ -1,12 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { globalAllocationsStream, reconcilerKvBucket } from '@rl/contracts';
-import { createLogger } from '@rl/platform';
+import { globalAllocationsStream, globalAllocationsSubject, reconcilerKvBucket } from '@rl/contracts';
+import { createLogger, MessageSigner } from '@rl/platform';
 import { waitFor } from '@rl/testing';
 import { connect, type NatsConnection } from 'nats';
 import { ReconcilerConfig } from './config/reconciler-config';
 import { createReconcilerApp } from './create-app';
 import { ReconcilerService } from './reconcile/reconciler.service';
 import { FakeRegion } from './testing/fake-region';
+import { FORGER_KEY, reconcilerSigningEnv, TEST_ALLOCATION_KEY, testUsageKey, testUsageSigner } from './testing/signing-keys';
 
 const LIMIT = 1000;
 const POLICY = 'search';
@@ -28,6 +29,7 @@ async function startReconciler(namespace: string, instanceId: string): Promise<R
     RECONCILER_REGION_LEASE_SECONDS: '3',
     INSTANCE_ID: instanceId,
     LOG_LEVEL: 'silent',
+    ...reconcilerSigningEnv(REGIONS),
   });
   const app = await createReconcilerApp({ config, logger: createLogger({ service: 'reconciler', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }) });
   await app.init();
@@ -130,9 +132,10 @@ describe('reconciler against real NATS JetStream', () => {
     const a = await startReconciler(namespace, 'rec-a');
     running.push(a);
     const [us] = await startRegions();
-    us.publishRaw('{"schema":');
-    us.publishRaw(JSON.stringify({ ...us.report(), windows: [{ policyId: 'BAD ID' }] }));
-    us.publishRaw(JSON.stringify(us.report()), 'eu-west'); // a us-east report on eu-west's subject
+    const signed = (region: string, text: string): Uint8Array => testUsageSigner(region).sign('usage-report', new TextEncoder().encode(text)).envelope;
+    us.publishRaw(signed('us-east', '{"schema":'));
+    us.publishRaw(signed('us-east', JSON.stringify({ ...us.report(), windows: [{ policyId: 'BAD ID' }] })));
+    us.publishRaw(signed('eu-west', JSON.stringify(us.report())), 'eu-west'); // a us-east report on eu-west's subject, signed by eu-west
     us.publishRaw(JSON.stringify({ ...us.report(), region: 'mars' }), 'mars');
     await us.flush();
     await waitFor('reports counted', async () => {
@@ -154,7 +157,63 @@ describe('reconciler against real NATS JetStream', () => {
     expect(await get(a.app, `/v1/global/usage?policyId=${POLICY}&key=user:2`)).toMatchObject({ status: 404, body: { error: 'not_found' } });
     const metrics = (await a.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('rl_reconciler_leader');
+    // No key material in what the reconciler shows.
+    const readyz = (await a.app.inject({ method: 'GET', url: '/readyz' })).body;
+    for (const key of [TEST_ALLOCATION_KEY.privateKey, TEST_ALLOCATION_KEY.publicKey, testUsageKey('us-east').publicKey]) {
+      for (const shown of [metrics, readyz]) expect(shown).not.toContain(key.slice(16, 48));
+    }
     expect(metrics).toContain('rl_reconciler_cycle_seconds_bucket');
+  });
+
+  it('rejects reports for region R not signed by R\'s key, so one region cannot starve the others', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    // eu-west really is busy; forged reports would claim us-east is even busier, to pull the whole limit to us-east.
+    const forged = (): string => JSON.stringify({ ...us.report(), windows: [{ ...us.report().windows[0], keys: [['user:1', 0, 1_000_000]] }] });
+    for (let i = 0; i < 10; i += 1) {
+      eu.admit('user:1', 60);
+      eu.publish();
+      us.publish(); // us-east's genuine report: no demand
+      us.publishRaw(forged()); // unsigned
+      us.publishRaw(testUsageSigner('eu-west').sign('usage-report', new TextEncoder().encode(forged())).envelope); // another region's key
+      us.publishRaw(MessageSigner.fromText(FORGER_KEY.privateKey).sign('usage-report', new TextEncoder().encode(forged())).envelope); // nobody's key
+      await us.flush();
+      await eu.flush();
+      observe();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const metrics = (await a.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('rl_reconciler_reports_total{result="unsigned",service="reconciler"} 10');
+    expect(metrics).toContain('rl_reconciler_reports_total{result="unknown_key",service="reconciler"} 20');
+    const view = await get(a.app, `/v1/global/usage?policyId=${POLICY}&key=user:1`);
+    expect(regionRow(view.body, 'us-east').denied ?? 0).toBe(0);
+    expect(eu.cap('user:1')).toBeGreaterThan(LIMIT / 2);
+    expect(worstSum).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('counts as issued only allocations signed with an allocation key, and signs its own with ids a forger cannot take first', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    const js = nc.jetstream();
+    const next = a.service.status().epoch + 1;
+    // A forged allocation for the next epochs, under the ids the reconciler used to use.
+    const forged = JSON.stringify({ schema: 1, epoch: next, region: 'us-east', issuedAtMs: Date.now(), leaseSeconds: 5, windows: [] });
+    for (let epoch = next; epoch < next + 20; epoch += 1) {
+      await js.publish(globalAllocationsSubject(namespace, 'us-east'), new TextEncoder().encode(forged.replace(`"epoch":${next}`, `"epoch":${epoch}`)), { msgID: `alloc-${epoch}-us-east-0` });
+    }
+    for (let i = 0; i < 40 && us.cap('user:1') < 900; i += 1) await tick(us, eu, [60, 0]);
+    expect(us.cap('user:1')).toBeGreaterThanOrEqual(900);
+    const metrics = (await a.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/rl_reconciler_allocation_messages_rejected_total\{service="reconciler"\} 20/);
+    // The genuine updates are on the stream, signed by the reconciler's key under signature-derived ids.
+    const jsm = await nc.jetstreamManager();
+    const last = await jsm.streams.getMessage(globalAllocationsStream(namespace), { last_by_subj: globalAllocationsSubject(namespace, 'us-east') });
+    expect(new TextDecoder().decode(last.data)).toMatch(new RegExp(`^RLSIG1 ${TEST_ALLOCATION_KEY.keyId} `));
+    expect(last.header?.get('Nats-Msg-Id')).toMatch(/^alloc-\d+-us-east-0-[A-Za-z0-9_-]{22}$/);
   });
 
   it('a restart loses nothing: the next reconciler continues from the same epoch and the same allocations', async () => {

@@ -33,6 +33,20 @@ export { PolicyChangeDto } from './control-plane/policy-change.dto';
 export { PolicyChangeMessageDto } from './control-plane/policy-change-message.dto';
 export { POLICY_CHANGE_MESSAGE_MAX_BYTES, parsePolicyChangeMessage } from './control-plane/parse-policy-change-message';
 export { validatePolicySnapshot } from './control-plane/validate-policy-snapshot';
+export {
+  SIGNATURE_BYTES,
+  SIGNATURE_HEADER,
+  SIGNATURE_SCHEME,
+  SIGNED_PURPOSES,
+  SIGNING_KEY_ID_PATTERN,
+  encodeSignedEnvelope,
+  formatSignatureLine,
+  parseSignatureLine,
+  parseSignedEnvelope,
+  signatureToken,
+  signedBytes,
+} from './control-plane/signed-envelope';
+export type { EnvelopeParse, EnvelopeProblem, SignatureLine, SignedEnvelope, SignedPurpose } from './control-plane/signed-envelope';
 export { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin/admin-bounds';
 export { IsCustomerId, IsPolicyMatch, IsPrintable, IsWindow, isPrintable } from './admin/admin-validators';
 export { API_KEY_ROLES } from './admin/api-key-role';
@@ -93,6 +107,7 @@ export {
   GLOBAL_REGION_PATTERN,
   RECONCILER_EPOCH_KEY,
   RECONCILER_LEADER_KEY,
+  allocationMsgId,
   assertRegion,
   globalAllocationsStream,
   globalAllocationsSubject,

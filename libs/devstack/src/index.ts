@@ -15,3 +15,5 @@ export { startRegion } from './region';
 export type { RegionHandle, RegionOptions } from './region';
 export { startReconciler } from './reconciler';
 export type { ReconcilerOptions } from './reconciler';
+export { defaultStackSigningKeys, enforcerSigningEnv, generateStackSigningKeys, policyServiceSigningEnv, reconcilerSigningEnv } from './signing';
+export type { StackSigningKeys } from './signing';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { freePort } from './ports';
 import { spawnManaged } from './processes';
 import { startNodeService, workspaceRoot, type ServiceHandle } from './services';
+import { defaultStackSigningKeys, policyServiceSigningEnv, type StackSigningKeys } from './signing';
 
 export interface PolicyServiceOptions {
   /** Fixed port (npm start: 8080); a free one when omitted (tests). */
@@ -14,12 +15,14 @@ export interface PolicyServiceOptions {
   readonly namespace: string;
   /** ADMIN_TOKEN: bootstraps the first admin API key. */
   readonly adminToken: string;
+  /** The stack's signing keys (POLICY_SIGNING_PRIVATE_KEY); the process-wide default set when omitted. */
+  readonly signingKeys?: StackSigningKeys;
   /** More environment, e.g. LOG_LEVEL. */
   readonly env?: Record<string, string>;
   readonly onLine?: (line: string) => void;
 }
 
-/** Starts the compiled policy service (npm run build first) and waits until `/readyz` answers 200. */
+/** Starts the compiled policy service (npm run build first), signing with the stack's key, and waits until `/readyz` answers 200. */
 export async function startPolicyService(options: PolicyServiceOptions): Promise<ServiceHandle> {
   const port = options.port ?? (await freePort());
   return startNodeService({
@@ -33,6 +36,7 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       NATS_NAMESPACE: options.namespace,
       ADMIN_TOKEN: options.adminToken,
       INSTANCE_ID: `policy-service-${port}`,
+      ...policyServiceSigningEnv(options.signingKeys ?? defaultStackSigningKeys()),
       ...options.env,
     },
     onLine: options.onLine,

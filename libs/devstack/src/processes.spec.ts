@@ -1,4 +1,7 @@
+import { waitFor } from './ports';
 import { requireProgram, spawnManaged } from './processes';
+
+// Wait for what the child prints, not a fixed time: on a loaded machine node takes a while to start.
 
 describe('processes', () => {
   it('names a missing program in its error', () => {
@@ -14,7 +17,7 @@ describe('processes', () => {
       args: ['-e', 'console.log("one\\ntwo"); setInterval(() => {}, 1000)'],
       onLine: (l) => lines.push(l),
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('both lines', () => Promise.resolve(lines.length === 2), 10_000, 10);
     await proc.stop();
     expect(lines).toEqual(['one', 'two']);
     expect(proc.output()).toBe('one\ntwo');
@@ -27,7 +30,7 @@ describe('processes', () => {
       command: process.execPath,
       args: ['-e', 'process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)'],
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the SIGTERM handler', () => Promise.resolve(proc.output().includes('ready')), 10_000, 10);
     await proc.stop(100);
     expect(proc.child.signalCode).toBe('SIGKILL');
   });

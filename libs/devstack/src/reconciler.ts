@@ -1,5 +1,6 @@
 import { freePort } from './ports';
 import { startNodeService, type ServiceHandle } from './services';
+import { defaultStackSigningKeys, reconcilerSigningEnv, type StackSigningKeys } from './signing';
 
 export interface ReconcilerOptions {
   /** Fixed port (npm start: 8090) or a free one (tests, benches). */
@@ -10,6 +11,8 @@ export interface ReconcilerOptions {
   /** NATS_NAMESPACE: a suite's own, so suites sharing one NATS server stay apart. */
   readonly namespace?: string;
   readonly instanceId?: string;
+  /** The stack's signing keys (its allocation key, every region's public key); the process-wide default set when omitted. */
+  readonly signingKeys?: StackSigningKeys;
   /** Any further RECONCILER_* / GLOBAL_FLOOR_PERCENT / LOG_LEVEL settings. */
   readonly env?: Record<string, string>;
   readonly onLine?: (line: string) => void;
@@ -30,6 +33,7 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Servi
     env: {
       RECONCILER_REGIONS: options.regions.join(','),
       INSTANCE_ID: instanceId,
+      ...reconcilerSigningEnv(options.signingKeys ?? defaultStackSigningKeys(), options.regions),
       ...(options.natsUrl === undefined ? {} : { NATS_URL: options.natsUrl }),
       ...(options.namespace === undefined ? {} : { NATS_NAMESPACE: options.namespace }),
       ...options.env,

@@ -1,6 +1,7 @@
 import { freePort } from './ports';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
 import { startNodeService, type ServiceHandle } from './services';
+import { defaultStackSigningKeys, enforcerSigningEnv, type StackSigningKeys } from './signing';
 
 export interface RegionOptions {
   readonly region: string;
@@ -8,6 +9,8 @@ export interface RegionOptions {
   readonly redisPort?: number;
   /** One entry per enforcer instance: a fixed port, or undefined for a free one. */
   readonly enforcerPorts: ReadonlyArray<number | undefined>;
+  /** The stack's signing keys (public keys to verify with, the region's private key); the process-wide default set when omitted. */
+  readonly signingKeys?: StackSigningKeys;
   readonly env?: Record<string, string>;
   readonly onLine?: (service: string, line: string) => void;
 }
@@ -19,7 +22,7 @@ export interface RegionHandle {
   stop(): Promise<void>;
 }
 
-/** One region: its own redis-server and one or more enforcer instances sharing it. */
+/** One region: its own redis-server and one or more enforcer instances sharing it, with the stack's signing keys. */
 export async function startRegion(options: RegionOptions): Promise<RegionHandle> {
   const redis = await startRedisServer({ port: options.redisPort });
   const enforcers: ServiceHandle[] = [];
@@ -36,7 +39,13 @@ export async function startRegion(options: RegionOptions): Promise<RegionHandle>
           name,
           entry: 'apps/enforcer/src/main.js',
           port,
-          env: { REGION: options.region, REDIS_URL: redis.url, INSTANCE_ID: `${options.region}-${i + 1}`, ...options.env },
+          env: {
+            REGION: options.region,
+            REDIS_URL: redis.url,
+            INSTANCE_ID: `${options.region}-${i + 1}`,
+            ...enforcerSigningEnv(options.signingKeys ?? defaultStackSigningKeys(), options.region),
+            ...options.env,
+          },
           onLine: options.onLine && ((line) => options.onLine?.(name, line)),
         }),
       );

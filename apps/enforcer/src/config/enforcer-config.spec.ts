@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseEnvFile, renderEnvTable } from '@rl/platform';
+import { inspect } from 'node:util';
+import { ConfigError, parseEnvFile, parseSigningPrivateKey, parseSigningPublicKey, renderEnvTable, signingKeyId } from '@rl/platform';
 import { EnforcerConfig } from './enforcer-config';
 import { ENFORCER_CONFIG_DOC, ENFORCER_ENV } from './enforcer-env';
 
 function fixture(name: string): Record<string, string> {
   return parseEnvFile(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
 }
+
+/** Key ids of the fixtures' keys (made for them only). */
+const keyId = (publicKey: string): string => signingKeyId(parseSigningPublicKey(publicKey));
+const POLICY_KEY_ID = keyId('MCowBQYDK2VwAyEA6oigwMfeV6+y3VxX90l3Nj3AoBscJxcvk13dzfKixRM=');
+const ALLOCATION_KEY_ID = keyId('MCowBQYDK2VwAyEAXCu2OtiSplPsyG1UA3Yg3XW0TVy0klMVT5TR1L183Rk=');
+const USAGE_PRIVATE_KEY = 'MC4CAQAwBQYDK2VwBCIEIBfAmN8seOCgr1cf3L0zCetL1H1xbJWX7cmAA/7tuQCC';
 
 function errorOf(name: string): string {
   try {
@@ -72,13 +79,16 @@ describe('EnforcerConfig', () => {
   });
 
   it('reads the control-plane source, dropping a trailing slash from the URL', () => {
-    expect(EnforcerConfig.fromEnv(fixture('control-plane.env')).controlPlane).toEqual({
+    const controlPlane = EnforcerConfig.fromEnv(fixture('control-plane.env')).controlPlane;
+    expect(controlPlane).toEqual({
       policyServiceUrl: 'http://policy.internal:8080',
       policyServiceToken: 's3cret-token',
       cacheFile: '/var/cache/rl/policies.json',
       resyncIntervalSeconds: 0,
       nats: { url: 'tls://nats.internal:4222', namespace: 'prod-eu' },
+      policyKeys: expect.anything(),
     });
+    expect(controlPlane?.policyKeys.keyIds).toEqual([POLICY_KEY_ID]);
   });
 
   it('reads the global-limit settings; GLOBAL_REGIONS defaults to this region alone', () => {
@@ -93,7 +103,26 @@ describe('EnforcerConfig', () => {
       cacheFile: join(tmpdir(), 'rl-enforcer-us-east-8081-policies.json'),
       resyncIntervalSeconds: 60,
       nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl' },
+      policyKeys: expect.anything(),
     });
+  });
+
+  it('reads the signing keys: a set per message kind, and this region\'s private key', () => {
+    const { signing } = EnforcerConfig.fromEnv(fixture('everything-set.env'));
+    expect(signing.policy?.keyIds).toEqual([POLICY_KEY_ID, ALLOCATION_KEY_ID]);
+    expect(signing.global?.allocations.keyIds).toEqual([ALLOCATION_KEY_ID]);
+    expect(signing.global?.usage.keyId).toBe(signingKeyId(parseSigningPrivateKey(USAGE_PRIVATE_KEY)));
+    expect(EnforcerConfig.fromEnv(fixture('defaults.env')).signing).toEqual({ policy: undefined, global: undefined });
+  });
+
+  it('never shows a key when the config is logged or inspected', () => {
+    const config = EnforcerConfig.fromEnv(fixture('everything-set.env'));
+    const shown = `${JSON.stringify(config)}\n${inspect(config, { depth: 10 })}`;
+    expect(shown).toContain(POLICY_KEY_ID);
+    for (const line of readFileSync(join(__dirname, 'fixtures', 'everything-set.env'), 'utf8').split('\n')) {
+      const match = /^[A-Z_]+_KEYS?=(.*)$/.exec(line);
+      if (match !== null) for (const key of match[1].split(',')) expect(shown).not.toContain(key.slice(16, 48));
+    }
   });
 
   it.each([
@@ -108,6 +137,17 @@ describe('EnforcerConfig', () => {
         'NATS_URL must be a URL starting with nats:// or tls:// (got "http://127.0.0.1:4222"); ' +
         'NATS_NAMESPACE must be 1 to 32 characters from [a-z0-9_-] (got "Prod.EU")',
     ],
+    [
+      'control-plane-without-keys.env',
+      'Invalid configuration: POLICY_SIGNING_PUBLIC_KEYS is required when POLICY_SERVICE_URL is set (only changes and snapshots signed by one of these keys are applied)',
+    ],
+    [
+      'bad-signing-keys.env',
+      'Invalid configuration: ' +
+        'POLICY_SIGNING_PUBLIC_KEYS must be a comma-separated list of Ed25519 public keys, SPKI DER in base64 or PEM: entry 2 is not an SPKI public key (value not shown); ' +
+        'USAGE_SIGNING_PRIVATE_KEY must be an Ed25519 private key, PKCS#8 DER in base64 or PEM: it is not a PKCS#8 private key (value not shown)',
+    ],
+    ['half-global-keys.env', 'Invalid configuration: ALLOCATION_SIGNING_PUBLIC_KEYS and USAGE_SIGNING_PRIVATE_KEY go together (global-limit sync verifies allocations and signs usage reports)'],
     ['bad-command-timeout.env', 'Invalid configuration: REDIS_COMMAND_TIMEOUT_MS must be an integer between 1 and 10000 (got "abc")'],
     ['bad-breaker.env', 'Invalid configuration: BREAKER_FAILURE_THRESHOLD must be an integer between 1 and 1000 (got "0")'],
     ['bad-enforcer-instances.env', 'Invalid configuration: ENFORCER_INSTANCES must be an integer between 1 and 10000 (got "-2")'],

@@ -1,11 +1,12 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailureMode, PolicyAlgorithm } from '@rl/contracts';
-import { ConfigError, loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
 import type { HotKeySettings, RedisSettings } from '@rl/decision-pipeline';
+import { ConfigError, loadEnv, type EnvValues, type LogLevel, type MessageVerifier } from '@rl/platform';
 import { decisionEventSettings, type DecisionEventSettings } from '../events/events-env';
 import { hotKeySettings } from '../hot-keys/hot-key-env';
 import { ENFORCER_ENV } from './enforcer-env';
+import { signingProblems, signingSettings, type SigningSettings } from './signing-env';
 
 export interface DefaultPolicySettings {
   readonly limit: number;
@@ -29,6 +30,8 @@ export interface ControlPlaneSettings {
   /** 0 turns the periodic re-read off. */
   readonly resyncIntervalSeconds: number;
   readonly nats: NatsSettings;
+  /** Changes and snapshots apply only if signed by one of these keys (POLICY_SIGNING_PUBLIC_KEYS). */
+  readonly policyKeys: MessageVerifier;
 }
 
 /** Envoy's rate-limit gRPC service (ENVOY_GRPC_PORT set); see src/envoy. */
@@ -77,6 +80,8 @@ export class EnforcerConfig {
   readonly hotKeys: HotKeySettings;
   /** Decision events to NATS (see src/events). */
   readonly events: DecisionEventSettings;
+  /** Keys of the signed control messages (POLICY_/ALLOCATION_SIGNING_PUBLIC_KEYS, USAGE_SIGNING_PRIVATE_KEY). */
+  readonly signing: SigningSettings;
 
   private constructor(env: EnvValues<typeof ENFORCER_ENV>) {
     this.port = env.PORT;
@@ -105,8 +110,10 @@ export class EnforcerConfig {
     this.policyFile = env.POLICY_FILE;
     this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
     this.global = { syncIntervalMs: env.GLOBAL_SYNC_INTERVAL_MS, regions: env.GLOBAL_REGIONS?.split(',') ?? [env.REGION] };
+    this.signing = signingSettings(env);
+    const policyKeys = this.signing.policy;
     this.controlPlane =
-      env.POLICY_SERVICE_URL === undefined
+      env.POLICY_SERVICE_URL === undefined || policyKeys === undefined
         ? undefined
         : {
             policyServiceUrl: env.POLICY_SERVICE_URL.replace(/\/+$/, ''),
@@ -114,6 +121,7 @@ export class EnforcerConfig {
             cacheFile: env.POLICY_CACHE_FILE ?? join(tmpdir(), `rl-enforcer-${env.REGION}-${env.PORT}-policies.json`),
             resyncIntervalSeconds: env.POLICY_RESYNC_INTERVAL_SECONDS,
             nats: this.nats,
+            policyKeys,
           };
     this.defaultPolicy = {
       limit: env.DEFAULT_POLICY_LIMIT,
@@ -157,6 +165,7 @@ export class EnforcerConfig {
     const globalRegions = env.GLOBAL_REGIONS?.split(',');
     if (globalRegions !== undefined && !globalRegions.includes(env.REGION)) problems.push(`GLOBAL_REGIONS must include this REGION (${env.REGION})`);
     if (globalRegions !== undefined && new Set(globalRegions).size !== globalRegions.length) problems.push('GLOBAL_REGIONS must not name a region twice');
+    problems.push(...signingProblems(env));
     if (problems.length > 0) throw new ConfigError(problems);
     return new EnforcerConfig(env);
   }

@@ -3,6 +3,7 @@ import { FAILURE_MODES, NATS_NAMESPACE_PATTERN, POLICY_ALGORITHMS } from '@rl/co
 import { describeEnv, envEnum, envHostPortList, envInt, envString, envUrl, logLevelEnv, optional, type EnvVar } from '@rl/platform';
 import { DECISION_EVENTS_ENV } from '../events/events-env';
 import { HOT_KEY_ENV } from '../hot-keys/hot-key-env';
+import { SIGNING_ENV } from './signing-env';
 
 /** An optional variable whose value, when unset, is derived from others (shown as `text` in the docs). */
 function derivedDefault<T>(variable: EnvVar<T | undefined>, text: string): EnvVar<T | undefined> {
@@ -208,6 +209,7 @@ export const ENFORCER_ENV = {
   ESCALATION_BLOCK_SECONDS: envInt({ min: 1, max: 86_400, default: 300, description: 'How long an automatic block lasts, in seconds' }),
   ...DECISION_EVENTS_ENV,
   ...HOT_KEY_ENV,
+  ...SIGNING_ENV,
   INSTANCE_ID: envString({
     default: { compute: () => `${hostname()}-${process.pid}`, text: '<hostname>-<pid>' },
     pattern: /^[A-Za-z0-9._-]{1,128}$/,

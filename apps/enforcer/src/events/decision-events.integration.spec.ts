@@ -4,6 +4,7 @@ import { decisionEventsSubject, parseDecisionEventBatch, type DecisionEvent } fr
 import { waitFor } from '@rl/testing';
 import { connect, type Msg, type NatsConnection } from 'nats';
 import { StaticPolicySource } from '../policies/static-policy-source';
+import { TEST_POLICY_KEY } from '../testing/signing-keys';
 import { createTestApp } from '../testing/create-test-app';
 
 const NATS_URL = 'nats://127.0.0.1:4222';
@@ -13,6 +14,7 @@ function eventEnv(namespace: string, extra: Record<string, string> = {}): Record
   return {
     POLICY_SERVICE_URL: 'http://127.0.0.1:1',
     POLICY_SERVICE_TOKEN: 'unused',
+    POLICY_SIGNING_PUBLIC_KEYS: TEST_POLICY_KEY.publicKey,
     ESCALATION_THRESHOLD: '0',
     NATS_URL,
     NATS_NAMESPACE: namespace,

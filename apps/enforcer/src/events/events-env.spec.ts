@@ -1,7 +1,8 @@
 import { ConfigError } from '@rl/platform';
 import { EnforcerConfig } from '../config/enforcer-config';
+import { TEST_POLICY_KEY } from '../testing/signing-keys';
 
-const controlPlane = { POLICY_SERVICE_URL: 'http://127.0.0.1:8080', POLICY_SERVICE_TOKEN: 'token' };
+const controlPlane = { POLICY_SERVICE_URL: 'http://127.0.0.1:8080', POLICY_SERVICE_TOKEN: 'token', POLICY_SIGNING_PUBLIC_KEYS: TEST_POLICY_KEY.publicKey };
 
 function problemsOf(env: Record<string, string>): string {
   try {

@@ -5,6 +5,8 @@ import type { Registry } from 'prom-client';
 import { StaticPolicySource } from '../policies/static-policy-source';
 import { LocalStoreBackend, MemoryDecisionStore, type DecisionFor, type DecisionStore, type StoreRequest } from '@rl/decision-pipeline';
 import { createTestApp } from '../testing/create-test-app';
+import { forgerSigner, globalSigningEnv, signedAllocation, TEST_ALLOCATION_KEY } from '../testing/signing-keys';
+import { encodeSignedEnvelope, parseSignedEnvelope } from '@rl/contracts';
 import { GlobalSyncService } from './global-sync.service';
 
 const WINDOW_SECONDS = 3_600;
@@ -31,8 +33,9 @@ const document: PolicyDocument = {
   customers: { acme: { tier: 'free' }, tryme: { tier: 'trial' }, fortknox: { tier: 'closed' } },
 };
 
-/** Env of every app here: three regions (static split: 30 / 3 = 10), and no NATS reachable. */
-const ENV = { REGION: 'us-east', GLOBAL_REGIONS: 'us-east,eu-west,ap-south', NATS_URL: 'nats://127.0.0.1:1', GLOBAL_SYNC_INTERVAL_MS: '50' };
+/** Env of every app here: three regions (static split: 30 / 3 = 10), the sync's signing keys, and no NATS reachable. */
+const UNSIGNED_ENV = { REGION: 'us-east', GLOBAL_REGIONS: 'us-east,eu-west,ap-south', NATS_URL: 'nats://127.0.0.1:1', GLOBAL_SYNC_INTERVAL_MS: '50' };
+const ENV = { ...UNSIGNED_ENV, ...globalSigningEnv('us-east') };
 
 /** With NATS unreachable, a fresh instance waits 5 sync intervals (250 ms here) before the static split applies. */
 const catchUp = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 300));
@@ -56,7 +59,12 @@ async function check(app: NestFastifyApplication, payload: Record<string, unknow
 
 const windowStart = (): number => Math.floor(Date.now() / (WINDOW_SECONDS * 1000)) * WINDOW_SECONDS * 1000;
 
-function allocation(input: { epoch: number; identity: string; cap: number; region?: string }): string {
+/** A signed allocation update, as the reconciler publishes it. */
+function allocation(input: { epoch: number; identity: string; cap: number; region?: string }): Uint8Array {
+  return signedAllocation(allocationUpdate(input));
+}
+
+function allocationUpdate(input: { epoch: number; identity: string; cap: number; region?: string }): string {
   const update: AllocationUpdate = {
     schema: 1,
     epoch: input.epoch,
@@ -122,9 +130,30 @@ describe('POST /v1/check with a global policy', () => {
     expect([...usage.keys.keys()][1]).toMatch(/^#[A-Za-z0-9_-]{22}$/);
   });
 
+  it('applies no allocation that does not verify: unsigned, another key, or a genuine signature replayed with a higher epoch', async () => {
+    const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+    sync.receiveAllocation(bytes(allocationUpdate({ epoch: 1_000_000, identity: 'user:10', cap: 30 })));
+    sync.receiveAllocation(signedAllocation(allocationUpdate({ epoch: 1_000_000, identity: 'user:10', cap: 30 }), forgerSigner));
+    const genuine = parseSignedEnvelope(allocation({ epoch: 3, identity: 'user:10', cap: 11 }));
+    if (!genuine.ok) throw new Error('expected an envelope');
+    sync.receiveAllocation(encodeSignedEnvelope({ ...genuine, payload: bytes(allocationUpdate({ epoch: 1_000_000, identity: 'user:10', cap: 30 })) }));
+    expect(sync.table.size).toBe(0);
+    expect(sync.table.appliedEpoch).toBe(0);
+    const rejections = await registry.getSingleMetricAsString('rl_global_allocation_signature_rejections_total');
+    expect(rejections).toMatch(/reason="unsigned"[^}]*\} 1(\n|$)/);
+    expect(rejections).toMatch(/reason="unknown_key"[^}]*\} 1(\n|$)/);
+    expect(rejections).toMatch(/reason="bad_signature"[^}]*\} 1(\n|$)/);
+    // The forged epoch took nothing: the genuine next epoch still applies.
+    sync.receiveAllocation(allocation({ epoch: 3, identity: 'user:10', cap: 11 }));
+    expect(sync.table.appliedEpoch).toBe(3);
+    for (let i = 0; i < 11; i++) expect((await check(app, { key: 'user:10', customerId: 'acme' })).status).toBe(200);
+    expect((await check(app, { key: 'user:10', customerId: 'acme' })).status).toBe(429);
+    expect(TEST_ALLOCATION_KEY.keyId).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+
   it('never crashes on a malformed or misaddressed allocation', async () => {
-    sync.receiveAllocation('not json');
-    sync.receiveAllocation(JSON.stringify({ schema: 1, epoch: -1 }));
+    sync.receiveAllocation(signedAllocation('not json'));
+    sync.receiveAllocation(signedAllocation(JSON.stringify({ schema: 1, epoch: -1 })));
     sync.receiveAllocation(allocation({ epoch: 9, identity: 'user:4', cap: 30, region: 'eu-west' }));
     expect(sync.table.size).toBe(0);
     const metrics = await registry.getSingleMetricAsString('rl_global_allocation_messages_total');
@@ -155,6 +184,24 @@ describe('a fresh instance before it has read the allocation stream', () => {
       expect((await check(app, { key: 'user:9', customerId: 'acme' })).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 5 * 400 + 100));
       expect((await check(app, { key: 'user:8', customerId: 'acme' })).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('an instance without the sync\'s signing keys', () => {
+  it('does not sync: the static split applies at once, and nothing is reported', async () => {
+    const { app, registry } = await createTestApp({ env: { ...UNSIGNED_ENV, GLOBAL_SYNC_INTERVAL_MS: '400' }, policies: new StaticPolicySource(document) });
+    try {
+      const sync = app.get(GlobalSyncService);
+      expect((await check(app, { key: 'user:11', customerId: 'acme' })).status).toBe(200);
+      expect(sync.started).toBe(false);
+      expect(sync.allocationsCaughtUp).toBe(true);
+      sync.receiveAllocation(allocation({ epoch: 1, identity: 'user:11', cap: 20 }));
+      expect(sync.table.size).toBe(0);
+      sync.report();
+      expect(await registry.getSingleMetricAsString('rl_global_usage_reports_total')).not.toMatch(/result="(published|skipped)"[^}]*\} [1-9]/);
     } finally {
       await app.close();
     }

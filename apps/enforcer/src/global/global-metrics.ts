@@ -1,3 +1,4 @@
+import { VERIFICATION_FAILURES, type VerificationFailure } from '@rl/platform';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AllocationApplyResult } from './allocation-table';
 
@@ -5,6 +6,7 @@ import type { AllocationApplyResult } from './allocation-table';
 export class GlobalMetrics {
   private readonly allocationMessages: Counter<'result'>;
   private readonly allocationKeys: Counter<'result'>;
+  private readonly unverifiedAllocations: Counter<'reason'>;
   private readonly reports: Counter<'result'>;
   private readonly windowRetries: Counter;
   private readonly appliedEpoch: Gauge;
@@ -24,6 +26,13 @@ export class GlobalMetrics {
       labelNames: ['result'],
       registers: [registry],
     });
+    this.unverifiedAllocations = new Counter({
+      name: 'rl_global_allocation_signature_rejections_total',
+      help: 'Allocation messages not applied because their signature did not verify against ALLOCATION_SIGNING_PUBLIC_KEYS (unsigned, unknown_key, bad_signature)',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    for (const reason of VERIFICATION_FAILURES) this.unverifiedAllocations.inc({ reason }, 0);
     this.reports = new Counter({
       name: 'rl_global_usage_reports_total',
       help: 'Usage report messages: published, or skipped while NATS is not connected',
@@ -46,6 +55,10 @@ export class GlobalMetrics {
 
   recordAllocationMessage(result: 'applied' | 'invalid' | 'other_region'): void {
     this.allocationMessages.inc({ result });
+  }
+
+  recordAllocationSignatureRejected(reason: VerificationFailure): void {
+    this.unverifiedAllocations.inc({ reason });
   }
 
   recordAllocationKeys(result: AllocationApplyResult): void {

@@ -14,8 +14,10 @@ import {
 } from '@rl/contracts';
 import { startNatsServer, type NatsServerHandle } from '@rl/devstack';
 import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
+import { MessageVerifier } from '@rl/platform';
 import { connect, nanos, StorageType, type NatsConnection, type Subscription } from 'nats';
 import { createTestApp } from '../testing/create-test-app';
+import { forgerSigner, globalSigningEnv, signedAllocation, testUsageKey } from '../testing/signing-keys';
 import { GlobalSyncService } from './global-sync.service';
 
 /**
@@ -51,7 +53,8 @@ const document: PolicyDocument = {
 
 const windowStart = (): number => Math.floor(Date.now() / (WINDOW_SECONDS * 1000)) * WINDOW_SECONDS * 1000;
 
-function allocation(input: { epoch: number; region: string; keys: [string, number][] }): Uint8Array {
+/** A signed allocation update, as the reconciler publishes it (`signer`: the reconciler's key unless given). */
+function allocation(input: { epoch: number; region: string; keys: [string, number][]; signer?: typeof forgerSigner }): Uint8Array {
   const update: AllocationUpdate = {
     schema: 1,
     epoch: input.epoch,
@@ -60,7 +63,7 @@ function allocation(input: { epoch: number; region: string; keys: [string, numbe
     leaseSeconds: 5,
     windows: [{ policyId: 'global-search', windowStartMs: windowStart(), windowSeconds: WINDOW_SECONDS, limit: LIMIT, keys: input.keys }],
   };
-  return encoder.encode(JSON.stringify(update));
+  return input.signer === undefined ? signedAllocation(update) : signedAllocation(update, input.signer);
 }
 
 let dir: string;
@@ -104,6 +107,7 @@ async function startEnforcer(input: {
       NATS_NAMESPACE: input.namespace,
       POLICY_FILE: policyFile,
       INSTANCE_ID: input.instance ?? `global-${input.region}`,
+      ...globalSigningEnv(input.region),
     },
   });
   await waitFor(`${input.region} ready`, async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 20_000);
@@ -122,13 +126,16 @@ async function admittedOf(app: NestFastifyApplication, key: string, attempts: nu
   return statuses.filter((s) => s === 200).length;
 }
 
-/** Collects the usage reports of one region. */
+/** Collects the usage reports of one region, each verified with the region's key as the reconciler does. */
 function collectReports(nc: NatsConnection, namespace: string, region: string): { reports: UsageReport[]; sub: Subscription } {
   const reports: UsageReport[] = [];
+  const verifier = MessageVerifier.fromText([testUsageKey(region).publicKey]);
   const sub = nc.subscribe(globalUsageSubject(namespace, region));
   void (async () => {
     for await (const message of sub) {
-      const parsed = parseUsageReport(message.data);
+      const verified = verifier.verify('usage-report', message.data);
+      if (!verified.ok) throw new Error(`a usage report that does not verify: ${verified.reason}`);
+      const parsed = parseUsageReport(verified.payload);
       if (!parsed.ok) throw new Error(`invalid usage report: ${JSON.stringify(parsed.errors)}`);
       reports.push(parsed.value);
     }
@@ -227,6 +234,24 @@ describe('global limits on the shared NATS (namespace of its own)', () => {
     } finally {
       sub.unsubscribe();
     }
+  });
+
+  it('applies no forged allocation from the stream (unsigned, another key), and the next genuine epoch still applies', async () => {
+    const sync = east.get(GlobalSyncService);
+    const js = nc.jetstream();
+    const subject = globalAllocationsSubject(namespace, 'us-east');
+    const before = sync.table.appliedEpoch;
+    // A forged epoch far ahead would make every later genuine epoch look stale if it were applied.
+    const forged = { epoch: 1_000_000_000, region: 'us-east', keys: [['moved', 40]] as [string, number][] };
+    const unsigned = JSON.stringify({ schema: 1, issuedAtMs: Date.now(), leaseSeconds: 5, ...forged, windows: [{ policyId: 'global-search', windowStartMs: windowStart(), windowSeconds: WINDOW_SECONDS, limit: LIMIT, keys: forged.keys }] });
+    await js.publish(subject, encoder.encode(unsigned), { msgID: `alloc-${before + 1}-us-east-0` });
+    await js.publish(subject, allocation({ ...forged, signer: forgerSigner }));
+    const metric = async (): Promise<string> => (await east.inject({ method: 'GET', url: '/metrics' })).body;
+    await waitFor('two rejections', async () => /rl_global_allocation_signature_rejections_total\{reason="unsigned"[^}]*\} 1/.test(await metric()) && /reason="unknown_key"[^}]*\} 1/.test(await metric()), 10_000);
+    expect(sync.table.appliedEpoch).toBe(before);
+    await js.publish(subject, allocation({ epoch: before + 1, region: 'us-east', keys: [['moved', 30]] }));
+    await waitFor('the genuine epoch applied', async () => sync.table.appliedEpoch === before + 1, 10_000);
+    expect(await admittedOf(east, 'moved', 10)).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { parseAllocationUpdate } from '@rl/contracts';
+import { globalAllocationsSubject, GLOBAL_BOUNDS, parseAllocationUpdate } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { EnforcerConfig } from '../config/enforcer-config';
@@ -12,7 +12,7 @@ import { GlobalChannel } from './global-channel';
 import { GlobalMetrics } from './global-metrics';
 import { UsageReporter } from './usage-reporter';
 import { UsageTracker, type WindowUsage } from './usage-tracker';
-import { AlignedTimer, ThrottledLog } from '@rl/platform';
+import { AlignedTimer, ThrottledLog, type Verification } from '@rl/platform';
 
 /** Most (policy, identity, window) allocations held; beyond it new ones are refused and not acknowledged. */
 const MAX_ALLOCATIONS = 1_000_000;
@@ -24,6 +24,7 @@ const ALLOCATION_GRACE_MS = 5_000;
 const CATCH_UP_INTERVALS = 5;
 /** Allocation messages arriving within this long are acknowledged by one report. */
 const ACK_COALESCE_MS = 20;
+const decoder = new TextDecoder();
 
 /**
  * The enforcer's side of global limits, off the request path: the allocation table fed by the
@@ -33,13 +34,23 @@ const ACK_COALESCE_MS = 20;
  *
  * The request path (GlobalCheckService) reads `capFor` and counts through `usage`: Map lookups
  * and increments only.
+ *
+ * Trust: an allocation applies only if it verifies against ALLOCATION_SIGNING_PUBLIC_KEYS
+ * (purpose `allocation`); one that does not is counted in
+ * rl_global_allocation_signature_rejections_total{reason}, logged at most once per interval per
+ * reason with its subject and claimed epoch, and skipped, so a forged epoch can neither raise a cap
+ * nor make later genuine epochs look stale. Usage reports are signed with this region's
+ * USAGE_SIGNING_PRIVATE_KEY. Without both keys the instance does not sync at all: no report
+ * leaves, no allocation is read, and global policies stay at the static split.
  */
 @Injectable()
 export class GlobalSyncService implements OnApplicationShutdown {
   readonly table = new AllocationTable({ graceMs: ALLOCATION_GRACE_MS, maxEntries: MAX_ALLOCATIONS });
   readonly tracker = new UsageTracker({ maxKeys: MAX_TRACKED_KEYS });
   private readonly metrics: GlobalMetrics;
-  private readonly reporter: UsageReporter;
+  /** Undefined without signing keys: nothing is reported. */
+  private readonly reporter: UsageReporter | undefined;
+  private readonly allocationsSubject: string;
   private readonly log: ThrottledLog;
   private readonly regionCount: number;
   private readonly unsubscribe: () => void;
@@ -59,14 +70,20 @@ export class GlobalSyncService implements OnApplicationShutdown {
     this.metrics = new GlobalMetrics(registry);
     this.log = new ThrottledLog(logger, { intervalMs: 30_000, now: Date.now });
     this.regionCount = config.global.regions.length;
-    this.reporter = new UsageReporter({
-      region: config.region,
-      instanceId: config.instanceId,
-      tracker: this.tracker,
-      table: this.table,
-      endedGraceMs: 2 * config.global.syncIntervalMs,
-      firstSequence: Date.now(),
-    });
+    this.allocationsSubject = globalAllocationsSubject(config.nats.namespace, config.region);
+    const keys = config.signing.global;
+    this.reporter =
+      keys === undefined
+        ? undefined
+        : new UsageReporter({
+            region: config.region,
+            instanceId: config.instanceId,
+            tracker: this.tracker,
+            table: this.table,
+            signer: keys.usage,
+            endedGraceMs: 2 * config.global.syncIntervalMs,
+            firstSequence: Date.now(),
+          });
     const current = policies.current();
     if (current !== undefined) this.follow(current);
     this.unsubscribe = policies.subscribe((snapshot) => this.follow(snapshot));
@@ -116,9 +133,20 @@ export class GlobalSyncService implements OnApplicationShutdown {
     return this.channel !== undefined;
   }
 
-  /** Applies one raw allocation message; a malformed one is counted and logged, never thrown. */
-  receiveAllocation(data: Uint8Array | string): void {
-    const parsed = parseAllocationUpdate(data);
+  /** Applies one raw allocation message once it verifies; a forged or malformed one is counted and logged, never thrown. */
+  receiveAllocation(data: Uint8Array): void {
+    const verifier = this.config.signing.global?.allocations;
+    const verified: Verification = verifier === undefined ? { ok: false, reason: 'unknown_key', payload: data } : verifier.verify('allocation', data);
+    if (!verified.ok) {
+      this.metrics.recordAllocationSignatureRejected(verified.reason);
+      this.log.warn(
+        `unverified-allocation-${verified.reason}`,
+        { subject: this.allocationsSubject, epoch: claimedEpoch(verified.payload), reason: verified.reason, trustedKeyIds: verifier?.keyIds ?? [] },
+        'ignoring a global allocation that does not verify against ALLOCATION_SIGNING_PUBLIC_KEYS',
+      );
+      return;
+    }
+    const parsed = parseAllocationUpdate(verified.payload);
     if (!parsed.ok) {
       this.metrics.recordAllocationMessage('invalid');
       this.log.warn('invalid-allocation', { errors: parsed.errors.slice(0, 5) }, 'ignoring an invalid global allocation message');
@@ -144,9 +172,11 @@ export class GlobalSyncService implements OnApplicationShutdown {
   report(): void {
     const now = Date.now();
     this.table.sweep(now);
-    const messages = this.reporter.build(now);
-    const published = this.channel?.publishUsage(messages) ?? false;
-    this.metrics.recordReports(published ? 'published' : 'skipped', messages.length);
+    if (this.reporter !== undefined) {
+      const messages = this.reporter.build(now);
+      const published = this.channel?.publishUsage(messages) ?? false;
+      this.metrics.recordReports(published ? 'published' : 'skipped', messages.length);
+    }
     this.metrics.setState({ appliedEpoch: this.table.appliedEpoch, held: this.table.size, droppedKeys: this.tracker.dropped });
   }
 
@@ -161,9 +191,18 @@ export class GlobalSyncService implements OnApplicationShutdown {
   }
 
   private follow(snapshot: PolicySnapshot): void {
-    if (this.channel !== undefined) return;
+    if (this.channel !== undefined || this.caughtUp) return;
     if (!snapshot.policies.some((p) => p.scope === 'global') && !snapshot.overrides.some((p) => p.scope === 'global')) return;
     const { config } = this;
+    if (config.signing.global === undefined) {
+      const log = config.global.regions.length > 1 ? this.logger.warn.bind(this.logger) : this.logger.info.bind(this.logger);
+      log(
+        { regions: config.global.regions },
+        'global policies present, but ALLOCATION_SIGNING_PUBLIC_KEYS and USAGE_SIGNING_PRIVATE_KEY are unset: not syncing with the reconciler; enforcing the static split',
+      );
+      this.markCaughtUp('no signing keys: static split');
+      return;
+    }
     this.channel = new GlobalChannel({
       url: config.nats.url,
       namespace: config.nats.namespace,
@@ -205,5 +244,17 @@ export class GlobalSyncService implements OnApplicationShutdown {
     } catch (error) {
       this.log.warn('report', { err: error }, 'building or publishing the global usage report failed');
     }
+  }
+}
+
+/** The epoch a refused allocation claims, for the log line only (it is not to be trusted). */
+function claimedEpoch(payload: Uint8Array | undefined): number | undefined {
+  if (payload === undefined || payload.byteLength > GLOBAL_BOUNDS.messageMaxBytes) return undefined;
+  try {
+    const raw: unknown = JSON.parse(decoder.decode(payload));
+    const epoch = typeof raw === 'object' && raw !== null && 'epoch' in raw ? raw.epoch : undefined;
+    return typeof epoch === 'number' && Number.isSafeInteger(epoch) ? epoch : undefined;
+  } catch {
+    return undefined;
   }
 }

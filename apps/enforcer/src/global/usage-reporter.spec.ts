@@ -1,4 +1,6 @@
 import { parseUsageReport, type UsageReport } from '@rl/contracts';
+import { MessageSigner, MessageVerifier } from '@rl/platform';
+import { testUsageKey } from '../testing/signing-keys';
 import { AllocationTable } from './allocation-table';
 import { UsageReporter } from './usage-reporter';
 import { UsageTracker } from './usage-tracker';
@@ -8,10 +10,15 @@ const W = 1_700_000_040_000;
 function setup(options: { maxKeys?: number; maxMessageBytes?: number } = {}) {
   const tracker = new UsageTracker({ maxKeys: options.maxKeys ?? 1_000_000 });
   const table = new AllocationTable({ graceMs: 5_000, maxEntries: 100 });
-  const reporter = new UsageReporter({ region: 'eu-west', instanceId: 'e-1', tracker, table, endedGraceMs: 2_000, firstSequence: 1_000, maxMessageBytes: options.maxMessageBytes });
+  const signer = MessageSigner.fromText(testUsageKey('eu-west').privateKey);
+  const reporter = new UsageReporter({ region: 'eu-west', instanceId: 'e-1', tracker, table, signer, endedGraceMs: 2_000, firstSequence: 1_000, maxMessageBytes: options.maxMessageBytes });
+  // Every message must verify with the region's public key, as the reconciler checks it.
+  const verifier = MessageVerifier.fromText([testUsageKey('eu-west').publicKey]);
   const decode = (messages: Uint8Array[]): UsageReport[] =>
     messages.map((m) => {
-      const parsed = parseUsageReport(m);
+      const verified = verifier.verify('usage-report', m);
+      if (!verified.ok) throw new Error(`a report that does not verify: ${verified.reason}`);
+      const parsed = parseUsageReport(verified.payload);
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
       return parsed.value;
     });

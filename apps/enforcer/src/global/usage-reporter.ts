@@ -1,4 +1,5 @@
 import { encodeGlobalMessage, type UsageReport, type UsageWindow } from '@rl/contracts';
+import type { MessageSigner } from '@rl/platform';
 import type { AllocationTable } from './allocation-table';
 import type { UsageTracker } from './usage-tracker';
 
@@ -7,6 +8,8 @@ export interface UsageReporterOptions {
   readonly instanceId: string;
   readonly tracker: UsageTracker;
   readonly table: AllocationTable;
+  /** This region's USAGE_SIGNING_PRIVATE_KEY: every message is signed (purpose `usage-report`). */
+  readonly signer: MessageSigner;
   /** How long after its end a window is still reported (then dropped), so its final counts arrive. */
   readonly endedGraceMs: number;
   /**
@@ -23,7 +26,8 @@ export interface UsageReporterOptions {
  * Builds this instance's usage reports, off the request path: every window current or ended less
  * than `endedGraceMs` ago, with ABSOLUTE admitted/denied counts per identity, this instance's
  * appliedEpoch (its acknowledgement of allocations), and a fresh sequence number. A report is sent
- * even with no windows: it still acknowledges the applied epoch.
+ * even with no windows: it still acknowledges the applied epoch. Each message is a signed envelope:
+ * the reconciler accepts a report for this region only if this region's key signed it.
  */
 export class UsageReporter {
   private sequence: number;
@@ -32,7 +36,7 @@ export class UsageReporter {
     this.sequence = options.firstSequence;
   }
 
-  /** The encoded messages of one report (one, unless it is larger than a message may be). */
+  /** The signed messages of one report (one, unless it is larger than a message may be). */
   build(nowMs: number): Uint8Array[] {
     const { tracker, endedGraceMs } = this.options;
     tracker.evictEnded(nowMs - endedGraceMs);
@@ -49,6 +53,6 @@ export class UsageReporter {
       appliedEpoch: this.options.table.appliedEpoch,
       windows,
     };
-    return encodeGlobalMessage(report, this.options.maxMessageBytes);
+    return encodeGlobalMessage(report, this.options.maxMessageBytes).map((payload) => this.options.signer.sign('usage-report', payload).envelope);
   }
 }

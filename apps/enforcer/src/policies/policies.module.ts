@@ -22,7 +22,10 @@ import { StaticPolicySource } from './static-policy-source';
       inject: [EnforcerConfig, LOGGER, Registry],
       useFactory: async (config: EnforcerConfig, logger: Logger, registry: Registry): Promise<PolicySource> => {
         if (config.controlPlane !== undefined) {
-          logger.info({ policyService: config.controlPlane.policyServiceUrl, nats: config.controlPlane.nats, cacheFile: config.controlPlane.cacheFile }, 'policies from the control plane');
+          logger.info(
+            { policyService: config.controlPlane.policyServiceUrl, nats: config.controlPlane.nats, cacheFile: config.controlPlane.cacheFile, trustedKeyIds: config.controlPlane.policyKeys.keyIds },
+            'policies from the control plane',
+          );
           return createControlPlanePolicySource({
             settings: config.controlPlane,
             connectionName: `enforcer:${config.region}:${config.instanceId}`,

@@ -1,15 +1,19 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PolicySnapshot } from '@rl/contracts';
+import { SIGNATURE_HEADER, type PolicySnapshot } from '@rl/contracts';
+import type { MessageSigner } from '@rl/platform';
+import { testPolicySigner } from './signing-keys';
 
 /**
  * A stand-in for the policy service's snapshot endpoint, over real HTTP on a free port: serves
- * `snapshot` at `GET /v1/policies/snapshot` to `Bearer <token>` (401 otherwise), counts requests,
- * and can be stopped and started again on the same port (an outage).
+ * `snapshot` at `GET /v1/policies/snapshot` to `Bearer <token>` (401 otherwise), signed as the
+ * policy service signs it (`rl-signature` header, by `signer`; none when undefined), counts
+ * requests, and can be stopped and started again on the same port (an outage).
  */
 export class SnapshotServer {
   snapshot: PolicySnapshot = { revision: 0, policies: [], overrides: [], customers: {} };
+  signer: MessageSigner | undefined = testPolicySigner;
   requests = 0;
   port = 0;
   private server: Server | undefined;
@@ -24,7 +28,10 @@ export class SnapshotServer {
       } else if (req.method !== 'GET' || req.url !== '/v1/policies/snapshot') {
         res.writeHead(404).end();
       } else {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.snapshot));
+        const body = Buffer.from(JSON.stringify(this.snapshot));
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (this.signer !== undefined) headers[SIGNATURE_HEADER] = this.signer.signatureLine('policy-snapshot', body);
+        res.writeHead(200, headers).end(body);
       }
     });
     server.listen(port, '127.0.0.1');

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseEnvFile, renderEnvTable } from '@rl/platform';
+import { inspect } from 'node:util';
+import { ConfigError, parseEnvFile, parseSigningPublicKey, renderEnvTable, signingKeyId } from '@rl/platform';
 import { PolicyServiceConfig } from './policy-service-config';
 import { POLICY_SERVICE_CONFIG_DOC, POLICY_SERVICE_ENV } from './policy-service-env';
+
+/** The key of the fixtures (made for them only). */
+const FIXTURE_KEY = 'MC4CAQAwBQYDK2VwBCIEIKaBtVEK+V83AjKn3gBHAd8DaCUqp27cFQDZipJ+hR0t';
+const FIXTURE_PUBLIC_KEY = 'MCowBQYDK2VwAyEA6oigwMfeV6+y3VxX90l3Nj3AoBscJxcvk13dzfKixRM=';
 
 function fixture(name: string): Record<string, string> {
   return parseEnvFile(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
@@ -22,6 +27,7 @@ describe('PolicyServiceConfig', () => {
       shutdownDrainMs: 0,
     });
     expect(config.listenUrl).toBe('http://127.0.0.1:8080');
+    expect(config.policySigner.keyId).toBe(signingKeyId(parseSigningPublicKey(FIXTURE_PUBLIC_KEY)));
   });
 
   it('reads every variable and masks the database password in logs', () => {
@@ -55,28 +61,38 @@ describe('PolicyServiceConfig', () => {
         'NATS_URL must be a URL starting with nats:// or tls:// (got "http://127.0.0.1:4222"); ' +
         'NATS_NAMESPACE must be 1 to 32 characters from [a-z0-9_-] (got "Prod.EU"); ' +
         'ADMIN_TOKEN must be 1 to 256 visible ASCII characters (value not shown); ' +
+        'POLICY_SIGNING_PRIVATE_KEY must be an Ed25519 private key, PKCS#8 DER in base64 or PEM: it is not a PKCS#8 private key (value not shown); ' +
         'OUTBOX_POLL_MS must be an integer between 10 and 60000 (got "0"); ' +
         'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     );
     expect(message).not.toContain('hunter2');
+    expect(message).not.toContain(FIXTURE_PUBLIC_KEY.slice(16, 40));
+  });
+
+  it('needs the signing key, and never shows it when the config is logged or inspected', () => {
+    expect(() => PolicyServiceConfig.fromEnv({})).toThrow('Invalid configuration: POLICY_SIGNING_PRIVATE_KEY is required');
+    const config = PolicyServiceConfig.fromEnv(fixture('everything-set.env'));
+    const shown = `${JSON.stringify(config)}\n${inspect(config, { depth: 10 })}`;
+    expect(shown).toContain(config.policySigner.keyId);
+    expect(shown).not.toContain(FIXTURE_KEY.slice(16, 40));
   });
 });
 
 describe('PolicyServiceConfig: console and reconciler', () => {
   it('serves the console from dist/console under the working directory and asks the reconciler on 8090 by default', () => {
-    const config = PolicyServiceConfig.fromEnv({});
+    const config = PolicyServiceConfig.fromEnv({ POLICY_SIGNING_PRIVATE_KEY: FIXTURE_KEY });
     expect(config.console.dir).toBe(join(process.cwd(), 'dist', 'console'));
     expect(config.reconciler).toEqual({ url: 'http://127.0.0.1:8090', timeoutMs: 2000 });
   });
 
   it('reads CONSOLE_DIR, RECONCILER_URL (trailing slash dropped) and RECONCILER_TIMEOUT_MS', () => {
-    const config = PolicyServiceConfig.fromEnv({ CONSOLE_DIR: '/srv/console', RECONCILER_URL: 'https://reconciler.internal:9443/', RECONCILER_TIMEOUT_MS: '500' });
+    const config = PolicyServiceConfig.fromEnv({ POLICY_SIGNING_PRIVATE_KEY: FIXTURE_KEY, CONSOLE_DIR: '/srv/console', RECONCILER_URL: 'https://reconciler.internal:9443/', RECONCILER_TIMEOUT_MS: '500' });
     expect(config.console.dir).toBe('/srv/console');
     expect(config.reconciler).toEqual({ url: 'https://reconciler.internal:9443', timeoutMs: 500 });
   });
 
   it('names bad values', () => {
-    expect(() => PolicyServiceConfig.fromEnv({ CONSOLE_DIR: 'dist/\nconsole', RECONCILER_URL: 'nats://127.0.0.1:4222', RECONCILER_TIMEOUT_MS: '5' })).toThrow(
+    expect(() => PolicyServiceConfig.fromEnv({ POLICY_SIGNING_PRIVATE_KEY: FIXTURE_KEY, CONSOLE_DIR: 'dist/\nconsole', RECONCILER_URL: 'nats://127.0.0.1:4222', RECONCILER_TIMEOUT_MS: '5' })).toThrow(
       'Invalid configuration: ' +
         'CONSOLE_DIR must be a directory path of 1 to 1024 characters (got "dist/\\nconsole"); ' +
         'RECONCILER_URL must be a URL starting with http:// or https:// (got "nats://127.0.0.1:4222"); ' +

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { assertNamespace } from '@rl/contracts';
-import { loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
+import { loadEnv, type EnvValues, type LogLevel, type MessageSigner } from '@rl/platform';
 import { analyticsSettings, type AnalyticsSettings } from '../analytics/analytics-env';
 import { POLICY_SERVICE_ENV } from './policy-service-env';
 
@@ -41,6 +41,8 @@ export class PolicyServiceConfig {
   readonly database: DatabaseSettings;
   readonly nats: NatsSettings;
   readonly adminToken: string | undefined;
+  /** Signs policy changes (outbox relay) and snapshots (POLICY_SIGNING_PRIVATE_KEY); prints as its key id only. */
+  readonly policySigner: MessageSigner;
   readonly outbox: OutboxSettings;
   readonly shutdownDrainMs: number;
   /** Decision-event rollups (see src/analytics). */
@@ -56,6 +58,7 @@ export class PolicyServiceConfig {
     this.database = { url: env.DATABASE_URL, role: env.DATABASE_ROLE, poolSize: env.DATABASE_POOL_SIZE };
     this.nats = { url: env.NATS_URL, namespace: assertNamespace(env.NATS_NAMESPACE) };
     this.adminToken = env.ADMIN_TOKEN;
+    this.policySigner = env.POLICY_SIGNING_PRIVATE_KEY;
     this.outbox = { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE };
     this.shutdownDrainMs = env.SHUTDOWN_DRAIN_MS;
     this.analytics = analyticsSettings(env);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { NATS_NAMESPACE_PATTERN } from '@rl/contracts';
-import { describeEnv, envInt, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
+import { describeEnv, envInt, envSigningPrivateKey, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
 import { ANALYTICS_ENV } from '../analytics/analytics-env';
 
 /** Every environment variable the policy service reads, validated once at boot. */
@@ -42,6 +42,11 @@ export const POLICY_SERVICE_ENV = {
         'An admin API token. Stored as its SHA-256 on boot (a changed value replaces the previous one); required while the database holds no active admin key',
     }),
   ),
+  // Signed control messages (issue 13).
+  POLICY_SIGNING_PRIVATE_KEY: envSigningPrivateKey({
+    description:
+      'Ed25519 private key (PKCS#8 DER in base64, or PEM) that signs every policy change published to NATS and every snapshot served; enforcers verify with POLICY_SIGNING_PUBLIC_KEYS. Its key id is derived from it',
+  }),
   OUTBOX_POLL_MS: envInt({
     min: 10,
     max: 60_000,

@@ -1,20 +1,29 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createLogger } from '@rl/platform';
+import { createLogger, generateSigningKeyPair, MessageSigner, MessageVerifier } from '@rl/platform';
 import { createTestDatabase, type TestDatabase } from '@rl/testing';
 import type { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../database/open-database';
 import { ApiClient } from '../testing/api-client';
-import { createTestApp, TEST_ADMIN_TOKEN } from '../testing/create-test-app';
+import { createTestApp, TEST_ADMIN_TOKEN, TEST_POLICY_SIGNING_KEY } from '../testing/create-test-app';
 import { connectTestNats, deletePolicyChangesStream, readPolicyChanges, testNamespace, type StoredChange } from '../testing/nats-streams';
 import { nanos, RetentionPolicy, StorageType } from 'nats';
-import { policyChangesStream, policyChangesSubject } from '@rl/contracts';
+import { encodeSignedEnvelope, parseSignedEnvelope, policyChangeMsgId, policyChangesStream, policyChangesSubject } from '@rl/contracts';
 import { OutboxListener } from './outbox-listener';
 import { ensurePolicyChangesStream } from './policy-changes-stream';
 import { OutboxRelay } from './outbox-relay';
 
 const logger = createLogger({ service: 'policy-service', level: 'silent' });
+const signer = MessageSigner.fromText(TEST_POLICY_SIGNING_KEY.privateKey);
+const verifier = MessageVerifier.fromText([TEST_POLICY_SIGNING_KEY.publicKey]);
+
+/** The id the relay gives a stored message: its revision and a token of its signature. */
+function expectedMsgId(change: StoredChange): string {
+  const envelope = parseSignedEnvelope(change.data);
+  if (!envelope.ok) throw new Error(`revision ${change.message.revision} is not a signed envelope`);
+  return policyChangeMsgId(change.message.revision, envelope.signature);
+}
 const policy = (id: string): Record<string, unknown> => ({ id, match: { customerTier: id }, algorithm: 'fixed_window', limit: 10, windowSeconds: 60 });
 
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -87,7 +96,11 @@ describe('outbox relay (real PostgreSQL and NATS JetStream)', () => {
     await waitUntil('all rows marked sent', async () => (await unsent(pg)) === 0);
     const changes = await changesOn(nc, namespace);
     expect(changes.map((c) => c.message.revision)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(changes.map((c) => c.msgId)).toEqual([1, 2, 3, 4, 5, 6, 7].map((r) => `policy-rev-${r}`));
+    for (const change of changes) {
+      expect(verifier.verify('policy-change', change.data)).toMatchObject({ ok: true, keyId: TEST_POLICY_SIGNING_KEY.keyId });
+      expect(change.msgId).toBe(expectedMsgId(change));
+      expect(change.msgId).toMatch(new RegExp(`^policy-rev-${change.message.revision}-[A-Za-z0-9_-]{22}$`));
+    }
     expect(changes.map((c) => c.message.change.kind)).toEqual([
       'policy.upserted',
       'policy.upserted',
@@ -130,13 +143,14 @@ describe('outbox relay (real PostgreSQL and NATS JetStream)', () => {
 
     const dataSource: DataSource = await openDatabase({ url: db.url, role: 'rl_policy_service', poolSize: 2 }, logger);
     cleanups.push(() => dataSource.destroy());
-    const restarted = new OutboxRelay({ dataSource, nats: () => nc, namespace, pollMs: 50, batchSize: 100, logger });
+    const restarted = new OutboxRelay({ dataSource, nats: () => nc, namespace, signer, pollMs: 50, batchSize: 100, logger });
     expect(await restarted.relayOnce()).toEqual({ published: 3, duplicates: 1 });
     expect(await restarted.relayOnce()).toEqual({ published: 0, duplicates: 0 });
     expect(await unsent(pg)).toBe(0);
     const final = await changesOn(nc, namespace);
     expect(final.map((c) => c.message.revision)).toEqual([1, 2, 3]);
-    expect(final.map((c) => c.msgId)).toEqual(['policy-rev-1', 'policy-rev-2', 'policy-rev-3']);
+    expect(final.map((c) => c.msgId)).toEqual(final.map(expectedMsgId));
+    expect(final.map((c) => verifier.verify('policy-change', c.data).ok)).toEqual([true, true, true]);
     expect(final.map((c) => (c.message.change as { policy: { id: string } }).policy.id)).toEqual(['a', 'b', 'c']);
   });
 
@@ -152,12 +166,38 @@ describe('outbox relay (real PostgreSQL and NATS JetStream)', () => {
 
     const dataSource = await openDatabase({ url: db.url, role: 'rl_policy_service', poolSize: 2 }, logger);
     cleanups.push(() => dataSource.destroy());
-    const relay = new OutboxRelay({ dataSource, nats: () => nc, namespace, pollMs: 50, batchSize: 1, logger });
+    const relay = new OutboxRelay({ dataSource, nats: () => nc, namespace, signer, pollMs: 50, batchSize: 1, logger });
     relay.start();
     await waitUntil('the backlog to drain', async () => (await unsent(pg)) === 0);
     await relay.stop();
     expect((await changesOn(nc, namespace)).map((c) => c.message.revision)).toEqual([1, 2]);
     expect((await offline.api.get('/metrics')).body).toMatch(/^rl_outbox_backlog\{service="policy-service"\} 0$/m);
+  });
+
+  it('a forged change published first under any id a forger can compute does not take the genuine revision\'s dedup slot', async () => {
+    const { db, namespace } = await fresh();
+    const { api } = await app({ databaseUrl: db.url, namespace });
+    expect((await api.put('/v1/customers/acme', { tier: 'free' })).statusCode).toBe(200);
+    await waitUntil('revision 1 on the stream', async () => (await changesOn(nc, namespace)).length === 1);
+    // Revision 2 forged ahead of the real one: unsigned, and signed by another key, under the ids
+    // a forger could guess (the old `policy-rev-<n>`, and the form of the new one with its own signature).
+    const forgedPayload = new TextEncoder().encode(JSON.stringify({ revision: 2, committedAt: new Date().toISOString(), change: { kind: 'customer.deleted', customerId: 'acme' } }));
+    const js = nc.jetstream();
+    const wrong = MessageSigner.fromText(generateSigningKeyPair().privateKey).sign('policy-change', forgedPayload);
+    await js.publish(policyChangesSubject(namespace), forgedPayload, { msgID: 'policy-rev-2' });
+    await js.publish(policyChangesSubject(namespace), wrong.envelope, { msgID: policyChangeMsgId(2, wrong.signature) });
+    const impersonating = encodeSignedEnvelope({ keyId: TEST_POLICY_SIGNING_KEY.keyId, signature: wrong.signature, payload: forgedPayload });
+    await js.publish(policyChangesSubject(namespace), impersonating, { msgID: policyChangeMsgId(2, new Uint8Array(64)) });
+
+    expect((await api.put('/admin/limits', { customer_id: 'acme', limit: 3, window: 60 })).statusCode).toBe(200);
+    await waitUntil('the genuine revision 2 on the stream', async () => (await changesOn(nc, namespace)).length === 5);
+    const stored = await changesOn(nc, namespace);
+    const genuine = stored.filter((c) => verifier.verify('policy-change', c.data).ok);
+    expect(genuine.map((c) => [c.message.revision, c.message.change.kind])).toEqual([
+      [1, 'customer.upserted'],
+      [2, 'override.upserted'],
+    ]);
+    expect(stored.filter((c) => !verifier.verify('policy-change', c.data).ok)).toHaveLength(3);
   });
 
   it('is woken by the commit, not by its poll: a change reaches the stream in well under a poll interval', async () => {

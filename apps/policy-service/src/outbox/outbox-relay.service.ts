@@ -22,6 +22,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   readonly relay: OutboxRelay;
   private readonly listener: OutboxListener;
   private unsubscribe: (() => void) | undefined;
+  private readonly logger: Logger;
+  private readonly keyId: string;
 
   constructor(
     dataSource: DataSource,
@@ -32,10 +34,13 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     @Inject(LOGGER) logger: Logger,
     @Inject(RELAY_HOOKS) hooks: RelayHooks,
   ) {
+    this.logger = logger;
+    this.keyId = config.policySigner.keyId;
     this.relay = new OutboxRelay({
       dataSource,
       nats: () => nats.connection(),
       namespace: config.nats.namespace,
+      signer: config.policySigner,
       pollMs: config.outbox.pollMs,
       batchSize: config.outbox.batchSize,
       logger: logger.child({ component: 'outbox-relay' }),
@@ -52,6 +57,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   }
 
   onApplicationBootstrap(): void {
+    // The key id only (a fingerprint of the public key): what an operator checks during a rotation.
+    this.logger.info({ keyId: this.keyId }, 'signing policy changes and snapshots');
     this.unsubscribe = this.signal.subscribe(() => this.relay.nudge());
     this.listener.start();
     this.relay.start();

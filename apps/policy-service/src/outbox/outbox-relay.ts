@@ -1,5 +1,6 @@
 import { JSONCodec, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
 import { policyChangeMsgId, policyChangesSubject, type PolicyChangeMessage } from '@rl/contracts';
+import type { MessageSigner } from '@rl/platform';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { PolicyServiceMetrics } from '../core/policy-service-metrics';
@@ -15,6 +16,8 @@ export interface OutboxRelayOptions {
   /** The NATS connection while it is up. */
   readonly nats: () => NatsConnection | undefined;
   readonly namespace: string;
+  /** Signs every message (POLICY_SIGNING_PRIVATE_KEY); enforcers apply only what verifies. */
+  readonly signer: MessageSigner;
   readonly pollMs: number;
   readonly batchSize: number;
   readonly logger: Logger;
@@ -47,13 +50,16 @@ const codec = JSONCodec<PolicyChangeMessage>();
 
 /**
  * The transactional outbox's relay. Each round, in one transaction: take the relay lock, read the
- * unsent rows in revision order (FOR UPDATE SKIP LOCKED), publish each to JetStream with
- * `Nats-Msg-Id: policy-rev-<revision>` and wait for its PubAck, then mark them sent and commit.
+ * unsent rows in revision order (FOR UPDATE SKIP LOCKED), sign each (Ed25519, the signed envelope
+ * of contracts `signed-envelope.ts`), publish it to JetStream with
+ * `Nats-Msg-Id: policy-rev-<revision>-<signature token>` and wait for its PubAck, then mark them
+ * sent and commit.
  *
- * A crash after a publish and before the commit leaves the rows unsent: the next round publishes
- * them again, JetStream recognises the message id (PubAck.duplicate) and stores nothing, so each
- * revision is on the stream exactly once. (Beyond the duplicate window, enforcers still ignore a
- * revision at or below the one they hold.)
+ * A crash after a publish and before the commit leaves the rows unsent: the next round signs the
+ * same bytes again, which gives the same signature and so the same message id; JetStream
+ * recognises it (PubAck.duplicate) and stores nothing, so each revision is on the stream exactly
+ * once. (Beyond the duplicate window, enforcers still ignore a revision at or below the one they
+ * hold.) Why the id carries the signature: `policyChangeMsgId`.
  *
  * Rounds run when woken (`nudge`, after every commit) and every `pollMs`.
  */
@@ -139,8 +145,9 @@ export class OutboxRelay {
 
   private async publish(js: JetStreamClient, row: OutboxRow): Promise<PubAck> {
     const revision = Number(row.revision);
-    const ack = await js.publish(policyChangesSubject(this.options.namespace), codec.encode(canonicalMessage(row.message)), {
-      msgID: policyChangeMsgId(revision),
+    const { envelope, signature } = this.options.signer.sign('policy-change', codec.encode(canonicalMessage(row.message)));
+    const ack = await js.publish(policyChangesSubject(this.options.namespace), envelope, {
+      msgID: policyChangeMsgId(revision, signature),
       timeout: this.options.publishTimeoutMs ?? 2_000,
     });
     this.options.metrics?.recordPublished(ack.duplicate, (Date.now() - row.created_at.getTime()) / 1000);

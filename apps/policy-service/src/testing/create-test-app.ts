@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createLogger, createMetricsRegistry, NatsConnector } from '@rl/platform';
+import { createLogger, createMetricsRegistry, generateSigningKeyPair, NatsConnector } from '@rl/platform';
 import type { Registry } from 'prom-client';
 import { PolicyServiceConfig } from '../config/policy-service-config';
 import type { Clock } from '../core/clock';
@@ -8,6 +8,9 @@ import type { RelayHooks } from '../outbox/outbox-relay.service';
 
 /** The admin token test apps bootstrap with. */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** The POLICY_SIGNING_PRIVATE_KEY test apps sign with (one per test process); verify with its publicKey. */
+export const TEST_POLICY_SIGNING_KEY = generateSigningKeyPair();
 
 export interface TestAppOptions {
   /** A migrated database of the suite's own (createTestDatabase from @rl/testing). */
@@ -38,6 +41,7 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     DATABASE_URL: options.databaseUrl,
     NATS_NAMESPACE: options.namespace,
     OUTBOX_POLL_MS: '50',
+    POLICY_SIGNING_PRIVATE_KEY: TEST_POLICY_SIGNING_KEY.privateKey,
     ...(adminToken === null ? {} : { ADMIN_TOKEN: adminToken }),
     ...options.env,
   });

@@ -1,10 +1,13 @@
 import { connect, JSONCodec, type NatsConnection } from 'nats';
-import { decisionEventsStream, policyChangesStream, type PolicyChangeMessage } from '@rl/contracts';
+import { decisionEventsStream, parseSignedEnvelope, policyChangesStream, type PolicyChangeMessage } from '@rl/contracts';
 
 export interface StoredChange {
   readonly seq: number;
   readonly msgId: string | undefined;
+  /** The payload of the signed envelope (not verified here). */
   readonly message: PolicyChangeMessage;
+  /** The bytes as stored: the signed envelope. */
+  readonly data: Uint8Array;
 }
 
 const codec = JSONCodec<PolicyChangeMessage>();
@@ -21,7 +24,9 @@ export async function readPolicyChanges(nc: NatsConnection, namespace: string): 
   const out: StoredChange[] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
     const stored = await jsm.streams.getMessage(stream, { seq });
-    out.push({ seq, msgId: stored.header?.get('Nats-Msg-Id'), message: codec.decode(stored.data) });
+    const envelope = parseSignedEnvelope(stored.data);
+    const payload = envelope.ok ? envelope.payload : stored.data;
+    out.push({ seq, msgId: stored.header?.get('Nats-Msg-Id'), message: codec.decode(payload), data: stored.data });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseEnvFile, renderEnvTable } from '@rl/platform';
+import { inspect } from 'node:util';
+import { ConfigError, parseEnvFile, parseSigningPublicKey, renderEnvTable, signingKeyId } from '@rl/platform';
 import { ReconcilerConfig } from './reconciler-config';
 import { RECONCILER_CONFIG_DOC, RECONCILER_ENV } from './reconciler-env';
 
@@ -8,9 +9,16 @@ function fixture(name: string): Record<string, string> {
   return parseEnvFile(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
 }
 
+/** Key ids of the fixtures' keys (made for them only). */
+const keyId = (publicKey: string): string => signingKeyId(parseSigningPublicKey(publicKey));
+const ALLOCATION_KEY_ID = keyId('MCowBQYDK2VwAyEAXCu2OtiSplPsyG1UA3Yg3XW0TVy0klMVT5TR1L183Rk=');
+const US_KEY_ID = keyId('MCowBQYDK2VwAyEAqV/gemP8uaaxcyzwaRV+ZZWZ87UrfqdPp2Rehucl16o=');
+const EU_KEY_ID = keyId('MCowBQYDK2VwAyEA19G4nc8CxdoGZYXnK/6aNap1NZy6RC74qlQbH+golHI=');
+const OTHER_KEY_ID = keyId('MCowBQYDK2VwAyEA6oigwMfeV6+y3VxX90l3Nj3AoBscJxcvk13dzfKixRM=');
+
 function errorOf(name: string): string {
   try {
-    ReconcilerConfig.fromEnv(fixture(name));
+    ReconcilerConfig.fromEnv(name === 'missing-keys' ? {} : fixture(name));
   } catch (err) {
     if (err instanceof ConfigError) return err.message;
     throw err;
@@ -59,6 +67,27 @@ describe('ReconcilerConfig', () => {
     });
   });
 
+  it('reads the signing keys: its own signer (always trusted when reading the stream back) and a key set per region', () => {
+    const { signing } = ReconcilerConfig.fromEnv(fixture('everything-set.env'));
+    expect(signing.allocationSigner.keyId).toBe(ALLOCATION_KEY_ID);
+    expect(signing.allocationKeys.keyIds).toEqual([OTHER_KEY_ID, ALLOCATION_KEY_ID]);
+    expect([...signing.usageKeys].map(([region, keys]) => [region, keys.keyIds])).toEqual([
+      ['us-east', [US_KEY_ID, EU_KEY_ID]],
+      ['eu-west', [EU_KEY_ID]],
+      ['ap-south', [OTHER_KEY_ID]],
+    ]);
+    expect(ReconcilerConfig.fromEnv(fixture('defaults.env')).signing.allocationKeys.keyIds).toEqual([ALLOCATION_KEY_ID]);
+  });
+
+  it('never shows a key when the config is logged or inspected', () => {
+    const config = ReconcilerConfig.fromEnv(fixture('everything-set.env'));
+    const shown = `${JSON.stringify(config)}\n${inspect(config, { depth: 10 })}`;
+    expect(shown).toContain(ALLOCATION_KEY_ID);
+    const env = fixture('everything-set.env');
+    const keys = [env.ALLOCATION_SIGNING_PRIVATE_KEY, env.ALLOCATION_SIGNING_PUBLIC_KEYS, ...env.USAGE_SIGNING_PUBLIC_KEYS.split(',').map((entry) => entry.split('=').slice(1).join('='))];
+    for (const key of keys) expect(shown).not.toContain(key.slice(16, 48));
+  });
+
   it.each([
     ['bad-regions.env', 'Invalid configuration: RECONCILER_REGIONS must be a comma-separated list of region names from [a-z0-9-]{1,32} (got "us-east, eu-west")'],
     ['duplicate-region.env', 'Invalid configuration: RECONCILER_REGIONS must not name a region twice'],
@@ -70,6 +99,20 @@ describe('ReconcilerConfig', () => {
         'RECONCILER_REGION_LEASE_SECONDS must cover at least two RECONCILER_INTERVAL_MS; ' +
         'RECONCILER_INSTANCE_TIMEOUT_SECONDS must be at least RECONCILER_REGION_LEASE_SECONDS',
     ],
+    [
+      'bad-signing-keys.env',
+      'Invalid configuration: ' +
+        'ALLOCATION_SIGNING_PRIVATE_KEY must be an Ed25519 private key, PKCS#8 DER in base64 or PEM: it is not a PKCS#8 private key (value not shown); ' +
+        'ALLOCATION_SIGNING_PUBLIC_KEYS must be a comma-separated list of Ed25519 public keys, SPKI DER in base64 or PEM: entry 1 is not an SPKI public key (value not shown); ' +
+        'USAGE_SIGNING_PUBLIC_KEYS must be a comma-separated list of region=publicKey: entry 1 does not start with a region name from [a-z0-9-]{1,32} and "=" (value not shown)',
+    ],
+    [
+      'usage-keys-mismatch.env',
+      'Invalid configuration: ' +
+        'USAGE_SIGNING_PUBLIC_KEYS has no key for eu-west (every region of RECONCILER_REGIONS signs its usage reports); ' +
+        'USAGE_SIGNING_PUBLIC_KEYS names mars, not in RECONCILER_REGIONS',
+    ],
+    ['missing-keys', 'Invalid configuration: ALLOCATION_SIGNING_PRIVATE_KEY is required; USAGE_SIGNING_PUBLIC_KEYS is required'],
     [
       'many-problems.env',
       'Invalid configuration: ' +

@@ -1,10 +1,20 @@
-import { ConfigError, loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
+import { ConfigError, loadEnv, MessageVerifier, type EnvValues, type LogLevel, type MessageSigner } from '@rl/platform';
 import { RECONCILER_ENV } from './reconciler-env';
 
 export interface ReconcilerNatsSettings {
   readonly url: string;
   /** Prefix of subjects, stream and KV bucket (NATS_NAMESPACE). */
   readonly namespace: string;
+}
+
+/** Keys of the signed control messages; they print as key ids only. */
+export interface ReconcilerSigningSettings {
+  /** Signs allocation updates (ALLOCATION_SIGNING_PRIVATE_KEY). */
+  readonly allocationSigner: MessageSigner;
+  /** Verifies the allocation stream read back: this signer's key and ALLOCATION_SIGNING_PUBLIC_KEYS. */
+  readonly allocationKeys: MessageVerifier;
+  /** Per region, the keys its usage reports must be signed with (USAGE_SIGNING_PUBLIC_KEYS). */
+  readonly usageKeys: ReadonlyMap<string, MessageVerifier>;
 }
 
 /** The reconciler's validated configuration, read through typed fields. Build it with `fromEnv`. */
@@ -21,6 +31,7 @@ export class ReconcilerConfig {
   readonly instanceTimeoutMs: number;
   readonly streamMaxAgeMs: number;
   readonly floorPercent: number;
+  readonly signing: ReconcilerSigningSettings;
   readonly instanceId: string;
   readonly logLevel: LogLevel;
 
@@ -36,6 +47,12 @@ export class ReconcilerConfig {
     this.instanceTimeoutMs = env.RECONCILER_INSTANCE_TIMEOUT_SECONDS * 1000;
     this.streamMaxAgeMs = env.RECONCILER_STREAM_MAX_AGE_SECONDS * 1000;
     this.floorPercent = env.GLOBAL_FLOOR_PERCENT;
+    const signer = env.ALLOCATION_SIGNING_PRIVATE_KEY;
+    this.signing = {
+      allocationSigner: signer,
+      allocationKeys: (env.ALLOCATION_SIGNING_PUBLIC_KEYS ?? new MessageVerifier([])).including([signer.publicKey()]),
+      usageKeys: env.USAGE_SIGNING_PUBLIC_KEYS,
+    };
     this.instanceId = env.INSTANCE_ID;
     this.logLevel = env.LOG_LEVEL;
   }
@@ -58,6 +75,11 @@ export class ReconcilerConfig {
     if (env.RECONCILER_INSTANCE_TIMEOUT_SECONDS < env.RECONCILER_REGION_LEASE_SECONDS) {
       problems.push('RECONCILER_INSTANCE_TIMEOUT_SECONDS must be at least RECONCILER_REGION_LEASE_SECONDS');
     }
+    const keyed = [...env.USAGE_SIGNING_PUBLIC_KEYS.keys()];
+    const unkeyed = regions.filter((region) => !keyed.includes(region));
+    if (unkeyed.length > 0) problems.push(`USAGE_SIGNING_PUBLIC_KEYS has no key for ${unkeyed.join(', ')} (every region of RECONCILER_REGIONS signs its usage reports)`);
+    const unknown = keyed.filter((region) => !regions.includes(region));
+    if (unknown.length > 0) problems.push(`USAGE_SIGNING_PUBLIC_KEYS names ${unknown.join(', ')}, not in RECONCILER_REGIONS`);
     if (problems.length > 0) throw new ConfigError(problems);
     return new ReconcilerConfig(env);
   }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { NATS_NAMESPACE_PATTERN } from '@rl/contracts';
-import { describeEnv, envInt, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
+import { describeEnv, envInt, envRegionSigningKeys, envSigningPrivateKey, envSigningPublicKeys, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
 
 /** Every environment variable the reconciler reads, validated once at boot. */
 export const RECONCILER_ENV = {
@@ -65,6 +65,19 @@ export const RECONCILER_ENV = {
     max: 100,
     default: 2,
     description: 'Every region keeps at least max(1, limit x this % / regions) of a global limit, so a quiet region serves its first requests',
+  }),
+  // Signed control messages (issue 13).
+  ALLOCATION_SIGNING_PRIVATE_KEY: envSigningPrivateKey({
+    description: "Ed25519 private key (PKCS#8 DER in base64, or PEM) that signs every allocation update; enforcers verify with ALLOCATION_SIGNING_PUBLIC_KEYS",
+  }),
+  ALLOCATION_SIGNING_PUBLIC_KEYS: optional(
+    envSigningPublicKeys({
+      description: "More public keys whose allocations this reconciler accepts when it reads the stream back (its own always count): a previous leader's key during a rotation",
+    }),
+  ),
+  USAGE_SIGNING_PUBLIC_KEYS: envRegionSigningKeys({
+    description:
+      'region=publicKey pairs, comma-separated, for every region of RECONCILER_REGIONS: a report on region R\'s subject counts only if R\'s key signed it. A region may appear twice (key rotation)',
   }),
   INSTANCE_ID: envString({
     default: { compute: () => `${hostname()}-${process.pid}`, text: '<hostname>-<pid>' },

@@ -1,7 +1,11 @@
+import { VERIFICATION_FAILURES, type VerificationFailure } from '@rl/platform';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Outcomes of a received usage report (label `result` of rl_reconciler_reports_total). */
-export type ReportResult = 'accepted' | 'malformed' | 'unknown_region' | 'region_mismatch' | 'window_ended' | 'future_window';
+/**
+ * Outcomes of a received usage report (label `result` of rl_reconciler_reports_total).
+ * `unsigned`, `unknown_key`, `bad_signature`: not signed by the key of the region its subject names.
+ */
+export type ReportResult = 'accepted' | 'malformed' | 'unknown_region' | 'region_mismatch' | 'window_ended' | 'future_window' | VerificationFailure;
 
 /**
  * The reconciler's Prometheus series. `rl_reconciler_allocation{region,policy}` is the sum over the
@@ -49,10 +53,10 @@ export class ReconcilerMetrics {
     });
     this.malformedAllocations = new Counter({
       name: 'rl_reconciler_allocation_messages_rejected_total',
-      help: 'Messages of the allocation stream that failed validation when read back (skipped)',
+      help: 'Messages of the allocation stream not signed by an allocation key, or invalid, when read back (skipped)',
       registers: [registry],
     });
-    for (const result of ['accepted', 'malformed', 'unknown_region', 'region_mismatch', 'window_ended', 'future_window'] as const) this.reports.inc({ result }, 0);
+    for (const result of ['accepted', 'malformed', 'unknown_region', 'region_mismatch', 'window_ended', 'future_window', ...VERIFICATION_FAILURES] as const) this.reports.inc({ result }, 0);
   }
 
   report(result: ReportResult, staleEntries = 0): void {

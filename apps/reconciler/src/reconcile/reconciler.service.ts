@@ -1,4 +1,5 @@
 import {
+  allocationMsgId,
   encodeGlobalMessage,
   globalAllocationsStream,
   globalAllocationsSubject,
@@ -44,12 +45,16 @@ export interface ReconcilerStatus {
 
 /**
  * The reconciler at work. Every instance
- * - consumes every usage report (`<ns>.global.usage.*`), validates it, and feeds the book;
+ * - consumes every usage report (`<ns>.global.usage.*`), verifies it against the key of the
+ *   region its subject names (USAGE_SIGNING_PUBLIC_KEYS; a report for region R not signed by R's
+ *   key is rejected and counted, so one region cannot starve the others), validates it, and
+ *   feeds the book;
  * - mirrors the allocation stream into the book (an ordered consumer from the stream's start), so
- *   a standby always knows what the leader issued and can take over warm;
+ *   a standby always knows what the leader issued and can take over warm; only messages signed by
+ *   an allocation key (its own, or ALLOCATION_SIGNING_PUBLIC_KEYS) count as issued;
  * - competes for the leader lease (KV `<NS>_RECONCILER`, key `leader`).
  * The leader runs a cycle every RECONCILER_INTERVAL_MS: compute, reserve the epochs with
- * compare-and-set on key `epoch`, publish in order. A new leader first reads the stream to its end
+ * compare-and-set on key `epoch`, sign (ALLOCATION_SIGNING_PRIVATE_KEY), publish in order. A new leader first reads the stream to its end
  * and waits one interval for reports. Publishing stops at the first failure; the rest is retried
  * in order, and a leader that loses the lease with allocations unpublished rebuilds its book from
  * the stream (what it computed but never sent must not count as issued).
@@ -176,14 +181,31 @@ export class ReconcilerService {
   }
 
   private onReport(subject: string, data: Uint8Array): void {
-    const parsed = parseUsageReport(data);
+    const region = regionOfGlobalSubject(this.options.config.nats.namespace, subject);
+    const keys = region === undefined ? undefined : this.options.config.signing.usageKeys.get(region);
+    if (keys === undefined) {
+      this.options.metrics.report('unknown_region');
+      this.log.warn('unknown-region', { subject }, 'usage report on the subject of a region not in RECONCILER_REGIONS; rejected');
+      return;
+    }
+    const verified = keys.verify('usage-report', data);
+    if (!verified.ok) {
+      this.options.metrics.report(verified.reason);
+      this.log.warn(
+        `unverified-report-${verified.reason}`,
+        { subject, region, reason: verified.reason, trustedKeyIds: keys.keyIds },
+        `usage report for ${region} not signed by ${region}'s key (USAGE_SIGNING_PUBLIC_KEYS); rejected`,
+      );
+      return;
+    }
+    const parsed = parseUsageReport(verified.payload);
     if (!parsed.ok) {
       this.options.metrics.report('malformed');
       this.log.warn('malformed-report', { subject, errors: parsed.errors.slice(0, 5) }, 'usage report rejected');
       return;
     }
     const report = parsed.value;
-    if (regionOfGlobalSubject(this.options.config.nats.namespace, subject) !== report.region) {
+    if (region !== report.region) {
       this.options.metrics.report('region_mismatch');
       this.log.warn('region-mismatch', { subject, region: report.region }, 'usage report names another region than its subject; rejected');
       return;
@@ -219,11 +241,21 @@ export class ReconcilerService {
     this.mirror = messages;
     void (async () => {
       for await (const message of messages) {
-        const parsed = parseAllocationUpdate(message.data);
-        if (parsed.ok) this.book.restore(parsed.value, this.now());
+        // What nobody with an allocation key signed was never issued: it must not count in the book.
+        const verified = this.options.config.signing.allocationKeys.verify('allocation', message.data);
+        const parsed = verified.ok ? parseAllocationUpdate(verified.payload) : undefined;
+        if (parsed?.ok === true) this.book.restore(parsed.value, this.now());
         else {
           this.options.metrics.rejectedAllocation();
-          this.log.warn('malformed-allocation', { seq: message.seq, errors: parsed.errors.slice(0, 5) }, 'allocation stream message rejected');
+          if (!verified.ok) {
+            this.log.warn(
+              `unverified-allocation-${verified.reason}`,
+              { subject: message.subject, seq: message.seq, reason: verified.reason, trustedKeyIds: this.options.config.signing.allocationKeys.keyIds },
+              'allocation stream message not signed by an allocation key; skipped',
+            );
+          } else if (parsed !== undefined && !parsed.ok) {
+            this.log.warn('malformed-allocation', { seq: message.seq, errors: parsed.errors.slice(0, 5) }, 'allocation stream message rejected');
+          }
         }
         if (!this.caughtUp && (message.seq >= lastSeq || message.info.pending === 0)) {
           this.caughtUp = true;
@@ -317,10 +349,15 @@ export class ReconcilerService {
     this.options.metrics.epoch.set(this.book.lastEpoch);
   }
 
+  /** Signed once: a retry sends the same bytes under the same message id (see allocationMsgId). */
   private encode(update: AllocationUpdate): Outgoing[] {
     const subject = globalAllocationsSubject(this.options.config.nats.namespace, update.region);
+    const signer = this.options.config.signing.allocationSigner;
     // The book keeps updates under 512 KiB; a second part here would only follow a bug there.
-    return encodeGlobalMessage(update).map((data, part) => ({ subject, data, msgId: `alloc-${update.epoch}-${update.region}-${part}` }));
+    return encodeGlobalMessage(update).map((payload, part) => {
+      const { envelope, signature } = signer.sign('allocation', payload);
+      return { subject, data: envelope, msgId: allocationMsgId({ epoch: update.epoch, region: update.region, part, signature }) };
+    });
   }
 
   /** Publishes the backlog in order, stopping at the first failure. True when it is empty. */

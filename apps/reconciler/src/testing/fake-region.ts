@@ -7,13 +7,16 @@ import {
   parseAllocationUpdate,
   type UsageReport,
 } from '@rl/contracts';
+import type { MessageSigner } from '@rl/platform';
 import { connect, type ConsumerMessages, type NatsConnection } from 'nats';
+import { testAllocationVerifier, testUsageSigner } from './signing-keys';
 
 /**
  * A region's enforcer as the reconciler sees it, for integration tests: it consumes its region's
  * allocations from the stream (per key, the highest epoch wins; older ones are ignored, as the
  * design requires), admits against its cap (the static equal split until an allocation arrives)
- * and publishes absolute usage reports with its applied epoch.
+ * and publishes absolute usage reports with its applied epoch. Like an enforcer it applies only
+ * allocations signed by the reconciler's key, and signs its reports with its region's key.
  */
 export class FakeRegion {
   readonly caps = new Map<string, { epoch: number; cap: number }>();
@@ -24,12 +27,15 @@ export class FakeRegion {
   appliedEpoch = 0;
   private sequence = 0;
   private messages: ConsumerMessages | undefined;
+  private readonly signer: MessageSigner;
 
   private constructor(
     private readonly nc: NatsConnection,
     readonly options: { namespace: string; region: string; regions: number; policyId: string; limit: number; windowSeconds: number; instanceId?: string },
     private readonly onApply: () => void,
-  ) {}
+  ) {
+    this.signer = testUsageSigner(options.region);
+  }
 
   static async start(options: FakeRegion['options'] & { onApply?: () => void }): Promise<FakeRegion> {
     const nc = await connect({ servers: 'nats://127.0.0.1:4222', name: `fake ${options.region}` });
@@ -71,10 +77,11 @@ export class FakeRegion {
   }
 
   publish(report: UsageReport = this.report()): UsageReport {
-    for (const data of encodeGlobalMessage(report)) this.nc.publish(globalUsageSubject(this.options.namespace, this.options.region), data);
+    for (const data of encodeGlobalMessage(report)) this.nc.publish(globalUsageSubject(this.options.namespace, this.options.region), this.signer.sign('usage-report', data).envelope);
     return report;
   }
 
+  /** Bytes as they are, unsigned unless they are an envelope already (forgeries, malformed reports). */
   publishRaw(data: Uint8Array | string, region = this.options.region): void {
     this.nc.publish(globalUsageSubject(this.options.namespace, region), typeof data === 'string' ? new TextEncoder().encode(data) : data);
   }
@@ -97,7 +104,9 @@ export class FakeRegion {
     const messages = this.messages;
     void (async () => {
       for await (const message of messages) {
-        const parsed = parseAllocationUpdate(message.data);
+        const verified = testAllocationVerifier.verify('allocation', message.data);
+        if (!verified.ok) continue;
+        const parsed = parseAllocationUpdate(verified.payload);
         if (!parsed.ok) continue;
         const update = parsed.value;
         for (const w of update.windows) {

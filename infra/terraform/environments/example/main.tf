@@ -12,7 +12,15 @@ locals {
   ] }
 
   internal_cidr_blocks = [for net in values(var.networks) : net.vpc_cidr]
-  nats                 = { host_number = var.nats_host_number }
+
+  # What each region's enforcers need of the signing keys: every public key the policy service and
+  # the reconciler may sign with, and the Secrets Manager secret of the region's own private key.
+  region_signing = { for name in local.region_names : name => {
+    policy_public_keys           = var.signing_public_keys.policy
+    allocation_public_keys       = var.signing_public_keys.allocation
+    usage_private_key_secret_arn = var.signing_key_secret_arns.usage[name]
+  } }
+  nats = { host_number = var.nats_host_number }
 }
 
 module "control_plane" {
@@ -28,6 +36,13 @@ module "control_plane" {
   admin_token_secret_arn = var.admin_token_secret_arn
   policy_service         = { image = var.images.policy_service }
   reconciler             = { image = var.images.reconciler }
+
+  signing = {
+    policy_private_key_secret_arn     = var.signing_key_secret_arns.policy
+    allocation_private_key_secret_arn = var.signing_key_secret_arns.allocation
+    usage_public_keys                 = var.signing_public_keys.usage
+    allocation_public_keys            = var.signing_public_keys.allocation
+  }
 }
 
 module "region_us_east" {
@@ -44,6 +59,7 @@ module "region_us_east" {
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["us-east"]
+  signing                         = local.region_signing["us-east"]
 
   redis = {
     node_type          = "cache.r7g.large"
@@ -73,6 +89,7 @@ module "region_eu_west" {
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["eu-west"]
+  signing                         = local.region_signing["eu-west"]
 
   redis = {
     node_type          = "cache.r7g.large"
@@ -100,6 +117,7 @@ module "region_ap_southeast" {
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["ap-southeast"]
+  signing                         = local.region_signing["ap-southeast"]
 
   redis = {
     node_type          = "cache.r7g.large"

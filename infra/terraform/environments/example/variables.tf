@@ -84,6 +84,50 @@ variable "enforcer_token_secret_arns" {
   }
 }
 
+variable "signing_key_secret_arns" {
+  description = <<-EOT
+    Secrets Manager secrets holding the Ed25519 private keys of the signed control messages (base64
+    PKCS#8 DER, or PEM; README "Signing keys" shows how to make them): policy (the policy service's,
+    in us-east-1), allocation (the reconciler's, in us-east-1), and usage: per region, that region's
+    key, in that region's AWS region.
+  EOT
+  type = object({
+    policy     = string
+    allocation = string
+    usage      = map(string)
+  })
+
+  validation {
+    condition     = alltrue([for arn in [var.signing_key_secret_arns.policy, var.signing_key_secret_arns.allocation] : can(regex("^arn:aws[a-z-]*:secretsmanager:us-east-1:", arn))])
+    error_message = "signing_key_secret_arns.policy and .allocation must be Secrets Manager secret ARNs in us-east-1."
+  }
+
+  validation {
+    condition     = length(setsubtract(["us-east", "eu-west", "ap-southeast"], keys(var.signing_key_secret_arns.usage))) == 0 && alltrue([for arn in values(var.signing_key_secret_arns.usage) : can(regex("^arn:aws[a-z-]*:secretsmanager:", arn))])
+    error_message = "signing_key_secret_arns.usage needs a Secrets Manager secret ARN for us-east, eu-west and ap-southeast."
+  }
+}
+
+variable "signing_public_keys" {
+  description = <<-EOT
+    The public halves (base64 SPKI DER, or PEM), as lists so a new key can be listed next to the
+    old one during a rotation: policy (what enforcers accept policy changes and snapshots from),
+    allocation (what enforcers, and the reconciler reading its stream back, accept allocations
+    from) and usage, per region (what the reconciler accepts that region's reports from).
+  EOT
+  type = object({
+    policy     = list(string)
+    allocation = list(string)
+    usage      = map(list(string))
+  })
+  sensitive = true
+
+  validation {
+    condition     = length(var.signing_public_keys.policy) > 0 && length(var.signing_public_keys.allocation) > 0 && length(setsubtract(["us-east", "eu-west", "ap-southeast"], keys(var.signing_public_keys.usage))) == 0
+    error_message = "signing_public_keys needs at least one policy and one allocation key, and usage keys for us-east, eu-west and ap-southeast."
+  }
+}
+
 variable "nats_host_number" {
   description = "Host number of the NATS server in each private subnet (its address is cidrhost(subnet, this)); must be free in every subnet."
   type        = number

@@ -29,14 +29,27 @@ locals {
   policy_service_secrets = {
     PGPASSWORD  = local.database_password_secret
     ADMIN_TOKEN = var.admin_token_secret_arn
+    # Signs every policy change and snapshot.
+    POLICY_SIGNING_PRIVATE_KEY = var.signing.policy_private_key_secret_arn
   }
 
-  reconciler_environment = {
-    HOST               = "0.0.0.0"
-    PORT               = tostring(local.reconciler_port)
-    NATS_URL           = var.nats_url
-    NATS_NAMESPACE     = var.nats_namespace
-    RECONCILER_REGIONS = join(",", var.regions)
+  reconciler_environment = merge(
+    {
+      HOST               = "0.0.0.0"
+      PORT               = tostring(local.reconciler_port)
+      NATS_URL           = var.nats_url
+      NATS_NAMESPACE     = var.nats_namespace
+      RECONCILER_REGIONS = join(",", var.regions)
+      # Each region's public keys: a usage report counts only if its region's key signed it.
+      USAGE_SIGNING_PUBLIC_KEYS = join(",", flatten([for region, keys in var.signing.usage_public_keys : [for key in keys : "${region}=${key}"]]))
+    },
+    # Every listed allocation key counts when the stream is read back (a retired one, during a rotation).
+    length(var.signing.allocation_public_keys) == 0 ? {} : { ALLOCATION_SIGNING_PUBLIC_KEYS = join(",", var.signing.allocation_public_keys) },
+  )
+
+  reconciler_secrets = {
+    # Signs every allocation update.
+    ALLOCATION_SIGNING_PRIVATE_KEY = var.signing.allocation_private_key_secret_arn
   }
 }
 

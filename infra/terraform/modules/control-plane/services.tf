@@ -44,7 +44,7 @@ resource "aws_iam_role_policy_attachment" "execution" {
 data "aws_iam_policy_document" "read_secrets" {
   statement {
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_db_instance.this.master_user_secret[0].secret_arn, var.admin_token_secret_arn]
+    resources = [aws_db_instance.this.master_user_secret[0].secret_arn, var.admin_token_secret_arn, var.signing.policy_private_key_secret_arn, var.signing.allocation_private_key_secret_arn]
   }
 }
 
@@ -254,8 +254,17 @@ resource "aws_ecs_task_definition" "reconciler" {
     image            = var.reconciler.image
     portMappings     = [{ containerPort = local.reconciler_port, protocol = "tcp" }]
     environment      = [for k, v in local.reconciler_environment : { name = k, value = v }]
+    secrets          = [for k, arn in local.reconciler_secrets : { name = k, valueFrom = arn }]
     logConfiguration = local.log_options["reconciler"]
   })])
+
+  lifecycle {
+    # The reconciler refuses to start unless every region has a usage key, and no other region does.
+    precondition {
+      condition     = toset(keys(var.signing.usage_public_keys)) == toset(var.regions)
+      error_message = "signing.usage_public_keys must have an entry for every region of `regions`, and no other."
+    }
+  }
 }
 
 resource "aws_ecs_service" "policy_service" {

@@ -122,6 +122,36 @@ variable "admin_token_secret_arn" {
   }
 }
 
+variable "signing" {
+  description = <<-EOT
+    Keys of the signed control messages (Ed25519; README "Signing keys"). Private keys live in
+    Secrets Manager secrets of the control plane's AWS region (base64 PKCS#8 DER or PEM):
+    policy_private_key_secret_arn (the policy service's, POLICY_SIGNING_PRIVATE_KEY) and
+    allocation_private_key_secret_arn (the reconciler's, ALLOCATION_SIGNING_PRIVATE_KEY).
+    usage_public_keys: per region of `regions`, the public keys (base64 SPKI DER or PEM) its usage
+    reports must be signed with (USAGE_SIGNING_PUBLIC_KEYS; two during a rotation).
+    allocation_public_keys: the allocation keys the reconciler accepts when it reads its stream
+    back (its own always counts): list the retired key here during a rotation.
+  EOT
+  type = object({
+    policy_private_key_secret_arn     = string
+    allocation_private_key_secret_arn = string
+    usage_public_keys                 = map(list(string))
+    allocation_public_keys            = optional(list(string), [])
+  })
+  sensitive = true
+
+  validation {
+    condition     = alltrue([for arn in [var.signing.policy_private_key_secret_arn, var.signing.allocation_private_key_secret_arn] : can(regex("^arn:aws[a-z-]*:secretsmanager:", arn))])
+    error_message = "signing.policy_private_key_secret_arn and signing.allocation_private_key_secret_arn must be Secrets Manager secret ARNs."
+  }
+
+  validation {
+    condition     = alltrue([for keys in values(var.signing.usage_public_keys) : length(keys) > 0 && alltrue([for k in keys : !strcontains(k, ",") && length(trimspace(k)) > 0])])
+    error_message = "signing.usage_public_keys needs at least one key per region, none empty or holding a comma."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the services' CloudWatch logs, in days."
   type        = number

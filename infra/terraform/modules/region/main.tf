@@ -38,10 +38,15 @@ locals {
     ENFORCER_INSTANCES       = tostring(var.enforcer.max_count)
     REDIS_COMMAND_TIMEOUT_MS = tostring(var.enforcer.redis_command_timeout_ms)
     SHUTDOWN_DRAIN_MS        = "5000"
+    # Signed control messages: the public keys policy changes, snapshots and allocations must verify against.
+    POLICY_SIGNING_PUBLIC_KEYS     = join(",", var.signing.policy_public_keys)
+    ALLOCATION_SIGNING_PUBLIC_KEYS = join(",", var.signing.allocation_public_keys)
   }
 
   enforcer_secrets = {
     POLICY_SERVICE_TOKEN = var.policy_service_token_secret_arn
+    # This region's private key: signs its usage reports.
+    USAGE_SIGNING_PRIVATE_KEY = var.signing.usage_private_key_secret_arn
   }
 
   enforcer_container_environment = merge(

@@ -168,12 +168,12 @@ variable "enforcer" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.enforcer.extra_environment), ["REGION", "REDIS_URL", "REDIS_CLUSTER_NODES", "NATS_URL", "NATS_NAMESPACE", "POLICY_SERVICE_URL", "POLICY_SERVICE_TOKEN", "GLOBAL_REGIONS", "HOST", "PORT", "ENFORCER_INSTANCES"])) == 0
-    error_message = "enforcer.extra_environment must not set what the module wires itself (REGION, REDIS_*, NATS_*, POLICY_SERVICE_*, GLOBAL_REGIONS, HOST, PORT, ENFORCER_INSTANCES)."
+    condition     = length(setintersection(keys(var.enforcer.extra_environment), ["REGION", "REDIS_URL", "REDIS_CLUSTER_NODES", "NATS_URL", "NATS_NAMESPACE", "POLICY_SERVICE_URL", "POLICY_SERVICE_TOKEN", "GLOBAL_REGIONS", "HOST", "PORT", "ENFORCER_INSTANCES", "POLICY_SIGNING_PUBLIC_KEYS", "ALLOCATION_SIGNING_PUBLIC_KEYS", "USAGE_SIGNING_PRIVATE_KEY"])) == 0
+    error_message = "enforcer.extra_environment must not set what the module wires itself (REGION, REDIS_*, NATS_*, POLICY_SERVICE_*, GLOBAL_REGIONS, HOST, PORT, ENFORCER_INSTANCES, the *_SIGNING_* keys)."
   }
 
   validation {
-    condition     = alltrue([for k in keys(var.enforcer.extra_environment) : !can(regex("(?i)(password|secret|token)", k))])
+    condition     = alltrue([for k in keys(var.enforcer.extra_environment) : !can(regex("(?i)(password|secret|token|private_key)", k))])
     error_message = "enforcer.extra_environment must not carry secrets; put them in Secrets Manager."
   }
 }
@@ -195,6 +195,32 @@ variable "policy_service_token_secret_arn" {
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.policy_service_token_secret_arn))
     error_message = "policy_service_token_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "signing" {
+  description = <<-EOT
+    Keys of the signed control messages (Ed25519; README "Signing keys"). Public keys in base64
+    SPKI DER or PEM, each a list so a new key can be listed next to the old one during a rotation:
+    policy_public_keys (the policy service's, POLICY_SIGNING_PUBLIC_KEYS) and allocation_public_keys
+    (the reconciler's, ALLOCATION_SIGNING_PUBLIC_KEYS). usage_private_key_secret_arn: the Secrets
+    Manager secret, in this region, holding this region's private key (USAGE_SIGNING_PRIVATE_KEY).
+  EOT
+  type = object({
+    policy_public_keys           = list(string)
+    allocation_public_keys       = list(string)
+    usage_private_key_secret_arn = string
+  })
+  sensitive = true
+
+  validation {
+    condition     = length(var.signing.policy_public_keys) > 0 && length(var.signing.allocation_public_keys) > 0 && alltrue([for k in concat(var.signing.policy_public_keys, var.signing.allocation_public_keys) : !strcontains(k, ",") && length(trimspace(k)) > 0])
+    error_message = "signing needs at least one policy and one allocation public key, none empty or holding a comma."
+  }
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.signing.usage_private_key_secret_arn))
+    error_message = "signing.usage_private_key_secret_arn must be a Secrets Manager secret ARN."
   }
 }
 

@@ -1,3 +1,4 @@
+import { signatureToken } from '../control-plane/signed-envelope';
 import { assertNamespace } from '../control-plane/subjects';
 
 /**
@@ -64,6 +65,16 @@ export function reconcilerKvBucket(namespace: string): string {
 
 export const RECONCILER_LEADER_KEY = 'leader';
 export const RECONCILER_EPOCH_KEY = 'epoch';
+
+/**
+ * `Nats-Msg-Id` of one part of an allocation update. Like `policyChangeMsgId`, it carries a token
+ * of the message's signature, so nobody without the reconciler's key can publish a forgery under
+ * the id of the next epoch first and have JetStream drop the genuine update as its duplicate. The
+ * leader keeps the signed bytes of an unpublished update and retries them under the same id.
+ */
+export function allocationMsgId(input: { epoch: number; region: string; part: number; signature: Uint8Array }): string {
+  return `alloc-${input.epoch}-${assertRegion(input.region)}-${input.part}-${signatureToken(input.signature)}`;
+}
 
 /**
  * The region token of a usage or allocation subject (`rl.global.usage.us-east` -> `us-east`), or

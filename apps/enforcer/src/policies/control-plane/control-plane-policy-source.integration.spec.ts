@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { policyChangeMsgId, policyChangesStream, policyChangesSubject, type Policy, type PolicyChange } from '@rl/contracts';
+import { encodeSignedEnvelope, parseSignedEnvelope, policyChangeMsgId, policyChangesStream, policyChangesSubject, type Policy, type PolicyChange } from '@rl/contracts';
 import { createLogger, createMetricsRegistry } from '@rl/platform';
 import { waitFor } from '@rl/testing';
 import { connect, StorageType, type JetStreamManager, type NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { ControlPlaneSettings } from '../../config/enforcer-config';
+import { forgerSigner, signedChange, TEST_POLICY_KEY, testPolicySigner, testPolicyVerifier } from '../../testing/signing-keys';
 import { createTestApp } from '../../testing/create-test-app';
 import { SnapshotServer } from '../../testing/snapshot-server';
 import type { ControlPlanePolicySource } from './control-plane-policy-source';
@@ -49,13 +50,15 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
   const sources: ControlPlanePolicySource[] = [];
   let revision = 0;
 
-  async function publish(input: { revision: number; change: PolicyChange; msgId?: string } | { raw: string; msgId: string }): Promise<void> {
+  /** Publishes as the outbox relay does (signed, message id from the signature), or raw bytes. */
+  async function publish(input: { revision: number; change: PolicyChange; msgId?: string } | { raw: string | Uint8Array; msgId: string }): Promise<void> {
     if ('raw' in input) {
-      await nc.jetstream().publish(subject, new TextEncoder().encode(input.raw), { msgID: input.msgId });
+      await nc.jetstream().publish(subject, typeof input.raw === 'string' ? new TextEncoder().encode(input.raw) : input.raw, { msgID: input.msgId });
       return;
     }
     const body = { revision: input.revision, committedAt: new Date().toISOString(), change: input.change };
-    await nc.jetstream().publish(subject, new TextEncoder().encode(JSON.stringify(body)), { msgID: input.msgId ?? policyChangeMsgId(input.revision) });
+    const { envelope, signature } = testPolicySigner.sign('policy-change', new TextEncoder().encode(JSON.stringify(body)));
+    await nc.jetstream().publish(subject, envelope, { msgID: input.msgId ?? policyChangeMsgId(input.revision, signature) });
   }
 
   /** Commits a change as the policy service would: snapshot and stream both advance. */
@@ -77,6 +80,7 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
       cacheFile: join(dir, 'policies.json'),
       resyncIntervalSeconds: 0,
       nats: { url: NATS_URL, namespace },
+      policyKeys: testPolicyVerifier,
       ...overrides,
     };
   }
@@ -137,8 +141,8 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
 
     // A re-publish of the current revision with other content (JetStream dedup bypassed): ignored.
     await publish({ revision, change: { kind: 'policy.upserted', policy: policy('free', { customerTier: 'free' }, 999) }, msgId: `dup-${revision}` });
-    // Malformed: counted and skipped, no crash.
-    await publish({ raw: '{"revision": "soon", "change": 42}', msgId: `bad-${revision}` });
+    // Malformed but genuinely signed: counted and skipped, no crash.
+    await publish({ raw: signedChange('{"revision": "soon", "change": 42}'), msgId: `bad-${revision}` });
     await waitFor('the rejection', async () => (await metric(registry, 'rl_policy_messages_rejected_total')) === 1, 5_000, 5);
     await resynced(registry, 'malformed');
     expect(limitOf(source, 'free')).toBe(before);
@@ -184,6 +188,67 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
     }
   });
 
+  it('ignores forged changes on the real stream (unsigned, wrong key, replayed with a higher revision) and applies the next genuine revision within a second', async () => {
+    const registry = createMetricsRegistry({ processMetrics: 'off' });
+    const source = await startSource(registry);
+    await resynced(registry, 'positioned');
+    const current = revision;
+    const limit = limitOf(source, 'free');
+    const resyncsBefore = await metric(registry, 'rl_policy_resyncs_total');
+    const next = current + 1;
+    const forgedBody = (r: number): Uint8Array =>
+      new TextEncoder().encode(JSON.stringify({ revision: r, committedAt: new Date().toISOString(), change: { kind: 'policy.upserted', policy: policy('free', { customerTier: 'free' }, 1_000_000_000) } }));
+
+    const genuine = parseSignedEnvelope((await jsm.streams.getMessage(stream, { last_by_subj: subject })).data);
+    if (!genuine.ok) throw new Error('the stream holds an unsigned message');
+    // Each under the id a forger can compute, so it would take the genuine revision's dedup slot if ids were `policy-rev-<n>`.
+    await publish({ raw: forgedBody(next), msgId: `policy-rev-${next}` });
+    const wrongKey = forgerSigner.sign('policy-change', forgedBody(next));
+    await publish({ raw: wrongKey.envelope, msgId: policyChangeMsgId(next, wrongKey.signature) });
+    const impersonating = encodeSignedEnvelope({ keyId: TEST_POLICY_KEY.keyId, signature: wrongKey.signature, payload: forgedBody(next) });
+    await publish({ raw: impersonating, msgId: `impersonating-${next}` });
+    // A genuine message (its signature) replayed with a higher revision and other content.
+    await publish({ raw: encodeSignedEnvelope({ ...genuine, payload: forgedBody(next + 5) }), msgId: `replayed-${next}` });
+
+    await waitFor('four rejections', async () => (await metric(registry, 'rl_policy_signature_rejections_total', { source: 'change' })) === 4, 5_000, 5);
+    expect(await metric(registry, 'rl_policy_signature_rejections_total', { source: 'change', reason: 'unsigned' })).toBe(1);
+    expect(await metric(registry, 'rl_policy_signature_rejections_total', { source: 'change', reason: 'unknown_key' })).toBe(1);
+    expect(await metric(registry, 'rl_policy_signature_rejections_total', { source: 'change', reason: 'bad_signature' })).toBe(2);
+    expect(source.revision).toBe(current);
+    expect(limitOf(source, 'free')).toBe(limit);
+    expect(await metric(registry, 'rl_policy_resyncs_total')).toBe(resyncsBefore);
+
+    const started = Date.now();
+    const target = await commit({ kind: 'policy.upserted', policy: policy('free', { customerTier: 'free' }, 77) });
+    expect(target).toBe(next);
+    await waitFor('the genuine change', async () => source.revision === target, 5_000, 1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(limitOf(source, 'free')).toBe(77);
+  });
+
+  it('refuses a snapshot that does not verify, and reads the genuine one once it does', async () => {
+    const registry = createMetricsRegistry({ processMetrics: 'off' });
+    server.signer = forgerSigner;
+    try {
+      const source = await createControlPlanePolicySource({
+        settings: settings({ cacheFile: join(dir, 'forged-snapshot.json') }),
+        connectionName: 'integration-forged-snapshot',
+        logger: createLogger({ service: 'test', level: 'silent' }),
+        registry,
+      });
+      sources.push(source);
+      await waitFor('a refused snapshot', async () => (await metric(registry, 'rl_policy_signature_rejections_total', { source: 'snapshot', reason: 'unknown_key' })) >= 1, 10_000, 5);
+      expect(source.current()).toBeUndefined();
+      expect(source.notReadyReason()).toContain('does not verify against POLICY_SIGNING_PUBLIC_KEYS (unknown_key)');
+      server.signer = undefined;
+      await waitFor('a refused unsigned snapshot', async () => (await metric(registry, 'rl_policy_signature_rejections_total', { source: 'snapshot', reason: 'unsigned' })) >= 1, 10_000, 5);
+      server.signer = testPolicySigner;
+      await waitFor('the genuine snapshot', async () => source.revision === revision, 10_000, 5);
+    } finally {
+      server.signer = testPolicySigner;
+    }
+  });
+
   it('waits for a stream that does not exist yet, then follows it', async () => {
     const laterNamespace = `${namespace}l`;
     const source = await createControlPlanePolicySource({
@@ -203,7 +268,7 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
       const body = { revision, committedAt: new Date().toISOString(), change: { kind: 'customer.upserted', customerId: 'zed', assignment: { tier: 'pro' } } };
       let attempt = 0;
       await waitFor('the feed on the new stream', async () => {
-        await nc.jetstream().publish(policyChangesSubject(laterNamespace), new TextEncoder().encode(JSON.stringify(body)), { msgID: `later-${attempt++}` });
+        await nc.jetstream().publish(policyChangesSubject(laterNamespace), signedChange(body), { msgID: `later-${attempt++}` });
         return source.current()?.customerTiers.get('zed') === 'pro';
       }, 20_000, 250);
       expect(source.revision).toBe(revision);
@@ -224,7 +289,14 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
       const customerPolicy = policy('acme-override', { customerId: 'acme' }, 3);
       await commit({ kind: 'override.upserted', customerId: 'acme', policy: customerPolicy });
       ({ app } = await createTestApp({
-        env: { POLICY_SERVICE_URL: server.url, POLICY_SERVICE_TOKEN: TOKEN, NATS_URL, NATS_NAMESPACE: namespace, POLICY_CACHE_FILE: join(dir, 'app.json') },
+        env: {
+          POLICY_SERVICE_URL: server.url,
+          POLICY_SERVICE_TOKEN: TOKEN,
+          POLICY_SIGNING_PUBLIC_KEYS: TEST_POLICY_KEY.publicKey,
+          NATS_URL,
+          NATS_NAMESPACE: namespace,
+          POLICY_CACHE_FILE: join(dir, 'app.json'),
+        },
       }));
       const enforcer = app;
       await waitFor('readiness', async () => (await enforcer.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000, 10);
@@ -240,6 +312,9 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
       expect([await check(), await check(), await check()]).toEqual([200, 200, 429]);
       const metrics = (await enforcer.inject({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toContain(`rl_policy_revision{service="enforcer"} ${revision}`);
+      // No key material in what an enforcer shows.
+      const readyz = (await enforcer.inject({ method: 'GET', url: '/readyz' })).body;
+      for (const shown of [metrics, readyz]) expect(shown).not.toContain(TEST_POLICY_KEY.publicKey.slice(16, 48));
     });
   });
 });

@@ -1,3 +1,4 @@
+import { policyChangesSubject } from '@rl/contracts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ControlPlaneSettings } from '../../config/enforcer-config';
@@ -23,14 +24,17 @@ export async function createControlPlanePolicySource(input: {
   const { settings } = input;
   const logger = input.logger.child({ component: 'policy-sync' });
   const source = new ControlPlanePolicySource({
-    client: new HttpSnapshotClient({ policyServiceUrl: settings.policyServiceUrl, token: settings.policyServiceToken, timeoutMs: SNAPSHOT_TIMEOUT_MS }),
+    client: new HttpSnapshotClient({ policyServiceUrl: settings.policyServiceUrl, token: settings.policyServiceToken, timeoutMs: SNAPSHOT_TIMEOUT_MS, verifier: settings.policyKeys }),
     feed: new JetStreamChangeFeed({ url: settings.nats.url, namespace: settings.nats.namespace, connectionName: input.connectionName, logger, retry: DEFAULT_RETRY }),
     cache: new SnapshotCache(settings.cacheFile, {
       origin: { policyServiceUrl: settings.policyServiceUrl, namespace: settings.nats.namespace },
+      verifier: settings.policyKeys,
       debounceMs: CACHE_DEBOUNCE_MS,
       onWriteError: (error) => logger.error({ err: error, file: settings.cacheFile }, 'cannot persist the policy snapshot'),
     }),
     metrics: new PolicySyncMetrics(input.registry),
+    verifier: settings.policyKeys,
+    subject: policyChangesSubject(settings.nats.namespace),
     logger,
     resyncIntervalMs: settings.resyncIntervalSeconds * 1000,
   });

@@ -6,6 +6,7 @@ import { startNatsServer, type NatsServerHandle } from '@rl/devstack';
 import { createLogger, createMetricsRegistry } from '@rl/platform';
 import { waitFor } from '@rl/testing';
 import { connect, StorageType, type NatsConnection } from 'nats';
+import { testPolicySigner, testPolicyVerifier } from '../../testing/signing-keys';
 import { SnapshotServer } from '../../testing/snapshot-server';
 import type { ControlPlanePolicySource } from './control-plane-policy-source';
 import { createControlPlanePolicySource } from './create-control-plane-source';
@@ -33,7 +34,8 @@ describe('control-plane policy source through a NATS outage (private nats-server
 
   async function publish(nc: NatsConnection, revision: number, limit: number): Promise<void> {
     const body = { revision, committedAt: new Date().toISOString(), change: { kind: 'policy.upserted', policy: policy(limit) } };
-    await nc.jetstream().publish(policyChangesSubject(namespace), new TextEncoder().encode(JSON.stringify(body)), { msgID: policyChangeMsgId(revision) });
+    const { envelope, signature } = testPolicySigner.sign('policy-change', new TextEncoder().encode(JSON.stringify(body)));
+    await nc.jetstream().publish(policyChangesSubject(namespace), envelope, { msgID: policyChangeMsgId(revision, signature) });
   }
 
   beforeAll(async () => {
@@ -56,7 +58,7 @@ describe('control-plane policy source through a NATS outage (private nats-server
     server.snapshot = { revision: 1, policies: [policy(10)], overrides: [], customers: {} };
     const registry = createMetricsRegistry({ processMetrics: 'off' });
     const started = await createControlPlanePolicySource({
-      settings: { policyServiceUrl: server.url, policyServiceToken: TOKEN, cacheFile: join(dir, 'p.json'), resyncIntervalSeconds: 0, nats: { url: nats.url, namespace } },
+      settings: { policyServiceUrl: server.url, policyServiceToken: TOKEN, cacheFile: join(dir, 'p.json'), resyncIntervalSeconds: 0, nats: { url: nats.url, namespace }, policyKeys: testPolicyVerifier },
       connectionName: 'outage',
       logger: createLogger({ service: 'test', level: 'silent' }),
       registry,

@@ -1,7 +1,12 @@
+import { VERIFICATION_FAILURES, type VerificationFailure } from '@rl/platform';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Why a snapshot was read. Bounded label values. */
-export type ResyncReason = 'start' | 'positioned' | 'gap' | 'malformed' | 'interval';
+/** Why a snapshot was read. Bounded label values. `compact`: the persisted change journal is long, a snapshot replaces it. */
+export type ResyncReason = 'start' | 'positioned' | 'gap' | 'malformed' | 'interval' | 'compact';
+
+/** Where a message that did not verify came from: the change stream, a snapshot read, or the persisted copy. */
+export type SignedSource = 'change' | 'snapshot' | 'cache';
+const SIGNED_SOURCES: readonly SignedSource[] = ['change', 'snapshot', 'cache'];
 
 /**
  * The series of policy propagation: which revision this enforcer enforces, how long ago that was
@@ -10,6 +15,7 @@ export type ResyncReason = 'start' | 'positioned' | 'gap' | 'malformed' | 'inter
 export class PolicySyncMetrics {
   private readonly revision: Gauge;
   private readonly rejected: Counter;
+  private readonly unverified: Counter<'source' | 'reason'>;
   private readonly applied: Counter;
   private readonly resyncs: Counter<'reason'>;
   private readonly fetchFailures: Counter;
@@ -45,6 +51,13 @@ export class PolicySyncMetrics {
       help: 'Policy-change messages that failed validation and were skipped',
       registers: [registry],
     });
+    this.unverified = new Counter({
+      name: 'rl_policy_signature_rejections_total',
+      help: 'Policy changes, snapshots and persisted copies not applied because their signature did not verify against POLICY_SIGNING_PUBLIC_KEYS (unsigned, unknown_key, bad_signature)',
+      labelNames: ['source', 'reason'],
+      registers: [registry],
+    });
+    for (const source of SIGNED_SOURCES) for (const reason of VERIFICATION_FAILURES) this.unverified.inc({ source, reason }, 0);
     this.applied = new Counter({ name: 'rl_policy_changes_applied_total', help: 'Policy changes applied from the change stream', registers: [registry] });
     this.resyncs = new Counter({
       name: 'rl_policy_resyncs_total',
@@ -88,6 +101,10 @@ export class PolicySyncMetrics {
 
   messageRejected(): void {
     this.rejected.inc();
+  }
+
+  signatureRejected(source: SignedSource, reason: VerificationFailure): void {
+    this.unverified.inc({ source, reason });
   }
 
   snapshotRead(reason: ResyncReason): void {
