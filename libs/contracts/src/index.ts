@@ -134,3 +134,5 @@ export { AnalyticsTopItemView } from './analytics/analytics-top-item-view';
 export { AnalyticsTopView } from './analytics/analytics-top-view';
 export { AnalyticsPointView } from './analytics/analytics-point-view';
 export { AnalyticsTimeseriesView } from './analytics/analytics-timeseries-view';
+export { CounterQueryDto } from './admin/counter-query.dto';
+export type { CounterStateView, CountersView } from './admin/counter-state-view';

@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
-import { decideGlobalWindow, DecisionPipeline, StoreBackend, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
+import { decideGlobalWindow, DecisionPipeline, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
 import { buildCounterKey, buildGlobalCounterKey, safeIdentity, type RawDecision } from '@rl/limiter-core';
-import type { Logger } from 'pino';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
 import type { DecisionObserver } from '../events/decision-observer';
 import { DECISION_OBSERVER } from '../events/events.module';
 import { GlobalSyncService } from '../global/global-sync.service';
@@ -30,7 +28,6 @@ import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply }
  */
 @Injectable()
 export class CheckService {
-  private readonly pipeline: DecisionPipeline;
   private readonly region: string;
   private readonly localPercent: number;
   private readonly maxInFlight: number;
@@ -38,16 +35,14 @@ export class CheckService {
 
   constructor(
     private readonly resolver: PolicyResolver,
-    backend: StoreBackend,
+    private readonly pipeline: DecisionPipeline,
     private readonly metrics: EnforcerMetrics,
     config: EnforcerConfig,
-    @Inject(LOGGER) logger: Logger,
     private readonly blocks: BlockGuard,
     private readonly sync: GlobalSyncService,
     private readonly escalator: BlockEscalator,
     @Inject(DECISION_OBSERVER) private readonly observer: DecisionObserver | null,
   ) {
-    this.pipeline = new DecisionPipeline({ backend, metrics, logger });
     this.region = config.region;
     this.localPercent = config.localLimitPercent;
     this.maxInFlight = config.maxInFlight;

@@ -74,6 +74,8 @@ export class EnforcerConfig {
   readonly shutdownDrainMs: number;
   /** Decisions in flight at most; past it requests get 503 `overloaded` (ENFORCER_MAX_IN_FLIGHT). */
   readonly maxInFlight: number;
+  /** Bearer token of the internal routes (INTERNAL_API_TOKEN); undefined: they are off. */
+  readonly internalApiToken: string | undefined;
   /** Automatic blocks: `threshold` 0 turns them off. */
   readonly escalation: { readonly threshold: number; readonly windowMs: number; readonly blockSeconds: number };
   /** Hot-key leases and the deny cache (HOTKEY_*, DENY_CACHE_*). */
@@ -134,6 +136,7 @@ export class EnforcerConfig {
     this.localLimitPercent = env.DEGRADED_LIMIT_PERCENT / env.ENFORCER_INSTANCES;
     this.shutdownDrainMs = env.SHUTDOWN_DRAIN_MS;
     this.maxInFlight = env.ENFORCER_MAX_IN_FLIGHT;
+    this.internalApiToken = env.INTERNAL_API_TOKEN;
     this.escalation = { threshold: env.ESCALATION_THRESHOLD, windowMs: env.ESCALATION_WINDOW_SECONDS * 1000, blockSeconds: env.ESCALATION_BLOCK_SECONDS };
     this.hotKeys = hotKeySettings(env);
     this.events = decisionEventSettings(env);

@@ -187,6 +187,14 @@ export const ENFORCER_ENV = {
     default: 1,
     description: 'Live enforcer instances in the region; each local bucket gets 1/n of the DEGRADED_LIMIT_PERCENT share',
   }),
+  INTERNAL_API_TOKEN: optional(
+    envString({
+      sensitive: true,
+      pattern: /^[\x21-\x7e]{16,1024}$/,
+      patternHint: '16 to 1024 printable ASCII characters without spaces',
+      description: 'Bearer token of the internal routes the policy service calls (GET /internal/v1/counters); unset: those routes answer 404',
+    }),
+  ),
   ENFORCER_MAX_IN_FLIGHT: envInt({
     min: 1,
     max: 1_000_000,

@@ -69,7 +69,16 @@ export class PolicyIndex {
     private readonly anyTier: Scope,
     private readonly customerTiers: ReadonlyMap<string, string>,
     readonly revision: string,
+    /** Every stored policy and override by id, for operators' questions (counters); built lazily. */
+    private readonly all: readonly Policy[],
+    private readonly cache: CompiledPolicyCache,
   ) {}
+
+  /** The stored policy or override with this id, compiled; undefined when there is none. */
+  byId(id: string): CompiledPolicy | undefined {
+    const policy = this.all.find((p) => p.id === id);
+    return policy === undefined ? undefined : this.cache.get(policy).compiled;
+  }
 
   /**
    * `cache` (same localPercent) and `previous` (an index built with that cache) let a rebuild
@@ -104,6 +113,8 @@ export class PolicyIndex {
       anyTier.scopes(previous === undefined ? undefined : new Map([['', previous.anyTier]])).get('') ?? EMPTY_SCOPE,
       input.snapshot.customerTiers,
       input.snapshot.revision,
+      [...input.snapshot.overrides, ...input.snapshot.policies],
+      cache,
     );
   }
 

@@ -60,6 +60,12 @@ export class PolicyResolver implements OnModuleDestroy {
     return this.defaultPolicy;
   }
 
+  /** A stored policy or override by id ("default" is the configured default); undefined when none has that id. */
+  byId(policyId: string): CompiledPolicy | undefined {
+    if (policyId === this.defaultPolicy.ref.id) return this.defaultPolicy;
+    return this.index.byId(policyId);
+  }
+
   /** `resolve`, and which rule selected the policy (dry runs, operators' questions). */
   explain(request: CheckRequest): { policy: CompiledPolicy; matched: MatchedRule } {
     const stored = this.index.explain(query(request));

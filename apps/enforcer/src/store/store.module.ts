@@ -6,10 +6,11 @@ import { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { PoliciesModule } from '../policies/policies.module';
 import { LimitChangeDetector } from '../policies/limit-change-detector';
 import { PolicySource } from '../policies/policy-source';
-import { RedisStoreBackend, StoreBackend } from '@rl/decision-pipeline';
+import { DecisionPipeline, RedisStoreBackend, StoreBackend } from '@rl/decision-pipeline';
 
 /**
- * Provides the StoreBackend (Redis tiers, behind the hot-key layer), starts it after boot, tells it
+ * Provides the StoreBackend (Redis tiers, behind the hot-key layer) and the DecisionPipeline over
+ * it (shared by checks and counter inspection), starts it after boot, tells it
  * of every change to limits (deny cache and leases are dropped; a snapshot that only changes blocks
  * keeps them), and closes it after the HTTP server.
  */
@@ -22,8 +23,13 @@ import { RedisStoreBackend, StoreBackend } from '@rl/decision-pipeline';
       useFactory: (config: EnforcerConfig, logger: Logger, metrics: EnforcerMetrics): StoreBackend =>
         new RedisStoreBackend({ settings: config.redis, connectionName: `enforcer:${config.region}:${config.instanceId}`, logger, metrics, hotKeys: config.hotKeys }),
     },
+    {
+      provide: DecisionPipeline,
+      inject: [StoreBackend, EnforcerMetrics, LOGGER],
+      useFactory: (backend: StoreBackend, metrics: EnforcerMetrics, logger: Logger): DecisionPipeline => new DecisionPipeline({ backend, metrics, logger }),
+    },
   ],
-  exports: [StoreBackend],
+  exports: [StoreBackend, DecisionPipeline],
 })
 export class StoreModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private unsubscribe: (() => void) | undefined;

@@ -1,0 +1,140 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { CounterStateView } from '@rl/contracts';
+import { decideGlobalWindow, DecisionPipeline, StoreBackend } from '@rl/decision-pipeline';
+import { ALGORITHMS, buildCounterKey, buildGlobalCounterKey, safeIdentity } from '@rl/limiter-core';
+import { scriptKeys } from '@rl/redis-store';
+import type { Logger } from 'pino';
+import { EnforcerConfig } from '../config/enforcer-config';
+import { LOGGER } from '../core/logger.token';
+import { GlobalSyncService } from '../global/global-sync.service';
+import type { CompiledPolicy } from '../policies/compiled-policy';
+import { PolicyResolver } from '../policies/policy-resolver';
+import { PolicySource, type CounterReset } from '../policies/policy-source';
+
+/** No policy has the id an operator asked about. */
+export class UnknownPolicyError extends Error {
+  constructor(readonly policyId: string) {
+    super(`no policy "${policyId}" is loaded in this region`);
+    this.name = 'UnknownPolicyError';
+  }
+}
+
+/** The counter the store could not be read for; the caller reports the region as unreachable. */
+export class CounterUnavailableError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'CounterUnavailableError';
+  }
+}
+
+/**
+ * Operators' view of one counter in this region, and its resets.
+ *
+ * - `inspect` reads the counter without consuming: a dry-run peek (cost 0) through the same
+ *   pipeline as checks, plus this instance's own lease and deny-cache entry for it.
+ * - Resets arrive as `counter.reset` changes on the (signed) policy-change stream, so every
+ *   instance of every region sees each one: each deletes the counter's keys (every algorithm's,
+ *   the global count's) from its regional Redis, and forgets its lease (without giving the units
+ *   back) and its deny-cache entry. Deleting is idempotent, so many instances doing it agree.
+ */
+@Injectable()
+export class CounterInspector implements OnApplicationBootstrap, OnApplicationShutdown {
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly resolver: PolicyResolver,
+    private readonly pipeline: DecisionPipeline,
+    private readonly backend: StoreBackend,
+    private readonly sync: GlobalSyncService,
+    private readonly source: PolicySource,
+    private readonly config: EnforcerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = this.source.subscribeResets((reset) => void this.reset(reset));
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
+  }
+
+  async inspect(query: { key?: string; policyId?: string; customerId?: string }): Promise<CounterStateView> {
+    const { policy, key } = this.counterOf(query);
+    let view: { limit: number; remaining: number; resetUs: number; degraded: boolean };
+    if (policy.scope === 'global') {
+      const identity = safeIdentity(key);
+      const windowMs = Math.max(1, Math.round(policy.windowUs / 1000));
+      const outcome = await decideGlobalWindow(this.pipeline, {
+        key: buildGlobalCounterKey({ policyId: policy.counterId, identity: key }),
+        cost: 0,
+        windowMs,
+        nowMs: Date.now(),
+        capFor: (windowStartMs) => this.sync.capFor({ policy, identity, windowStartMs }),
+        failureMode: 'closed',
+        localPercent: this.config.localLimitPercent,
+        allocationWaitMs: () => this.sync.catchUpRemainingMs(),
+        dryRun: true,
+      });
+      const cap = this.sync.capFor({ policy, identity, windowStartMs: outcome.decision.windowStartMs }) ?? 0;
+      view = { limit: cap, remaining: outcome.decision.remaining, resetUs: outcome.decision.resetUs, degraded: outcome.source !== 'store' };
+    } else {
+      const outcome = await this.pipeline.decide({
+        request: {
+          key: buildCounterKey({ policyId: policy.counterId, identity: key, algorithm: policy.algorithm }),
+          algorithm: policy.algorithm,
+          limit: policy.quota.limit,
+          windowUs: policy.windowUs,
+          burst: policy.quota.burst,
+          cost: 0,
+          dryRun: true,
+        },
+        failureMode: 'closed',
+        local: policy.localQuota,
+      });
+      view = { limit: policy.quota.limit, remaining: outcome.decision.remaining, resetUs: outcome.decision.resetUs, degraded: outcome.source !== 'store' };
+    }
+    if (view.degraded) throw new CounterUnavailableError('the counter store is unavailable in this region');
+    const counterKey = policy.scope === 'global' ? buildGlobalCounterKey({ policyId: policy.counterId, identity: key }) : buildCounterKey({ policyId: policy.counterId, identity: key, algorithm: policy.algorithm });
+    const held = this.backend.describeKey(counterKey);
+    return {
+      region: this.config.region,
+      instance: this.config.instanceId,
+      policy: policy.ref,
+      key,
+      algorithm: policy.algorithm,
+      scope: policy.scope,
+      limit: view.limit,
+      used: Math.max(0, view.limit - view.remaining),
+      remaining: view.remaining,
+      resetSeconds: view.resetUs / 1_000_000,
+      leasedUnits: held.leaseUnits,
+      denyCached: held.denyCached,
+    };
+  }
+
+  /** The policy and identity a query names. Throws UnknownPolicyError. */
+  private counterOf(query: { key?: string; policyId?: string; customerId?: string }): { policy: CompiledPolicy; key: string } {
+    if (query.policyId !== undefined && query.key !== undefined) {
+      const policy = this.resolver.byId(query.policyId);
+      if (policy === undefined) throw new UnknownPolicyError(query.policyId);
+      return { policy, key: query.key };
+    }
+    const customerId = query.customerId as string;
+    return { policy: this.resolver.explain({ key: customerId, customerId }).policy, key: customerId };
+  }
+
+  private async reset(reset: CounterReset): Promise<void> {
+    const policy = this.resolver.byId(reset.policyId);
+    const counterId = policy?.counterId ?? reset.policyId;
+    // Every algorithm's key: the policy may have changed algorithm since the counter was written.
+    const keys = ALGORITHMS.flatMap((algorithm) => [...scriptKeys(algorithm, buildCounterKey({ policyId: counterId, identity: reset.key, algorithm }))]);
+    keys.push(buildGlobalCounterKey({ policyId: counterId, identity: reset.key }));
+    try {
+      await this.backend.resetCounter([...new Set(keys)]);
+      this.logger.info({ policyId: reset.policyId, revision: reset.revision }, 'counter reset by an operator');
+    } catch (error) {
+      this.logger.warn({ err: error, policyId: reset.policyId, revision: reset.revision }, 'counter reset failed in this region; another instance of the region may have applied it');
+    }
+  }
+}
