@@ -303,11 +303,11 @@ export class RedisCounterStore implements CounterStore, GlobalWindowStore, Batch
   }
 
   /** The reply of one single-decision call, bounded; failures as StoreErrors. */
-  private async settled(input: { work: Promise<unknown>; node: Redis | undefined; context: string }): Promise<unknown> {
+  private async settled({ work, node, context }: { work: Promise<unknown>; node: Redis | undefined; context: string }): Promise<unknown> {
     try {
-      return await boundCall({ ...input, deadline: this.deadline, deadlineMs: this.deadlineMs });
+      return await boundCall({ work, node, context, deadline: this.deadline, deadlineMs: this.deadlineMs });
     } catch (error) {
-      throw toStoreError(error, input.context);
+      throw toStoreError(error, context);
     }
   }
 }
