@@ -1,5 +1,5 @@
 import { ALGORITHMS, StoreUnavailableError, type GlobalWindowDecision, type RawDecision, type StoreDecision, type StoreRequest } from '@rl/limiter-core';
-import { scriptKeys } from './script-registry';
+import { scriptKeys, SLIDING_LOG_SEQUENCE_SUFFIX } from './script-registry';
 
 /**
  * The wire format of lua/batch.lua: how decideMany turns requests into one call's KEYS and ARGV,
@@ -46,18 +46,24 @@ export function encodeBatch(input: { requests: readonly StoreRequest[]; declared
   const { requests } = input;
   const declared = input.declared ?? requests.length;
   const keys: string[] = [];
-  const carried: string[] = [];
-  const records: (string | number)[] = [];
-  requests.forEach((request, index) => {
-    (index < declared ? keys : carried).push(...requestKeys(request));
+  const args: (string | number)[] = [requests.length, 0, input.jitterBaseMs, input.jitterSpanMs];
+  for (let index = 0; index < requests.length; index++) pushKeys(index < declared ? keys : args, requests[index]);
+  args[1] = args.length - 4;
+  for (const request of requests) {
     const dryRun = request.dryRun === true ? 1 : 0;
     if (request.algorithm === 'global_window') {
-      records.push(BATCH_KINDS.global_window, dryRun, request.cap, request.windowMs, request.cost, request.expectedStartMs);
+      args.push(BATCH_KINDS.global_window, dryRun, request.cap, request.windowMs, request.cost, request.expectedStartMs);
     } else {
-      records.push(BATCH_KINDS[request.algorithm], dryRun, request.limit, request.windowUs, request.burst, request.cost);
+      args.push(BATCH_KINDS[request.algorithm], dryRun, request.limit, request.windowUs, request.burst, request.cost);
     }
-  });
-  return { keys, args: [requests.length, carried.length, input.jitterBaseMs, input.jitterSpanMs, ...carried, ...records] };
+  }
+  return { keys, args };
+}
+
+/** Appends the KEYS a request's decision takes (requestKeys), without an array of its own. */
+function pushKeys(into: (string | number)[], request: StoreRequest): void {
+  into.push(request.key);
+  if (request.algorithm === 'sliding_log') into.push(request.key + SLIDING_LOG_SEQUENCE_SUFFIX);
 }
 
 /**

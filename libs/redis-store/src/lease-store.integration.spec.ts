@@ -83,6 +83,14 @@ describe.each([['token_bucket'], ['fixed_window']] as const)('%s leases', (algor
     expect(await client.getBuffer(req.key)).toEqual(before);
   });
 
+  it('counts leased units as used, so a raised or lowered limit applies to them at once', async () => {
+    const req = request(algorithm, 5);
+    expect((await leases.acquire({ request: req, want: 5 })).granted).toBe(5);
+    expect(await counters.decide({ ...req, limit: 8, burst: 8 })).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await counters.decide({ ...req, limit: 4, burst: 4 })).toMatchObject({ allowed: false, remaining: 0 });
+    expect((await leases.acquire({ request: { ...req, limit: 10, burst: 10 }, want: 10 })).granted).toBe(4);
+  });
+
   it('never grants more than the limit to concurrent acquisitions', async () => {
     const req = request(algorithm, 1_000);
     const grants = await Promise.all(Array.from({ length: 300 }, () => leases.acquire({ request: req, want: 7 })));
