@@ -163,6 +163,24 @@ describe('ControlPlanePolicySource', () => {
     expect((await metric(registry, 'rl_policy_propagation_seconds')) ?? 0).toBeGreaterThan(0);
   });
 
+  it('hands each counter reset to its reset listeners once, in revision order, and advances the revision', async () => {
+    client.current = snapshot(4, [policy('free', 10)]);
+    const source = await start();
+    await eventually(() => source.revision === 4, 'the snapshot');
+    const resets: unknown[] = [];
+    source.subscribeResets((reset) => resets.push(reset));
+    const reset = (revision: number, key: string) => ({ revision, committedAt: new Date().toISOString(), change: { kind: 'counter.reset', policyId: 'free', key } });
+    feed.send(reset(5, 'user:1'));
+    feed.send(reset(5, 'user:1')); // duplicate publish
+    feed.send(reset(6, 'user:2'));
+    expect(resets).toEqual([
+      { policyId: 'free', key: 'user:1', revision: 5 },
+      { policyId: 'free', key: 'user:2', revision: 6 },
+    ]);
+    expect(source.revision).toBe(6);
+    expect(limitOf(source)).toBe(10);
+  });
+
   it('resyncs from the snapshot on a gap, then applies what follows', async () => {
     client.current = snapshot(1, [policy('free', 10)]);
     const source = await start();
