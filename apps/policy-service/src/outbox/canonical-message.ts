@@ -26,5 +26,7 @@ function canonicalChange(change: PolicyChange): PolicyChange {
     }
     case 'block.removed':
       return { kind: change.kind, blockId: change.blockId };
+    case 'envoy.domain.replaced':
+      return { kind: change.kind, domain: change.domain, policies: change.policies.map(canonicalPolicy) };
   }
 }

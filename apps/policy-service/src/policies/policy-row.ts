@@ -1,4 +1,4 @@
-import type { Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
+import type { EnvoyRule, Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
 
 /** A row of `policies`. */
 export interface PolicyRow {
@@ -39,7 +39,11 @@ export function canonicalPolicy(policy: Policy): Policy {
   if (policy.match.customerId !== undefined) match.customerId = policy.match.customerId;
   if (policy.match.route !== undefined) match.route = policy.match.route;
   if (policy.match.method !== undefined) match.method = policy.match.method;
-  return {
+  if (policy.match.envoy !== undefined) {
+    const { domain, descriptors } = policy.match.envoy;
+    match.envoy = { domain, descriptors: descriptors.map(({ key, value }) => (value === undefined ? { key } : { key, value })) };
+  }
+  const canonical: Policy = {
     id: policy.id,
     match,
     algorithm: policy.algorithm,
@@ -50,6 +54,21 @@ export function canonicalPolicy(policy: Policy): Policy {
     failureMode: policy.failureMode,
     mode: policy.mode,
     version: policy.version,
+  };
+  return policy.envoy === undefined ? canonical : { ...canonical, envoy: canonicalEnvoyRule(policy.envoy) };
+}
+
+function canonicalEnvoyRule(rule: EnvoyRule): EnvoyRule {
+  return {
+    position: rule.position,
+    rateLimit: rule.rateLimit,
+    ...(rule.unit === undefined ? {} : { unit: rule.unit }),
+    ...(rule.name === undefined ? {} : { name: rule.name }),
+    replaces: [...rule.replaces],
+    shareThreshold: rule.shareThreshold,
+    quotaMode: rule.quotaMode,
+    detailedMetric: rule.detailedMetric,
+    valueToMetric: rule.valueToMetric,
   };
 }
 

@@ -12,6 +12,7 @@ export const POLICY_CHANGE_KINDS = [
   'customer.deleted',
   'block.added',
   'block.removed',
+  'envoy.domain.replaced',
 ] as const;
 export type PolicyChangeKind = (typeof POLICY_CHANGE_KINDS)[number];
 
@@ -23,7 +24,13 @@ export type PolicyChange =
   | { readonly kind: 'customer.upserted'; readonly customerId: string; readonly assignment: CustomerAssignment }
   | { readonly kind: 'customer.deleted'; readonly customerId: string }
   | { readonly kind: 'block.added'; readonly block: Block }
-  | { readonly kind: 'block.removed'; readonly blockId: string };
+  | { readonly kind: 'block.removed'; readonly blockId: string }
+  /**
+   * An envoyproxy/ratelimit file was imported for `domain`: `policies` (each matching
+   * `match.envoy.domain` = `domain`) are now all of that domain's policies, replacing every earlier
+   * one in this single revision.
+   */
+  | { readonly kind: 'envoy.domain.replaced'; readonly domain: string; readonly policies: readonly Policy[] };
 
 /**
  * One message on the policy-changes stream. `revision` is the control plane's gap-free

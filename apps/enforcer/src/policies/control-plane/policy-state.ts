@@ -56,6 +56,10 @@ export class PolicyState {
       case 'block.removed':
         this.blocks.delete(change.blockId);
         break;
+      case 'envoy.domain.replaced':
+        for (const [id, policy] of this.policies) if (policy.match.envoy?.domain === change.domain) this.policies.delete(id);
+        for (const policy of change.policies) this.policies.set(policy.id, policy);
+        break;
     }
     this.rev = revision;
   }
