@@ -11,7 +11,7 @@ describe('envoyPolicies', () => {
   const policies = envoyPolicies(parseEnvoyConfig(fixture('edge.yaml')));
 
   it('makes one valid policy per descriptor, depth first in file order', () => {
-    expect(policies).toHaveLength(15);
+    expect(policies).toHaveLength(18);
     expect(policies.map((p) => p.envoy?.position)).toEqual([...policies.keys()]);
     for (const policy of policies) expect(validatePolicy(policy)).toEqual({ ok: true, value: policy });
     expect(new Set(policies.map((p) => p.id)).size).toBe(policies.length);
@@ -29,7 +29,7 @@ describe('envoyPolicies', () => {
     expect(byPath(['plan', 'promo'], ['api_key'])).toMatchObject({ envoy: { replaces: ['gold_api_key'] } });
     expect(byPath(['path', '/files/*'])).toMatchObject({ envoy: { shareThreshold: true } });
     expect(byPath(['tenant'])).toMatchObject({ mode: 'shadow', limit: 2, windowSeconds: 86_400 });
-    expect(byPath(['report', 'yearly'])).toMatchObject({ windowSeconds: 31_536_000, envoy: { unit: 'year' } });
+    expect(byPath(['report', 'yearly'], ['user'])).toMatchObject({ windowSeconds: 31_536_000, envoy: { unit: 'year' } });
     expect(byPath(['search'])).toMatchObject({ algorithm: 'sliding_window', failureMode: 'closed', limit: 3, burst: 3 });
   });
 

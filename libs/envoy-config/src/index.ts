@@ -8,3 +8,5 @@ export type { EnvoyIndexedRule, EnvoyMatch, EnvoyRequestEntry } from './rule-ind
 export { envoyCounterIdentity, envoyResetSeconds, resolveEnvoyDescriptors } from './resolve-descriptors';
 export type { EnvoyResolution, EnvoyRuleTraits } from './resolve-descriptors';
 export { wildcardMatch, wildcardParts } from './wildcard';
+export { describeStatus, ENVOY_SAMENESS_MATRIX, MATRIX_FILES, MATRIX_UNIT_SECONDS } from './sameness-matrix';
+export type { MatrixCase, MatrixDescriptor, MatrixStep } from './sameness-matrix';

@@ -68,9 +68,9 @@ describe('EnvoyRuleIndex: a multi-rule file', () => {
     ['an unshared wildcard counts per value', [['path', '/images/a.png']], '2/hour'],
     ['a value matching no pattern', [['path', '/other']], '-'],
     ['a literal pattern value matches exactly, and counts as itself', [['path', '/files/*']], '3/hour'],
-    ['week', [['report', 'weekly']], '2/week'],
-    ['month', [['report', 'monthly']], '2/month'],
-    ['year', [['report', 'yearly']], '2/year'],
+    ['week', [['report', 'weekly'], ['user', 'u1']], '2/week'],
+    ['month', [['report', 'monthly'], ['user', 'u1']], '2/month'],
+    ['year', [['report', 'yearly'], ['user', 'u1']], '2/year'],
     ['an unknown key', [['nothing', 'x']], '-'],
   ])('%s', (_name, entries, expected) => {
     expect(ruleOf(index, entries)).toBe(expected);

@@ -56,8 +56,17 @@ export class CheckService {
   }
 
   async check(request: CheckRequest): Promise<CheckReply> {
+    return this.checkWithPolicy(request, this.resolver.resolve(request));
+  }
+
+  /**
+   * Decides `request` by `policy`, resolved by the caller (`check`, or Envoy's gRPC service for an
+   * imported envoy rule): blocks first, then the store and the policy's failure mode, then the
+   * decision is noted, exactly as for a resolved policy.
+   */
+  async checkWithPolicy(request: CheckRequest, policy: CompiledPolicy): Promise<CheckReply> {
     const started = performance.now();
-    const reply = await this.decide(request);
+    const reply = await this.decide(request, policy);
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeCheckSeconds(seconds);
     // Denials (not blocks) count toward automatic blocks; decision events sample every decision.
@@ -66,14 +75,13 @@ export class CheckService {
     return reply;
   }
 
-  private async decide(request: CheckRequest): Promise<CheckReply> {
-    // Blocks come first: no policy resolution and no counter-store call for a blocked caller.
+  private async decide(request: CheckRequest, policy: CompiledPolicy): Promise<CheckReply> {
+    // Blocks come first: no counter-store call for a blocked caller.
     const blocked = this.blocks.check(request, this.region);
     if (blocked !== undefined) {
       this.metrics.recordDecision(BLOCKED_POLICY_REF.id, 'blocked');
       return blocked;
     }
-    const policy = this.resolver.resolve(request);
     // One limit shared by all regions: decided against this region's allocation (src/global).
     if (policy.scope === 'global') return this.global.check(request, policy);
     const limitRequest: LimitRequest = {

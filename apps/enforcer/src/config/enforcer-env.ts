@@ -3,6 +3,7 @@ import { FAILURE_MODES, NATS_NAMESPACE_PATTERN, POLICY_ALGORITHMS } from '@rl/co
 import { describeEnv, envEnum, envHostPortList, envInt, envString, envUrl, logLevelEnv, optional, type EnvVar } from '@rl/platform';
 import { DECISION_EVENTS_ENV } from '../events/events-env';
 import { HOT_KEY_ENV } from '../hot-keys/hot-key-env';
+import { ENVOY_RULES_ENV } from './envoy-rules-env';
 
 /** An optional variable whose value, when unset, is derived from others (shown as `text` in the docs). */
 function derivedDefault<T>(variable: EnvVar<T | undefined>, text: string): EnvVar<T | undefined> {
@@ -35,6 +36,7 @@ export const ENFORCER_ENV = {
     ),
     '<HOST>',
   ),
+  ...ENVOY_RULES_ENV,
   REGION: envString({
     default: 'us-east',
     pattern: /^[a-z0-9-]{1,32}$/,
