@@ -13,6 +13,8 @@ export interface PolicyRow {
   scope: Policy['scope'];
   failure_mode: Policy['failureMode'];
   mode: Policy['mode'];
+  /** Set exactly for a rule imported from an envoyproxy/ratelimit file. */
+  envoy: EnvoyRule | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -84,6 +86,7 @@ export function toPolicy(row: PolicyRow): Policy {
     failureMode: row.failure_mode,
     mode: row.mode,
     version: row.version,
+    ...(row.envoy === null || row.envoy === undefined ? {} : { envoy: row.envoy }),
   });
 }
 
@@ -104,6 +107,7 @@ export function toVersionView(row: PolicyVersionRow): PolicyVersionView {
  * (validatePolicyDocument); the column is UNIQUE.
  */
 export function matchKey(match: PolicyMatch): string {
+  if (match.envoy !== undefined) return JSON.stringify(['envoy', match.envoy.domain, match.envoy.descriptors.map((e) => (e.value === undefined ? [e.key] : [e.key, e.value]))]);
   return JSON.stringify([match.customerId ?? null, match.customerTier ?? null, match.route ?? null, match.method ?? null]);
 }
 
@@ -120,5 +124,6 @@ export function policyColumns(policy: Policy): unknown[] {
     policy.scope,
     policy.failureMode,
     policy.mode,
+    policy.envoy === undefined ? null : JSON.stringify(policy.envoy),
   ];
 }
