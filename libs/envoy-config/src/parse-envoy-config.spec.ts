@@ -40,6 +40,10 @@ describe('parseEnvoyConfig: bad files, one fixture each, with the exact message'
       'bad_extension.yaml',
       "bad_extension.yaml: descriptors[0].rate_limit.algorithm: invalid algorithm 'leaky_faucet': must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log; bad_extension.yaml: descriptors[0].rate_limit.failure_mode: invalid failure_mode 'sometimes': must be one of open, closed",
     ],
+    [
+      'bad_global_scope.yaml',
+      "bad_global_scope.yaml: descriptors[0].rate_limit.scope: invalid scope 'global' for 5 per year: a global limit needs a unit up to month and requests_per_unit of at least 1",
+    ],
     ['extension_outside_rate_limit.yaml', "extension_outside_rate_limit.yaml: descriptors[0].algorithm: config error, unknown key 'algorithm'"],
     ['not_a_map.yaml', 'not_a_map.yaml: error loading config file: cannot unmarshal !!seq into map[interface {}]interface {}'],
   ])('%s', (fileName, message) => {

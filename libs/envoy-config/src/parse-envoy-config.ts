@@ -2,6 +2,7 @@ import {
   CHECK_BOUNDS,
   ENVOY_RULE_BOUNDS,
   ENVOY_RULE_TEXT,
+  ENVOY_UNIT_SECONDS,
   ENVOY_UNITS,
   FAILURE_MODES,
   POLICY_ALGORITHMS,
@@ -301,6 +302,10 @@ class DescriptorLoader {
     if (reader.has(map, 'burst')) {
       burst = reader.uint32(map, 'burst', path);
       if (burst < 1 || burst > CHECK_BOUNDS.limitMax) this.problems.add(at(path, 'burst'), `invalid burst '${burst}': must be from 1 to ${CHECK_BOUNDS.limitMax}`);
+    }
+    // One limit across regions is allocated by the reconciler in windows of at most 30 days, of at least one request.
+    if (scope === 'global' && !unlimited && unit !== undefined && (ENVOY_UNIT_SECONDS[unit] > CHECK_BOUNDS.windowSecondsMax || requestsPerUnit === 0)) {
+      this.problems.add(at(path, 'scope'), `invalid scope 'global' for ${requestsPerUnit} per ${unit}: a global limit needs a unit up to month and requests_per_unit of at least 1`);
     }
     if (this.problems.size > before) return undefined;
     return { unlimited, unit: unlimited ? undefined : (unit as EnvoyUnit), requestsPerUnit, name, replaces, algorithm, burst, scope, failureMode };
