@@ -12,11 +12,31 @@ export type FailureMode = (typeof FAILURE_MODES)[number];
 export type Mode = (typeof MODES)[number];
 export type BlockType = (typeof BLOCK_TYPES)[number];
 
+export interface EnvoyDescriptorEntry {
+  key: string;
+  value?: string;
+}
+
 export interface PolicyMatch {
   customerTier?: string;
   customerId?: string;
   route?: string;
   method?: string;
+  /** A rule imported from an envoyproxy/ratelimit file: its domain and descriptor path. */
+  envoy?: { domain: string; descriptors: EnvoyDescriptorEntry[] };
+}
+
+/** The envoy settings of an imported rule (POST /v1/imports/envoy-ratelimit). */
+export interface EnvoyRule {
+  position: number;
+  rateLimit: 'limited' | 'unlimited' | 'none';
+  unit?: string;
+  name?: string;
+  replaces: string[];
+  shareThreshold: boolean;
+  quotaMode: boolean;
+  detailedMetric: boolean;
+  valueToMetric: boolean;
 }
 
 export interface Policy {
@@ -30,6 +50,7 @@ export interface Policy {
   failureMode?: FailureMode;
   mode?: Mode;
   version: number;
+  envoy?: EnvoyRule;
 }
 
 export interface PolicyVersion {

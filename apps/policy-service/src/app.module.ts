@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { GlobalUsageModule } from './global-usage/global-usage.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { HealthModule } from './health/health.module';
+import { ImportsModule } from './imports/imports.module';
 import { AdminValidationPipe } from './http/admin-validation.pipe';
 import { NatsModule } from './nats/nats.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -42,6 +43,7 @@ export class AppModule {
         OutboxModule.register(options.relayHooks),
         SnapshotModule,
         PoliciesModule,
+        ImportsModule,
         CustomersModule,
         OverridesModule,
         AuditModule,

@@ -1,27 +1,35 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Badge, Empty, ErrorBanner, Loading, Notice, PageHeader } from '../components';
 import { useApi } from '../context';
+import { groupEnvoyPolicies } from '../envoy-rules';
 import { describeMatch, formatCount, formatSeconds } from '../format';
 import { useAsync } from '../hooks';
 import { routeHref } from '../router';
 import type { Policy } from '../types';
 
-/** Every policy's current version, searchable by id, match, algorithm, scope and mode. */
+/**
+ * Every policy's current version, searchable by id, match, algorithm, scope and mode; rules imported
+ * from envoyproxy/ratelimit files follow, grouped by domain, in their file's order.
+ */
 export function PoliciesPage(props: { flash?: string }) {
   const api = useApi();
   const { state, reload } = useAsync(() => api.get<{ items: Policy[] }>('/v1/policies'), []);
   const [search, setSearch] = useState('');
 
   const items = state.value?.items;
-  const shown = useMemo(() => {
+  const { shown, domains } = useMemo(() => {
     const terms = search.toLowerCase().split(/\s+/).filter((t) => t !== '');
-    const all = [...(items ?? [])].sort((a, b) => a.id.localeCompare(b.id));
-    if (terms.length === 0) return all;
-    return all.filter((p) => {
-      const text = `${p.id} ${describeMatch(p.match)} ${p.algorithm} ${p.scope ?? 'regional'} ${p.mode ?? 'enforce'}`.toLowerCase();
-      return terms.every((t) => text.includes(t));
-    });
+    const grouped = groupEnvoyPolicies(items ?? []);
+    const matches = (text: string): boolean => terms.every((t) => text.toLowerCase().includes(t));
+    const ordinary = grouped.ordinary
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .filter((p) => matches(`${p.id} ${describeMatch(p.match)} ${p.algorithm} ${p.scope ?? 'regional'} ${p.mode ?? 'enforce'}`));
+    const imported = grouped.domains
+      .map((group) => ({ ...group, rules: group.rules.filter((r) => matches(`${group.domain} ${r.policy.id} ${r.path} ${r.rate} ${r.flags.join(' ')}`)) }))
+      .filter((group) => group.rules.length > 0);
+    return { shown: ordinary, domains: imported };
   }, [items, search]);
+  const shownCount = shown.length + domains.reduce((n, d) => n + d.rules.length, 0);
 
   return (
     <section>
@@ -40,14 +48,14 @@ export function PoliciesPage(props: { flash?: string }) {
           value={search}
           onInput={(e) => setSearch(e.currentTarget.value)}
         />
-        <span class="muted">{items === undefined ? '' : `${shown.length} of ${items.length}`}</span>
+        <span class="muted">{items === undefined ? '' : `${shownCount} of ${items.length}`}</span>
       </div>
       {state.status === 'error' ? <ErrorBanner error={state.error} onRetry={() => void reload()} /> : null}
       {items === undefined ? (
         state.status === 'loading' ? <Loading what="policies" /> : null
-      ) : shown.length === 0 ? (
+      ) : shownCount === 0 ? (
         <Empty>{items.length === 0 ? 'No policies yet. Create the first one.' : 'No policy matches the search.'}</Empty>
-      ) : (
+      ) : shown.length === 0 ? null : (
         <table class="table" aria-label="Policies">
           <thead>
             <tr>
@@ -81,6 +89,48 @@ export function PoliciesPage(props: { flash?: string }) {
           </tbody>
         </table>
       )}
+      {domains.map((group) => (
+        <div class="card" key={group.domain} data-envoy-domain={group.domain}>
+          <h2>
+            Envoy domain <span class="mono">{group.domain}</span> <Badge tone="info">{group.rules.length} descriptors</Badge>
+          </h2>
+          <p class="muted">Imported from an envoyproxy/ratelimit file (POST /v1/imports/envoy-ratelimit); import the domain again to change it.</p>
+          <table class="table" aria-label={`Envoy domain ${group.domain}`}>
+            <thead>
+              <tr>
+                <th>Descriptor</th>
+                <th>Rate limit</th>
+                <th>Settings</th>
+                <th>Id</th>
+                <th class="num">Version</th>
+              </tr>
+            </thead>
+            <tbody>
+              {group.rules.map((r) => (
+                <tr key={r.policy.id} data-policy={r.policy.id} title={r.path}>
+                  <td class={`mono envoy-depth-${Math.min(r.depth, 5)}`}>
+                    {r.entry}
+                  </td>
+                  <td>{r.rate}</td>
+                  <td>
+                    {r.flags.map((flag) => (
+                      <Badge key={flag} tone={flag === 'shadow' ? 'warn' : undefined}>
+                        {flag}
+                      </Badge>
+                    ))}
+                  </td>
+                  <td>
+                    <a href={routeHref({ page: 'policy', id: r.policy.id })} class="mono">
+                      {r.policy.id}
+                    </a>
+                  </td>
+                  <td class="num">v{r.policy.version}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ))}
     </section>
   );
 }

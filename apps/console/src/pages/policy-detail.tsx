@@ -85,7 +85,13 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
     <section>
       <PageHeader
         title={props.id}
-        subtitle={policy === undefined ? 'Deleted: only its history remains.' : `${describeMatch(policy.match)} · ${policy.algorithm} · ${policy.limit} per ${formatSeconds(policy.windowSeconds)}`}
+        subtitle={
+          policy === undefined
+            ? 'Deleted: only its history remains.'
+            : policy.match.envoy !== undefined
+              ? `envoy domain ${policy.match.envoy.domain} · ${policy.match.envoy.descriptors.map((e) => (e.value === undefined ? e.key : `${e.key}=${e.value}`)).join(' › ')}`
+              : `${describeMatch(policy.match)} · ${policy.algorithm} · ${policy.limit} per ${formatSeconds(policy.windowSeconds)}`
+        }
       >
         {policy !== undefined ? <Badge tone="info">version {policy.version}</Badge> : <Badge tone="bad">deleted</Badge>}
         {policy?.scope === 'global' ? (
@@ -93,7 +99,7 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
             Per-region usage
           </a>
         ) : null}
-        {policy !== undefined ? (
+        {policy !== undefined && policy.match.envoy === undefined ? (
           <button type="button" class="button-danger" onClick={() => void remove()}>
             Delete
           </button>
@@ -118,7 +124,12 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
       ) : null}
       {state.status === 'error' ? <ErrorBanner error={state.error} onRetry={() => void reload()} /> : null}
 
-      {policy !== undefined ? (
+      {policy?.match.envoy !== undefined ? (
+        <Notice kind="info">
+          Imported with the envoyproxy/ratelimit file of domain {policy.match.envoy.domain}: change it by importing that file again (POST /v1/imports/envoy-ratelimit).
+        </Notice>
+      ) : null}
+      {policy !== undefined && policy.match.envoy === undefined ? (
         <div class="card">
           <h2>Edit</h2>
           <p class="muted">Saving creates version {policy.version + 1}; it is refused if someone saved another version first.</p>
@@ -178,7 +189,7 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
                     <button type="button" class="button-small" onClick={() => setTo(v.version)} disabled={v.version === to}>
                       Diff to
                     </button>
-                    {policy !== undefined && v.version !== policy.version ? (
+                    {policy !== undefined && policy.match.envoy === undefined && v.version !== policy.version ? (
                       <button type="button" class="button-small" onClick={() => void rollback(v.version)}>
                         Roll back to v{v.version}
                       </button>

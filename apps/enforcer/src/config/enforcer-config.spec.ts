@@ -43,6 +43,7 @@ describe('EnforcerConfig', () => {
       },
       policyFile: undefined,
       controlPlane: undefined,
+      envoyConfigDir: undefined,
       nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl' },
       defaultPolicy: { limit: 100, windowSeconds: 60, algorithm: 'token_bucket', failureMode: 'open' },
       degradedLimitPercent: 50,
@@ -70,6 +71,7 @@ describe('EnforcerConfig', () => {
         breaker: { failureThreshold: 5, failureWindowMs: 2000, cooldownMs: 500, cooldownJitterMs: 100 },
       },
       policyFile: '/etc/rl/policies.yaml',
+      envoyConfigDir: '/srv/runtime_data/current/config',
       defaultPolicy: { limit: 10, windowSeconds: 1, algorithm: 'gcra', failureMode: 'closed' },
       degradedLimitPercent: 25,
       enforcerInstances: 4,
@@ -128,6 +130,10 @@ describe('EnforcerConfig', () => {
   it.each([
     ['control-plane-without-token.env', 'Invalid configuration: POLICY_SERVICE_TOKEN is required when POLICY_SERVICE_URL is set'],
     ['two-policy-sources.env', 'Invalid configuration: POLICY_FILE and POLICY_SERVICE_URL exclude each other (set one policy source)'],
+    [
+      'envoy-config-dir-with-control-plane.env',
+      'Invalid configuration: ENVOY_RATELIMIT_CONFIG_DIR and POLICY_SERVICE_URL exclude each other (import the files with POST /v1/imports/envoy-ratelimit instead)',
+    ],
     [
       'bad-control-plane.env',
       'Invalid configuration: ' +

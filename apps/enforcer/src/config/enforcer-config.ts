@@ -54,6 +54,8 @@ export class EnforcerConfig {
   readonly host: string;
   /** Undefined when ENVOY_GRPC_PORT is unset: no gRPC server. */
   readonly envoyGrpc: EnvoyGrpcSettings | undefined;
+  /** ENVOY_RATELIMIT_CONFIG_DIR: envoyproxy/ratelimit files decide their domains; undefined: imported rules come from the policy source. */
+  readonly envoyConfigDir: string | undefined;
   readonly region: string;
   readonly instanceId: string;
   readonly logLevel: LogLevel;
@@ -89,6 +91,7 @@ export class EnforcerConfig {
     this.port = env.PORT;
     this.host = env.HOST;
     this.envoyGrpc = env.ENVOY_GRPC_PORT === undefined ? undefined : { host: env.ENVOY_GRPC_HOST ?? env.HOST, port: env.ENVOY_GRPC_PORT };
+    this.envoyConfigDir = env.ENVOY_RATELIMIT_CONFIG_DIR;
     this.region = env.REGION;
     this.instanceId = env.INSTANCE_ID;
     this.logLevel = env.LOG_LEVEL;
@@ -156,6 +159,9 @@ export class EnforcerConfig {
       problems.push('ENVOY_GRPC_HOST needs ENVOY_GRPC_PORT (the gRPC server is off without a port)');
     }
     if (env.ENVOY_GRPC_PORT === env.PORT) problems.push('ENVOY_GRPC_PORT must differ from PORT');
+    if (env.ENVOY_RATELIMIT_CONFIG_DIR !== undefined && env.POLICY_SERVICE_URL !== undefined) {
+      problems.push('ENVOY_RATELIMIT_CONFIG_DIR and POLICY_SERVICE_URL exclude each other (import the files with POST /v1/imports/envoy-ratelimit instead)');
+    }
     if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_SENTINELS !== undefined) problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other (set one topology)');
     // Both would apply to one connection, and ioredis lets the variable win silently.
     for (const [name, url] of [['REDIS_URL', env.REDIS_URL], ['REDIS_FALLBACK_URL', env.REDIS_FALLBACK_URL]] as const) {

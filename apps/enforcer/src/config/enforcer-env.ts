@@ -4,6 +4,7 @@ import { describeEnv, envEnum, envHostPortList, envInt, envString, envUrl, logLe
 import { DECISION_EVENTS_ENV } from '../events/events-env';
 import { HOT_KEY_ENV } from '../hot-keys/hot-key-env';
 import { SIGNING_ENV } from './signing-env';
+import { ENVOY_RULES_ENV } from './envoy-rules-env';
 
 /** An optional variable whose value, when unset, is derived from others (shown as `text` in the docs). */
 function derivedDefault<T>(variable: EnvVar<T | undefined>, text: string): EnvVar<T | undefined> {
@@ -36,6 +37,7 @@ export const ENFORCER_ENV = {
     ),
     '<HOST>',
   ),
+  ...ENVOY_RULES_ENV,
   REGION: envString({
     default: 'us-east',
     pattern: /^[a-z0-9-]{1,32}$/,

@@ -65,7 +65,9 @@ export interface RateLimitResponseMessage {
 
 export interface DescriptorStatusMessage {
   readonly code: RateLimitCodeName;
-  readonly current_limit: { readonly name: string; readonly requests_per_unit: number; readonly unit: RateLimitUnitName } | null;
+  /** `unit` is a name, or 7 for WEEK, which newer protos define and this copy predates (sent as its number). */
+  readonly current_limit: { readonly name: string; readonly requests_per_unit: number; readonly unit: RateLimitUnitName | number } | null;
   readonly limit_remaining: number;
-  readonly duration_until_reset: { readonly seconds: number; readonly nanos: number };
+  /** `null` (unset) for a descriptor no rule counts, as envoyproxy/ratelimit leaves it. */
+  readonly duration_until_reset: { readonly seconds: number; readonly nanos: number } | null;
 }

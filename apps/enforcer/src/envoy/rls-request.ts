@@ -75,6 +75,16 @@ function escapeKeyPart(text: string): string {
  * - `hits_addend` (0: unset, one hit) -> cost, for every descriptor.
  */
 export function mapRateLimitRequest(message: RateLimitRequestMessage): CheckRequest[] {
+  const cost = checkRequestEnvelope(message);
+  return message.descriptors.map((descriptor, i) => mapDescriptor({ domain: message.domain, descriptor, path: `descriptors[${i}]`, cost }));
+}
+
+/**
+ * Checks what every ShouldRateLimit request must satisfy, whichever way its descriptors are then
+ * decided: the domain, 1 to 64 descriptors, `hits_addend`. Returns the cost of each descriptor
+ * (`hits_addend`, 0 meaning one hit).
+ */
+export function checkRequestEnvelope(message: RateLimitRequestMessage): number {
   const domain = message.domain;
   if (!printableText(domain, RLS_BOUNDS.domainMaxLength)) {
     throw new RlsInvalidArgumentError('domain', `must be a string of 1 to ${RLS_BOUNDS.domainMaxLength} printable characters`);
@@ -88,21 +98,14 @@ export function mapRateLimitRequest(message: RateLimitRequestMessage): CheckRequ
   if (!Number.isInteger(hits) || hits < 0 || hits > CHECK_BOUNDS.costMax) {
     throw new RlsInvalidArgumentError('hits_addend', `must be an integer from 0 (one hit) to ${CHECK_BOUNDS.costMax}`);
   }
-  const cost = hits === 0 ? 1 : hits;
-  return descriptors.map((descriptor, i) => mapDescriptor({ domain, descriptor, path: `descriptors[${i}]`, cost }));
+  return hits === 0 ? 1 : hits;
 }
 
-type MutableCheckRequest = { -readonly [K in keyof CheckRequest]: CheckRequest[K] };
-
-function mapDescriptor(input: { domain: string; descriptor: RateLimitDescriptorMessage; path: string; cost: number }): CheckRequest {
-  const { descriptor, path } = input;
+/** Checks a descriptor's entries: 1 to 32, each key and value 1 to 128 and 1 to 1024 printable characters. */
+export function checkDescriptorEntries(descriptor: RateLimitDescriptorMessage, path: string): void {
   const entries = descriptor.entries;
   if (entries.length === 0) throw new RlsInvalidArgumentError(`${path}.entries`, 'must hold at least one entry');
   if (entries.length > RLS_BOUNDS.entriesMax) throw new RlsInvalidArgumentError(`${path}.entries`, `must hold at most ${RLS_BOUNDS.entriesMax} entries`);
-
-  const fields: Partial<MutableCheckRequest> = {};
-  const setBy: Partial<Record<keyof CheckRequest, string>> = {};
-  let derivedKey = escapeKeyPart(input.domain);
   for (let j = 0; j < entries.length; j++) {
     const { key: name, value } = entries[j];
     const at = `${path}.entries[${j}]`;
@@ -112,6 +115,22 @@ function mapDescriptor(input: { domain: string; descriptor: RateLimitDescriptorM
     if (!printableText(value, RLS_BOUNDS.entryValueMaxLength)) {
       throw new RlsInvalidArgumentError(`${at}.value`, `must be a string of 1 to ${RLS_BOUNDS.entryValueMaxLength} printable characters`);
     }
+  }
+}
+
+type MutableCheckRequest = { -readonly [K in keyof CheckRequest]: CheckRequest[K] };
+
+function mapDescriptor(input: { domain: string; descriptor: RateLimitDescriptorMessage; path: string; cost: number }): CheckRequest {
+  const { descriptor, path } = input;
+  checkDescriptorEntries(descriptor, path);
+  const entries = descriptor.entries;
+
+  const fields: Partial<MutableCheckRequest> = {};
+  const setBy: Partial<Record<keyof CheckRequest, string>> = {};
+  let derivedKey = escapeKeyPart(input.domain);
+  for (let j = 0; j < entries.length; j++) {
+    const { key: name, value } = entries[j];
+    const at = `${path}.entries[${j}]`;
     derivedKey += `|${escapeKeyPart(name)}=${escapeKeyPart(value)}`;
     const field = Object.prototype.hasOwnProperty.call(ENTRY_FIELDS, name) ? ENTRY_FIELDS[name] : undefined;
     if (field === undefined) continue;

@@ -13,7 +13,7 @@ export class RlsUnavailableError extends Error {
   }
 }
 
-const UINT32_MAX = 4_294_967_295;
+export const UINT32_MAX = 4_294_967_295;
 
 /** Units a current limit is stated in, shortest first. */
 const UNITS: readonly { readonly name: RateLimitUnitName; readonly seconds: number }[] = [
@@ -77,7 +77,7 @@ function statusOf(reply: CheckReply): DescriptorStatusMessage {
  * decision. When over limit, the over-limit descriptor with the longest wait (its `Retry-After`);
  * otherwise the one with the fewest remaining. Ties go to the earlier descriptor.
  */
-function headlineOf(replies: readonly CheckReply[], overLimit: boolean): CheckReply {
+export function headlineOf(replies: readonly CheckReply[], overLimit: boolean): CheckReply {
   let best: CheckReply | undefined;
   for (const reply of replies) {
     if (overLimit) {

@@ -3,6 +3,7 @@ import type { ReadinessResponse } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
+import { EnvoyRules } from '../policies/envoy/envoy-rules';
 import { PolicySource } from '../policies/policy-source';
 import { StoreBackend } from '@rl/decision-pipeline';
 
@@ -10,7 +11,7 @@ type Missing = ReadinessResponse['missing'][number];
 
 /**
  * Ready means: not shutting down, the counter store answers a PING, and a policy snapshot is
- * loaded. On shutdown it turns not-ready first and holds for SHUTDOWN_DRAIN_MS, so load balancers
+ * loaded. A refused reload of the envoy rate-limit files is a warning, not a reason to be unready. On shutdown it turns not-ready first and holds for SHUTDOWN_DRAIN_MS, so load balancers
  * stop sending traffic before the server closes.
  */
 @Injectable()
@@ -20,6 +21,7 @@ export class ReadinessService implements BeforeApplicationShutdown {
   constructor(
     private readonly store: StoreBackend,
     private readonly policies: PolicySource,
+    private readonly envoyRules: EnvoyRules,
     private readonly config: EnforcerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -34,7 +36,10 @@ export class ReadinessService implements BeforeApplicationShutdown {
     } catch (error) {
       missing.push({ name: this.store.name, reason: error instanceof Error ? error.message : String(error) });
     }
-    return { status: missing.length === 0 ? 'ready' : 'not_ready', missing };
+    const status = missing.length === 0 ? 'ready' : 'not_ready';
+    // A refused reload of ENVOY_RATELIMIT_CONFIG_DIR: still ready, on the last good configuration.
+    const envoyProblem = this.envoyRules.problem();
+    return envoyProblem === undefined ? { status, missing } : { status, missing, warnings: [{ name: 'envoy-config', reason: envoyProblem }] };
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {

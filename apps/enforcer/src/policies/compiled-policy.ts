@@ -75,7 +75,8 @@ function quota(input: { id: string; limit: number; burst: number; window: string
 export function compilePolicy(input: { parameters: PolicyParameters; localPercent: number }): CompiledPolicy {
   const p = input.parameters;
   const window = formatWindowSeconds(p.windowSeconds);
-  const scale = (n: number): number => Math.max(1, Math.floor((n * input.localPercent) / 100));
+  // A zero limit (an imported envoy rule denying everything) stays zero in the local bucket.
+  const scale = (n: number): number => (n === 0 ? 0 : Math.max(1, Math.floor((n * input.localPercent) / 100)));
   return {
     ref: { id: p.id, version: p.version },
     counterId: p.counterId,

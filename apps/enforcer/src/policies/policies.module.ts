@@ -4,6 +4,8 @@ import { Registry } from 'prom-client';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
 import { createControlPlanePolicySource } from './control-plane/create-control-plane-source';
+import { EnvoyConfigDirectory } from './envoy/envoy-config-directory';
+import { EnvoyRules } from './envoy/envoy-rules';
 import { FilePolicySource } from './file-policy-source';
 import { PolicyResolver } from './policy-resolver';
 import { PolicySource } from './policy-source';
@@ -41,16 +43,31 @@ import { StaticPolicySource } from './static-policy-source';
       },
     },
     PolicyResolver,
+    {
+      // Imported envoy rules: ENVOY_RATELIMIT_CONFIG_DIR (a bad file there fails the boot), else the policy source.
+      provide: EnvoyRules,
+      inject: [EnforcerConfig, LOGGER, Registry, PolicySource],
+      useFactory: async (config: EnforcerConfig, logger: Logger, registry: Registry, source: PolicySource): Promise<EnvoyRules> => {
+        const localPercent = config.localLimitPercent;
+        if (config.envoyConfigDir === undefined) return EnvoyRules.fromPolicySource({ source, localPercent, logger });
+        const directory = await EnvoyConfigDirectory.open({ dir: config.envoyConfigDir, logger, registry });
+        const { revision, domains, policies } = directory.current();
+        logger.info({ dir: directory.dir, revision, domains, rules: policies.length }, 'envoy rate-limit config loaded');
+        return EnvoyRules.fromDirectory({ directory, localPercent, logger });
+      },
+    },
   ],
-  exports: [PolicySource, PolicyResolver],
+  exports: [PolicySource, PolicyResolver, EnvoyRules],
 })
 export class PoliciesModule implements OnApplicationShutdown {
   constructor(
     private readonly source: PolicySource,
+    private readonly envoyRules: EnvoyRules,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    this.envoyRules.close();
     await this.source.close();
     this.logger.debug('policy source closed');
   }

@@ -23,6 +23,12 @@ const snapshot: PolicySnapshot = {
     policy('beta', { customerId: 'beta' }),
     policy('beta-export', { customerId: 'beta', route: '/v1/export' }),
     policy('gamma-export', { customerId: 'gamma', route: '/v1/export' }),
+    // An imported envoy rule names no request field: it must never become a catch-all.
+    {
+      ...policy('envoy-edge-rule', { envoy: { domain: 'edge', descriptors: [{ key: 'remote_address' }] } }),
+      algorithm: 'fixed_window',
+      envoy: { position: 0, rateLimit: 'limited', unit: 'minute', replaces: [], shareThreshold: false, quotaMode: false, detailedMetric: false, valueToMetric: false },
+    },
   ],
   customerTiers: new Map([
     ['acme', 'free'],

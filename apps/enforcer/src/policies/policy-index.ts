@@ -97,6 +97,8 @@ export class PolicyIndex {
     const byTier = new Grouped();
     const anyTier = new Grouped();
     for (const policy of input.snapshot.policies) {
+      // Rules imported from envoyproxy/ratelimit files decide only their domain's gRPC requests (src/envoy).
+      if (policy.match.envoy !== undefined) continue;
       const { customerId, customerTier, route, method } = policy.match;
       const { compiled, glob } = cache.get(policy);
       const entry: RouteEntry = { route, method, policy: compiled, glob };

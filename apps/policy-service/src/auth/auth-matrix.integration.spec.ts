@@ -54,6 +54,17 @@ const ROUTES: RouteCase[] = [
   { route: 'GET /v1/policies/{id}/versions', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/base/versions' }) },
   { route: 'GET /v1/policies/{id}/versions/{version}', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/base/versions/1' }) },
   { route: 'POST /v1/policies/{id}/rollback', access: 'editor', ok: 200, request: () => ({ method: 'POST', url: '/v1/policies/base/rollback', body: { version: 1 } }) },
+  {
+    route: 'POST /v1/imports/envoy-ratelimit',
+    access: 'editor',
+    ok: 201,
+    request: (_a, n) => ({
+      method: 'POST',
+      url: '/v1/imports/envoy-ratelimit',
+      body: `domain: matrix-${n}\ndescriptors:\n  - key: remote_address\n    rate_limit: { unit: second, requests_per_unit: 10 }\n`,
+      headers: { 'content-type': 'application/yaml' },
+    }),
+  },
   { route: 'PUT /admin/limits', access: 'editor', ok: 200, request: (_a, n) => ({ method: 'PUT', url: '/admin/limits', body: { customer_id: 'acme', limit: n + 1, window: '1m' } }) },
   { route: 'GET /admin/limits', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/admin/limits' }) },
   { route: 'GET /admin/limits/{customerId}', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/admin/limits/base-customer' }) },

@@ -101,7 +101,7 @@ describe('migrations', () => {
     const db = await createTestDatabase();
     try {
       const names = await migrationNames(db.url);
-      expect(names).toEqual(['CreatedControlPlaneTables1795332315413', 'MadeHistoryAppendOnly1795332315414', 'CreatedPolicyServiceRole1795332315415', 'CreatedBlocks1795332315416', 'CreatedDecisionRollups1796020350198']);
+      expect(names).toEqual(['CreatedControlPlaneTables1795332315413', 'MadeHistoryAppendOnly1795332315414', 'CreatedPolicyServiceRole1795332315415', 'CreatedBlocks1795332315416', 'CreatedDecisionRollups1796020350198', 'AddedEnvoyRules1796600000413']);
       const reverted = await revertMigrations(db.url);
       expect(reverted).toEqual([...names].reverse());
       await expect(openDatabase({ url: db.url, role: 'rl_policy_service', poolSize: 1 }, logger)).rejects.toThrow(DatabaseSetupError);

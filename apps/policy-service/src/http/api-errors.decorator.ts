@@ -9,6 +9,7 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   404: 'No such resource.',
   409: 'Conflicts with the current state.',
   412: '`If-Match` names a version that is no longer current; `ETag` carries the current one.',
+  415: 'The body is not in a media type this route takes.',
   422: 'Well-formed but breaks a rule (e.g. another policy has the same match). Nothing was written.',
   428: '`If-Match: <version>` is required.',
   502: 'The service this route forwards to is unreachable, timed out or answered unusably; `message` says which.',

@@ -28,5 +28,7 @@ function canonicalChange(change: PolicyChange): PolicyChange {
       return { kind: change.kind, blockId: change.blockId };
     case 'counter.reset':
       return { kind: change.kind, policyId: change.policyId, key: change.key };
+    case 'envoy.domain.replaced':
+      return { kind: change.kind, domain: change.domain, policies: change.policies.map(canonicalPolicy) };
   }
 }

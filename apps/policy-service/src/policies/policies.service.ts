@@ -14,9 +14,11 @@ export interface PolicyChangeResult {
   readonly revision: number;
 }
 
-const COLUMNS = 'id, version, match, match_key, algorithm, "limit", window_seconds, burst, scope, failure_mode, mode';
-const SET_COLUMNS =
-  'version = $2, match = $3, match_key = $4, algorithm = $5, "limit" = $6, window_seconds = $7, burst = $8, scope = $9, failure_mode = $10, mode = $11, updated_at = now()';
+export const POLICY_COLUMNS = 'id, version, match, match_key, algorithm, "limit", window_seconds, burst, scope, failure_mode, mode, envoy';
+const COLUMNS = POLICY_COLUMNS;
+export const POLICY_SET_COLUMNS =
+  'version = $2, match = $3, match_key = $4, algorithm = $5, "limit" = $6, window_seconds = $7, burst = $8, scope = $9, failure_mode = $10, mode = $11, envoy = $12, updated_at = now()';
+const SET_COLUMNS = POLICY_SET_COLUMNS;
 
 /**
  * Versioned policies. Every change writes the head row, a new immutable version row, the audit
@@ -52,7 +54,7 @@ export class PoliciesService {
       // A deleted policy's history stays, so a re-created one continues its version numbers.
       const { rows } = await tx.query<{ latest: number }>('SELECT COALESCE(MAX(version), 0)::int AS latest FROM policy_versions WHERE policy_id = $1', [draft.id]);
       const policy: Policy = { ...draft, version: rows[0].latest + 1 };
-      await tx.query(`INSERT INTO policies (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [policy.id, ...policyColumns(policy)]);
+      await tx.query(`INSERT INTO policies (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [policy.id, ...policyColumns(policy)]);
       await this.appendVersion(tx, { policy, change: 'created' });
       const revision = await tx.record({
         change: { kind: 'policy.upserted', policy },
@@ -147,6 +149,11 @@ export class PoliciesService {
     const { rows } = await tx.query<PolicyRow>(`SELECT ${COLUMNS} FROM policies WHERE id = $1 FOR UPDATE`, [id]);
     if (rows.length === 0) throw new NotFoundError(`no policy ${id}`);
     const head = toPolicy(rows[0]);
+    if (head.match.envoy !== undefined) {
+      throw new ConflictError(
+        `policy ${id} was imported with the envoy rate-limit configuration of domain "${head.match.envoy.domain}": change it by importing that domain again (POST /v1/imports/envoy-ratelimit)`,
+      );
+    }
     if (ifMatch !== undefined && !ifMatchAllows(ifMatch, head.version)) {
       const named = ifMatch.any ? '*' : ifMatch.versions.join(', ');
       throw new PreconditionFailedError(`policy ${id} is at version ${head.version}, not ${named}: fetch it again and reapply your change`, head.version);
@@ -156,7 +163,7 @@ export class PoliciesService {
 
   /** Optimistic concurrency: the head moves only from the version that was read. */
   private async updateHead(tx: ChangeTransaction, policy: Policy, expectedVersion: number): Promise<void> {
-    const updated = await tx.query(`UPDATE policies SET ${SET_COLUMNS} WHERE id = $1 AND version = $12`, [policy.id, ...policyColumns(policy), expectedVersion]);
+    const updated = await tx.query(`UPDATE policies SET ${SET_COLUMNS} WHERE id = $1 AND version = $13`, [policy.id, ...policyColumns(policy), expectedVersion]);
     if (updated.rowCount === 0) throw new PreconditionFailedError(`policy ${policy.id} changed concurrently`, expectedVersion);
   }
 

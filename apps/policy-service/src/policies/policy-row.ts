@@ -1,4 +1,4 @@
-import type { Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
+import type { EnvoyRule, Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
 
 /** A row of `policies`. */
 export interface PolicyRow {
@@ -13,6 +13,8 @@ export interface PolicyRow {
   scope: Policy['scope'];
   failure_mode: Policy['failureMode'];
   mode: Policy['mode'];
+  /** Set exactly for a rule imported from an envoyproxy/ratelimit file. */
+  envoy: EnvoyRule | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -39,7 +41,11 @@ export function canonicalPolicy(policy: Policy): Policy {
   if (policy.match.customerId !== undefined) match.customerId = policy.match.customerId;
   if (policy.match.route !== undefined) match.route = policy.match.route;
   if (policy.match.method !== undefined) match.method = policy.match.method;
-  return {
+  if (policy.match.envoy !== undefined) {
+    const { domain, descriptors } = policy.match.envoy;
+    match.envoy = { domain, descriptors: descriptors.map(({ key, value }) => (value === undefined ? { key } : { key, value })) };
+  }
+  const canonical: Policy = {
     id: policy.id,
     match,
     algorithm: policy.algorithm,
@@ -50,6 +56,21 @@ export function canonicalPolicy(policy: Policy): Policy {
     failureMode: policy.failureMode,
     mode: policy.mode,
     version: policy.version,
+  };
+  return policy.envoy === undefined ? canonical : { ...canonical, envoy: canonicalEnvoyRule(policy.envoy) };
+}
+
+function canonicalEnvoyRule(rule: EnvoyRule): EnvoyRule {
+  return {
+    position: rule.position,
+    rateLimit: rule.rateLimit,
+    ...(rule.unit === undefined ? {} : { unit: rule.unit }),
+    ...(rule.name === undefined ? {} : { name: rule.name }),
+    replaces: [...rule.replaces],
+    shareThreshold: rule.shareThreshold,
+    quotaMode: rule.quotaMode,
+    detailedMetric: rule.detailedMetric,
+    valueToMetric: rule.valueToMetric,
   };
 }
 
@@ -65,6 +86,7 @@ export function toPolicy(row: PolicyRow): Policy {
     failureMode: row.failure_mode,
     mode: row.mode,
     version: row.version,
+    ...(row.envoy === null || row.envoy === undefined ? {} : { envoy: row.envoy }),
   });
 }
 
@@ -85,6 +107,7 @@ export function toVersionView(row: PolicyVersionRow): PolicyVersionView {
  * (validatePolicyDocument); the column is UNIQUE.
  */
 export function matchKey(match: PolicyMatch): string {
+  if (match.envoy !== undefined) return JSON.stringify(['envoy', match.envoy.domain, match.envoy.descriptors.map((e) => (e.value === undefined ? [e.key] : [e.key, e.value]))]);
   return JSON.stringify([match.customerId ?? null, match.customerTier ?? null, match.route ?? null, match.method ?? null]);
 }
 
@@ -101,5 +124,6 @@ export function policyColumns(policy: Policy): unknown[] {
     policy.scope,
     policy.failureMode,
     policy.mode,
+    policy.envoy === undefined ? null : JSON.stringify(policy.envoy),
   ];
 }

@@ -61,7 +61,12 @@ describe('parsePolicyChangeMessage', () => {
     [
       'an unknown kind',
       { ...envelope, change: { kind: 'policy.renamed' } },
-      [{ path: 'change.kind', message: 'must be one of policy.upserted, policy.deleted, override.upserted, override.deleted, customer.upserted, customer.deleted, block.added, block.removed, counter.reset' }],
+      [
+        {
+          path: 'change.kind',
+          message: 'must be one of policy.upserted, policy.deleted, override.upserted, override.deleted, customer.upserted, customer.deleted, block.added, block.removed, counter.reset, envoy.domain.replaced',
+        },
+      ],
     ],
     ['an upsert without its policy', { ...envelope, change: { kind: 'policy.upserted' } }, [{ path: 'change.policy', message: 'is required' }]],
     ['a delete with a bad id', { ...envelope, change: { kind: 'policy.deleted', policyId: 'Free Tier' } }, [{ path: 'change.policyId', message: 'must be a slug of 1 to 64 characters from [a-z0-9-]' }]],
@@ -102,6 +107,40 @@ describe('parsePolicyChangeMessage', () => {
     expect(parsePolicyChangeMessage(new Uint8Array(POLICY_CHANGE_MESSAGE_MAX_BYTES + 1))).toEqual({
       ok: false,
       errors: [{ path: '', message: `must be at most ${POLICY_CHANGE_MESSAGE_MAX_BYTES} bytes` }],
+    });
+  });
+});
+
+describe('parsePolicyChangeMessage: an envoy domain replaced in one revision', () => {
+  const rule = (domain: string, key: string) => ({
+    id: `envoy-${key}`,
+    match: { envoy: { domain, descriptors: [{ key }] } },
+    algorithm: 'fixed_window',
+    limit: 5,
+    windowSeconds: 60,
+    envoy: { position: 0, rateLimit: 'limited', unit: 'minute', replaces: [] },
+  });
+
+  it('reads the domain and every policy', () => {
+    const result = parsePolicyChangeMessage(bytes({ ...envelope, change: { kind: 'envoy.domain.replaced', domain: 'edge', policies: [rule('edge', 'a'), rule('edge', 'b')] } }));
+    expect(result.ok && result.value.change).toMatchObject({ kind: 'envoy.domain.replaced', domain: 'edge', policies: [{ id: 'envoy-a' }, { id: 'envoy-b' }] });
+  });
+
+  it('accepts an empty domain (every rule deleted) and refuses rules of another domain', () => {
+    expect(parsePolicyChangeMessage(bytes({ ...envelope, change: { kind: 'envoy.domain.replaced', domain: 'edge', policies: [] } })).ok).toBe(true);
+    expect(parsePolicyChangeMessage(bytes({ ...envelope, change: { kind: 'envoy.domain.replaced', domain: 'edge', policies: [rule('other', 'a'), { id: 'x' }] } }))).toEqual({
+      ok: false,
+      errors: [
+        { path: 'change.policies[0].match.envoy.domain', message: 'must be the replaced domain "edge"' },
+        { path: 'change.policies[1].match', message: 'is required' },
+        { path: 'change.policies[1].algorithm', message: 'is required' },
+        { path: 'change.policies[1].limit', message: 'is required' },
+        { path: 'change.policies[1].windowSeconds', message: 'is required' },
+      ],
+    });
+    expect(parsePolicyChangeMessage(bytes({ ...envelope, change: { kind: 'envoy.domain.replaced', domain: 'edge' } }))).toEqual({
+      ok: false,
+      errors: [{ path: 'change.policies', message: 'is required' }],
     });
   });
 });

@@ -87,7 +87,23 @@ function readChange(change: PolicyChangeDto): ValidationResult<PolicyChange> {
       return { ok: true, value: { kind: change.kind, blockId: change.blockId as string } };
     case 'counter.reset':
       return { ok: true, value: { kind: change.kind, policyId: change.policyId as string, key: change.key as string } };
+    case 'envoy.domain.replaced':
+      return readEnvoyDomain(change.domain as string, change.policies as unknown[]);
   }
+}
+
+/** Every policy must be an envoy rule of `domain`. */
+function readEnvoyDomain(domain: string, input: readonly unknown[]): ValidationResult<PolicyChange> {
+  const policies: Policy[] = [];
+  const errors: FieldError[] = [];
+  input.forEach((item, index) => {
+    const path = `change.policies[${index}]`;
+    const policy = validatePolicy(item, { path, unknownFields: 'ignore' });
+    if (!policy.ok) errors.push(...policy.errors);
+    else if (policy.value.match.envoy?.domain !== domain) errors.push({ path: `${path}.match.envoy.domain`, message: `must be the replaced domain ${JSON.stringify(domain)}` });
+    else policies.push(policy.value);
+  });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { kind: 'envoy.domain.replaced', domain, policies } };
 }
 
 function readPolicy(input: Record<string, unknown> | undefined): ValidationResult<Policy> {

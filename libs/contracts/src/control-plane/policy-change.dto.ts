@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { CHECK_BOUNDS, PRINTABLE_PATTERN } from '../check/check-bounds';
+import { ENVOY_RULE_BOUNDS } from '../policies/envoy-rule';
+import { ENVOY_RULE_TEXT } from '../policies/read-envoy-rule';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { BlockDto } from './block.dto';
 import { CustomerAssignmentDto } from './customer-assignment.dto';
@@ -62,4 +64,16 @@ export class PolicyChangeDto {
   @IsDefined({ message: 'is required' })
   @IsUUID('all', { message: 'must be a UUID' })
   blockId?: string;
+
+  @ValidateIf((change: PolicyChangeDto) => change.kind === 'envoy.domain.replaced')
+  @IsDefined({ message: 'is required' })
+  @SatisfiesRule(ENVOY_RULE_TEXT.domain)
+  domain?: string;
+
+  /** Checked here only for being an array of at most descriptorsMax; each entry is read by validatePolicy. */
+  @ValidateIf((change: PolicyChangeDto) => change.kind === 'envoy.domain.replaced')
+  @IsDefined({ message: 'is required' })
+  @IsArray({ message: 'must be an array' })
+  @ArrayMaxSize(ENVOY_RULE_BOUNDS.descriptorsMax, { message: `must hold at most ${ENVOY_RULE_BOUNDS.descriptorsMax} policies` })
+  policies?: unknown[];
 }

@@ -13,6 +13,7 @@ export const POLICY_CHANGE_KINDS = [
   'block.added',
   'block.removed',
   'counter.reset',
+  'envoy.domain.replaced',
 ] as const;
 export type PolicyChangeKind = (typeof POLICY_CHANGE_KINDS)[number];
 
@@ -30,7 +31,13 @@ export type PolicyChange =
    * region. An event, not state: enforcers apply it once (delete the counter, drop this key's
    * lease and deny-cache entry) and the snapshot does not carry it.
    */
-  | { readonly kind: 'counter.reset'; readonly policyId: string; readonly key: string };
+  | { readonly kind: 'counter.reset'; readonly policyId: string; readonly key: string }
+  /**
+   * An envoyproxy/ratelimit file was imported for `domain`: `policies` (each matching
+   * `match.envoy.domain` = `domain`) are now all of that domain's policies, replacing every earlier
+   * one in this single revision.
+   */
+  | { readonly kind: 'envoy.domain.replaced'; readonly domain: string; readonly policies: readonly Policy[] };
 
 /**
  * One message on the policy-changes stream. `revision` is the control plane's gap-free

@@ -1,3 +1,4 @@
+import type { EnvoyRule } from './envoy-rule';
 import type { FailureMode } from './failure-mode';
 import type { PolicyAlgorithm } from './policy-algorithm';
 import type { PolicyMatch } from './policy-match';
@@ -19,4 +20,10 @@ export interface Policy {
   readonly mode: PolicyMode;
   /** Assigned by the policy service; starts at 1. */
   readonly version: number;
+  /**
+   * Set exactly when `match.envoy` is: the envoyproxy/ratelimit settings of an imported rule. Its
+   * `limit` is then `requests_per_unit` (0 denies everything) and `windowSeconds` the unit's
+   * length, or both 0 (and `burst` 0) for a rule that is `unlimited` or has no rate limit.
+   */
+  readonly envoy?: EnvoyRule;
 }

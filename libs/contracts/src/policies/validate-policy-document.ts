@@ -83,6 +83,7 @@ function checkUniqueIds(reader: FieldReader, located: readonly Located[]): void 
 }
 
 function matchSignature(match: PolicyMatch): string {
+  if (match.envoy !== undefined) return JSON.stringify(['envoy', match.envoy.domain, match.envoy.descriptors.map((e) => [e.key, e.value ?? null])]);
   return JSON.stringify([match.customerId ?? null, match.customerTier ?? null, match.route ?? null, match.method ?? null]);
 }
 

@@ -1,12 +1,15 @@
 import { CHECK_BOUNDS, PRINTABLE_PATTERN } from '../check/check-bounds';
 import { fieldPath, FieldReader } from '../validation/field-reader';
 import type { ValidationResult } from '../validation/validation-result';
+import { ENVOY_RULE_BOUNDS, type EnvoyDescriptorMatch, type EnvoyRule } from './envoy-rule';
+import { ENVOY_UNIT_SECONDS } from './envoy-unit';
 import { FAILURE_MODES, type FailureMode } from './failure-mode';
 import type { Policy } from './policy';
 import { POLICY_ALGORITHMS } from './policy-algorithm';
 import type { PolicyMatch } from './policy-match';
 import { POLICY_MODES, type PolicyMode } from './policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from './policy-scope';
+import { hasEnvoyMatch, readEnvoyMatch, readEnvoyRule } from './read-envoy-rule';
 
 const printable = new RegExp(PRINTABLE_PATTERN, 'u');
 
@@ -27,8 +30,9 @@ export const POLICY_RULES = {
   version: { min: 1, max: Number.MAX_SAFE_INTEGER },
 } as const;
 
-const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version'];
+const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy'];
 const MATCH_FIELDS = ['customerTier', 'customerId', 'route', 'method'];
+const ENVOY_LIMIT = { min: 0, max: ENVOY_RULE_BOUNDS.requestsPerUnitMax };
 
 export interface ValidatePolicyOptions {
   /** Prefix of every error path, e.g. `policies[3]`. Empty by default. */
@@ -58,18 +62,28 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
 
   const before = reader.errors.length;
   const id = reader.string(raw.id, at('id'), POLICY_RULES.id);
-  const match = readMatch(reader, raw.match, at('match'), options);
+  const envoyMatch = hasEnvoyMatch(raw.match);
+  const match = envoyMatch ? readEnvoyPolicyMatch(reader, raw.match, at('match'), options) : readMatch(reader, raw.match, at('match'), options);
   const algorithm = reader.oneOf(raw.algorithm, at('algorithm'), POLICY_ALGORITHMS);
-  const limit = reader.integer(raw.limit, at('limit'), POLICY_RULES.limit);
-  const windowSeconds = reader.number(raw.windowSeconds, at('windowSeconds'), POLICY_RULES.windowSeconds);
-  const burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), POLICY_RULES.limit);
+  let envoy: EnvoyRule | undefined;
+  let limit: number | undefined;
+  let windowSeconds: number | undefined;
+  let burst: number | undefined;
+  if (envoyMatch) {
+    envoy = raw.envoy === undefined ? reader.fail(at('envoy'), 'is required with match.envoy') : readEnvoyRule(reader, raw.envoy, at('envoy'), options);
+    ({ limit, windowSeconds, burst } = readEnvoyNumbers(reader, { raw, rule: envoy, at }));
+  } else {
+    if (raw.envoy !== undefined) reader.fail(at('envoy'), 'is only for a policy that matches match.envoy');
+    limit = reader.integer(raw.limit, at('limit'), POLICY_RULES.limit);
+    windowSeconds = reader.number(raw.windowSeconds, at('windowSeconds'), POLICY_RULES.windowSeconds);
+    burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), POLICY_RULES.limit);
+  }
   const scope = raw.scope === undefined ? 'regional' : reader.oneOf<PolicyScope>(raw.scope, at('scope'), POLICY_SCOPES);
   const failureMode = raw.failureMode === undefined ? 'open' : reader.oneOf<FailureMode>(raw.failureMode, at('failureMode'), FAILURE_MODES);
   const mode = raw.mode === undefined ? 'enforce' : reader.oneOf<PolicyMode>(raw.mode, at('mode'), POLICY_MODES);
   const version = raw.version === undefined ? 1 : reader.integer(raw.version, at('version'), POLICY_RULES.version);
-
   if (reader.errors.length > before) return undefined;
-  return {
+  const policy: Policy = {
     id: id as string,
     match: match as PolicyMatch,
     algorithm: algorithm as Policy['algorithm'],
@@ -81,6 +95,41 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     mode: mode as PolicyMode,
     version: version as number,
   };
+  return envoy === undefined ? policy : { ...policy, envoy };
+}
+
+/** `match` of an imported envoy rule: `envoy` and nothing else. */
+function readEnvoyPolicyMatch(reader: FieldReader, input: unknown, path: string, options: ValidatePolicyOptions): PolicyMatch | undefined {
+  const raw = input as Record<string, unknown>;
+  const before = reader.errors.length;
+  for (const key of Object.keys(raw)) {
+    if (key === 'envoy') continue;
+    if (MATCH_FIELDS.includes(key)) reader.fail(fieldPath(path, key), 'must not be combined with envoy');
+    else if (options.unknownFields !== 'ignore') reader.fail(fieldPath(path, key), 'is not a known field');
+  }
+  const envoy: EnvoyDescriptorMatch | undefined = readEnvoyMatch(reader, raw.envoy, fieldPath(path, 'envoy'), options);
+  return reader.errors.length > before || envoy === undefined ? undefined : { envoy };
+}
+
+/**
+ * `limit`, `windowSeconds` and `burst` of an imported envoy rule: requests_per_unit (0 allowed),
+ * the unit's length and the bucket size for a limited rule; all three 0 otherwise.
+ */
+function readEnvoyNumbers(
+  reader: FieldReader,
+  input: { raw: Record<string, unknown>; rule: EnvoyRule | undefined; at: (key: string) => string },
+): { limit: number | undefined; windowSeconds: number | undefined; burst: number | undefined } {
+  const { raw, rule, at } = input;
+  if (rule === undefined) return { limit: undefined, windowSeconds: undefined, burst: undefined };
+  if (rule.rateLimit !== 'limited' || rule.unit === undefined) {
+    const zero = (key: string): number | undefined => (raw[key] === 0 ? 0 : reader.fail(at(key), `must be 0 for an envoy rule that is ${rule.rateLimit === 'none' ? 'not rate limited' : 'unlimited'}`));
+    return { limit: zero('limit'), windowSeconds: zero('windowSeconds'), burst: raw.burst === undefined ? 0 : zero('burst') };
+  }
+  const limit = reader.integer(raw.limit, at('limit'), ENVOY_LIMIT);
+  const unitSeconds = ENVOY_UNIT_SECONDS[rule.unit];
+  const windowSeconds = raw.windowSeconds === unitSeconds ? unitSeconds : reader.fail(at('windowSeconds'), `must be ${unitSeconds}, the length of a ${rule.unit}`);
+  const burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), ENVOY_LIMIT);
+  return { limit, windowSeconds, burst };
 }
 
 function readMatch(reader: FieldReader, input: unknown, path: string, options: ValidatePolicyOptions): PolicyMatch | undefined {

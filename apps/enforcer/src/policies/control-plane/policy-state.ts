@@ -59,6 +59,10 @@ export class PolicyState {
       case 'counter.reset':
         // An event, not state: the policy source hands it to its reset listeners.
         break;
+      case 'envoy.domain.replaced':
+        for (const [id, policy] of this.policies) if (policy.match.envoy?.domain === change.domain) this.policies.delete(id);
+        for (const policy of change.policies) this.policies.set(policy.id, policy);
+        break;
     }
     this.rev = revision;
   }

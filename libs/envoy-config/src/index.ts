@@ -1,0 +1,12 @@
+export type { EnvoyDescriptorConfig, EnvoyDomainConfig, EnvoyRateLimitConfig } from './envoy-config';
+export { EnvoyConfigError, formatProblem } from './envoy-config-error';
+export type { EnvoyConfigProblem } from './envoy-config-error';
+export { parseEnvoyConfig, parseEnvoyConfigs } from './parse-envoy-config';
+export { envoyPolicies, envoyRuleId } from './envoy-policies';
+export { EnvoyRuleIndex } from './rule-index';
+export type { EnvoyIndexedRule, EnvoyMatch, EnvoyRequestEntry } from './rule-index';
+export { envoyCounterIdentity, envoyResetSeconds, resolveEnvoyDescriptors } from './resolve-descriptors';
+export type { EnvoyResolution, EnvoyRuleTraits } from './resolve-descriptors';
+export { wildcardMatch, wildcardParts } from './wildcard';
+export { describeStatus, ENVOY_SAMENESS_MATRIX, MATRIX_FILES, MATRIX_UNIT_SECONDS } from './sameness-matrix';
+export type { MatrixCase, MatrixDescriptor, MatrixStep } from './sameness-matrix';
