@@ -15,13 +15,14 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { buildCounterKey, LocalLimiter, systemClock, type LimitRequest } from '@rl/limiter-core';
-import { createRedisClient, RedisCounterStore, RedisLeaseStore, StoreError } from '@rl/redis-store';
+import { buildCounterKey, type LimitRequest } from '@rl/limiter-core';
+import { createRedisClient, RedisCounterStore, RedisLeaseStore } from '@rl/redis-store';
 import { freePort, startNodeService, startRedisServer, waitFor, type RedisServerHandle, type ServiceHandle } from '@rl/devstack';
 import { createLogger } from '@rl/platform';
 import { EnforcerConfig } from '../apps/enforcer/src/config/enforcer-config';
 import { EnforcerMetrics } from '../apps/enforcer/src/metrics/enforcer-metrics';
-import { RedisStoreBackend } from '@rl/decision-pipeline';
+import { DecisionPipeline, RedisStoreBackend } from '@rl/decision-pipeline';
+import { pinServer } from './support/pinning';
 import { openLoop } from './support/open-loop';
 import { fmt, type Figure } from './support/report';
 import { ensureWrk, runWrk } from './support/wrk';
@@ -39,7 +40,10 @@ const median = (xs: readonly number[]): number => {
 };
 
 async function enforcer(name: string, redis: RedisServerHandle, env: Record<string, string> = {}): Promise<ServiceHandle> {
-  return startNodeService({ name, entry: 'apps/enforcer/src/main.js', port: await freePort(), env: { LOG_LEVEL: 'warn', REDIS_URL: redis.url, REGION: 'bench', ...env } });
+  pinServer(redis.process.child.pid);
+  const svc = await startNodeService({ name, entry: 'apps/enforcer/src/main.js', port: await freePort(), env: { LOG_LEVEL: 'warn', REDIS_URL: redis.url, REGION: 'bench', ...env } });
+  pinServer(svc.process.child.pid);
+  return svc;
 }
 
 /** Sums of rl_decisions_total by result, and the rl_check_duration_seconds buckets, from /metrics. */
@@ -120,6 +124,8 @@ export async function hotKey(figures: Figure[]): Promise<void> {
     const section = 'hot key (2 enforcers, 1 key)';
     figures.push({ section, name: 'decisions/s, both instances (leases on)', value: median(withLeases.map((m) => m.rps)), unit: 'req/s' });
     figures.push({ section, name: 'decisions/s, both instances (leases and deny cache off)', value: median(without.map((m) => m.rps)), unit: 'req/s' });
+    const speedup = median(withLeases.map((m, i) => m.rps / without[i].rps));
+    figures.push({ section, name: 'decisions/s with leases ÷ without', value: speedup, unit: '×', target: '≥ 1.5×', met: speedup >= 1.5 });
     figures.push({ section, name: 'Redis calls per decision (leases on)', value: calls, unit: '', target: '≤ 0.05', met: calls <= 0.05 });
     figures.push({ section, name: 'Redis calls per decision (off: baseline)', value: median(without.map((m) => m.callsPerDecision)), unit: '' });
     figures.push({ section, name: 'calls per decision, on ÷ off', value: median(withLeases.map((m, i) => m.callsPerDecision / without[i].callsPerDecision)), unit: '×' });
@@ -160,8 +166,8 @@ export async function redisKilled(figures: Figure[]): Promise<void> {
 }
 
 /**
- * The decision path alone, in this process, with no HTTP: the enforcer's store wiring (breaker,
- * tiers, hot-key layer) and the local fallback the check path applies, driven open loop at `rate`
+ * The decision path alone, in this process, with no HTTP: the enforcer's DecisionPipeline (batches,
+ * breaker, tiers, hot-key layer, local fallback), driven open loop at `rate`
  * decisions/s over 100k keys. Latency counts from when each decision was due, so a stall is
  * charged in full. Redis alive (baseline), then killed 0.5 s in.
  */
@@ -175,7 +181,7 @@ async function decisionPathKilled(rate: number, figures: Figure[]): Promise<void
     metrics: new EnforcerMetrics(new Registry(), 'bench'),
     hotKeys: config.hotKeys,
   });
-  const local = new LocalLimiter({ clock: systemClock, maxKeys: 50_000 });
+  const pipeline = new DecisionPipeline({ backend, metrics: new EnforcerMetrics(new Registry(), 'bench'), logger: createLogger({ service: 'bench', level: 'silent' }) });
   const request = (i: number): LimitRequest => ({
     key: buildCounterKey({ policyId: 'bench', identity: `user:${(i * 7_919) % 100_000}`, algorithm: 'token_bucket' }),
     algorithm: 'token_bucket',
@@ -184,17 +190,7 @@ async function decisionPathKilled(rate: number, figures: Figure[]): Promise<void
     burst: 100,
     cost: 1,
   });
-  const decide = async (req: LimitRequest): Promise<boolean> => {
-    try {
-      await backend.store.decide(req);
-      return false;
-    } catch (error) {
-      if (!(error instanceof StoreError)) throw error;
-      const decision = local.decideSync({ ...req, limit: 50, burst: 50 });
-      if (decision.allowed) backend.recordDegradedAdmit(req);
-      return true;
-    }
-  };
+  const decide = async (req: LimitRequest): Promise<boolean> => (await pipeline.decide({ request: req, failureMode: 'open', local: { limit: 50, burst: 50 } })).source !== 'store';
   const run = async (seconds: number): Promise<{ p99: number; degraded: number }> => {
     const total = Math.round(rate * seconds);
     const latencies: number[] = [];

@@ -14,14 +14,18 @@ import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { buildCounterKey, type LimitRequest } from '@rl/limiter-core';
+import { CountingMetrics, DecisionPipeline, RedisStoreBackend } from '@rl/decision-pipeline';
+import { createLogger } from '@rl/platform';
 import { createRedisClient, RedisCounterStore, ScriptRegistry } from '@rl/redis-store';
-import { startNodeService, startRedisServer, freePort, type RedisServerHandle, type ServiceHandle } from '@rl/devstack';
+import { startNodeService, startRedisServer, freePort, waitFor, type RedisServerHandle, type ServiceHandle } from '@rl/devstack';
 import { closedLoop } from './support/closed-loop';
 import { openLoop } from './support/open-loop';
 import { report, fmt, type Figure } from './support/report';
 import { ensureWrk, runWrk } from './support/wrk';
 import { manyPolicies, propagation } from './control-plane';
 import { hotKey, keyFloods, redisKilled } from './hot-path';
+import { exactUnderBursts, redisCostPerDecision, redisStopped, saturation } from './decision-pipeline';
+import { onLoadCpus, pinningNote, pinSelfToLoad, pinServer } from './support/pinning';
 import { envoyGrpc } from './envoy-grpc';
 import { globalAccuracy } from './global-accuracy';
 import { reconcilerCycle } from './reconciler-cycle';
@@ -65,23 +69,47 @@ async function rounds<K extends string>(contenders: Record<K, () => Promise<numb
 
 const ratios = (a: readonly number[], b: readonly number[]): number[] => a.map((x, i) => x / b[i]);
 
+/**
+ * In process, no HTTP: the enforcer's decision pipeline (batches per event-loop turn, the breaker
+ * and the progress deadline, as `npm start` configures them; no hot-key layer, since the keys are
+ * random) against rate-limiter-flexible's RateLimiterRedis and against redis-benchmark running our
+ * single-decision token-bucket script with -P 16 (the one-command-per-decision ceiling).
+ */
 async function inProcess(redis: RedisServerHandle): Promise<void> {
-  const client = createRedisClient({ url: redis.url }, { commandTimeoutMs: 1000 });
-  const store = new RedisCounterStore({ client });
-  await store.load();
+  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const metrics = new CountingMetrics();
+  const backend = new RedisStoreBackend({
+    settings: {
+      url: redis.url,
+      clusterNodes: undefined,
+      sentinels: undefined,
+      auth: {},
+      commandTimeoutMs: 20,
+      fallbackUrl: undefined,
+      breaker: { failureThreshold: 3, failureWindowMs: 1_000, cooldownMs: 250, cooldownJitterMs: 250 },
+    },
+    connectionName: 'bench-inprocess',
+    logger,
+    metrics,
+  });
+  backend.start();
+  await waitFor('bench store ready', () => backend.ping().then(() => true, () => false), 10_000);
+  const pipeline = new DecisionPipeline({ backend, metrics, logger });
+  const local = { limit: 50, burst: 50 };
   const peerClient = new Redis(redis.url, { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const peer = new RateLimiterRedis({ storeClient: peerClient, points: 100, duration: 60, keyPrefix: 'rlflex' });
   const sha = new ScriptRegistry().sha('token_bucket');
   const seconds = SECONDS / 3;
 
   const r = await rounds({
-    ours: () => closedLoop({ callers: CALLERS, seconds, op: () => store.decide(tokenBucketRequest(randomKey())) }),
+    ours: () => closedLoop({ callers: CALLERS, seconds, op: () => pipeline.decide({ request: tokenBucketRequest(randomKey()), failureMode: 'open', local }) }),
     peer: () => closedLoop({ callers: CALLERS, seconds, op: () => peer.consume(randomKey()).catch((rejected: unknown) => rejected) }),
     raw: async () => {
-      const { stdout } = await exec('redis-benchmark', [
+      const { command, args } = onLoadCpus('redis-benchmark', [
         '-p', String(redis.port), '-c', String(CALLERS), '-n', '150000', '-P', '16', '-r', String(KEYS), '-q',
-        'EVALSHA', sha, '1', 'rl:{bench:user:__rand_int__}:tb', '100', '60000000', '100', '1', '0',
+        'EVALSHA', sha, '1', 'rl:{bench:user:__rand_int__}:tu', '100', '60000000', '100', '1', '0',
       ]);
+      const { stdout } = await exec(command, args);
       return Number(/([\d.]+) requests per second/.exec(stdout)?.[1] ?? NaN);
     },
   });
@@ -90,13 +118,19 @@ async function inProcess(redis: RedisServerHandle): Promise<void> {
   figures.push({ section: 'in-process', name: 'rate-limiter-flexible RateLimiterRedis', value: median(r.peer), unit: '/s' });
   figures.push({ section: 'in-process', name: 'ours ÷ rate-limiter-flexible', value: vsPeer, unit: '×', target: '≥ 1.5×', met: vsPeer >= 1.5 });
   figures.push({ section: 'in-process', name: 'redis-benchmark EVALSHA -P 16 (same script)', value: median(r.raw), unit: '/s' });
-  figures.push({ section: 'in-process', name: 'ours ÷ raw EVALSHA -P 16', value: median(ratios(r.ours, r.raw)), unit: '×' });
-  client.disconnect();
+  const vsRaw = median(ratios(r.ours, r.raw));
+  figures.push({ section: 'in-process', name: 'ours ÷ raw EVALSHA -P 16', value: vsRaw, unit: '×', target: '≥ 1.0×', met: vsRaw >= 1 });
+  const sizes = metrics.batches;
+  figures.push({ section: 'in-process', name: 'decisions per batch (mean)', value: sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length), unit: '' });
+  figures.push({ section: 'in-process', name: 'decisions not decided by Redis (store failures)', value: metrics.storeFailures.timeout + metrics.storeFailures.unavailable + metrics.storeFailures.circuit_open, unit: '', target: '0', met: metrics.storeFailures.timeout + metrics.storeFailures.unavailable + metrics.storeFailures.circuit_open === 0 });
+  await backend.close();
   peerClient.disconnect();
 }
 
 async function service(name: string, entry: string, env: Record<string, string>): Promise<ServiceHandle> {
-  return startNodeService({ name, entry, port: await freePort(), env: { LOG_LEVEL: 'warn', ...env } });
+  const svc = await startNodeService({ name, entry, port: await freePort(), env: { LOG_LEVEL: 'warn', ...env } });
+  pinServer(svc.process.child.pid);
+  return svc;
 }
 
 async function http(redis: RedisServerHandle): Promise<void> {
@@ -189,7 +223,9 @@ async function memory(): Promise<void> {
 
 async function main(): Promise<void> {
   const only = process.argv[2];
+  pinSelfToLoad();
   const redis = await startRedisServer();
+  pinServer(redis.process.child.pid);
   try {
     if (!only || only === 'inprocess') await inProcess(redis);
     if (!only || only === 'http') await http(redis);
@@ -197,6 +233,10 @@ async function main(): Promise<void> {
   } finally {
     await redis.stop();
   }
+  if (!only || only === 'exact') await exactUnderBursts(figures);
+  if (!only || only === 'saturation') await saturation(figures);
+  if (!only || only === 'redis-stopped') await redisStopped(figures);
+  if (!only || only === 'redis-cost') await redisCostPerDecision(figures);
   if (!only || only === 'memory') await memory();
   if (!only || only === 'memory' || only === 'key-floods') await keyFloods(figures);
   if (!only || only === 'hot-key') await hotKey(figures);
@@ -206,7 +246,7 @@ async function main(): Promise<void> {
   if (!only || only === 'envoy') await envoyGrpc(figures);
   if (!only || only === 'global-accuracy') await globalAccuracy(figures);
   if (!only || only === 'reconciler-cycle') await reconcilerCycle(figures);
-  report(figures, { date: new Date().toISOString(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, node: process.version, 'seconds per run': String(SECONDS / 2), rounds: String(ROUNDS) });
+  report(figures, { date: new Date().toISOString(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, node: process.version, 'seconds per run': String(SECONDS / 2), rounds: String(ROUNDS), pinning: pinningNote() });
 }
 
 main().catch((err: unknown) => {

@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { workspaceRoot } from '@rl/devstack';
+import { onLoadCpus } from './pinning';
 
 const run = promisify(execFile);
 
@@ -24,15 +25,8 @@ export function ensureWrk(): void {
 
 export async function runWrk(options: { url: string; connections: number; seconds: number; threads?: number; script?: string }): Promise<WrkResult> {
   const script = join(workspaceRoot(), 'bench', 'wrk', options.script ?? 'check.lua');
-  const { stdout } = await run('wrk', [
-    `-t${options.threads ?? 1}`,
-    `-c${options.connections}`,
-    `-d${options.seconds}s`,
-    '--latency',
-    '-s',
-    script,
-    options.url,
-  ]);
+  const { command, args } = onLoadCpus('wrk', [`-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '-s', script, options.url]);
+  const { stdout } = await run(command, args, { env: process.env });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
   if (!rps) throw new Error(`could not parse wrk output:\n${stdout}`);
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
