@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { DatabaseSettings } from '../config/policy-service-config';
+import { pgSslOptions } from './pg-ssl';
 
 /** The schema is missing or the role switch failed: an operator's problem, reported with what to do. */
 export class DatabaseSetupError extends Error {
@@ -20,6 +21,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger): 
     migrationsRun: false,
     logging: false,
     applicationName: 'policy-service',
+    ssl: pgSslOptions(settings.tls),
     poolSize: settings.poolSize,
     connectTimeoutMS: 5_000,
     extra: { options: `-c role=${settings.role}`, idleTimeoutMillis: 30_000 },

@@ -13,7 +13,7 @@ export class SnapshotController {
   constructor(private readonly snapshots: SnapshotService) {}
 
   @Get('snapshot')
-  @Roles('viewer')
+  @Roles('viewer', 'enforcer')
   @ApiOperation({ summary: 'Everything enforcers need, as of one control revision; later changes arrive on NATS as revision + 1, ...' })
   @ApiOkResponse({ type: SnapshotView })
   @ApiErrors()
