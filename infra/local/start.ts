@@ -3,10 +3,12 @@
  *
  * 1. Makes sure PostgreSQL, Redis and NATS (JetStream) answer on loopback (tools/ensure-services.sh).
  * 2. Creates and migrates the `ratelimit` database (DATABASE_URL).
- * 3. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset).
- * 4. Starts the reconciler on 8090 (global limits: usage sums and regional allocations over NATS).
+ * 3. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset) and
+ *    ENFORCER_API_KEY (generated when unset): the enforcers' key, of the `enforcer` role.
+ * 4. Starts the reconciler on 8090 (global limits: usage sums and regional allocations over NATS);
+ *    its /v1/global/usage answers loopback clients only (no RECONCILER_API_TOKEN locally).
  * 5. Starts each region: its own redis-server and an enforcer that takes its policies from the
- *    policy service (snapshot, then changes over NATS).
+ *    policy service (snapshot, then changes over NATS) with the enforcer key, never the admin token.
  * Prints every URL once everything is ready; Ctrl-C stops every process started here.
  */
 import { spawnSync } from 'node:child_process';
@@ -60,6 +62,8 @@ function relay(service: string, line: string): void {
 async function main(): Promise<void> {
   const generatedToken = process.env.ADMIN_TOKEN === undefined || process.env.ADMIN_TOKEN === '';
   const adminToken = generatedToken ? `rl_admin_${randomBytes(24).toString('base64url')}` : (process.env.ADMIN_TOKEN as string);
+  // The enforcers' least-privilege key: it reads the snapshot and creates automatic blocks, nothing else.
+  const enforcerApiKey = process.env.ENFORCER_API_KEY || `rl_enforcer_${randomBytes(24).toString('base64url')}`;
 
   const regions: RegionHandle[] = [];
   let policyService: ServiceHandle | undefined;
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
       natsUrl: NATS_URL,
       namespace: NATS_NAMESPACE,
       adminToken,
+      enforcerApiKey,
       onLine: (line) => relay('policy-service', line),
     });
     reconciler = await startReconciler({
@@ -105,7 +110,7 @@ async function main(): Promise<void> {
           enforcerPorts: [plan.enforcerPort],
           env: {
             POLICY_SERVICE_URL: policyService.url,
-            POLICY_SERVICE_TOKEN: adminToken,
+            POLICY_SERVICE_TOKEN: enforcerApiKey,
             NATS_URL,
             NATS_NAMESPACE,
             GLOBAL_REGIONS: REGIONS.map((r) => r.region).join(','),
@@ -134,6 +139,7 @@ async function main(): Promise<void> {
   console.log(`  postgres          ${withoutPassword(DATABASE_URL)}`);
   console.log(`  nats              ${NATS_URL}   (namespace ${NATS_NAMESPACE})`);
   console.log(`\n  ADMIN_TOKEN=${adminToken}${generatedToken ? '   (generated; set ADMIN_TOKEN to choose one)' : ''}`);
+  console.log('  enforcers authenticate with ENFORCER_API_KEY (role enforcer: snapshot and automatic blocks only), never the admin token');
   console.log('\nTry:');
   console.log(
     `  curl -s -XPUT ${policyService.url}/admin/limits -H "authorization: Bearer ${adminToken}" -H "content-type: application/json" -d '{"customer_id":"acme","limit":5,"window":"1m"}'`,

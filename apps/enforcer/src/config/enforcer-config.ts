@@ -1,11 +1,12 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailureMode, PolicyAlgorithm } from '@rl/contracts';
-import { ConfigError, loadEnv, type EnvValues, type LogLevel } from '@rl/platform';
+import { ConfigError, loadEnv, natsTransportProblems, natsTransportSettings, type EnvValues, type LogLevel, type NatsTransportSettings } from '@rl/platform';
 import { decisionEventSettings, type DecisionEventSettings } from '../events/events-env';
 import { hotKeySettings } from '../hot-keys/hot-key-env';
 import type { HotKeySettings } from '../hot-keys/hot-key-settings';
 import { ENFORCER_ENV } from './enforcer-env';
+import { redisTlsProblems, redisTlsSettings, type RedisTlsSettings } from './redis-tls-env';
 
 export interface RedisSettings {
   /** Used when `clusterNodes` is undefined. */
@@ -16,6 +17,8 @@ export interface RedisSettings {
   readonly sentinels: { readonly nodes: readonly string[]; readonly masterName: string; readonly password?: string } | undefined;
   /** ACL user and password of every counter-store connection (REDIS_USERNAME, REDIS_PASSWORD); a URL may carry its own instead. */
   readonly auth: { readonly username?: string; readonly password?: string };
+  /** TLS files (REDIS_TLS_*); undefined: rediss:// URLs verify against the system's CAs, Cluster and Sentinel are plaintext. */
+  readonly tls: RedisTlsSettings | undefined;
   readonly commandTimeoutMs: number;
   /** The secondary store asked while the regional one is down; none when undefined. */
   readonly fallbackUrl: string | undefined;
@@ -41,6 +44,8 @@ export interface NatsSettings {
   readonly url: string;
   /** Prefix of subjects and stream names (NATS_NAMESPACE). */
   readonly namespace: string;
+  /** Credentials and TLS (NATS_CREDS, NATS_USER, NATS_TLS_*, ...): pass to every NatsConnector; none when undefined. */
+  readonly transport?: NatsTransportSettings;
 }
 
 /** Where policies come from when the control plane is the source (POLICY_SERVICE_URL set). */
@@ -114,6 +119,7 @@ export class EnforcerConfig {
           ? undefined
           : { nodes: env.REDIS_SENTINELS.map((node) => `${node.host}:${node.port}`), masterName: env.REDIS_SENTINEL_MASTER, password: env.REDIS_SENTINEL_PASSWORD },
       auth: { username: env.REDIS_USERNAME, password: env.REDIS_PASSWORD },
+      tls: redisTlsSettings(env),
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
       fallbackUrl: env.REDIS_FALLBACK_URL,
       breaker: {
@@ -124,7 +130,7 @@ export class EnforcerConfig {
       },
     };
     this.policyFile = env.POLICY_FILE;
-    this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
+    this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE, transport: natsTransportSettings(env.NATS_URL, env) };
     this.global = { syncIntervalMs: env.GLOBAL_SYNC_INTERVAL_MS, regions: env.GLOBAL_REGIONS?.split(',') ?? [env.REGION] };
     this.controlPlane =
       env.POLICY_SERVICE_URL === undefined
@@ -154,7 +160,7 @@ export class EnforcerConfig {
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
   static fromEnv(source: Readonly<Record<string, string | undefined>>): EnforcerConfig {
     const env = loadEnv(ENFORCER_ENV, source);
-    const problems: string[] = [];
+    const problems: string[] = [...redisTlsProblems(env), ...natsTransportProblems(env.NATS_URL, env)];
     if (env.POLICY_SERVICE_URL !== undefined && env.POLICY_FILE !== undefined) {
       problems.push('POLICY_FILE and POLICY_SERVICE_URL exclude each other (set one policy source)');
     }

@@ -48,7 +48,7 @@ export class RedisStoreBackend extends StoreBackend {
   constructor(private readonly options: RedisStoreBackendOptions) {
     super();
     const { settings, connectionName, logger, metrics } = options;
-    const common = { commandTimeoutMs: settings.commandTimeoutMs, breaker: settings.breaker, auth: settings.auth, logger, metrics };
+    const common = { commandTimeoutMs: settings.commandTimeoutMs, breaker: settings.breaker, auth: settings.auth, tls: settings.tls, logger, metrics };
     this.primary = new RedisTier({
       ...common,
       name: 'primary',

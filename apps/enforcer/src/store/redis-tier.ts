@@ -1,6 +1,8 @@
+import { isCertificateError } from '@rl/platform';
 import { createRedisClient, reconnectDelayMs, RedisCounterStore, RedisLeaseStore, type RedisClient, type RedisTarget } from '@rl/redis-store';
 import type { Logger } from 'pino';
 import type { BreakerSettings } from '../config/enforcer-config';
+import type { RedisTlsSettings } from '../config/redis-tls-env';
 import type { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
 import { BreakerGuardedGlobalStore } from '../global/global-window-stores';
@@ -28,6 +30,12 @@ export interface RedisTierOptions {
   readonly target: RedisTarget;
   /** ACL user and password; a URL target's own credentials apply when these are undefined. */
   readonly auth?: { readonly username?: string; readonly password?: string };
+  /**
+   * TLS files (REDIS_TLS_*), used for a `rediss://` URL and for Cluster and Sentinel targets. A
+   * server whose certificate does not verify is never used: the tier stays down and decisions get
+   * the policy's failure mode.
+   */
+  readonly tls?: RedisTlsSettings;
   readonly commandTimeoutMs: number;
   readonly connectionName: string;
   readonly breaker: BreakerSettings;
@@ -67,6 +75,7 @@ export class RedisTier {
       connectionName: options.connectionName,
       username: options.auth?.username,
       password: options.auth?.password,
+      tls: tlsOptions(options.target, options.tls),
       reconnectBaseMs: RECONNECT_BASE_MS,
       reconnectCapMs: RECONNECT_CAP_MS,
       lazyConnect: true,
@@ -157,9 +166,21 @@ export class RedisTier {
 
   private noteError(error: unknown): void {
     if (this.closing) return;
-    this.downReason = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    this.downReason = isCertificateError(error)
+      ? `the server's certificate does not verify against ${this.options.tls?.ca === undefined ? "the system's CAs (set REDIS_TLS_CA_FILE)" : `the CA in REDIS_TLS_CA_FILE (${this.options.tls.ca.path})`}: ${message}`
+      : message;
     if (this.outageLogged) return;
     this.outageLogged = true;
     this.options.logger.warn({ store: this.options.name, reason: this.downReason }, 'counter store unavailable; reconnecting until it answers');
   }
+}
+
+/** The PEM texts for createRedisClient: for rediss:// URLs and for Cluster and Sentinel targets; a redis:// URL gets none. */
+function tlsOptions(target: RedisTarget, tls: RedisTlsSettings | undefined): { ca?: string; cert?: string; key?: string } | undefined {
+  if (tls === undefined || ('url' in target && !/^rediss:\/\//i.test(target.url))) return undefined;
+  return {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca.text }),
+    ...(tls.clientCertificate === undefined ? {} : { cert: tls.clientCertificate.cert.text, key: tls.clientCertificate.key.text }),
+  };
 }

@@ -31,8 +31,8 @@ export const ACCESS_ENV = {
   }),
   RECONCILER_API_TOKEN: optional(
     envString({
-      pattern: TOKEN,
-      patternHint: TOKEN_HINT,
+      pattern: /^[\x21-\x7e]{16,256}$/,
+      patternHint: '16 to 256 visible ASCII characters',
       sensitive: true,
       description: "Bearer token GET /v1/global-usage sends to the reconciler: the reconciler's own RECONCILER_API_TOKEN",
     }),

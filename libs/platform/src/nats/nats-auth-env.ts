@@ -34,6 +34,13 @@ export const NATS_AUTH_ENV = {
   NATS_TLS_KEY_FILE: optional(
     envFile({ check: pemCheck(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'], 'a private key'), description: 'Private key (PEM) of NATS_TLS_CERT_FILE' }),
   ),
+  NATS_INBOX_PREFIX: optional(
+    envString({
+      pattern: /^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,7}$/,
+      patternHint: 'subject tokens from [A-Za-z0-9_-] joined by "."',
+      description: "Prefix of this service's reply subjects (nats.js: `_INBOX`); give each NATS user its own, e.g. `_INBOX.reconciler`, and let it subscribe to that only",
+    }),
+  ),
 };
 
 export type NatsAuthEnv = EnvValues<typeof NATS_AUTH_ENV>;
@@ -77,5 +84,5 @@ export function natsTransportSettings(natsUrl: string, env: NatsAuthEnv): NatsTr
   const tlsRequired = url.protocol === 'tls:' || env.NATS_TLS_CA_FILE !== undefined || env.NATS_TLS_CERT_FILE !== undefined;
   const clientCertificate =
     env.NATS_TLS_CERT_FILE !== undefined && env.NATS_TLS_KEY_FILE !== undefined ? { cert: env.NATS_TLS_CERT_FILE, key: env.NATS_TLS_KEY_FILE } : undefined;
-  return { credentials, tls: tlsRequired ? { ca: env.NATS_TLS_CA_FILE, clientCertificate } : undefined };
+  return { credentials, tls: tlsRequired ? { ca: env.NATS_TLS_CA_FILE, clientCertificate } : undefined, inboxPrefix: env.NATS_INBOX_PREFIX };
 }

@@ -22,9 +22,11 @@ export interface NatsTransportSettings {
   readonly credentials: NatsCredentials;
   /** Undefined: plaintext, unless the server requires TLS (then verified against the system's CAs). */
   readonly tls: NatsTlsSettings | undefined;
+  /** Prefix of reply subjects (NATS_INBOX_PREFIX), so a user may be allowed to subscribe to its own replies only. */
+  readonly inboxPrefix: string | undefined;
 }
 
-export const NO_NATS_TRANSPORT: NatsTransportSettings = { credentials: { kind: 'none' }, tls: undefined };
+export const NO_NATS_TRANSPORT: NatsTransportSettings = { credentials: { kind: 'none' }, tls: undefined, inboxPrefix: undefined };
 
 /** The nats.js connection options for these settings (servers, name and timing are the caller's). */
 export function natsConnectionOptions(settings: NatsTransportSettings): Partial<ConnectionOptions> {
@@ -33,6 +35,7 @@ export function natsConnectionOptions(settings: NatsTransportSettings): Partial<
   if (credentials.kind === 'creds') options.authenticator = credsAuthenticator(new TextEncoder().encode(credentials.file.text));
   else if (credentials.kind === 'user') Object.assign(options, { user: credentials.user, pass: credentials.password });
   else if (credentials.kind === 'token') options.token = credentials.token;
+  if (settings.inboxPrefix !== undefined) options.inboxPrefix = settings.inboxPrefix;
   if (tls !== undefined) {
     // An object (even empty) makes nats.js require TLS; `tls://` alone would not refuse a plaintext server.
     options.tls = {
@@ -47,7 +50,7 @@ export function natsConnectionOptions(settings: NatsTransportSettings): Partial<
 export function credentialVariables(credentials: NatsCredentials): string {
   switch (credentials.kind) {
     case 'none':
-      return 'no credentials (set NATS_CREDS, NATS_USER and NATS_PASSWORD, or NATS_TOKEN)';
+      return 'no credentials';
     case 'url':
       return 'the user in NATS_URL';
     case 'creds':
@@ -67,14 +70,21 @@ export interface NatsConnectProblem {
   readonly message: string;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** An error's message; nats.js wraps the server's `-ERR` text in single quotes, which are dropped. */
+export function natsErrorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return /^'.*'$/s.test(text) ? text.slice(1, -1) : text;
 }
+
+const errorText = natsErrorText;
 
 /** Explains a failed connection attempt in terms of the NATS_* variables. */
 export function explainConnectError(error: unknown, settings: NatsTransportSettings): NatsConnectProblem {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === ErrorCode.AuthorizationViolation || code === ErrorCode.AuthenticationExpired) {
+    if (settings.credentials.kind === 'none') {
+      return { fatal: true, message: `the NATS server requires credentials: set NATS_CREDS, NATS_USER and NATS_PASSWORD, or NATS_TOKEN (${errorText(error)})` };
+    }
     return { fatal: true, message: `the NATS server refused ${credentialVariables(settings.credentials)}: ${errorText(error)}` };
   }
   if (isCertificateError(error)) {

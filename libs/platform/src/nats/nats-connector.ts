@@ -1,7 +1,7 @@
 import { connect, ErrorCode, Events, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { ThrottledLog } from '../logging/throttled-log';
-import { explainConnectError, natsConnectionOptions, NO_NATS_TRANSPORT, type NatsTransportSettings } from './nats-auth';
+import { explainConnectError, natsConnectionOptions, natsErrorText, NO_NATS_TRANSPORT, type NatsTransportSettings } from './nats-auth';
 
 export interface NatsConnectorOptions {
   readonly url: string;
@@ -29,6 +29,8 @@ export interface NatsPermissionDenial {
 }
 
 const LOG_INTERVAL_MS = 10_000;
+/** A service whose NATS user was denied an operation this recently is not ready (`notReadyReason` says which). */
+const DENIAL_NOT_READY_MS = 30_000;
 
 function exitOnFatal(logger: Logger): (message: string) => void {
   return (message) => {
@@ -77,8 +79,18 @@ export class NatsConnector {
     return this.connected ? this.nc : undefined;
   }
 
+  /**
+   * Why the connection cannot be used: not connected, or the server denied an operation within the
+   * last 30 s (the service then lacks something it needs: a publish, a subscription, a JetStream
+   * API call), naming the operation and subject.
+   */
   notReadyReason(): string | undefined {
-    return this.connected ? undefined : `${this.problem} (${this.options.url})`;
+    if (!this.connected) return `${this.problem} (${this.options.url})`;
+    const denial = this.denial;
+    if (denial !== undefined && Date.now() - denial.atMs < DENIAL_NOT_READY_MS) {
+      return `the NATS server denied ${denial.operation} on "${denial.subject}" to this service's NATS user (${this.options.url})`;
+    }
+    return undefined;
   }
 
   /** The latest operation the server denied on this connection, if any. */
@@ -169,7 +181,7 @@ export class NatsConnector {
         this.options.logger.warn(this.problem);
       } catch (error) {
         this.connected = false;
-        this.problem = `cannot set up the connection: ${error instanceof Error ? error.message : String(error)}`;
+        this.problem = `cannot set up the connection: ${natsErrorText(error)}`;
         if (isPermissionError(error)) this.log.error('setup', { url: this.options.url }, `NATS ${this.problem}; this NATS user lacks a permission the service needs (README: NATS permissions); retrying`);
         else if (attempts % 20 === 0) this.options.logger.warn({ url: this.options.url }, `NATS ${this.problem}; retrying`);
         attempts++;
