@@ -21,3 +21,4 @@ export { createTestPki } from './test-certificates';
 export type { TestAuthority, TestPki } from './test-certificates';
 export { startPostgresServer } from './postgres-server';
 export type { PostgresServerHandle, PostgresServerOptions } from './postgres-server';
+export { composeNatsServerConfig, natsPasswordVariable, natsPermissionsTemplate } from './nats-config-files';

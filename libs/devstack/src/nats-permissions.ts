@@ -117,17 +117,17 @@ export function layoutAccounts(layout: NatsPermissionLayout): NatsServiceAccount
 }
 
 /**
- * The `authorization` block of a nats-server configuration for these accounts. `password` gives
- * each user's password as it should appear in the file: a quoted literal for tests, or a `$VAR`
- * reference (nats-server reads it from the environment) for shipped configurations.
+ * The `authorization` block of a nats-server configuration for these accounts. `credential` gives
+ * each user's credential line as it should appear in the file: `user` and `password` (a quoted
+ * literal for tests, or a `$VAR` reference that nats-server reads from the environment), or `nkey`
+ * with the user's public NKey (no secret in the file).
  */
-export function renderNatsAuthorization(accounts: readonly NatsServiceAccount[], password: (user: string) => string): string {
+export function renderNatsAuthorization(accounts: readonly NatsServiceAccount[], credential: (user: string) => string): string {
   const list = (items: readonly string[], indent: string): string => `[\n${items.map((item) => `${indent}  ${JSON.stringify(item)}`).join(',\n')}\n${indent}]`;
   const users = accounts.map((a) =>
     [
       '    {',
-      `      user: ${JSON.stringify(a.user)}`,
-      `      password: ${password(a.user)}`,
+      `      ${credential(a.user)}`,
       '      permissions: {',
       `        publish: { allow: ${list(a.permissions.publish, '        ')} }`,
       `        subscribe: { allow: ${list(a.permissions.subscribe, '        ')} }`,

@@ -7,8 +7,8 @@ import { requireProgram, spawnManaged, type ManagedProcess } from './processes';
 
 export interface NatsServerOptions {
   readonly port?: number;
-  /** Users with passwords and permissions: the server then refuses anyone else. */
-  readonly users?: ReadonlyArray<NatsServiceAccount & { readonly password: string }>;
+  /** Users with a password or a public NKey, and permissions: the server then refuses anyone else. */
+  readonly users?: ReadonlyArray<NatsServiceAccount & ({ readonly password: string } | { readonly nkey: string })>;
   /** TLS required of every client; with `verifyClients`, a client certificate signed by `caFile` too. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string; readonly verifyClients?: boolean };
 }
@@ -47,8 +47,8 @@ function serverConfig(options: { port: number; dir: string; server: NatsServerOp
     );
   }
   if (users !== undefined) {
-    const passwords = new Map(users.map((u) => [u.user, u.password]));
-    lines.push(renderNatsAuthorization(users, (user) => JSON.stringify(passwords.get(user) ?? '')));
+    const credentials = new Map(users.map((u) => [u.user, 'nkey' in u ? `nkey: ${JSON.stringify(u.nkey)}` : `user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}`]));
+    lines.push(renderNatsAuthorization(users, (user) => credentials.get(user) ?? ''));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -28,6 +28,10 @@ module "control_plane" {
   admin_token_secret_arn = var.admin_token_secret_arn
   policy_service         = { image = var.images.policy_service }
   reconciler             = { image = var.images.reconciler }
+
+  enforcer_api_key_secret_arn     = var.enforcer_token_secret_arns["us-east"]
+  reconciler_api_token_secret_arn = var.reconciler_api_token_secret_arn
+  nats_nkey_seed_secret_arns      = var.control_plane_nats_seed_secret_arns
 }
 
 module "region_us_east" {
@@ -44,6 +48,8 @@ module "region_us_east" {
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["us-east"]
+  nats_public_keys                = var.nats_public_keys
+  nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["us-east"]
 
   redis = {
     node_type          = "cache.r7g.large"
@@ -73,6 +79,8 @@ module "region_eu_west" {
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["eu-west"]
+  nats_public_keys                = var.nats_public_keys
+  nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["eu-west"]
 
   redis = {
     node_type          = "cache.r7g.large"
@@ -100,6 +108,8 @@ module "region_ap_southeast" {
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["ap-southeast"]
+  nats_public_keys                = var.nats_public_keys
+  nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["ap-southeast"]
 
   redis = {
     node_type          = "cache.r7g.large"

@@ -43,8 +43,15 @@ resource "aws_iam_role_policy_attachment" "execution" {
 
 data "aws_iam_policy_document" "read_secrets" {
   statement {
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_db_instance.this.master_user_secret[0].secret_arn, var.admin_token_secret_arn]
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      aws_db_instance.this.master_user_secret[0].secret_arn,
+      var.admin_token_secret_arn,
+      var.enforcer_api_key_secret_arn,
+      var.reconciler_api_token_secret_arn,
+      var.nats_nkey_seed_secret_arns.policy_service,
+      var.nats_nkey_seed_secret_arns.reconciler,
+    ]
   }
 }
 
@@ -233,7 +240,7 @@ resource "aws_ecs_task_definition" "migrate" {
     name             = "migrate"
     image            = var.policy_service.image
     command          = ["node", "dist/apps/policy-service/src/migrate.js"]
-    environment      = [{ name = "DATABASE_URL", value = local.database_url }]
+    environment      = [{ name = "DATABASE_URL", value = local.database_url }, { name = "DATABASE_SSL_MODE", value = local.database_ssl_mode }]
     secrets          = [{ name = "PGPASSWORD", valueFrom = local.database_password_secret }]
     logConfiguration = local.log_options["migrate"]
   })])
@@ -254,6 +261,7 @@ resource "aws_ecs_task_definition" "reconciler" {
     image            = var.reconciler.image
     portMappings     = [{ containerPort = local.reconciler_port, protocol = "tcp" }]
     environment      = [for k, v in local.reconciler_environment : { name = k, value = v }]
+    secrets          = [for k, arn in local.reconciler_secrets : { name = k, valueFrom = arn }]
     logConfiguration = local.log_options["reconciler"]
   })])
 }

@@ -1,3 +1,4 @@
+import { nkeys } from 'nats';
 import type { EnvValues } from '../config/env-var';
 import { envFile, envString, optional, pemCheck } from '../config/env-vars';
 import { tlsFileProblems } from '../config/tls-files';
@@ -16,12 +17,20 @@ export const NATS_AUTH_ENV = {
   NATS_CREDS: optional(
     envFile({
       check: (text) => (CREDS_FILE.test(text) ? undefined : 'must be a NATS credentials file (a user JWT, then its NKey seed, as `nsc generate creds` writes)'),
-      description: 'NATS credentials file (user JWT and NKey seed); set one of NATS_CREDS, NATS_USER + NATS_PASSWORD or NATS_TOKEN when the server requires authentication',
+      description: 'NATS credentials file (user JWT and NKey seed); set one of NATS_CREDS, NATS_NKEY_SEED, NATS_USER + NATS_PASSWORD or NATS_TOKEN when the server requires authentication',
     }),
   ),
   NATS_USER: optional(envString({ pattern: VISIBLE, patternHint: VISIBLE_HINT, description: 'NATS user name, with NATS_PASSWORD' })),
   NATS_PASSWORD: optional(envString({ sensitive: true, pattern: VISIBLE, patternHint: VISIBLE_HINT, description: 'Password of NATS_USER' })),
   NATS_TOKEN: optional(envString({ sensitive: true, pattern: VISIBLE, patternHint: VISIBLE_HINT, description: 'NATS authentication token' })),
+  NATS_NKEY_SEED: optional(
+    envString({
+      sensitive: true,
+      pattern: /^SU[A-Z2-7]{56}$/,
+      patternHint: 'a user NKey seed (SU and 56 base32 characters, from `nk -gen user`)',
+      description: "Seed of this service's NATS user NKey; the server's configuration holds only its public key (U...)",
+    }),
+  ),
   NATS_TLS_CA_FILE: optional(
     envFile({
       check: pemCheck(['CERTIFICATE'], 'one or more CA certificates'),
@@ -53,6 +62,7 @@ function setCredentials(natsUrl: string, env: NatsAuthEnv): string[] {
   if (env.NATS_CREDS !== undefined) set.push('NATS_CREDS');
   if (env.NATS_USER !== undefined || env.NATS_PASSWORD !== undefined) set.push('NATS_USER');
   if (env.NATS_TOKEN !== undefined) set.push('NATS_TOKEN');
+  if (env.NATS_NKEY_SEED !== undefined) set.push('NATS_NKEY_SEED');
   return set;
 }
 
@@ -63,6 +73,7 @@ export function natsTransportProblems(natsUrl: string, env: NatsAuthEnv): string
   if (set.length > 1) problems.push(`${set.join(' and ')} exclude each other (authenticate to NATS one way)`);
   if (env.NATS_USER !== undefined && env.NATS_PASSWORD === undefined) problems.push('NATS_USER needs NATS_PASSWORD');
   if (env.NATS_PASSWORD !== undefined && env.NATS_USER === undefined) problems.push('NATS_PASSWORD needs NATS_USER');
+  if (env.NATS_NKEY_SEED !== undefined && !isUserSeed(env.NATS_NKEY_SEED)) problems.push('NATS_NKEY_SEED is not a valid user NKey seed (value not shown)');
   problems.push(
     ...tlsFileProblems({
       ca: { variable: 'NATS_TLS_CA_FILE', file: env.NATS_TLS_CA_FILE },
@@ -81,8 +92,17 @@ export function natsTransportSettings(natsUrl: string, env: NatsAuthEnv): NatsTr
   else if (env.NATS_CREDS !== undefined) credentials = { kind: 'creds', file: env.NATS_CREDS };
   else if (env.NATS_USER !== undefined && env.NATS_PASSWORD !== undefined) credentials = { kind: 'user', user: env.NATS_USER, password: env.NATS_PASSWORD };
   else if (env.NATS_TOKEN !== undefined) credentials = { kind: 'token', token: env.NATS_TOKEN };
+  else if (env.NATS_NKEY_SEED !== undefined) credentials = { kind: 'nkey', seed: env.NATS_NKEY_SEED };
   const tlsRequired = url.protocol === 'tls:' || env.NATS_TLS_CA_FILE !== undefined || env.NATS_TLS_CERT_FILE !== undefined;
   const clientCertificate =
     env.NATS_TLS_CERT_FILE !== undefined && env.NATS_TLS_KEY_FILE !== undefined ? { cert: env.NATS_TLS_CERT_FILE, key: env.NATS_TLS_KEY_FILE } : undefined;
   return { credentials, tls: tlsRequired ? { ca: env.NATS_TLS_CA_FILE, clientCertificate } : undefined, inboxPrefix: env.NATS_INBOX_PREFIX };
+}
+
+function isUserSeed(seed: string): boolean {
+  try {
+    return nkeys.fromSeed(new TextEncoder().encode(seed)).getPublicKey().startsWith('U');
+  } catch {
+    return false;
+  }
 }

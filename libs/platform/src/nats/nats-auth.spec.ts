@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestPki, type TestPki } from '@rl/devstack';
-import { ErrorCode, NatsError } from 'nats';
+import { ErrorCode, NatsError, nkeys } from 'nats';
 import { ConfigError, loadEnv } from '../config/load-env';
 import { credentialVariables, explainConnectError, natsConnectionOptions } from './nats-auth';
 import { NATS_AUTH_ENV, natsTransportProblems, natsTransportSettings } from './nats-auth-env';
@@ -61,6 +61,8 @@ describe('NATS credentials and TLS (NATS_AUTH_ENV)', () => {
     expect(read('nats://h:4222', { NATS_TOKEN: 't0ken' }).credentials).toEqual({ kind: 'token', token: 't0ken' });
     expect(read('nats://h:4222', { NATS_CREDS: credsFile }).credentials).toEqual({ kind: 'creds', file: { path: credsFile, text: CREDS } });
     expect(read('nats://me:pw@h:4222', {}).credentials).toEqual({ kind: 'url' });
+    const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+    expect(read('nats://h:4222', { NATS_NKEY_SEED: seed }).credentials).toEqual({ kind: 'nkey', seed });
   });
 
   it('turns them into nats.js options', () => {
@@ -98,6 +100,11 @@ describe('NATS credentials and TLS (NATS_AUTH_ENV)', () => {
     expect(problemOf('nats://h:4222', { NATS_TLS_CERT_FILE: pki.trusted.clientCertFile, NATS_TLS_KEY_FILE: pki.other.clientKeyFile })).toBe(
       'Invalid configuration: NATS_TLS_KEY_FILE is not the private key of NATS_TLS_CERT_FILE',
     );
+    const accountSeed = new TextDecoder().decode(nkeys.createAccount().getSeed());
+    expect(problemOf('nats://h:4222', { NATS_NKEY_SEED: accountSeed })).toBe(
+      'Invalid configuration: NATS_NKEY_SEED must be a user NKey seed (SU and 56 base32 characters, from `nk -gen user`) (value not shown)',
+    );
+    expect(problemOf('nats://h:4222', { NATS_NKEY_SEED: `SU${'A'.repeat(56)}` })).toBe('Invalid configuration: NATS_NKEY_SEED is not a valid user NKey seed (value not shown)');
     const secret = problemOf('nats://h:4222', { NATS_USER: 'u', NATS_PASSWORD: 'has space' });
     expect(secret).toBe('Invalid configuration: NATS_PASSWORD must be 1 to 1024 printable ASCII characters without spaces (value not shown)');
   });
@@ -107,7 +114,7 @@ describe('NATS credentials and TLS (NATS_AUTH_ENV)', () => {
     const refused = new NatsError('Authorization Violation', ErrorCode.AuthorizationViolation);
     expect(explainConnectError(refused, user)).toEqual({ fatal: true, message: 'the NATS server refused NATS_USER "reconciler" and NATS_PASSWORD: Authorization Violation' });
     expect(explainConnectError(refused, read('nats://h:4222', {})).message).toBe(
-      'the NATS server requires credentials: set NATS_CREDS, NATS_USER and NATS_PASSWORD, or NATS_TOKEN (Authorization Violation)',
+      'the NATS server requires credentials: set NATS_CREDS, NATS_NKEY_SEED, NATS_USER and NATS_PASSWORD, or NATS_TOKEN (Authorization Violation)',
     );
     const tls = read('nats://h:4222', { NATS_TLS_CA_FILE: pki.other.caFile });
     const untrusted = Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });

@@ -1,14 +1,15 @@
-import { credsAuthenticator, ErrorCode, type ConnectionOptions } from 'nats';
+import { credsAuthenticator, ErrorCode, nkeyAuthenticator, type ConnectionOptions } from 'nats';
 import type { EnvFile } from '../config/env-vars';
 import { isCertificateError } from '../config/tls-files';
 
-/** How a service proves who it is to NATS: nothing, a creds file, user and password, a token, or whatever NATS_URL carries. */
+/** How a service proves who it is to NATS: nothing, a creds file, user and password, a token, an NKey seed, or whatever NATS_URL carries. */
 export type NatsCredentials =
   | { readonly kind: 'none' }
   | { readonly kind: 'url' }
   | { readonly kind: 'creds'; readonly file: EnvFile }
   | { readonly kind: 'user'; readonly user: string; readonly password: string }
-  | { readonly kind: 'token'; readonly token: string };
+  | { readonly kind: 'token'; readonly token: string }
+  | { readonly kind: 'nkey'; readonly seed: string };
 
 /** TLS towards NATS: required whenever this is set (never a fallback to plaintext). */
 export interface NatsTlsSettings {
@@ -35,6 +36,7 @@ export function natsConnectionOptions(settings: NatsTransportSettings): Partial<
   if (credentials.kind === 'creds') options.authenticator = credsAuthenticator(new TextEncoder().encode(credentials.file.text));
   else if (credentials.kind === 'user') Object.assign(options, { user: credentials.user, pass: credentials.password });
   else if (credentials.kind === 'token') options.token = credentials.token;
+  else if (credentials.kind === 'nkey') options.authenticator = nkeyAuthenticator(new TextEncoder().encode(credentials.seed));
   if (settings.inboxPrefix !== undefined) options.inboxPrefix = settings.inboxPrefix;
   if (tls !== undefined) {
     // An object (even empty) makes nats.js require TLS; `tls://` alone would not refuse a plaintext server.
@@ -59,6 +61,8 @@ export function credentialVariables(credentials: NatsCredentials): string {
       return `NATS_USER "${credentials.user}" and NATS_PASSWORD`;
     case 'token':
       return 'NATS_TOKEN';
+    case 'nkey':
+      return 'NATS_NKEY_SEED';
   }
 }
 
@@ -83,7 +87,7 @@ export function explainConnectError(error: unknown, settings: NatsTransportSetti
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === ErrorCode.AuthorizationViolation || code === ErrorCode.AuthenticationExpired) {
     if (settings.credentials.kind === 'none') {
-      return { fatal: true, message: `the NATS server requires credentials: set NATS_CREDS, NATS_USER and NATS_PASSWORD, or NATS_TOKEN (${errorText(error)})` };
+      return { fatal: true, message: `the NATS server requires credentials: set NATS_CREDS, NATS_NKEY_SEED, NATS_USER and NATS_PASSWORD, or NATS_TOKEN (${errorText(error)})` };
     }
     return { fatal: true, message: `the NATS server refused ${credentialVariables(settings.credentials)}: ${errorText(error)}` };
   }

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createTestPki, natsPermissionLayout, startNatsServer, waitFor, type NatsServerHandle, type TestPki } from '@rl/devstack';
+import { nkeys } from 'nats';
 import { loadEnv } from '../config/load-env';
 import { createLogger } from '../logging/create-logger';
 import { NATS_AUTH_ENV, natsTransportProblems, natsTransportSettings } from './nats-auth-env';
@@ -58,6 +59,8 @@ afterEach(async () => {
 describe('NatsConnector against a nats-server with users and permissions', () => {
   const layout = natsPermissionLayout({ namespace: 'authz', regions: ['us-east'] });
   const PASSWORD = 'reconciler-pw-0123';
+  const policyServiceKey = nkeys.createUser();
+  const seedOf = (pair: ReturnType<typeof nkeys.createUser>): string => new TextDecoder().decode(pair.getSeed());
   let server: NatsServerHandle;
 
   beforeAll(async () => {
@@ -65,8 +68,17 @@ describe('NatsConnector against a nats-server with users and permissions', () =>
       users: [
         { ...layout.reconciler, password: PASSWORD },
         { ...layout.enforcers['us-east'], password: 'enforcer-pw-0123' },
+        { ...layout.policyService, nkey: policyServiceKey.getPublicKey() },
       ],
     });
+  });
+
+  it('connects with NATS_NKEY_SEED (the server holds only the public key); another seed is refused at boot', async () => {
+    const { connector } = start({ url: server.url, env: { NATS_NKEY_SEED: seedOf(policyServiceKey), NATS_INBOX_PREFIX: layout.policyService.inboxPrefix } });
+    await (await connector.ready(10_000)).jetstreamManager();
+    const { fatal } = start({ url: server.url, env: { NATS_NKEY_SEED: seedOf(nkeys.createUser()) } });
+    await waitFor('the fatal callback', async () => fatal.length > 0, 10_000);
+    expect(fatal[0]).toBe('the NATS server refused NATS_NKEY_SEED: Authorization Violation');
   });
 
   afterAll(async () => {
@@ -96,7 +108,7 @@ describe('NatsConnector against a nats-server with users and permissions', () =>
   it('no credentials against a server that requires them: fatal, saying which variables to set', async () => {
     const { fatal } = start({ url: server.url, env: {} });
     await waitFor('the fatal callback', async () => fatal.length > 0, 10_000);
-    expect(fatal[0]).toBe('the NATS server requires credentials: set NATS_CREDS, NATS_USER and NATS_PASSWORD, or NATS_TOKEN (Authorization Violation)');
+    expect(fatal[0]).toBe('the NATS server requires credentials: set NATS_CREDS, NATS_NKEY_SEED, NATS_USER and NATS_PASSWORD, or NATS_TOKEN (Authorization Violation)');
   });
 
   it('a publish the user lacks is denied, logged with its subject, and turns the service not ready; the connection stays up', async () => {
