@@ -22,3 +22,5 @@ export type { TestAuthority, TestPki } from './test-certificates';
 export { startPostgresServer } from './postgres-server';
 export type { PostgresServerHandle, PostgresServerOptions } from './postgres-server';
 export { composeNatsServerConfig, natsPasswordVariable, natsPermissionsTemplate } from './nats-config-files';
+export { createTestNatsOperator } from './nats-jwt';
+export type { TestNatsOperator } from './nats-jwt';

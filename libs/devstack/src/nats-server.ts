@@ -11,6 +11,8 @@ export interface NatsServerOptions {
   readonly users?: ReadonlyArray<NatsServiceAccount & ({ readonly password: string } | { readonly nkey: string })>;
   /** TLS required of every client; with `verifyClients`, a client certificate signed by `caFile` too. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string; readonly verifyClients?: boolean };
+  /** More configuration, e.g. an operator and its resolver (createTestNatsOperator) instead of `users`. */
+  readonly extraConfig?: string;
 }
 
 export interface NatsServerHandle {
@@ -50,6 +52,7 @@ function serverConfig(options: { port: number; dir: string; server: NatsServerOp
     const credentials = new Map(users.map((u) => [u.user, 'nkey' in u ? `nkey: ${JSON.stringify(u.nkey)}` : `user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}`]));
     lines.push(renderNatsAuthorization(users, (user) => credentials.get(user) ?? ''));
   }
+  if (options.server.extraConfig !== undefined) lines.push(options.server.extraConfig);
   return `${lines.join('\n')}\n`;
 }
 

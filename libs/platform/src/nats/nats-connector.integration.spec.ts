@@ -1,5 +1,8 @@
 import { Writable } from 'node:stream';
-import { createTestPki, natsPermissionLayout, startNatsServer, waitFor, type NatsServerHandle, type TestPki } from '@rl/devstack';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestNatsOperator, createTestPki, natsPermissionLayout, startNatsServer, waitFor, type NatsServerHandle, type TestPki } from '@rl/devstack';
 import { nkeys } from 'nats';
 import { loadEnv } from '../config/load-env';
 import { createLogger } from '../logging/create-logger';
@@ -161,6 +164,46 @@ describe('NatsConnector against a nats-server with users and permissions', () =>
     await waitFor('the denial', async () => connector.lastPermissionDenial() !== undefined, 5_000);
     expect(connector.lastPermissionDenial()).toMatchObject({ operation: 'subscription', subject: 'authz.global.usage.*' });
     expect(nc.isClosed()).toBe(false);
+  });
+});
+
+describe('NatsConnector with a creds file (NATS_CREDS), against a nats-server in operator mode', () => {
+  const layout = natsPermissionLayout({ namespace: 'creds', regions: ['us-east'] });
+  const operator = createTestNatsOperator();
+  let server: NatsServerHandle;
+  let dir: string;
+
+  beforeAll(async () => {
+    server = await startNatsServer({ extraConfig: operator.serverConfig });
+    dir = mkdtempSync(join(tmpdir(), 'rl-creds-'));
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const credsFile = (name: string, text: string): string => {
+    const path = join(dir, `${name}.creds`);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('connects with the user JWT and seed; the JWT\'s permissions apply', async () => {
+    const path = credsFile('enforcer', operator.creds(layout.enforcers['us-east']));
+    const { connector } = start({ url: server.url, env: { NATS_CREDS: path, NATS_INBOX_PREFIX: layout.enforcers['us-east'].inboxPrefix } });
+    const nc = await connector.ready(10_000);
+    nc.publish('creds.global.usage.us-east', 'report');
+    nc.publish('creds.policy.changes', 'forged');
+    await waitFor('the denial', async () => connector.lastPermissionDenial() !== undefined, 5_000);
+    expect(connector.lastPermissionDenial()).toMatchObject({ operation: 'publish', subject: 'creds.policy.changes' });
+  });
+
+  it('a creds file of another operator is refused at boot, naming NATS_CREDS and its path', async () => {
+    const path = credsFile('stranger', createTestNatsOperator().creds(layout.reconciler));
+    const { fatal } = start({ url: server.url, env: { NATS_CREDS: path } });
+    await waitFor('the fatal callback', async () => fatal.length > 0, 10_000);
+    expect(fatal[0]).toMatch(new RegExp(`^the NATS server refused NATS_CREDS \\(${path}\\): `));
   });
 });
 
