@@ -1,5 +1,6 @@
-import { natsPermissionLayout, startNatsServer, startPolicyService, startReconciler, type NatsServerHandle, type ServiceHandle } from '@rl/devstack';
-import { createTestDatabase, type TestDatabase } from '@rl/testing';
+import { globalAllocationsStream } from '@rl/contracts';
+import { freePort, natsPermissionLayout, startNatsServer, startNodeService, startPolicyService, startReconciler, type NatsServerHandle, type ServiceHandle } from '@rl/devstack';
+import { createTestDatabase, waitFor, type TestDatabase } from '@rl/testing';
 
 /**
  * The services as processes on a NATS server that requires credentials, with the shipped
@@ -24,8 +25,22 @@ describe('services on an authenticating NATS server, and the reconciler behind i
     NATS_INBOX_PREFIX: account.inboxPrefix,
   });
 
+  /** A reconciler of a namespace of its own, whose user may do everything its layout allows but create the allocation stream. */
+  const mutedNamespace = `${namespace}m`;
+  const mutedLayout = natsPermissionLayout({ namespace: mutedNamespace, regions: ['us-east', 'eu-west'] }).reconciler;
+  const mutedReconciler = {
+    user: 'muted-reconciler',
+    inboxPrefix: '_INBOX.muted-reconciler',
+    permissions: {
+      publish: mutedLayout.permissions.publish.filter((s) => s !== `$JS.API.STREAM.CREATE.${globalAllocationsStream(mutedNamespace)}`),
+      subscribe: [...mutedLayout.permissions.subscribe.filter((s) => !s.startsWith('_INBOX.')), '_INBOX.muted-reconciler.>'],
+    },
+  };
+
   beforeAll(async () => {
-    nats = await startNatsServer({ users: [layout.policyService, layout.reconciler, ...Object.values(layout.enforcers)].map((a) => ({ ...a, password: password(a.user) })) });
+    nats = await startNatsServer({
+      users: [layout.policyService, layout.reconciler, ...Object.values(layout.enforcers), mutedReconciler].map((a) => ({ ...a, password: password(a.user) })),
+    });
     database = await createTestDatabase();
   }, 60_000);
 
@@ -60,6 +75,23 @@ describe('services on an authenticating NATS server, and the reconciler behind i
     const direct = await fetch(`${reconciler.url}/v1/global/usage?policyId=shared`);
     expect(direct.status).toBe(401);
     for (const service of [policyService, reconciler]) expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+  });
+
+  it('a reconciler denied a permission it needs stays up, not ready, naming the denied subject', async () => {
+    const port = await freePort();
+    const reconciler = await startNodeService({
+      name: 'muted reconciler',
+      entry: 'apps/reconciler/src/main.js',
+      port,
+      readyPath: '/healthz',
+      env: { RECONCILER_REGIONS: 'us-east,eu-west', NATS_URL: nats.url, NATS_NAMESPACE: mutedNamespace, INSTANCE_ID: 'muted', ...natsEnv(mutedReconciler) },
+    });
+    services.push(reconciler);
+    const denied = `Permissions Violation for Publish to "$JS.API.STREAM.CREATE.${globalAllocationsStream(mutedNamespace)}"`;
+    await waitFor('the denial in /readyz', async () => (await (await fetch(`${reconciler.url}/readyz`)).text()).includes(denied.replace(/"/g, '\\"')), 15_000);
+    expect((await fetch(`${reconciler.url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${reconciler.url}/healthz`)).status).toBe(200);
+    expect(reconciler.process.child.exitCode).toBeNull();
   });
 
   it.each([
