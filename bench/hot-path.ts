@@ -21,7 +21,7 @@ import { freePort, startNodeService, startRedisServer, waitFor, type RedisServer
 import { createLogger } from '@rl/platform';
 import { EnforcerConfig } from '../apps/enforcer/src/config/enforcer-config';
 import { EnforcerMetrics } from '../apps/enforcer/src/metrics/enforcer-metrics';
-import { RedisStoreBackend } from '../apps/enforcer/src/store/redis-store-backend';
+import { RedisStoreBackend } from '@rl/decision-pipeline';
 import { openLoop } from './support/open-loop';
 import { fmt, type Figure } from './support/report';
 import { ensureWrk, runWrk } from './support/wrk';

@@ -12,10 +12,9 @@ describe('enforcer (two regions, real redis-server per region)', () => {
 
   beforeAll(async () => {
     [usEast, euWest] = await Promise.all([
-      // 1,000 requests land at once; with the default 50 ms command deadline the event-loop lag
-      // of that burst alone can trip it and (correctly) fail open. This suite is about exact
-      // shared counting, so it allows the store a longer deadline and asserts nothing degraded.
-      startRegion({ region: 'us-east', enforcerPorts: [undefined, undefined], env: { REDIS_COMMAND_TIMEOUT_MS: '2000' } }),
+      // The settings `npm start` uses: a burst of 1,000 is slow for the enforcer's own event loop,
+      // never a Redis failure (the command deadline judges Redis by its silence, not by our lag).
+      startRegion({ region: 'us-east', enforcerPorts: [undefined, undefined] }),
       startRegion({ region: 'eu-west', enforcerPorts: [undefined] }),
     ]);
   }, 90_000);
@@ -24,19 +23,26 @@ describe('enforcer (two regions, real redis-server per region)', () => {
     await Promise.all([usEast?.stop(), euWest?.stop()]);
   });
 
-  it('admits exactly 100 of 1,000 concurrent checks for one key across two instances sharing one Redis', async () => {
-    const key = `burst:${unique}`;
-    const [a, b] = usEast.enforcers.map((e) => e.url);
-    // The default algorithm is a token bucket, which refills continuously: at 100 per minute it
-    // would rightly admit ~2 more during a 1-2 s burst. An hour's window keeps the refill during
-    // the burst below one token, so exactly 100 is the right answer.
-    const replies = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => check(i % 2 === 0 ? a : b, { key, limit: 100, windowSeconds: 3600 })),
-    );
-    expect(replies.filter((r) => r.body.degraded === true)).toHaveLength(0);
-    expect(replies.filter((r) => r.status === 200)).toHaveLength(100);
-    expect(replies.filter((r) => r.status === 429)).toHaveLength(900);
-    expect(replies.every((r) => r.body.region === 'us-east')).toBe(true);
+  it.each([
+    ['one instance', 1],
+    ['two instances sharing one Redis', 2],
+  ])('admits exactly 100 of 1,000 concurrent checks for one key, none degraded, run after run (%s)', async (_name, instances) => {
+    const urls = usEast.enforcers.slice(0, instances).map((e) => e.url);
+    for (let run = 0; run < 3; run++) {
+      const key = `burst:${unique}:${instances}:${run}`;
+      // The default algorithm is a token bucket, which refills continuously: at 100 per minute it
+      // would rightly admit ~2 more during a 1-2 s burst. An hour's window keeps the refill during
+      // the burst below one token, so exactly 100 is the right answer.
+      const replies = await Promise.all(Array.from({ length: 1000 }, (_, i) => check(urls[i % urls.length], { key, limit: 100, windowSeconds: 3600 })));
+      expect({
+        run,
+        degraded: replies.filter((r) => r.body.degraded === true).length,
+        overloaded: replies.filter((r) => r.body.overloaded === true).length,
+        admitted: replies.filter((r) => r.status === 200).length,
+        denied: replies.filter((r) => r.status === 429).length,
+      }).toEqual({ run, degraded: 0, overloaded: 0, admitted: 100, denied: 900 });
+      expect(replies.every((r) => r.body.region === 'us-east')).toBe(true);
+    }
   });
 
   it('sends headers that agree with the body, on allowed and denied decisions', async () => {

@@ -44,7 +44,7 @@ describe("enforcer process serving Envoy's rate-limit gRPC API (ENVOY_GRPC_PORT)
 
   beforeAll(async () => {
     grpcPort = await freePort();
-    region = await startRegion({ region: 'us-east', enforcerPorts: [undefined], env: { ENVOY_GRPC_PORT: String(grpcPort), REDIS_COMMAND_TIMEOUT_MS: '2000' } });
+    region = await startRegion({ region: 'us-east', enforcerPorts: [undefined], env: { ENVOY_GRPC_PORT: String(grpcPort) } });
   }, 90_000);
 
   afterAll(async () => {

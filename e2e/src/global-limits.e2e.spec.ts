@@ -72,7 +72,6 @@ describe('global limits (two regions + reconciler)', () => {
       GLOBAL_SYNC_INTERVAL_MS: '500',
       NATS_URL,
       NATS_NAMESPACE: namespace,
-      REDIS_COMMAND_TIMEOUT_MS: '2000',
     };
     [usEast, euWest] = await Promise.all([
       startRegion({ region: 'us-east', enforcerPorts: [undefined], env }),

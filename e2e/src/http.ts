@@ -11,6 +11,8 @@ export interface CheckReply {
     policy: { id: string; version: number };
     region: string;
     degraded?: boolean;
+    overloaded?: boolean;
+    reason?: string;
   };
 }
 

@@ -39,7 +39,7 @@ describe('nginx auth_request in front of an upstream (infra/examples/nginx)', ()
       region: 'us-east',
       enforcerPorts: [undefined],
       // A generous store deadline: this suite is about the nginx wiring, not degraded answers.
-      env: { DEFAULT_POLICY_LIMIT: String(LIMIT), DEFAULT_POLICY_WINDOW_SECONDS: '3600', DEFAULT_POLICY_ALGORITHM: 'fixed_window', REDIS_COMMAND_TIMEOUT_MS: '2000' },
+      env: { DEFAULT_POLICY_LIMIT: String(LIMIT), DEFAULT_POLICY_WINDOW_SECONDS: '3600', DEFAULT_POLICY_ALGORITHM: 'fixed_window' },
     });
     const vars = (unavailable: NginxExampleVars['RL_ENFORCER_UNAVAILABLE_STATUS']): NginxExampleVars => ({
       RL_UPSTREAM: `127.0.0.1:${(upstream.address() as AddressInfo).port}`,

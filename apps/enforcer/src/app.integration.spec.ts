@@ -49,7 +49,7 @@ describe('enforcer against a real redis-server', () => {
     ({ app } = await createTestApp({
       store: 'from-config',
       policies: new StaticPolicySource(document),
-      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '2000' },
+      env: { REDIS_URL: redis.url },
     }));
     const enforcer = app;
     await waitFor('enforcer ready', async () => (await readyStatus(enforcer)) === 200, 10_000);
@@ -67,7 +67,7 @@ describe('enforcer against a real redis-server', () => {
 
     const probe = new Redis(redis.url);
     try {
-      expect(await probe.exists('rl:{inline:3:60:int-user}:tb')).toBe(1);
+      expect(await probe.exists('rl:{inline:3:60:int-user}:tu')).toBe(1);
     } finally {
       probe.disconnect();
     }
@@ -109,7 +109,7 @@ describe('enforcer against a real redis-server', () => {
       cluster = await startRedisCluster();
       ({ app } = await createTestApp({
         store: 'from-config',
-        env: { REDIS_CLUSTER_NODES: cluster.nodes.join(','), REDIS_COMMAND_TIMEOUT_MS: '2000' },
+        env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') },
       }));
       const enforcer = app;
       await waitFor('enforcer ready on the cluster', async () => (await readyStatus(enforcer)) === 200, 20_000);

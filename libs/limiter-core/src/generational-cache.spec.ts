@@ -53,4 +53,22 @@ describe('GenerationalCache', () => {
     expect(cache.size).toBe(0);
     expect(() => new GenerationalCache(0)).toThrow(RangeError);
   });
+
+  it('reports every entry it drops through onEvict, and lists what it holds', () => {
+    const evicted: string[] = [];
+    const cache = new GenerationalCache<number>(4, (value, key) => evicted.push(`${key}=${value}`));
+    // Generations of two: the fifth key drops the first generation.
+    for (const key of ['a', 'b', 'c', 'd']) cache.set(key, key.charCodeAt(0));
+    expect(evicted).toEqual([]);
+    cache.set('e', 1);
+    expect(evicted).toEqual(['a=97', 'b=98']);
+    expect([...cache.entries()]).toEqual([
+      ['c', 99],
+      ['d', 100],
+      ['e', 1],
+    ]);
+    cache.delete('e');
+    cache.clear();
+    expect(evicted).toEqual(['a=97', 'b=98']);
+  });
 });

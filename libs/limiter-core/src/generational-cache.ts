@@ -19,7 +19,14 @@ export class GenerationalCache<V> {
   private old = new Map<string, V>();
   private readonly generationSize: number;
 
-  constructor(readonly maxKeys: number) {
+  /**
+   * @param onEvict called with each entry of a generation as it is dropped (not on `delete` or
+   *   `clear`): for caches whose entries must be accounted for, such as units still owed.
+   */
+  constructor(
+    readonly maxKeys: number,
+    private readonly onEvict?: (value: V, key: string) => void,
+  ) {
     if (!(maxKeys >= 1)) throw new RangeError(`maxKeys must be at least 1 (got ${maxKeys})`);
     this.generationSize = Math.max(1, Math.floor(maxKeys / 2));
   }
@@ -64,8 +71,15 @@ export class GenerationalCache<V> {
     this.old.clear();
   }
 
+  /** Every entry, oldest generation first. */
+  *entries(): IterableIterator<[string, V]> {
+    yield* this.old;
+    yield* this.current;
+  }
+
   private insert(key: string, value: V): void {
     if (this.current.size >= this.generationSize) {
+      if (this.onEvict !== undefined) for (const [evicted, dropped] of this.old) this.onEvict(dropped, evicted);
       this.old = this.current;
       this.current = new Map();
     }

@@ -25,6 +25,17 @@ describe('globalWindowStep', () => {
     expect(decisions.every((d) => d.matched && d.windowStartMs === T0 / 1000)).toBe(true);
   });
 
+  it('answers a peek (cost 0) as allowed with the remaining and reset, writing nothing, even above a lowered cap', () => {
+    const state: GlobalWindowState = [4, T0];
+    const now = T0 + 1_000_000;
+    const peek = globalWindowStep({ state, cap: 10, cost: 0, windowMs: WINDOW_MS, expectedStartMs: startMs(now), now });
+    expect(peek.next).toBeUndefined();
+    expect(peek.decision).toEqual({ allowed: true, remaining: 6, resetUs: WINDOW_MS * 1000 - 1_000_000, retryAfterUs: 0, windowStartMs: T0 / 1000, count: 4, matched: true });
+    const lowered = globalWindowStep({ state, cap: 3, cost: 0, windowMs: WINDOW_MS, expectedStartMs: startMs(now), now });
+    expect(lowered.decision).toMatchObject({ allowed: true, remaining: 0, retryAfterUs: 0, count: 4 });
+    expect(globalWindowStep({ state, cap: 3, cost: 1, windowMs: WINDOW_MS, expectedStartMs: startMs(now), now }).decision.allowed).toBe(false);
+  });
+
   it('starts every aligned window from zero', () => {
     const full: GlobalWindowState = [5, T0];
     const next = T0 + WINDOW_MS * 1000;

@@ -20,8 +20,13 @@ import type { RawDecision } from './types';
  * store's window start, so the caller asks again with the cap of that window: a cap is never
  * applied to a window it was not allocated for.
  *
+ * Cap changes apply at once, as limit changes do for the regional algorithms: the state is the
+ * region's count, so a raised cap admits `cap - count` more in the same window, and a cap lowered
+ * below the count denies until the window ends. A cost of 0 (with `dryRun`) is a peek: allowed
+ * when the window matches, with the remaining and reset, writing nothing.
+ *
  * Trade-offs: the cheapest state (a count and the window start, like fixed_window); a full cap may
- * be spent at the start of a window; a lowered cap below the count denies until the window ends.
+ * be spent at the start of a window.
  */
 
 /** [count, windowStartUs]: the order of the values in the Lua state. */
@@ -29,16 +34,20 @@ export type GlobalWindowState = readonly [count: number, windowStartUs: number];
 
 /** One request against a region's share of a global limit. */
 export interface GlobalWindowRequest {
+  /** Tells this request apart from the regional ones on a store port that takes both (StoreRequest). */
+  readonly algorithm: 'global_window';
   /** The counter key (see buildGlobalCounterKey). */
   readonly key: string;
   /** The region's allocation for the window starting at `expectedStartMs`; an integer >= 0. */
   readonly cap: number;
-  /** Units this request takes; an integer >= 1. */
+  /** Units this request takes; an integer >= 1, or 0 for a peek (with `dryRun`). */
   readonly cost: number;
   /** Window length in milliseconds; an integer >= 1. */
   readonly windowMs: number;
   /** The window start (ms since the epoch, aligned) the cap was chosen for. */
   readonly expectedStartMs: number;
+  /** Decide exactly as otherwise, but write nothing (see LimitRequest.dryRun). */
+  readonly dryRun?: boolean;
 }
 
 /** A decision over a region's share: the usual RawDecision, plus the window it was counted in. */
@@ -92,9 +101,9 @@ export function globalWindowStep(input: GlobalWindowStepInput): GlobalWindowStep
       ttlUs: end - now,
     };
   }
-  const allowed = count + cost <= cap;
+  const allowed = cost === 0 || count + cost <= cap;
   let next: GlobalWindowState | undefined;
-  if (allowed) {
+  if (allowed && cost > 0) {
     count += cost;
     next = [count, start];
   }

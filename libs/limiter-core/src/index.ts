@@ -2,13 +2,14 @@ export { ALGORITHMS, isAlgorithmName, toDecision } from './types';
 export type { Algorithm, AlgorithmName, Decision, LimitParams, RawDecision, StepInput, StepResult } from './types';
 export { ManualClock, systemClock } from './clock';
 export type { Clock } from './clock';
-export { CAPACITY_EPSILON, clampRemaining, settleRetry } from './numeric';
+export { clampRemaining, settleRetry } from './numeric';
 export { algorithmFor, fixedWindow, gcra, leakyBucket, maxCost, slidingLog, slidingWindow, tokenBucket } from './algorithms';
 export type {
   FixedWindowState,
   GcraState,
   LeakyBucketState,
   LogEntry,
+  MeterState,
   SlidingLogState,
   SlidingWindowState,
   TokenBucketState,
@@ -26,3 +27,5 @@ export { leasable, leaseGrant, leaseSize } from './hot-keys/lease-sizing';
 export type { LeaseSizeInput } from './hot-keys/lease-sizing';
 export { buildGlobalCounterKey, globalWindowStep } from './global-window';
 export type { GlobalWindowDecision, GlobalWindowRequest, GlobalWindowState, GlobalWindowStepInput, GlobalWindowStepResult, GlobalWindowStore } from './global-window';
+export { StoreError, StoreTimeoutError, StoreUnavailableError } from './store-errors';
+export type { BatchCounterStore, StoreDecision, StoreRequest } from './store-port';

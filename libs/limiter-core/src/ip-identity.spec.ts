@@ -86,6 +86,6 @@ describe('compactIpIdentity', () => {
     // sdshdr8: 3 header bytes + the key + NUL must fit 32 bytes.
     expect(buildCounterKey({ policyId: 'free-tier', identity: 'ip:255.255.255.255', algorithm: 'token_bucket' }).length + 4).toBeLessThanOrEqual(32);
     expect(buildCounterKey({ policyId: 'bench', identity: 'ip:ffff:ffff:ffff:ffff::/64', algorithm: 'token_bucket' }).length + 4).toBeLessThanOrEqual(32);
-    expect(buildCounterKey({ policyId: 'p', identity: 'user:1', algorithm: 'gcra' })).toBe('rl:{p:user:1}:gc');
+    expect(buildCounterKey({ policyId: 'p', identity: 'user:1', algorithm: 'gcra' })).toBe('rl:{p:user:1}:gu');
   });
 });

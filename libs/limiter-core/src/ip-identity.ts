@@ -3,8 +3,8 @@
  *
  * Keys by client IP are what a flood of new keys is made of (random IPv4 sources, IPv6 callers
  * rotating through /64 networks), so their size decides Redis memory per key. Redis allocates a
- * key in jemalloc size classes (…, 32, 40, 48 bytes): `rl:{policy:ip:203.0.113.45}:tb` takes the
- * 40-byte class and `rl:{policy:ip:2001:db8:85a3:8d3::/64}:tb` the 48-byte one, while the
+ * key in jemalloc size classes (…, 32, 40, 48 bytes): `rl:{policy:ip:203.0.113.45}:tu` takes the
+ * 40-byte class and `rl:{policy:ip:2001:db8:85a3:8d3::/64}:tu` the 48-byte one, while the
  * compact forms below keep both in the 32-byte class for policy ids up to 9 and 5 characters.
  *
  * The identities our own integrations produce for an address are `ip:<address>` (nginx

@@ -4,9 +4,15 @@ import type { AlgorithmName } from './types';
 
 const SAFE_IDENTITY = /^[A-Za-z0-9:_.@/-]{1,64}$/;
 
+/**
+ * One suffix per algorithm and state encoding. A suffix changes whenever what its state means
+ * changes, so a new version never misreads a state an older one wrote: token_bucket was `tb`
+ * (tokens left) and gcra `gc` (lead in µs of the old emission interval) until both came to store
+ * the units used / owed; those counters restarted once.
+ */
 const SUFFIX: Record<AlgorithmName, string> = {
-  token_bucket: 'tb',
-  gcra: 'gc',
+  token_bucket: 'tu',
+  gcra: 'gu',
   leaky_bucket: 'lb',
   fixed_window: 'fw',
   sliding_window: 'sw',

@@ -12,7 +12,13 @@ export interface LimitRequest {
   readonly limit: number;
   readonly windowUs: number;
   readonly burst: number;
+  /** Units this request takes: an integer >= 1, or 0 for a peek (with `dryRun`). */
   readonly cost: number;
+  /**
+   * Decide exactly as otherwise (same decision, remaining, reset and retry), but write nothing.
+   * With `cost: 0` it is a peek: allowed, with the counter's current remaining and reset.
+   */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -23,11 +29,17 @@ export interface CounterStore {
   decide(request: LimitRequest): Promise<RawDecision>;
 }
 
-/** A decision that no store is asked for: the cost exceeds what the limit can ever admit. */
+/**
+ * A decision that no store is asked for: the cost exceeds what the limit can ever admit (the
+ * bucket capacity for token bucket, GCRA and leaky bucket, the limit for the window algorithms).
+ * It says so (`reason: 'cost_exceeds_limit'`) and names no retry time: waiting never helps.
+ */
 export function unadmissible(request: LimitRequest): RawDecision | undefined {
   if (request.cost <= maxCost(request.algorithm, request.limit, request.burst)) return undefined;
-  return { allowed: false, remaining: 0, resetUs: 0, retryAfterUs: request.windowUs };
+  return COST_EXCEEDS_LIMIT;
 }
+
+const COST_EXCEEDS_LIMIT: RawDecision = Object.freeze({ allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 0, reason: 'cost_exceeds_limit' });
 
 export interface LocalLimiterOptions {
   readonly clock: Clock;
@@ -65,7 +77,7 @@ export class LocalLimiter implements CounterStore {
       cost: request.cost,
       now,
     });
-    if (result.next !== undefined) {
+    if (result.next !== undefined && request.dryRun !== true) {
       if (log) this.logs.set(request.key, result.next, now + result.ttlUs, kind);
       else this.states.set(request.key, result.next as readonly number[], now + result.ttlUs, kind);
     }

@@ -26,8 +26,16 @@ export interface RawDecision {
   readonly remaining: number;
   /** Microseconds until the quota is fully restored. */
   readonly resetUs: number;
-  /** 0 when allowed; otherwise microseconds after which the same request is admitted. */
+  /**
+   * 0 when allowed; otherwise microseconds after which the same request is admitted, or 0 when it
+   * never will be (see `reason`).
+   */
   readonly retryAfterUs: number;
+  /**
+   * Why a denial is final, when it is: `cost_exceeds_limit`, the cost is more than the limit can
+   * ever admit (see `unadmissible`), so retrying is pointless. Absent on every other decision.
+   */
+  readonly reason?: 'cost_exceeds_limit';
 }
 
 /** The decision as gateways see it (CONTRACT.md): seconds, not microseconds. */
@@ -69,6 +77,18 @@ export interface StepInput<S> {
  * A rate-limit algorithm as a pure state machine: no I/O, no clock of its own.
  * Each has a Lua twin in libs/redis-store/src/lua with the same arithmetic, in the same order,
  * so that both produce identical decisions for identical inputs.
+ *
+ * Contract shared by every algorithm:
+ * - Limit changes take effect at once. The state records what was *used* (units taken, owed or
+ *   admitted), never what is left, and a step reads it with the parameters it is given: a request
+ *   under new parameters sees "the new capacity minus what was used", clamped to [0, limit]. A
+ *   raise helps an exhausted caller at once (limit 3, 3 used, raised to 5: 2 left); a lowering
+ *   caps at once (used above the new capacity: denied until enough has drained or aged out, at
+ *   the new parameters' rate). Capacity is `burst` for token bucket, GCRA and leaky bucket, and
+ *   `limit` for the window algorithms.
+ * - A cost of 0 is a peek: allowed, `retryAfterUs` 0, and the remaining and reset a request right
+ *   now would see; `next` is undefined (nothing to write), and no trace is left (no log entry).
+ * - A dry run is a store's business: it makes the same step and does not write `next`.
  */
 export interface Algorithm<S> {
   readonly name: AlgorithmName;

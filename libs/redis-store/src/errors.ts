@@ -1,4 +1,5 @@
 import { ReplyError } from 'ioredis';
+import { StoreError, StoreTimeoutError, StoreUnavailableError } from '@rl/limiter-core';
 
 /**
  * ioredis re-exports redis-errors' ReplyError untyped; this is the one place it gets a type.
@@ -30,36 +31,10 @@ export function isCommandTimeout(error: unknown): boolean {
 }
 
 /**
- * The counter store could not produce a decision. The enforcer catches this one type and applies
- * the policy's failure mode (fail open or closed); the subclasses say why.
+ * The port's failure vocabulary lives in @rl/limiter-core; it is re-exported here so callers of the
+ * Redis store keep one import.
  */
-export abstract class StoreError extends Error {
-  protected constructor(message: string, options: { cause: unknown }) {
-    super(message, { cause: options.cause });
-    this.name = new.target.name;
-  }
-}
-
-/** Redis is unreachable, refused the command, or replied with an error. The request was not counted, as far as the client can tell. */
-export class StoreUnavailableError extends StoreError {
-  /** The Redis error code when Redis replied with an error (e.g. `BUSY`, `OOM`, `CLUSTERDOWN`). */
-  readonly code: string | undefined;
-
-  constructor(message: string, options: { cause: unknown; code?: string }) {
-    super(message, options);
-    this.code = options.code;
-  }
-}
-
-/**
- * No reply within the command timeout. The script may still have run (and counted the request):
- * the outcome is unknown, which is why the store never replays it.
- */
-export class StoreTimeoutError extends StoreError {
-  constructor(message: string, options: { cause: unknown }) {
-    super(message, options);
-  }
-}
+export { StoreError, StoreTimeoutError, StoreUnavailableError };
 
 /** Converts whatever the client threw into the store's typed errors, once, where it leaves the store. */
 export function toStoreError(error: unknown, context: string): StoreError {

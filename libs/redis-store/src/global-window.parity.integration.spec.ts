@@ -139,7 +139,7 @@ describe('global_window.lua with Redis TIME', () => {
     const windowMs = 3_600_000;
     const key = buildGlobalCounterKey({ policyId: 'atomic', identity: 'burst' });
     const startMs = Math.floor(Date.now() / windowMs) * windowMs;
-    const decisions = await Promise.all(Array.from({ length: 200 }, () => store.decideGlobal({ key, cap: 37, cost: 1, windowMs, expectedStartMs: startMs })));
+    const decisions = await Promise.all(Array.from({ length: 200 }, () => store.decideGlobal({ algorithm: 'global_window', key, cap: 37, cost: 1, windowMs, expectedStartMs: startMs })));
     // Unless the hour turned during the burst, every decision was counted in startMs's window.
     const matched = decisions.filter((d) => d.matched);
     expect(matched.length).toBeGreaterThan(0);

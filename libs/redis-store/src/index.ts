@@ -1,17 +1,28 @@
 export { createRedisClient, reconnectDelayMs, waitForReady } from './connection';
 export type { RedisClientOptions, RedisTarget, RedisTlsOptions } from './connection';
 export { isCommandTimeout, redisErrorCode, StoreError, StoreTimeoutError, StoreUnavailableError, toStoreError } from './errors';
-export { DEFAULT_TTL_JITTER_MS, parseDecisionReply, parseGlobalWindowReply, RedisCounterStore } from './redis-counter-store';
+export { DEFAULT_MAX_BATCH_SIZE, DEFAULT_TTL_JITTER_MS, parseDecisionReply, parseGlobalWindowReply, RedisCounterStore } from './redis-counter-store';
+export { BATCH_KINDS, BATCH_JITTER_STRIDE_MS, batchJitterMs, BatchEntryNotRunError, encodeBatch, parseBatchReply, requestKeys } from './batch-codec';
+export type { BatchEntryOutcome, EncodedBatch } from './batch-codec';
+export { boundCall } from './call-deadline';
+export type { CallDeadline } from './call-deadline';
+export { keySlot } from './cluster-routing';
 export type { RedisCounterStoreOptions } from './redis-counter-store';
 export {
   composeScript,
+  CROSS_SLOT_SHEBANG,
+  evalScript,
   redisTimeClockPrelude,
   ScriptRegistry,
+  scriptFiles,
   scriptKeys,
   sha1,
   SLIDING_LOG_SEQUENCE_SUFFIX,
 } from './script-registry';
 export type {
+  BatchScript,
+  BatchScriptCall,
+  BatchScriptVariant,
   GlobalWindowScript,
   GlobalWindowScriptCall,
   LimiterScript,
@@ -23,7 +34,9 @@ export type {
   ScriptRegistryOptions,
   ScriptRunner,
 } from './script-registry';
-export { withDeadline } from './deadline';
+export { withDeadline, withProgressDeadline } from './deadline';
+export type { ProgressDeadlineOptions } from './deadline';
+export { ConnectionProgress, progressReader } from './progress';
 export { InvalidThrottlerHitError, parseThrottlerReply, ThrottlerCounterStore, throttlerKeys } from './throttler-store';
 export type { ThrottlerCounterStoreOptions, ThrottlerHit, ThrottlerHits } from './throttler-store';
 export { isLeaseAlgorithm, parseLeaseReply, RedisLeaseStore } from './lease-store';

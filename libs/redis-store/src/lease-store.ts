@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { leasable, type AlgorithmName, type LimitRequest } from '@rl/limiter-core';
-import { withDeadline } from './deadline';
-import { redisErrorCode, StoreError, StoreUnavailableError, toStoreError } from './errors';
-import { composeScript, redisTimeClockPrelude, sha1, type RedisClient, type ScriptRunner } from './script-registry';
+import { boundCall, type CallDeadline } from './call-deadline';
+import { keySlot, masterForSlot } from './cluster-routing';
+import { StoreUnavailableError, toStoreError } from './errors';
+import { composeScript, evalScript, redisTimeClockPrelude, sha1, type RedisClient } from './script-registry';
 
 /** The algorithms a lease exists for (see `leasable` in @rl/limiter-core for why only these). */
 export type LeaseAlgorithm = Extract<AlgorithmName, 'token_bucket' | 'fixed_window'>;
@@ -40,20 +41,22 @@ const readLua = (relativePath: string): string => readFileSync(join(LUA_DIR, rel
 
 /**
  * The lease scripts (lua/lease/*.lua), composed like the limiter scripts: Redis TIME prelude,
- * lib/common.lua, lib/lease.lua, then the script. Built once per process.
+ * lib/common.lua, what the algorithm's state needs (lib/meter.lua for the token bucket),
+ * lib/lease.lua, then the script. Built once per process.
  */
 class LeaseScripts {
   readonly acquire: Readonly<Record<LeaseAlgorithm, LeaseScript>>;
   readonly release: Readonly<Record<LeaseAlgorithm, LeaseScript>>;
 
   constructor() {
-    const blocks = [redisTimeClockPrelude(), readLua('lib/common.lua'), readLua('lib/lease.lua')];
-    const compose = (file: string): LeaseScript => {
-      const source = composeScript([...blocks, readLua(`lease/${file}`)]);
+    const state: Record<LeaseAlgorithm, string[]> = { token_bucket: ['lib/meter.lua'], fixed_window: [] };
+    const compose = (algorithm: LeaseAlgorithm, file: string): LeaseScript => {
+      const files = ['lib/common.lua', ...state[algorithm], 'lib/lease.lua', `lease/${file}`];
+      const source = composeScript([redisTimeClockPrelude(), ...files.map(readLua)]);
       return { source, sha: sha1(source) };
     };
-    this.acquire = { token_bucket: compose('token_bucket_acquire.lua'), fixed_window: compose('fixed_window_acquire.lua') };
-    this.release = { token_bucket: compose('token_bucket_return.lua'), fixed_window: compose('fixed_window_return.lua') };
+    this.acquire = { token_bucket: compose('token_bucket', 'token_bucket_acquire.lua'), fixed_window: compose('fixed_window', 'fixed_window_acquire.lua') };
+    this.release = { token_bucket: compose('token_bucket', 'token_bucket_return.lua'), fixed_window: compose('fixed_window', 'fixed_window_return.lua') };
   }
 
   all(): LeaseScript[] {
@@ -69,6 +72,8 @@ export interface RedisLeaseStoreOptions {
   readonly jitterMs?: () => number;
   /** Deadline of one script call, milliseconds, tolerant of event-loop stalls (see withDeadline). */
   readonly deadlineMs?: number;
+  /** Bounds every script call in place of `deadlineMs` (see RedisCounterStoreOptions.deadline). */
+  readonly deadline?: CallDeadline;
 }
 
 /**
@@ -83,12 +88,14 @@ export class RedisLeaseStore {
   private readonly scripts: LeaseScripts;
   private readonly jitterMs: () => number;
   private readonly deadlineMs: number | undefined;
+  private readonly deadline: CallDeadline | undefined;
 
   constructor(options: RedisLeaseStoreOptions) {
     this.client = options.client;
     this.scripts = sharedScripts ??= new LeaseScripts();
     this.jitterMs = options.jitterMs ?? (() => Math.floor(Math.random() * 1_000));
     this.deadlineMs = options.deadlineMs;
+    this.deadline = options.deadline;
   }
 
   /**
@@ -128,23 +135,14 @@ export class RedisLeaseStore {
 
   private async call(script: LeaseScript, request: LimitRequest, tail: readonly number[], context: string): Promise<unknown> {
     const args = [request.limit, request.windowUs, request.burst, ...tail];
+    const client = this.client;
+    const node: Redis | undefined = client instanceof Cluster ? masterForSlot(client, keySlot(request.key)) : client;
     try {
-      const run = runScript(this.client, script, request.key, args);
-      return await (this.deadlineMs === undefined ? run : withDeadline(run, this.deadlineMs, context));
+      const work = evalScript(client, { script, keys: [request.key], args });
+      return await boundCall({ work, node, context, deadline: this.deadline, deadlineMs: this.deadlineMs });
     } catch (error) {
-      if (error instanceof StoreError) throw error;
       throw toStoreError(error, context);
     }
-  }
-}
-
-/** EVALSHA, and EVAL only on NOSCRIPT (which proves the script did not run), as ScriptRegistry.run. */
-async function runScript(client: ScriptRunner, script: LeaseScript, key: string, args: readonly number[]): Promise<unknown> {
-  try {
-    return await client.evalsha(script.sha, 1, key, ...args);
-  } catch (error) {
-    if (redisErrorCode(error) !== 'NOSCRIPT') throw error;
-    return client.eval(script.source, 1, key, ...args);
   }
 }
 

@@ -31,9 +31,9 @@ async function replayInLua(vector: TestVector, expected: readonly ExpectedStep[]
   const key = buildCounterKey({ policyId: 'parity', identity: `vector-${keyCounter++}`, algorithm: vector.algorithm });
   const keys = scriptKeys(vector.algorithm, key);
   const steps: LuaStep[] = [];
-  for (const { now, cost, expiredBefore } of expected) {
+  for (const { now, cost, params, expiredBefore } of expected) {
     if (expiredBefore) await client.del(...keys);
-    const { limit, windowUs, burst } = vector.params;
+    const { limit, windowUs, burst } = params;
     const reply = await registry.run(client, { algorithm: vector.algorithm, keys, args: [limit, windowUs, burst, cost, TTL_JITTER_MS, now] });
     steps.push({ decision: parseDecisionReply(reply, vector.algorithm), ttls: await Promise.all(keys.map((k) => client.pttl(k))) });
   }

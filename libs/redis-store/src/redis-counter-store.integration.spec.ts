@@ -176,7 +176,7 @@ describe.each(topologies)('RedisCounterStore on %s', (_name, start) => {
 
   it('short-circuits a cost that can never pass, without touching Redis', async () => {
     const req = request('token_bucket', { limit: 5, windowUs: SECOND, burst: 5, cost: 6 });
-    expect(await store.decide(req)).toEqual({ allowed: false, remaining: 0, resetUs: 0, retryAfterUs: SECOND });
+    expect(await store.decide(req)).toEqual({ allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 0, reason: 'cost_exceeds_limit' });
     expect(await topology.client.exists(req.key)).toBe(0);
   });
 });

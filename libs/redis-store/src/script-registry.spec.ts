@@ -2,17 +2,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReplyError } from 'ioredis';
 import { ALGORITHMS } from '@rl/limiter-core';
-import { composeScript, redisTimeClockPrelude, ScriptRegistry, scriptKeys, sha1, type ScriptRunner } from './script-registry';
+import { BATCH_JITTER_STRIDE_MS, BATCH_KINDS, BATCH_RECORD_WIDTH } from './batch-codec';
+import { composeScript, CROSS_SLOT_SHEBANG, redisTimeClockPrelude, ScriptRegistry, scriptFiles, scriptKeys, sha1, type ScriptRunner } from './script-registry';
 
 const RedisReplyError = ReplyError as new (message: string) => Error;
 const lua = (file: string): string => readFileSync(join(__dirname, 'lua', file), 'utf8');
 
+const FUNCTIONS = [...ALGORITHMS, 'global_window'] as const;
+const METER = ['token_bucket', 'gcra', 'leaky_bucket'];
+
 describe('ScriptRegistry composition', () => {
   const registry = new ScriptRegistry();
 
-  it.each(ALGORITHMS.map((a) => [a] as const))('%s = clock prelude + common + algorithm, each once', (algorithm) => {
+  it.each(ALGORITHMS.map((a) => [a] as const))('%s = clock prelude + common + (meter) + its function + its entry, each once', (algorithm) => {
     const { source, sha } = registry.script(algorithm);
-    expect(source).toBe(composeScript([lua('lib/clock.lua'), lua('lib/common.lua'), lua(`${algorithm}.lua`)]));
+    const files = ['lib/common.lua', ...(METER.includes(algorithm) ? ['lib/meter.lua'] : []), `algorithms/${algorithm}.lua`, `${algorithm}.lua`];
+    expect(scriptFiles(algorithm)).toEqual(files);
+    expect(source).toBe(composeScript([lua('lib/clock.lua'), ...files.map(lua)]));
     expect(source.split("redis.call('TIME')")).toHaveLength(2);
     expect(source.split('local function settle_retry')).toHaveLength(2);
     expect(sha).toBe(sha1(source));
@@ -20,46 +26,97 @@ describe('ScriptRegistry composition', () => {
     expect(registry.sha(algorithm)).toBe(sha);
   });
 
+  it('composes the batch script from every function once, behind one clock prelude', () => {
+    const { source, sha } = registry.batchScript('plain');
+    const files = ['lib/common.lua', 'lib/meter.lua', ...FUNCTIONS.map((name) => `algorithms/${name}.lua`), 'batch.lua'];
+    expect(scriptFiles('batch')).toEqual(files);
+    expect(source).toBe(composeScript([lua('lib/clock.lua'), ...files.map(lua)]));
+    expect(source.split("redis.call('TIME')")).toHaveLength(2);
+    expect(sha).toBe(sha1(source));
+    const crossSlot = registry.batchScript('cross-slot');
+    expect(crossSlot.source).toBe(`${CROSS_SLOT_SHEBANG}\n\n${source}`);
+    expect(crossSlot.source.startsWith('#!lua flags=allow-cross-slot-keys\n')).toBe(true);
+    expect(crossSlot.sha).toBe(sha1(crossSlot.source));
+  });
+
+  it('dispatches batch kinds in the order of ALGORITHMS, then global_window, as BATCH_KINDS encodes them', () => {
+    const deciders = /local DECIDERS = \{ ([^}]*) \}/.exec(lua('batch.lua'))?.[1].split(', ') ?? [];
+    expect(deciders).toEqual([...FUNCTIONS]);
+    for (const name of FUNCTIONS) expect(BATCH_KINDS[name]).toBe(deciders.indexOf(name) + 1);
+    const keyCounts = /local KEY_COUNTS = \{ ([^}]*) \}/.exec(lua('batch.lua'))?.[1].split(', ').map(Number);
+    expect(keyCounts).toEqual(FUNCTIONS.map((name) => (name === 'global_window' ? 1 : scriptKeys(name, 'rl:{p:u}:x').length)));
+    expect(/local JITTER_STRIDE_MS = (\d+)/.exec(lua('batch.lua'))?.[1]).toBe(String(BATCH_JITTER_STRIDE_MS));
+    expect(/local RECORD_WIDTH = (\d+)/.exec(lua('batch.lua'))?.[1]).toBe(String(BATCH_RECORD_WIDTH));
+  });
+
   it('computes SHA1 as Redis does (hex of the UTF-8 source)', () => {
     expect(sha1('return 1')).toBe('e0e1f9fabfc9d4800c877a703b823ac0578ff8db');
   });
 
-  it('defines every helper once across the composed script', () => {
-    for (const { source } of registry.all()) {
+  it('defines every helper once across each composed script', () => {
+    for (const { source } of [...registry.all(), registry.globalWindowScript(), registry.batchScript('plain')]) {
       const names = [...source.matchAll(/local function (\w+)/g)].map((m) => m[1]);
       expect(new Set(names).size).toBe(names.length);
     }
   });
 
   it('swaps the clock prelude, which changes every SHA', () => {
-    const prelude = 'local now = tonumber(ARGV[6]) -- ARGV[6]: now, for tests\n';
+    const prelude = 'local now = tonumber(ARGV[#ARGV]) -- the last ARGV: now, for tests\n';
     const swapped = new ScriptRegistry({ clockPrelude: prelude });
     for (const algorithm of ALGORITHMS) {
       expect(swapped.script(algorithm).source.startsWith(prelude)).toBe(true);
       expect(swapped.script(algorithm).source).not.toContain("redis.call('TIME')");
       expect(swapped.sha(algorithm)).not.toBe(registry.sha(algorithm));
     }
+    expect(swapped.batchScript('plain').source.startsWith(prelude)).toBe(true);
+    expect(swapped.batchScript('cross-slot').source.startsWith(`${CROSS_SLOT_SHEBANG}\n\n${prelude}`)).toBe(true);
     expect(redisTimeClockPrelude()).toContain("redis.call('TIME')");
   });
 
-  it.each(ALGORITHMS.map((a) => [a] as const))('%s reads each KEYS[i] and ARGV[i] once, on its own commented line at the top', (algorithm) => {
-    const lines = lua(`${algorithm}.lua`).split('\n');
-    const reads = lines.flatMap((line, index) => [...line.matchAll(/(KEYS|ARGV)\[(\d+)\]/g)].map((m) => ({ ref: `${m[1]}[${m[2]}]`, line, index })));
-    const refs = reads.map((r) => r.ref);
-    expect(new Set(refs).size).toBe(refs.length);
-    const keys = algorithm === 'sliding_log' ? ['KEYS[1]', 'KEYS[2]'] : ['KEYS[1]'];
-    expect(refs.filter((r) => r.startsWith('KEYS'))).toEqual(keys);
-    expect(refs.filter((r) => r.startsWith('ARGV'))).toEqual(['ARGV[1]', 'ARGV[2]', 'ARGV[3]', 'ARGV[4]', 'ARGV[5]']);
-    const firstCode = lines.findIndex((line) => line.trim() !== '' && !line.startsWith('--'));
+  /** Where a function file reads keys[i] and args[i]: each once, on its own commented line, at the top of the function. */
+  function layoutOf(file: string): { refs: string[]; lines: string[] } {
+    const lines = lua(file).split('\n');
+    const start = lines.findIndex((line) => /^local function \w+\(keys, args, dry_run\)$/.test(line));
+    expect(start).toBeGreaterThan(0);
+    const reads = lines.flatMap((line, index) => [...line.matchAll(/(keys|args)\[(\d+)\]/g)].map((m) => ({ ref: `${m[1]}[${m[2]}]`, line, index })));
     for (const { line, index } of reads) {
-      expect(line).toMatch(/^(local \w+ = (tonumber\()?(KEYS|ARGV)\[\d+\]\)? +-- \S|-- ARGV\[\d+\] )/);
-      expect(index).toBeLessThan(firstCode + 8);
+      expect(line).toMatch(/^ {2}(local \w+ = (tonumber\()?(keys|args)\[\d+\]\)? +-- \S|-- args\[\d+\] )/);
+      expect(index).toBeGreaterThan(start);
+      expect(index).toBeLessThan(start + 9);
     }
+    return { refs: reads.map((r) => r.ref), lines };
+  }
+
+  it.each(FUNCTIONS.map((name) => [name] as const))('%s: its function reads each keys[i] and args[i] once, on its own commented line at the top', (name) => {
+    const file = METER.includes(name) ? 'lib/meter.lua' : `algorithms/${name}.lua`;
+    const { refs } = layoutOf(file);
+    expect(new Set(refs).size).toBe(refs.length);
+    const keys = name === 'sliding_log' ? ['keys[1]', 'keys[2]'] : ['keys[1]'];
+    expect(refs.filter((r) => r.startsWith('keys'))).toEqual(keys);
+    expect(refs.filter((r) => r.startsWith('args'))).toEqual(['args[1]', 'args[2]', 'args[3]', 'args[4]', 'args[5]']);
+    if (METER.includes(name)) expect(lua(`algorithms/${name}.lua`)).toMatch(new RegExp(`^local ${name} = meter$`, 'm'));
   });
 
-  it('reads no KEYS or ARGV in the shared blocks', () => {
-    expect(lua('lib/common.lua')).not.toMatch(/KEYS\[|ARGV\[/);
-    expect(lua('lib/clock.lua')).not.toMatch(/KEYS\[|ARGV\[/);
+  it.each(FUNCTIONS.map((name) => [name] as const))('%s: its single-decision entry passes KEYS and ARGV to the function, never a dry run', (name) => {
+    const code = lua(`${name}.lua`)
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('--'));
+    expect(code).toEqual([`return ${name}(KEYS, ARGV, false)`]);
+  });
+
+  it('the batch script reads its header ARGV once each, on commented lines, and documents the rest', () => {
+    const lines = lua('batch.lua').split('\n');
+    const header = lines.filter((line) => /ARGV\[[1-4]\]/.test(line) && !line.startsWith('--'));
+    expect(header.map((line) => /ARGV\[(\d)\]/.exec(line)?.[1])).toEqual(['1', '2', '3', '4']);
+    for (const line of header) expect(line).toMatch(/^local \w+ = tonumber\(ARGV\[\d\]\) +-- \S/);
+    expect(lines).toContain('-- ARGV[5 .. 4 + carried]: the carried keys, in decision order');
+    expect(lines.some((line) => line.startsWith('-- ARGV[5 + carried ..]:'))).toBe(true);
+  });
+
+  it('reads no KEYS or ARGV in the shared blocks and the function files', () => {
+    for (const file of ['lib/common.lua', 'lib/clock.lua', 'lib/meter.lua', ...FUNCTIONS.map((name) => `algorithms/${name}.lua`)]) {
+      expect({ file, reads: /KEYS\[|ARGV\[/.test(lua(file)) }).toEqual({ file, reads: false });
+    }
   });
 });
 

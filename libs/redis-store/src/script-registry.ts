@@ -28,7 +28,7 @@ export type ScriptKeys<N extends AlgorithmName = AlgorithmName> = ScriptKeysByAl
 
 /**
  * ARGV of every limiter script, in order. A swapped clock prelude may read further arguments
- * after these (the test prelude reads `now` from ARGV[6]).
+ * after these (the test prelude reads `now` from the last ARGV).
  */
 export type ScriptArgs = readonly [limit: number, windowUs: number, burst: number, cost: number, jitterMs: number, ...clock: number[]];
 
@@ -50,7 +50,7 @@ export interface ScriptCall<N extends AlgorithmName = AlgorithmName> {
 
 /**
  * KEYS and ARGV of global_window.lua (a region's share of a global limit). A swapped clock prelude
- * reads its time after these, at ARGV[6], as for the limiter scripts.
+ * reads its time after these, as for the limiter scripts.
  */
 export interface GlobalWindowScriptCall {
   readonly keys: readonly [count: string];
@@ -70,6 +70,29 @@ export interface LimiterScript {
   readonly source: string;
   readonly sha: string;
 }
+
+/**
+ * The batch script (lua/batch.lua), in two variants: `plain`, for a standalone Redis and for calls
+ * whose keys share one Cluster slot; `cross-slot`, the same source behind the Redis 7 shebang
+ * `#!lua flags=allow-cross-slot-keys`, for one call per Cluster node.
+ */
+export interface BatchScript {
+  readonly variant: BatchScriptVariant;
+  readonly source: string;
+  readonly sha: string;
+}
+
+export type BatchScriptVariant = 'plain' | 'cross-slot';
+
+/** KEYS and ARGV of one batch call, as encodeBatch builds them (a swapped clock prelude reads one more ARGV at the end). */
+export interface BatchScriptCall {
+  readonly variant: BatchScriptVariant;
+  readonly keys: readonly string[];
+  readonly args: readonly (string | number)[];
+}
+
+/** The shebang that lets a Redis 7 script touch keys of several slots served by its node. */
+export const CROSS_SLOT_SHEBANG = '#!lua flags=allow-cross-slot-keys';
 
 const LUA_DIR = join(__dirname, 'lua');
 
@@ -92,11 +115,41 @@ export interface ScriptRegistryOptions {
    * tests pass one that reads ARGV so decisions can be compared at exact times.
    */
   readonly clockPrelude?: string;
+  /**
+   * Arguments appended to the ARGV of every call the registry makes, read by a swapped clock
+   * prelude (tests: the argv clock's `now`, for calls the store builds itself). Default: none.
+   */
+  readonly clockArgs?: () => readonly number[];
+}
+
+/** What each algorithm's function (lua/algorithms/<name>.lua) needs before it: the meter, for the three buckets. */
+const FUNCTION_DEPENDENCIES: Readonly<Record<AlgorithmName | 'global_window', readonly string[]>> = {
+  token_bucket: ['lib/meter.lua'],
+  gcra: ['lib/meter.lua'],
+  leaky_bucket: ['lib/meter.lua'],
+  fixed_window: [],
+  sliding_window: [],
+  sliding_log: [],
+  global_window: [],
+};
+
+/**
+ * The Lua files a script is composed of, in order, after the clock prelude: the shared helpers,
+ * what the decision functions need, the functions (lua/algorithms), then the entry that calls them.
+ * No block appears twice in a script, and every block lives in one file.
+ */
+export function scriptFiles(script: AlgorithmName | 'global_window' | 'batch'): string[] {
+  const functions: (AlgorithmName | 'global_window')[] = script === 'batch' ? [...ALGORITHMS, 'global_window'] : [script];
+  const dependencies = [...new Set(functions.flatMap((name) => FUNCTION_DEPENDENCIES[name]))];
+  return ['lib/common.lua', ...dependencies, ...functions.map((name) => `algorithms/${name}.lua`), `${script}.lua`];
 }
 
 /**
- * The limiter scripts, composed once as clock prelude + lib/common.lua + the algorithm file (so
- * no Lua block is pasted into two scripts), with SHA1s computed locally.
+ * The limiter scripts, composed once from the files scriptFiles names behind the clock prelude
+ * (so no Lua block is pasted into two scripts), with SHA1s computed locally:
+ * - one single-decision script per algorithm, and one for global_window;
+ * - the batch script (N decisions of any kind in one call), in its plain and cross-slot variants.
+ * Each decision function serves both its single-decision script and the batch script.
  *
  * Scripts run by EVALSHA. Only a NOSCRIPT reply falls back to EVAL: it proves the node has not
  * cached the script (restart, failover, SCRIPT FLUSH) and therefore did not run it. Any other
@@ -106,18 +159,27 @@ export interface ScriptRegistryOptions {
 export class ScriptRegistry {
   private readonly scripts: Readonly<Record<AlgorithmName, LimiterScript>>;
   private readonly globalWindow: GlobalWindowScript;
+  private readonly batches: Readonly<Record<BatchScriptVariant, BatchScript>>;
+  private readonly clockArgs: (() => readonly number[]) | undefined;
 
   constructor(options: ScriptRegistryOptions = {}) {
+    this.clockArgs = options.clockArgs;
     const prelude = options.clockPrelude ?? redisTimeClockPrelude();
-    const common = readLua('lib/common.lua');
+    const compose = (script: AlgorithmName | 'global_window' | 'batch'): string => composeScript([prelude, ...scriptFiles(script).map(readLua)]);
     const scripts = {} as Record<AlgorithmName, LimiterScript>;
     for (const algorithm of ALGORITHMS) {
-      const source = composeScript([prelude, common, readLua(`${algorithm}.lua`)]);
+      const source = compose(algorithm);
       scripts[algorithm] = { algorithm, source, sha: sha1(source) };
     }
     this.scripts = scripts;
-    const globalSource = composeScript([prelude, common, readLua('global_window.lua')]);
+    const globalSource = compose('global_window');
     this.globalWindow = { name: 'global_window', source: globalSource, sha: sha1(globalSource) };
+    const plain = compose('batch');
+    const crossSlot = composeScript([CROSS_SLOT_SHEBANG, plain]);
+    this.batches = {
+      plain: { variant: 'plain', source: plain, sha: sha1(plain) },
+      'cross-slot': { variant: 'cross-slot', source: crossSlot, sha: sha1(crossSlot) },
+    };
   }
 
   /** global_window.lua, composed like the limiter scripts. */
@@ -125,14 +187,19 @@ export class ScriptRegistry {
     return this.globalWindow;
   }
 
+  /** The batch script in one of its variants. */
+  batchScript(variant: BatchScriptVariant): BatchScript {
+    return this.batches[variant];
+  }
+
   /** Runs global_window.lua by EVALSHA, falling back to EVAL on NOSCRIPT only (see `run`). */
-  async runGlobalWindow(client: ScriptRunner, { keys, args }: GlobalWindowScriptCall): Promise<unknown> {
-    try {
-      return await client.evalsha(this.globalWindow.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (redisErrorCode(error) !== 'NOSCRIPT') throw error;
-      return client.eval(this.globalWindow.source, keys.length, ...keys, ...args);
-    }
+  runGlobalWindow(client: ScriptRunner, { keys, args }: GlobalWindowScriptCall): Promise<unknown> {
+    return evalScript(client, { script: this.globalWindow, keys, args: this.withClock(args) });
+  }
+
+  /** Runs one batch call by EVALSHA, falling back to EVAL on NOSCRIPT only (see `run`). */
+  runBatch(client: ScriptRunner, { variant, keys, args }: BatchScriptCall): Promise<unknown> {
+    return evalScript(client, { script: this.batches[variant], keys, args: this.withClock(args) });
   }
 
   script(algorithm: AlgorithmName): LimiterScript {
@@ -148,29 +215,44 @@ export class ScriptRegistry {
   }
 
   /** Runs `algorithm`'s script by EVALSHA, falling back to EVAL on NOSCRIPT only. */
-  async run<N extends AlgorithmName>(client: ScriptRunner, { algorithm, keys, args }: ScriptCall<N>): Promise<unknown> {
-    const script = this.scripts[algorithm];
-    try {
-      return await client.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      // NOSCRIPT is the one reply proving the node (on a cluster, the node owning the keys' slot)
-      // did not run the script, so sending the source is safe. After a timeout or any other
-      // failure the script may have run and counted the request: a replay could count it twice.
-      if (redisErrorCode(error) !== 'NOSCRIPT') throw error;
-      return client.eval(script.source, keys.length, ...keys, ...args);
-    }
+  run<N extends AlgorithmName>(client: ScriptRunner, { algorithm, keys, args }: ScriptCall<N>): Promise<unknown> {
+    return evalScript(client, { script: this.scripts[algorithm], keys, args: this.withClock(args) });
+  }
+
+  private withClock(args: readonly (string | number)[]): readonly (string | number)[] {
+    return this.clockArgs === undefined ? args : [...args, ...this.clockArgs()];
   }
 
   /**
-   * SCRIPT LOAD of every script, so the first requests skip the NOSCRIPT round trip. On a
-   * cluster each master has its own script cache, so every master is loaded. Needs a ready client.
-   * Resolves with the SHA1s Redis reported, which equal the local ones.
+   * SCRIPT LOAD of every script every Redis runs (the single-decision scripts, global_window and
+   * the plain batch script), so the first requests skip the NOSCRIPT round trip. On a cluster each
+   * master has its own script cache, so every master is loaded. Needs a ready client. Resolves with
+   * the SHA1s Redis reported, which equal the local ones. The cross-slot batch variant needs Redis 7
+   * and is loaded by whoever knows the server has it (RedisCounterStore.load).
    */
   async load(client: RedisClient): Promise<string[]> {
     const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-    const sources = [...this.all().map((script) => script.source), this.globalWindow.source];
+    const sources = [...this.all().map((script) => script.source), this.globalWindow.source, this.batches.plain.source];
     const shas = await Promise.all(nodes.flatMap((node) => sources.map((source) => node.script('LOAD', source))));
     return shas.map(String);
+  }
+}
+
+/**
+ * EVALSHA, and EVAL only after a NOSCRIPT reply: the one reply proving the node (on a cluster, the
+ * node owning the keys' slot) did not run the script, so sending the source is safe. After a
+ * timeout or any other failure the script may have run and counted the request: a replay could
+ * count it twice, so the failure is passed on untouched.
+ */
+export async function evalScript(
+  client: ScriptRunner,
+  { script, keys, args }: { readonly script: { readonly sha: string; readonly source: string }; readonly keys: readonly string[]; readonly args: readonly (string | number)[] },
+): Promise<unknown> {
+  try {
+    return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (redisErrorCode(error) !== 'NOSCRIPT') throw error;
+    return client.eval(script.source, keys.length, ...keys, ...args);
   }
 }
 

@@ -11,10 +11,35 @@ describe('shared test vectors', () => {
     }
   });
 
-  it('asks only for costs a store would send (never above what the limit can admit)', () => {
+  it('asks only for costs a store would send (never above what the limit in force can admit)', () => {
     for (const vector of TEST_VECTORS) {
-      const ceiling = maxCost(vector.algorithm, vector.params.limit, vector.params.burst);
-      for (const step of vector.steps) expect(step.cost).toBeLessThanOrEqual(ceiling);
+      for (const { cost, params } of expectedDecisions(vector)) expect(cost).toBeLessThanOrEqual(maxCost(vector.algorithm, params.limit, params.burst));
+    }
+  });
+
+  it('changes the limit, up and down, somewhere in every algorithm', () => {
+    for (const algorithm of ALGORITHMS) {
+      const changes = TEST_VECTORS.filter((v) => v.algorithm === algorithm).flatMap((v) =>
+        expectedDecisions(v).flatMap((e, i, all) => (i > 0 && e.params !== all[i - 1].params ? [e.params.limit - all[i - 1].params.limit] : [])),
+      );
+      expect(changes.some((d) => d > 0)).toBe(true);
+      expect(changes.some((d) => d < 0)).toBe(true);
+    }
+  });
+
+  it('leaves 2 after 3 used when the limit is raised from 3 to 5, in every algorithm', () => {
+    for (const algorithm of ALGORITHMS) {
+      const vector = TEST_VECTORS.find((v) => v.algorithm === algorithm && v.name.includes('raised from 3 to 5'));
+      if (vector === undefined) throw new Error(`no limit-raise vector for ${algorithm}`);
+      const steps = expectedDecisions(vector);
+      // Steps 0-2 use 3, step 3 is denied, step 4 is the first under limit 5: it takes 1 of the 2 left.
+      expect(steps.slice(0, 5).map((s) => [s.decision.allowed, s.decision.remaining])).toEqual([
+        [true, 2],
+        [true, 1],
+        [true, 0],
+        [false, 0],
+        [true, 1],
+      ]);
     }
   });
 

@@ -6,15 +6,20 @@ import { ALGORITHMS, algorithmFor, ManualClock, maxCost, windowStart, type Algor
  * with the argv clock; other suites may replay them against any CounterStore-like runner.
  */
 
-/** One request: move the clock by `advanceUs` (may be negative: the clock stepped back), then ask for `cost`. */
+/**
+ * One request: move the clock by `advanceUs` (may be negative: the clock stepped back), then ask
+ * for `cost`. With `params`, the limit changed: this request and the following ones use them.
+ */
 export interface VectorStep {
   readonly advanceUs: number;
   readonly cost: number;
+  readonly params?: LimitParams;
 }
 
 export interface TestVector {
   readonly name: string;
   readonly algorithm: AlgorithmName;
+  /** The parameters of the first step, until a step changes them. */
   readonly params: LimitParams;
   /** The clock before the first step, integer microseconds since the epoch. */
   readonly startUs: number;
@@ -25,6 +30,8 @@ export interface ExpectedStep {
   /** The decision time, integer microseconds. */
   readonly now: number;
   readonly cost: number;
+  /** The parameters in force for this step. */
+  readonly params: LimitParams;
   readonly decision: RawDecision;
   /** The state expired (see ReplayOptions) between the previous step and this one. */
   readonly expiredBefore: boolean;
@@ -50,32 +57,29 @@ export function expectedDecisions(vector: TestVector, options: ReplayOptions = {
   const clock = new ManualClock(vector.startUs);
   const states = new Map<string, { state: unknown; expiresAtMs: number }>();
   const expected: ExpectedStep[] = [];
+  let params = vector.params;
   for (const step of vector.steps) {
+    params = step.params ?? params;
     clock.advanceMicros(step.advanceUs);
     const now = clock.nowMicros();
     const stored = states.get(vector.name);
     const expiredBefore = stored !== undefined && Math.floor(now / 1000) > stored.expiresAtMs;
     if (expiredBefore) states.delete(vector.name);
-    const result = algorithm.step({ state: states.get(vector.name)?.state, params: vector.params, cost: step.cost, now });
+    const result = algorithm.step({ state: states.get(vector.name)?.state, params, cost: step.cost, now });
     let expiryMs: number | undefined;
     if (result.next !== undefined) {
       expiryMs = Math.max(1, Math.ceil(result.ttlUs / 1000) + (options.ttlJitterMs ?? 0));
       const expiresAtMs = options.ttlJitterMs === undefined ? Infinity : Math.floor(now / 1000) + expiryMs;
       states.set(vector.name, { state: result.next, expiresAtMs });
     }
-    expected.push({ now, cost: step.cost, decision: normalized(result.decision), expiredBefore, expiryMs });
+    expected.push({ now, cost: step.cost, params, decision: normalized(result.decision), expiredBefore, expiryMs });
   }
   return expected;
 }
 
 /** Redis replies integers, which have no negative zero; JavaScript arithmetic can produce one. */
-function normalized(decision: RawDecision): RawDecision {
-  return {
-    allowed: decision.allowed,
-    remaining: decision.remaining + 0,
-    resetUs: decision.resetUs + 0,
-    retryAfterUs: decision.retryAfterUs + 0,
-  };
+export function normalized<D extends RawDecision>(decision: D): D {
+  return { ...decision, remaining: decision.remaining + 0, resetUs: decision.resetUs + 0, retryAfterUs: decision.retryAfterUs + 0 };
 }
 
 const T0 = 1_700_000_000_123_456;
@@ -84,6 +88,8 @@ const MS = 1_000;
 const DAYS_30 = 30 * 24 * 3600 * SECOND;
 
 const step = (advanceUs: number, cost = 1): VectorStep => ({ advanceUs, cost });
+/** A step whose request comes under new parameters (a limit change). */
+const change = (advanceUs: number, cost: number, newParams: LimitParams): VectorStep => ({ advanceUs, cost, params: newParams });
 const burst = (count: number, cost = 1): VectorStep[] => Array.from({ length: count }, () => step(0, cost));
 const params = (limit: number, windowUs: number, burstSize = limit): LimitParams => ({ limit, windowUs, burst: burstSize });
 /** `offsetUs` after the start of the aligned window holding T0 plus `windows` whole windows. */
@@ -294,6 +300,39 @@ const slidingLogVectors: TestVector[] = [
   },
 ];
 
+/**
+ * Limit changes, for every algorithm: a raise helps an exhausted caller at once (3 used, limit
+ * raised from 3 to 5: 2 left) and a lowering caps at once, with the state drained or aged at the
+ * new parameters' rate from then on.
+ */
+function limitChangeVectors(algorithm: AlgorithmName): TestVector[] {
+  const minute = 60 * SECOND;
+  const start = algorithm === 'fixed_window' || algorithm === 'sliding_window' ? aligned(minute, 5 * SECOND) : T0;
+  return [
+    {
+      name: `${algorithm}: limit raised from 3 to 5 after 3 used leaves 2, then lowered back`,
+      algorithm,
+      params: params(3, minute),
+      startUs: start,
+      steps: [...burst(3), step(0), change(0, 1, params(5, minute)), step(1), step(0), change(1, 1, params(3, minute)), step(3 * SECOND), change(0, 2, params(10, minute))],
+    },
+    {
+      name: `${algorithm}: limit lowered below what was used caps at once`,
+      algorithm,
+      params: params(10, minute),
+      startUs: start,
+      steps: [step(0, 6), change(10, 1, params(4, minute)), step(SECOND), step(7 * SECOND), step(8 * SECOND, 2), change(0, 4, params(10, minute)), step(0, 1)],
+    },
+    {
+      name: `${algorithm}: burst and rate change together, with fractional refills`,
+      algorithm,
+      params: params(7, SECOND, 3),
+      startUs: start,
+      steps: [step(0, 3), change(142_857, 2, params(3, SECOND, 9)), step(0, 3), step(333_333), change(1, 1, params(1e9, SECOND, 2)), step(0, 2), step(1), change(5, 1, params(2, 10 * SECOND, 1)), step(4_999_999)],
+    },
+  ];
+}
+
 /** A deterministic PRNG (mulberry32), so random walks are the same vectors on every run. */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -342,5 +381,6 @@ export const TEST_VECTORS: readonly TestVector[] = [
   ...windowVectors('fixed_window'),
   ...windowVectors('sliding_window'),
   ...slidingLogVectors,
+  ...ALGORITHMS.flatMap(limitChangeVectors),
   ...randomWalks,
 ];

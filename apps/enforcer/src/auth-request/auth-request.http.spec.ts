@@ -1,19 +1,19 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Block, Policy, PolicyDocument } from '@rl/contracts';
-import { counterIdentity, expandIpIdentity, LocalLimiter, systemClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { counterIdentity, expandIpIdentity, systemClock } from '@rl/limiter-core';
 import { StoreUnavailableError } from '@rl/redis-store';
 import type { Registry } from 'prom-client';
 import { StaticPolicySource } from '../policies/static-policy-source';
-import { LocalStoreBackend } from '../store/local-store-backend';
+import { LocalStoreBackend, MemoryDecisionStore, type DecisionFor, type DecisionStore, type StoreRequest } from '@rl/decision-pipeline';
 import { createTestApp } from '../testing/create-test-app';
 
 /** A LocalLimiter that records every call, and can be switched to fail like a Redis that is down. */
-class SwitchableStore implements CounterStore {
-  readonly calls: LimitRequest[] = [];
+class SwitchableStore implements DecisionStore {
+  readonly calls: StoreRequest[] = [];
   down = false;
-  private readonly inner = new LocalLimiter({ clock: systemClock });
+  private readonly inner = new MemoryDecisionStore({ clock: systemClock });
 
-  decide(request: LimitRequest): Promise<RawDecision> {
+  decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     this.calls.push(request);
     if (this.down) return Promise.reject(new StoreUnavailableError('redis is down', { cause: new Error('ECONNREFUSED') }));
     return this.inner.decide(request);

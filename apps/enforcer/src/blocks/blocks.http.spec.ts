@@ -1,16 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Block } from '@rl/contracts';
-import { LocalLimiter, systemClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { systemClock } from '@rl/limiter-core';
 import type { Registry } from 'prom-client';
 import { PolicySource, SnapshotListeners, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
-import { LocalStoreBackend } from '../store/local-store-backend';
+import { LocalStoreBackend, MemoryDecisionStore, type DecisionFor, type DecisionStore, type StoreRequest } from '@rl/decision-pipeline';
 import { createTestApp } from '../testing/create-test-app';
 
-class RecordingStore implements CounterStore {
+class RecordingStore implements DecisionStore {
   calls = 0;
-  private readonly inner = new LocalLimiter({ clock: systemClock });
+  private readonly inner = new MemoryDecisionStore({ clock: systemClock });
 
-  decide(request: LimitRequest): Promise<RawDecision> {
+  decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     this.calls += 1;
     return this.inner.decide(request);
   }

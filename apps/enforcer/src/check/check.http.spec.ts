@@ -1,29 +1,30 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CheckResponse, Policy, PolicyDocument } from '@rl/contracts';
-import { LocalLimiter, ManualClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { ManualClock } from '@rl/limiter-core';
 import { StoreTimeoutError, StoreUnavailableError } from '@rl/redis-store';
 import type { Registry } from 'prom-client';
 import { StaticPolicySource } from '../policies/static-policy-source';
-import { LocalStoreBackend } from '../store/local-store-backend';
+import { LocalStoreBackend, MemoryDecisionStore, type DecisionFor, type DecisionStore, type StoreRequest } from '@rl/decision-pipeline';
+import { waitFor } from '@rl/testing';
 import { createTestApp } from '../testing/create-test-app';
 
 /** A LocalLimiter that records every call, so specs can prove a request never reached the store. */
-class RecordingStore implements CounterStore {
-  readonly calls: LimitRequest[] = [];
-  constructor(private readonly inner: CounterStore) {}
+class RecordingStore implements DecisionStore {
+  readonly calls: StoreRequest[] = [];
+  constructor(private readonly inner: DecisionStore) {}
 
-  decide(request: LimitRequest): Promise<RawDecision> {
+  decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     this.calls.push(request);
     return this.inner.decide(request);
   }
 }
 
 /** A store that is down: every decision fails with the given typed error. */
-class FailingStore implements CounterStore {
+class FailingStore implements DecisionStore {
   calls = 0;
   constructor(private readonly error: () => Error) {}
 
-  decide(): Promise<RawDecision> {
+  decide<R extends StoreRequest>(): Promise<DecisionFor<R>> {
     this.calls += 1;
     return Promise.reject(this.error());
   }
@@ -84,7 +85,7 @@ describe('POST /v1/check', () => {
   const clock = new ManualClock();
 
   beforeAll(async () => {
-    store = new RecordingStore(new LocalLimiter({ clock }));
+    store = new RecordingStore(new MemoryDecisionStore({ clock }));
     ({ app, registry } = await createTestApp({ store: new LocalStoreBackend({ store }), policies: new StaticPolicySource(document) }));
   });
 
@@ -170,7 +171,7 @@ describe('POST /v1/check', () => {
       });
       expectHeadersToAgree(response.headers, response.body);
       expect(response.headers['ratelimit-policy']).toBe('"default";q=100;w=60');
-      expect(store.calls).toEqual([{ key: 'rl:{default:default-user}:tb', algorithm: 'token_bucket', limit: 100, windowUs: 60_000_000, burst: 100, cost: 1 }]);
+      expect(store.calls).toEqual([{ key: 'rl:{default:default-user}:tu', algorithm: 'token_bucket', limit: 100, windowUs: 60_000_000, burst: 100, cost: 1 }]);
     });
 
     it('counts an inline limit, then denies with 429 and Retry-After', async () => {
@@ -184,7 +185,7 @@ describe('POST /v1/check', () => {
       expect(third.body.retryAfterSeconds).toBeGreaterThan(0);
       expect(third.headers['retry-after']).toBe('5');
       expect(third.headers['ratelimit-policy']).toBe('"inline";q=2;w=10');
-      expect(store.calls[0].key).toBe('rl:{inline:2:10:inline-user}:tb');
+      expect(store.calls[0].key).toBe('rl:{inline:2:10:inline-user}:tu');
     });
 
     it('rounds Retry-After up to at least one second', async () => {
@@ -281,5 +282,80 @@ describe('POST /v1/check while the store fails', () => {
     error = () => new TypeError('bug');
     const response = await post(app, { key: 'bug-user' });
     expect(response).toMatchObject({ status: 500, body: { error: 'internal', message: 'internal error' } });
+  });
+});
+
+describe('POST /v1/check: a cost the limit can never admit', () => {
+  let app: NestFastifyApplication;
+  let store: RecordingStore;
+
+  beforeAll(async () => {
+    store = new RecordingStore(new MemoryDecisionStore());
+    ({ app } = await createTestApp({ store: new LocalStoreBackend({ store }), policies: new StaticPolicySource(document) }));
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('answers 429 with reason cost_exceeds_limit and no Retry-After, without a store call', async () => {
+    const response = await post(app, { key: 'big-spender', customerId: 'acme', cost: 4 });
+    expect(response.status).toBe(429);
+    expect(response.body).toMatchObject({ allowed: false, limit: 3, remaining: 0, retryAfterSeconds: 0, reason: 'cost_exceeds_limit', policy: { id: 'free-tier' } });
+    expect(response.headers['retry-after']).toBeUndefined();
+    expect(store.calls).toEqual([]);
+    // A cost the limit can admit is decided as usual, and the counter was not touched.
+    const fits = await post(app, { key: 'big-spender', customerId: 'acme', cost: 3 });
+    expect(fits).toMatchObject({ status: 200, body: { remaining: 0 } });
+    expect(fits.body.reason).toBeUndefined();
+  });
+});
+
+describe('POST /v1/check past ENFORCER_MAX_IN_FLIGHT', () => {
+  /** A store whose answers wait until released, so decisions pile up in flight. */
+  class HeldStore implements DecisionStore {
+    private readonly inner = new MemoryDecisionStore();
+    private readonly held: Array<() => void> = [];
+    calls = 0;
+
+    decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
+      this.calls += 1;
+      return new Promise<void>((resolve) => this.held.push(resolve)).then(() => this.inner.decide(request));
+    }
+
+    release(): void {
+      for (const resume of this.held.splice(0)) resume();
+    }
+  }
+
+  let app: NestFastifyApplication;
+  let registry: Registry;
+  const store = new HeldStore();
+
+  beforeAll(async () => {
+    ({ app, registry } = await createTestApp({ env: { ENFORCER_MAX_IN_FLIGHT: '2' }, store: new LocalStoreBackend({ store }), policies: new StaticPolicySource(document) }));
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('sheds what exceeds the cap with 503 overloaded and Retry-After, never from the local buckets', async () => {
+    const inFlight = [post(app, { key: 'u1', customerId: 'acme' }), post(app, { key: 'u2', customerId: 'acme' })];
+    await waitFor('two decisions in flight', async () => store.calls === 2, 2_000);
+    const shed = await post(app, { key: 'u3', customerId: 'acme' });
+    expect(shed.status).toBe(503);
+    expect(shed.body).toEqual({ allowed: false, limit: 0, remaining: 0, resetSeconds: 0, retryAfterSeconds: 1, policy: { id: 'overloaded', version: 0 }, region: 'us-east', overloaded: true });
+    expect(shed.body.degraded).toBeUndefined();
+    expect(shed.headers['retry-after']).toBe('1');
+    expect(store.calls).toBe(2);
+    store.release();
+    expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200]);
+    // Capacity is back once the decisions in flight are done.
+    const next = post(app, { key: 'u4', customerId: 'acme' });
+    await waitFor('the next decision in flight', async () => store.calls === 3, 2_000);
+    store.release();
+    expect((await next).status).toBe(200);
+    expect(await registry.metrics()).toContain('rl_overloaded_total{service="enforcer"} 1');
   });
 });

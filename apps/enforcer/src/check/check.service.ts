@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest } from '@rl/contracts';
-import { buildCounterKey, LocalLimiter, systemClock, type CounterStore, type LimitRequest, type RawDecision } from '@rl/limiter-core';
-import { StoreError, StoreTimeoutError } from '@rl/redis-store';
+import { decideGlobalWindow, DecisionPipeline, StoreBackend, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
+import { buildCounterKey, buildGlobalCounterKey, safeIdentity, type RawDecision } from '@rl/limiter-core';
 import type { Logger } from 'pino';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
@@ -10,54 +10,77 @@ import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
 import type { DecisionObserver } from '../events/decision-observer';
 import { DECISION_OBSERVER } from '../events/events.module';
-import { GlobalCheckService } from '../global/global-check.service';
+import { GlobalSyncService } from '../global/global-sync.service';
 import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';
-import { StoreCircuitOpenError } from '../resilience/guarded-store';
-import { StoreBackend } from '../store/store-backend';
-import { FAIL_CLOSED_DECISION, formatDecision, type CheckReply, type DecisionSource } from './format-decision';
-
-/** Keys kept by the local fallback buckets; least recently used ones are evicted beyond this. */
-const LOCAL_FALLBACK_KEYS = 50_000;
-/** At most one store-failure log line per interval; the metric counts every failure. */
-const FAILURE_LOG_INTERVAL_MS = 10_000;
+import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply } from './format-decision';
 
 /**
  * The decision path of every API that decides (`POST /v1/check`, nginx's `GET /v1/auth`, Envoy's
- * gRPC `ShouldRateLimit`): resolve the policy, build the counter key, ask the store, and on a store
- * failure apply the policy's failure mode; then note the decision (latency histogram, automatic
- * blocks, decision events), none of which waits. No logging, allocation or reflection beyond what
- * one decision needs; failures are logged at most once per interval.
+ * gRPC `ShouldRateLimit`): shed load past the in-flight cap, answer blocked callers, resolve the
+ * policy, then one DecisionPipeline (@rl/decision-pipeline) decides regional and global policies
+ * alike: hot keys, deny cache, batched Redis calls, tiers, breakers and failure modes. Afterwards
+ * the decision is noted (latency histogram, automatic blocks, decision events), none of which
+ * waits.
+ *
+ * Overload is explicit: past ENFORCER_MAX_IN_FLIGHT decisions in flight, a request gets 503
+ * `overloaded` at once, so the gateway applies its own failure mode. It is never answered from
+ * the local buckets, which exist for store failures only.
  */
 @Injectable()
 export class CheckService {
-  private readonly store: CounterStore;
-  private readonly backend: StoreBackend;
+  private readonly pipeline: DecisionPipeline;
   private readonly region: string;
-  private readonly local = new LocalLimiter({ clock: systemClock, maxKeys: LOCAL_FALLBACK_KEYS });
-  private lastFailureLogAt = 0;
-  private suppressedFailures = 0;
+  private readonly localPercent: number;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
 
   constructor(
     private readonly resolver: PolicyResolver,
     backend: StoreBackend,
     private readonly metrics: EnforcerMetrics,
     config: EnforcerConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     private readonly blocks: BlockGuard,
-    private readonly global: GlobalCheckService,
+    private readonly sync: GlobalSyncService,
     private readonly escalator: BlockEscalator,
     @Inject(DECISION_OBSERVER) private readonly observer: DecisionObserver | null,
   ) {
-    this.store = backend.store;
-    this.backend = backend;
+    this.pipeline = new DecisionPipeline({ backend, metrics, logger });
     this.region = config.region;
+    this.localPercent = config.localLimitPercent;
+    this.maxInFlight = config.maxInFlight;
   }
 
-  async check(request: CheckRequest): Promise<CheckReply> {
+  /** Decides `request` under the policy that matches it. */
+  check(request: CheckRequest): Promise<CheckReply> {
+    return this.run(request, undefined);
+  }
+
+  /** Decides `request` under `policy`, resolved by the caller (Envoy rules); everything else as `check`. */
+  checkWithPolicy(request: CheckRequest, policy: CompiledPolicy): Promise<CheckReply> {
+    return this.run(request, policy);
+  }
+
+  /** Decisions being made right now (tests, metrics). */
+  get decisionsInFlight(): number {
+    return this.inFlight;
+  }
+
+  private async run(request: CheckRequest, policy: CompiledPolicy | undefined): Promise<CheckReply> {
+    if (this.inFlight >= this.maxInFlight) {
+      this.metrics.recordOverloaded();
+      return formatOverloaded(this.region);
+    }
+    this.inFlight += 1;
     const started = performance.now();
-    const reply = await this.decide(request);
+    let reply: CheckReply;
+    try {
+      reply = await this.decide(request, policy);
+    } finally {
+      this.inFlight -= 1;
+    }
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeCheckSeconds(seconds);
     // Denials (not blocks) count toward automatic blocks; decision events sample every decision.
@@ -66,54 +89,62 @@ export class CheckService {
     return reply;
   }
 
-  private async decide(request: CheckRequest): Promise<CheckReply> {
+  private async decide(request: CheckRequest, resolved: CompiledPolicy | undefined): Promise<CheckReply> {
     // Blocks come first: no policy resolution and no counter-store call for a blocked caller.
     const blocked = this.blocks.check(request, this.region);
     if (blocked !== undefined) {
       this.metrics.recordDecision(BLOCKED_POLICY_REF.id, 'blocked');
       return blocked;
     }
-    const policy = this.resolver.resolve(request);
-    // One limit shared by all regions: decided against this region's allocation (src/global).
-    if (policy.scope === 'global') return this.global.check(request, policy);
-    const limitRequest: LimitRequest = {
-      key: buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm }),
-      algorithm: policy.algorithm,
-      limit: policy.quota.limit,
-      windowUs: policy.windowUs,
-      burst: policy.quota.burst,
-      cost: request.cost ?? 1,
-    };
-    let decision: RawDecision;
-    let source: DecisionSource = 'store';
-    try {
-      decision = await this.store.decide(limitRequest);
-    } catch (error) {
-      if (!(error instanceof StoreError)) throw error;
-      this.noteStoreFailure(error);
-      if (policy.failureMode === 'open') {
-        source = 'local-fallback';
-        decision = this.local.decideSync({ ...limitRequest, limit: policy.localQuota.limit, burst: policy.localQuota.burst });
-        if (decision.allowed) this.backend.recordDegradedAdmit(limitRequest);
-      } else {
-        source = 'fail-closed';
-        decision = FAIL_CLOSED_DECISION;
-      }
+    const policy = resolved ?? this.resolver.resolve(request);
+    const cost = request.cost ?? 1;
+    if (cost > policy.maxCost) {
+      this.metrics.recordDecision(policy.ref.id, resultOf(policy, COST_EXCEEDS_LIMIT, 'store'));
+      return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true });
     }
-    this.metrics.recordDecision(policy.ref.id, resultOf(policy, decision, source));
-    return formatDecision({ policy, decision, source, region: this.region });
+    const outcome = policy.scope === 'global' ? await this.decideGlobal(request, policy, cost) : await this.decideRegional(request, policy, cost);
+    this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
+    return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region });
   }
 
-  private noteStoreFailure(error: StoreError): void {
-    this.metrics.recordStoreFailure(error instanceof StoreCircuitOpenError ? 'circuit_open' : error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
-    const now = Date.now();
-    if (now - this.lastFailureLogAt < FAILURE_LOG_INTERVAL_MS) {
-      this.suppressedFailures += 1;
-      return;
-    }
-    this.logger.warn({ err: error, suppressedSinceLastLog: this.suppressedFailures }, 'counter store failed; applying policy failure modes');
-    this.lastFailureLogAt = now;
-    this.suppressedFailures = 0;
+  private decideRegional(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<DecisionOutcome<RawDecision>> {
+    return this.pipeline.decide({
+      request: {
+        key: buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm }),
+        algorithm: policy.algorithm,
+        limit: policy.quota.limit,
+        windowUs: policy.windowUs,
+        burst: policy.quota.burst,
+        cost,
+      },
+      failureMode: policy.failureMode,
+      local: policy.localQuota,
+    });
+  }
+
+  /**
+   * One limit shared by all regions: this region enforces its current allocation (cap) in its own
+   * Redis, counted in epoch-aligned windows. No cross-region call on the request path: the cap
+   * comes from the allocation table, and usage is counted into the maps the reporter publishes.
+   */
+  private async decideGlobal(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<DecisionOutcome<RawDecision>> {
+    const identity = safeIdentity(request.key);
+    const windowMs = Math.max(1, Math.round(policy.windowUs / 1000));
+    const outcome = await decideGlobalWindow(this.pipeline, {
+      key: buildGlobalCounterKey({ policyId: policy.counterId, identity: request.key }),
+      cost,
+      windowMs,
+      nowMs: Date.now(),
+      capFor: (windowStartMs) => this.sync.capFor({ policy, identity, windowStartMs }),
+      failureMode: policy.failureMode,
+      localPercent: this.localPercent,
+      allocationWaitMs: () => this.sync.catchUpRemainingMs(),
+      onWindowRetry: () => this.sync.recordWindowRetry(),
+    });
+    const usage = this.sync.usage({ policy, windowStartMs: outcome.decision.windowStartMs, windowMs });
+    if (outcome.decision.allowed) usage.admit(identity, cost);
+    else usage.deny(identity, cost);
+    return outcome;
   }
 }
 

@@ -1,5 +1,6 @@
 import { compilePolicy, type PolicyParameters } from '../policies/compiled-policy';
-import { FAIL_CLOSED_DECISION, formatDecision } from './format-decision';
+import { FAIL_CLOSED_DECISION } from '@rl/decision-pipeline';
+import { formatDecision } from './format-decision';
 
 const parameters: PolicyParameters = {
   id: 'free-tier',

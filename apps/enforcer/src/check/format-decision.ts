@@ -1,12 +1,7 @@
 import type { CheckResponse } from '@rl/contracts';
+import type { DecisionSource } from '@rl/decision-pipeline';
 import type { RawDecision } from '@rl/limiter-core';
 import type { CompiledPolicy } from '../policies/compiled-policy';
-
-/**
- * Who decided: the regional store; this instance's local bucket because the store failed and the
- * policy fails open; or nobody, because the store failed and the policy fails closed.
- */
-export type DecisionSource = 'store' | 'local-fallback' | 'fail-closed';
 
 /** Status, headers and body of one check reply. */
 export interface CheckReply {
@@ -15,8 +10,17 @@ export interface CheckReply {
   readonly body: CheckResponse;
 }
 
-/** What a fail-closed policy answers while the store is down. */
-export const FAIL_CLOSED_DECISION: RawDecision = { allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 1_000_000 };
+/**
+ * A cost above what the policy can ever admit: denied with no store call, no retry time and
+ * nothing remaining for it (the counter itself is untouched).
+ */
+export const COST_EXCEEDS_LIMIT: RawDecision = { allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 0 };
+
+/** The policy reference an overloaded reply names: no policy was resolved. */
+export const OVERLOADED_POLICY_REF = { id: 'overloaded', version: 0 } as const;
+
+/** Seconds an overloaded enforcer asks the gateway to wait before it retries this request. */
+const OVERLOADED_RETRY_SECONDS = 1;
 
 const MICROS = 1_000_000;
 
@@ -27,10 +31,13 @@ const MICROS = 1_000_000;
  *   restored, rounded up; `Retry-After` (denials only) is whole seconds rounded up, at least 1;
  * - a shadow policy reports what it counted but always allows (`shadow`, `wouldDeny`);
  * - any source other than the store sets `degraded`, and the local fallback reports its own,
- *   smaller quota so the numbers describe what was enforced.
+ *   smaller quota so the numbers describe what was enforced;
+ * - a cost the limit can never admit (`costExceedsLimit`) is denied with
+ *   `reason: "cost_exceeds_limit"` and no `Retry-After`: retrying is pointless.
  */
-export function formatDecision(input: { policy: CompiledPolicy; decision: RawDecision; source: DecisionSource; region: string }): CheckReply {
+export function formatDecision(input: { policy: CompiledPolicy; decision: RawDecision; source: DecisionSource; region: string; costExceedsLimit?: boolean }): CheckReply {
   const { policy, decision, source } = input;
+  const hopeless = input.costExceedsLimit === true && !policy.shadow;
   const quota = source === 'local-fallback' ? policy.localQuota : policy.quota;
   const allowed = decision.allowed || policy.shadow;
   const remaining = String(decision.remaining);
@@ -42,7 +49,7 @@ export function formatDecision(input: { policy: CompiledPolicy; decision: RawDec
     'ratelimit-policy': quota.policyHeader,
     ratelimit: `${policy.rateLimitPrefix}${remaining};t=${reset}`,
   };
-  if (!allowed) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterUs / MICROS)));
+  if (!allowed && !hopeless) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterUs / MICROS)));
 
   const body: { -readonly [K in keyof CheckResponse]: CheckResponse[K] } = {
     allowed,
@@ -58,7 +65,30 @@ export function formatDecision(input: { policy: CompiledPolicy; decision: RawDec
     body.wouldDeny = !decision.allowed;
   }
   if (source !== 'store') body.degraded = true;
+  if (input.costExceedsLimit === true) body.reason = 'cost_exceeds_limit';
 
   const statusCode = allowed ? 200 : source === 'fail-closed' ? 503 : 429;
   return { statusCode, headers, body };
+}
+
+/**
+ * The reply of an enforcer past its in-flight cap: 503 with `Retry-After` and `overloaded: true`,
+ * so the gateway applies its own failure mode. No policy was resolved and no counter touched.
+ */
+export function formatOverloaded(region: string): CheckReply {
+  const wait = String(OVERLOADED_RETRY_SECONDS);
+  return {
+    statusCode: 503,
+    headers: { 'retry-after': wait },
+    body: {
+      allowed: false,
+      limit: 0,
+      remaining: 0,
+      resetSeconds: 0,
+      retryAfterSeconds: OVERLOADED_RETRY_SECONDS,
+      policy: OVERLOADED_POLICY_REF,
+      region,
+      overloaded: true,
+    },
+  };
 }

@@ -2,36 +2,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailureMode, PolicyAlgorithm } from '@rl/contracts';
 import { ConfigError, loadEnv, natsTransportProblems, natsTransportSettings, type EnvValues, type LogLevel, type NatsTransportSettings } from '@rl/platform';
+import type { HotKeySettings, RedisSettings } from '@rl/decision-pipeline';
 import { decisionEventSettings, type DecisionEventSettings } from '../events/events-env';
 import { hotKeySettings } from '../hot-keys/hot-key-env';
-import type { HotKeySettings } from '../hot-keys/hot-key-settings';
 import { ENFORCER_ENV } from './enforcer-env';
-import { redisTlsProblems, redisTlsSettings, type RedisTlsSettings } from './redis-tls-env';
-
-export interface RedisSettings {
-  /** Used when `clusterNodes` is undefined. */
-  readonly url: string;
-  /** `host:port` seed nodes; set means cluster mode. */
-  readonly clusterNodes: readonly string[] | undefined;
-  /** Set means the primary of a Sentinel-managed group (`host:port` sentinels and the group name). */
-  readonly sentinels: { readonly nodes: readonly string[]; readonly masterName: string; readonly password?: string } | undefined;
-  /** ACL user and password of every counter-store connection (REDIS_USERNAME, REDIS_PASSWORD); a URL may carry its own instead. */
-  readonly auth: { readonly username?: string; readonly password?: string };
-  /** TLS files (REDIS_TLS_*); undefined: rediss:// URLs verify against the system's CAs, Cluster and Sentinel are plaintext. */
-  readonly tls: RedisTlsSettings | undefined;
-  readonly commandTimeoutMs: number;
-  /** The secondary store asked while the regional one is down; none when undefined. */
-  readonly fallbackUrl: string | undefined;
-  readonly breaker: BreakerSettings;
-}
-
-/** The circuit breaker of each counter-store connection. */
-export interface BreakerSettings {
-  readonly failureThreshold: number;
-  readonly failureWindowMs: number;
-  readonly cooldownMs: number;
-  readonly cooldownJitterMs: number;
-}
+import { redisTlsProblems, redisTlsSettings } from './redis-tls-env';
 
 export interface DefaultPolicySettings {
   readonly limit: number;
@@ -97,6 +72,8 @@ export class EnforcerConfig {
    */
   readonly localLimitPercent: number;
   readonly shutdownDrainMs: number;
+  /** Decisions in flight at most; past it requests get 503 `overloaded` (ENFORCER_MAX_IN_FLIGHT). */
+  readonly maxInFlight: number;
   /** Automatic blocks: `threshold` 0 turns them off. */
   readonly escalation: { readonly threshold: number; readonly windowMs: number; readonly blockSeconds: number };
   /** Hot-key leases and the deny cache (HOTKEY_*, DENY_CACHE_*). */
@@ -152,6 +129,7 @@ export class EnforcerConfig {
     this.enforcerInstances = env.ENFORCER_INSTANCES;
     this.localLimitPercent = env.DEGRADED_LIMIT_PERCENT / env.ENFORCER_INSTANCES;
     this.shutdownDrainMs = env.SHUTDOWN_DRAIN_MS;
+    this.maxInFlight = env.ENFORCER_MAX_IN_FLIGHT;
     this.escalation = { threshold: env.ESCALATION_THRESHOLD, windowMs: env.ESCALATION_WINDOW_SECONDS * 1000, blockSeconds: env.ESCALATION_BLOCK_SECONDS };
     this.hotKeys = hotKeySettings(env);
     this.events = decisionEventSettings(env);

@@ -87,7 +87,7 @@ export const ENFORCER_ENV = {
     min: 1,
     max: 10_000,
     default: 20,
-    description: 'A counter-store command without a reply after this long fails the decision over and opens that store\'s circuit breaker',
+    description: "How long a counter-store connection may stay silent, with a command waiting, before that command fails over and opens its breaker; our own queueing never counts",
   }),
   REDIS_FALLBACK_URL: optional(
     envUrl({
@@ -189,6 +189,12 @@ export const ENFORCER_ENV = {
     max: 10_000,
     default: 1,
     description: 'Live enforcer instances in the region; each local bucket gets 1/n of the DEGRADED_LIMIT_PERCENT share',
+  }),
+  ENFORCER_MAX_IN_FLIGHT: envInt({
+    min: 1,
+    max: 1_000_000,
+    default: 5_000,
+    description: 'Decisions in flight at most; past it a request gets 503 with Retry-After and "overloaded": true (rl_overloaded_total) and the gateway applies its own failure mode',
   }),
   SHUTDOWN_DRAIN_MS: envInt({
     min: 0,

@@ -107,7 +107,7 @@ describe("Envoy's rate-limit gRPC service against a real redis-server", () => {
     ({ app } = await createTestApp({
       store: 'from-config',
       policies: new FixedSource(),
-      env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '2000', ENVOY_GRPC_PORT: String(grpcPort) },
+      env: { REDIS_URL: redis.url, ENVOY_GRPC_PORT: String(grpcPort) },
     }));
     const enforcer = app;
     await waitFor('enforcer ready', async () => (await enforcer.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 15_000);
@@ -137,7 +137,7 @@ describe("Envoy's rate-limit gRPC service against a real redis-server", () => {
     });
     const probe = new Redis((redis as RedisServerHandle).url);
     try {
-      expect(await probe.exists(`rl:{inline:2:60:${key}}:tb`)).toBe(1);
+      expect(await probe.exists(`rl:{inline:2:60:${key}}:tu`)).toBe(1);
     } finally {
       probe.disconnect();
     }

@@ -1,5 +1,6 @@
 import { formatBlocked } from '../blocks/format-blocked';
-import { FAIL_CLOSED_DECISION, formatDecision, type CheckReply } from '../check/format-decision';
+import { FAIL_CLOSED_DECISION } from '@rl/decision-pipeline';
+import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply } from '../check/format-decision';
 import { compilePolicy, type PolicyParameters } from '../policies/compiled-policy';
 import { currentLimitOf, formatRateLimitResponse, RlsUnavailableError, toDuration, toRateLimit } from './rls-response';
 
@@ -111,5 +112,19 @@ describe('formatRateLimitResponse', () => {
     expect(response.overall_code).toBe('OVER_LIMIT');
     expect(response.statuses.map((s) => s.code)).toEqual(['UNKNOWN', 'OVER_LIMIT']);
     expect(response.response_headers_to_add).toContainEqual({ key: 'ratelimit-policy', value: '"free-tier";q=100;w=60' });
+  });
+
+  it('throws RlsUnavailableError naming the overload when the enforcer sheds a descriptor', () => {
+    expect(() => formatRateLimitResponse([allowed(5), formatOverloaded('us-east')])).toThrow(
+      new RlsUnavailableError('descriptors[1]: the enforcer is overloaded (ENFORCER_MAX_IN_FLIGHT decisions in flight)'),
+    );
+  });
+
+  it('answers OVER_LIMIT, with no Retry-After, for a cost the limit can never admit', () => {
+    const hopeless = formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: 'us-east', costExceedsLimit: true });
+    const response = formatRateLimitResponse([hopeless]);
+    expect(response.overall_code).toBe('OVER_LIMIT');
+    expect(response.statuses[0]).toMatchObject({ code: 'OVER_LIMIT', limit_remaining: 0 });
+    expect(response.response_headers_to_add.map((h) => h.key)).not.toContain('retry-after');
   });
 });

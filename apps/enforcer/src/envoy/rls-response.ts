@@ -97,7 +97,8 @@ function headlineOf(replies: readonly CheckReply[], overLimit: boolean): CheckRe
  *   not be counted; the current limit, the remaining count and the time until the quota is restored;
  * - `response_headers_to_add`: X-RateLimit-Limit/-Remaining/-Reset, RateLimit-Policy, RateLimit, and
  *   on OVER_LIMIT Retry-After, exactly as `POST /v1/check` sends them, for the headline descriptor.
- * A fail-closed descriptor and no denial throws RlsUnavailableError: a denial is certain, and wins.
+ * A fail-closed (or overloaded) descriptor and no denial throws RlsUnavailableError: a denial is
+ * certain, and wins. A cost above the limit is OVER_LIMIT, as on HTTP (429 without Retry-After).
  */
 export function formatRateLimitResponse(replies: readonly CheckReply[]): RateLimitResponseMessage {
   let overLimit = false;
@@ -108,8 +109,9 @@ export function formatRateLimitResponse(replies: readonly CheckReply[]): RateLim
     else if (status === 503 && failClosed < 0) failClosed = i;
   }
   if (!overLimit && failClosed >= 0) {
-    const policy = replies[failClosed].body.policy.id;
-    throw new RlsUnavailableError(`descriptors[${failClosed}]: the counter store is unavailable and policy "${policy}" fails closed`);
+    const body = replies[failClosed].body;
+    if (body.overloaded === true) throw new RlsUnavailableError(`descriptors[${failClosed}]: the enforcer is overloaded (ENFORCER_MAX_IN_FLIGHT decisions in flight)`);
+    throw new RlsUnavailableError(`descriptors[${failClosed}]: the counter store is unavailable and policy "${body.policy.id}" fails closed`);
   }
   const headline = headlineOf(replies, overLimit);
   return {

@@ -1,10 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AllocationUpdate, Policy, PolicyDocument } from '@rl/contracts';
-import type { GlobalWindowDecision, GlobalWindowRequest, GlobalWindowStore } from '@rl/limiter-core';
 import { StoreUnavailableError } from '@rl/redis-store';
 import type { Registry } from 'prom-client';
 import { StaticPolicySource } from '../policies/static-policy-source';
-import { LocalStoreBackend } from '../store/local-store-backend';
+import { LocalStoreBackend, MemoryDecisionStore, type DecisionFor, type DecisionStore, type StoreRequest } from '@rl/decision-pipeline';
 import { createTestApp } from '../testing/create-test-app';
 import { GlobalSyncService } from './global-sync.service';
 
@@ -38,23 +37,17 @@ const ENV = { REGION: 'us-east', GLOBAL_REGIONS: 'us-east,eu-west,ap-south', NAT
 /** With NATS unreachable, a fresh instance waits 5 sync intervals (250 ms here) before the static split applies. */
 const catchUp = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 300));
 
-class CountingGlobalStore implements GlobalWindowStore {
-  readonly calls: GlobalWindowRequest[] = [];
-  constructor(private readonly inner: GlobalWindowStore) {}
+class CountingStore implements DecisionStore {
+  readonly calls: StoreRequest[] = [];
+  constructor(private readonly inner: DecisionStore) {}
 
-  decideGlobal(request: GlobalWindowRequest): Promise<GlobalWindowDecision> {
+  decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     this.calls.push(request);
-    return this.inner.decideGlobal(request);
+    return this.inner.decide(request);
   }
 }
 
-class GlobalBackend extends LocalStoreBackend {
-  constructor(override readonly globalStore: GlobalWindowStore) {
-    super();
-  }
-}
-
-const failing: GlobalWindowStore = { decideGlobal: () => Promise.reject(new StoreUnavailableError('down', { cause: undefined })) };
+const failing: DecisionStore = { decide: () => Promise.reject(new StoreUnavailableError('down', { cause: undefined })) };
 
 async function check(app: NestFastifyApplication, payload: Record<string, unknown>) {
   const response = await app.inject({ method: 'POST', url: '/v1/check', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
@@ -78,12 +71,12 @@ function allocation(input: { epoch: number; identity: string; cap: number; regio
 describe('POST /v1/check with a global policy', () => {
   let app: NestFastifyApplication;
   let registry: Registry;
-  let store: CountingGlobalStore;
+  let store: CountingStore;
   let sync: GlobalSyncService;
 
   beforeEach(async () => {
-    store = new CountingGlobalStore(new LocalStoreBackend().globalStore);
-    ({ app, registry } = await createTestApp({ env: ENV, store: new GlobalBackend(store), policies: new StaticPolicySource(document) }));
+    store = new CountingStore(new MemoryDecisionStore());
+    ({ app, registry } = await createTestApp({ env: ENV, store: new LocalStoreBackend({ store }), policies: new StaticPolicySource(document) }));
     sync = app.get(GlobalSyncService);
     await catchUp();
   });
@@ -172,7 +165,7 @@ describe('a global policy while the store is down', () => {
   let app: NestFastifyApplication;
 
   beforeEach(async () => {
-    ({ app } = await createTestApp({ env: { ...ENV, DEGRADED_LIMIT_PERCENT: '50' }, store: new GlobalBackend(failing), policies: new StaticPolicySource(document) }));
+    ({ app } = await createTestApp({ env: { ...ENV, DEGRADED_LIMIT_PERCENT: '50' }, store: new LocalStoreBackend({ store: failing }), policies: new StaticPolicySource(document) }));
     await catchUp();
   });
 

@@ -100,7 +100,6 @@ async function startEnforcer(input: {
       GLOBAL_REGIONS: REGIONS,
       GLOBAL_SYNC_INTERVAL_MS: String(input.syncIntervalMs ?? 200),
       REDIS_URL: input.redis.url,
-      REDIS_COMMAND_TIMEOUT_MS: '2000',
       NATS_URL: input.natsUrl,
       NATS_NAMESPACE: input.namespace,
       POLICY_FILE: policyFile,

@@ -1,17 +1,15 @@
 import { Module } from '@nestjs/common';
 import { PoliciesModule } from '../policies/policies.module';
-import { StoreModule } from '../store/store.module';
-import { GlobalCheckService } from './global-check.service';
 import { GlobalSyncService } from './global-sync.service';
 
 /**
- * Global limits on the enforcer side: the decision path of scope "global" policies
- * (GlobalCheckService, called by the check path) and the sync with the reconciler over NATS
- * (GlobalSyncService: allocation table, usage tracker and reporter).
+ * Global limits on the enforcer side: the sync with the reconciler over NATS (GlobalSyncService:
+ * allocation table, usage tracker and reporter). Decisions of scope "global" policies go through
+ * the same pipeline as every other decision (CheckService).
  */
 @Module({
-  imports: [PoliciesModule, StoreModule],
-  providers: [GlobalSyncService, GlobalCheckService],
-  exports: [GlobalCheckService, GlobalSyncService],
+  imports: [PoliciesModule],
+  providers: [GlobalSyncService],
+  exports: [GlobalSyncService],
 })
 export class GlobalModule {}

@@ -1,5 +1,5 @@
 import { PolicySource, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
-import { LocalStoreBackend } from '../store/local-store-backend';
+import { LocalStoreBackend } from '@rl/decision-pipeline';
 import { ReadinessService } from './readiness.service';
 import { createTestApp } from '../testing/create-test-app';
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '../core/logger.token';
 import { PolicySource } from '../policies/policy-source';
-import { StoreBackend } from '../store/store-backend';
+import { StoreBackend } from '@rl/decision-pipeline';
 
 type Missing = ReadinessResponse['missing'][number];
 

@@ -1,5 +1,5 @@
 import { envInt, type EnvValues } from '@rl/platform';
-import type { HotKeySettings } from './hot-key-settings';
+import type { HotKeySettings } from '@rl/decision-pipeline';
 
 /** The enforcer's hot-key and deny-cache variables (part of ENFORCER_ENV). */
 export const HOT_KEY_ENV = {

@@ -1,18 +1,12 @@
+import type { BreakerState, LeaseAcquisitionOutcome, LeaseReturnOutcome, PipelineMetrics, StoreFailureKind, WriteBackOutcome } from '@rl/decision-pipeline';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { HotKeyMetrics, LeaseAcquisitionOutcome, LeaseReturnOutcome } from '../hot-keys/hot-key-store';
 
 /** The outcome label of one decision. Bounded: these seven values only. */
 export type DecisionResult = 'allowed' | 'denied' | 'shadow_denied' | 'degraded_allowed' | 'degraded_denied' | 'degraded_shadow_denied' | 'blocked';
 
-export type StoreFailureKind = 'timeout' | 'unavailable' | 'circuit_open';
-
 /** `rl_store_breaker_state` values. */
 const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
-export type BreakerStateName = keyof typeof BREAKER_STATE_VALUE;
-
-/** What happened to usage admitted locally while the store was down. */
-export type WriteBackOutcome = 'written' | 'refused' | 'failed' | 'dropped';
 
 type ResultCounters = Record<DecisionResult, Counter.Internal>;
 
@@ -21,7 +15,7 @@ type ResultCounters = Record<DecisionResult, Counter.Internal>;
  * keys or customer ids, so cardinality stays bounded by the number of policies. Label children are
  * cached per policy, so recording a decision does no label hashing.
  */
-export class EnforcerMetrics implements HotKeyMetrics {
+export class EnforcerMetrics implements PipelineMetrics {
   private readonly decisions: Counter<'policy' | 'region' | 'result'>;
   private readonly checkDuration: Histogram;
   private readonly storeFailures: Counter<'kind'>;
@@ -31,6 +25,8 @@ export class EnforcerMetrics implements HotKeyMetrics {
   private readonly leaseAcquisitions: Counter<'outcome'>;
   private readonly leaseReturns: Counter<'outcome'>;
   private readonly denyCacheHits: Counter;
+  private readonly overloaded: Counter;
+  private readonly batchSize: Histogram;
   private readonly byPolicy = new Map<string, ResultCounters>();
 
   constructor(
@@ -89,9 +85,28 @@ export class EnforcerMetrics implements HotKeyMetrics {
       help: 'Decisions denied from the deny cache (a key known to be over its limit), with no counter-store call',
       registers: [registry],
     });
+    this.overloaded = new Counter({
+      name: 'rl_overloaded_total',
+      help: 'Requests answered 503 overloaded because ENFORCER_MAX_IN_FLIGHT decisions were already in flight (not decided, no store call)',
+      registers: [registry],
+    });
+    this.batchSize = new Histogram({
+      name: 'rl_store_batch_decisions',
+      help: 'Decisions carried by one counter-store script call (decisions ready in the same event-loop turn are batched)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    });
   }
 
-  setBreakerState(store: string, state: BreakerStateName): void {
+  recordOverloaded(): void {
+    this.overloaded.inc();
+  }
+
+  recordBatch(decisions: number): void {
+    this.batchSize.observe(decisions);
+  }
+
+  setBreakerState(store: string, state: BreakerState): void {
     this.breakerState.set({ store }, BREAKER_STATE_VALUE[state]);
   }
 

@@ -1,5 +1,5 @@
 import type { FailureMode, PolicyAlgorithm, PolicyRef, PolicyScope } from '@rl/contracts';
-import type { AlgorithmName } from '@rl/limiter-core';
+import { maxCost, type AlgorithmName } from '@rl/limiter-core';
 
 /** A limit and burst with the header values that describe them, computed once. */
 export interface Quota {
@@ -30,6 +30,12 @@ export interface CompiledPolicy {
   readonly localQuota: Quota;
   /** `RateLimit` value up to the remaining count: `"<id>";r=`. */
   readonly rateLimitPrefix: string;
+  /**
+   * The largest cost one request can ever be admitted with (the bucket's capacity, or the
+   * window's limit; for a global policy the global limit). A larger cost is refused at once with
+   * `reason: "cost_exceeds_limit"`, without a store call: no wait would ever admit it.
+   */
+  readonly maxCost: number;
 }
 
 /** The parameters a policy is compiled from: a stored Policy, the default or an inline limit. */
@@ -81,5 +87,6 @@ export function compilePolicy(input: { parameters: PolicyParameters; localPercen
     quota: quota({ id: p.id, limit: p.limit, burst: p.burst, window }),
     localQuota: quota({ id: p.id, limit: scale(p.limit), burst: scale(p.burst), window }),
     rateLimitPrefix: `"${p.id}";r=`,
+    maxCost: (p.scope ?? 'regional') === 'global' ? p.limit : maxCost(toAlgorithmName(p.algorithm), p.limit, p.burst),
   };
 }

@@ -4,8 +4,7 @@ import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { StaticPolicySource } from '../policies/static-policy-source';
-import { RedisStoreBackend } from '../store/redis-store-backend';
-import { StoreBackend } from '../store/store-backend';
+import { RedisStoreBackend, StoreBackend } from '@rl/decision-pipeline';
 import { createTestApp } from '../testing/create-test-app';
 
 /** A policy with a long window, so refill during a test is negligible. */
@@ -203,7 +202,9 @@ describe('store failure against real redis-server processes', () => {
     const stoppedAt = performance.now();
     server.process.child.kill('SIGSTOP');
     await sleep(1_000);
-    expect(await metricValue(registry, 'rl_store_breaker_state', { store: 'primary' })).toBe(2);
+    // Open, or half-open while its background probe waits out the deadline: never closed.
+    expect(await metricValue(registry, 'rl_store_breaker_state', { store: 'primary' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(registry, 'rl_store_errors_total', { kind: 'circuit_open' })).toBeGreaterThan(0);
     const resumedAt = performance.now();
     server.process.child.kill('SIGCONT');
     const recovery = await timeToRecovery(enforcer, resumedAt);
@@ -245,8 +246,7 @@ describe('store failure against real redis-server processes', () => {
   });
 
   it('loses no decision to SCRIPT FLUSH mid-load, and counts each one once', async () => {
-    // A generous deadline: this test is about NOSCRIPT, not about a loaded test machine's latency.
-    const enforcer = await boot({ REDIS_COMMAND_TIMEOUT_MS: '1000' });
+    const enforcer = await boot({});
     const admin = new Redis((redis as RedisServerHandle).url);
     try {
       const load = startLoad(enforcer, 2);

@@ -6,8 +6,7 @@ import { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { PoliciesModule } from '../policies/policies.module';
 import { LimitChangeDetector } from '../policies/limit-change-detector';
 import { PolicySource } from '../policies/policy-source';
-import { RedisStoreBackend } from './redis-store-backend';
-import { StoreBackend } from './store-backend';
+import { RedisStoreBackend, StoreBackend } from '@rl/decision-pipeline';
 
 /**
  * Provides the StoreBackend (Redis tiers, behind the hot-key layer), starts it after boot, tells it

@@ -6,8 +6,8 @@ import { AppModule } from '../app.module';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { createFastifyAdapter } from '../create-app';
 import { PolicySource } from '../policies/policy-source';
-import { LocalStoreBackend } from '../store/local-store-backend';
-import { StoreBackend } from '../store/store-backend';
+import { LocalStoreBackend } from '@rl/decision-pipeline';
+import { StoreBackend } from '@rl/decision-pipeline';
 
 export interface TestAppOptions {
   /** Environment on top of the defaults (LOG_LEVEL is silent). */

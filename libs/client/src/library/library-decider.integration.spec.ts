@@ -39,7 +39,7 @@ it('shares counters between clients through Redis, then honours each policy fail
   const statuses = [];
   for (const client of [first, second, first, second]) statuses.push((await client.check({ key: 'shared' })).statusCode);
   expect(statuses).toEqual([200, 200, 200, 429]);
-  expect(await redis.exists('rl:{lenient:shared}:gc')).toBe(1);
+  expect(await redis.exists('rl:{lenient:shared}:gu')).toBe(1);
 
   await server?.stop();
   server = undefined;

@@ -19,5 +19,7 @@ export const CHECK_RESPONSE_SCHEMA = {
     wouldDeny: { type: 'boolean' },
     degraded: { type: 'boolean' },
     blocked: { type: 'boolean' },
+    overloaded: { type: 'boolean' },
+    reason: { type: 'string' },
   },
 } as const;

@@ -22,4 +22,14 @@ export interface CheckResponse {
   readonly degraded?: true;
   /** The caller is blocked; no counter was consulted. */
   readonly blocked?: true;
+  /**
+   * The enforcer was past its in-flight cap and did not decide (503, `Retry-After`): the gateway
+   * applies its own failure mode. Never a store failure, and never answered from local buckets.
+   */
+  readonly overloaded?: true;
+  /**
+   * Why a denial can never turn into an admission by waiting: `cost_exceeds_limit`, the request's
+   * cost is above what the limit can ever admit (429 without `Retry-After`).
+   */
+  readonly reason?: 'cost_exceeds_limit';
 }

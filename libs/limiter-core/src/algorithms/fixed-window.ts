@@ -19,6 +19,12 @@ export function windowStart(now: number, windowUs: number): number {
  *   start of the next, so any sliding interval of one window may see up to 2 × limit.
  *   Aligned windows never exceed `limit`.
  * - Retry is exact: the next window's start.
+ *
+ * State: the units admitted in the current window, which do not depend on the limit. Limit changes
+ * apply at once: `remaining = limit - count` under the new limit (3 used, raised from 3 to 5: 2
+ * left; lowered below the count: denied until the window ends). A change of window length counts
+ * in the new length's aligned windows: a count kept for a window that no longer exists is dropped.
+ * A cost of 0 is a peek: always allowed, it reports the current remaining and reset and writes nothing.
  */
 export const fixedWindow: Algorithm<FixedWindowState> = {
   name: 'fixed_window',
@@ -27,9 +33,9 @@ export const fixedWindow: Algorithm<FixedWindowState> = {
     const start = windowStart(now, windowUs);
     const end = start + windowUs;
     let count = state !== undefined && state[0] === start ? state[1] : 0;
-    const allowed = count + cost <= limit;
+    const allowed = cost === 0 || count + cost <= limit;
     let next: FixedWindowState | undefined;
-    if (allowed) {
+    if (allowed && cost > 0) {
       count += cost;
       next = [start, count];
     }

@@ -11,6 +11,7 @@ export type { FixedWindowState } from './fixed-window';
 export type { GcraState } from './gcra';
 export type { LeakyBucketState } from './leaky-bucket';
 export type { LogEntry, SlidingLogState } from './sliding-log';
+export type { MeterState } from './meter';
 export type { SlidingWindowState } from './sliding-window';
 export type { TokenBucketState } from './token-bucket';
 

@@ -1,49 +1,26 @@
-import { clampRemaining, settleRetry } from '../numeric';
-import type { Algorithm, LimitParams, StepInput, StepResult } from '../types';
+import type { Algorithm } from '../types';
+import { meterStep, type MeterState } from './meter';
 
 /** [level, lastDrainUs] */
-export type LeakyBucketState = readonly [number, number];
+export type LeakyBucketState = MeterState;
 
 /**
  * Leaky bucket as a meter. Each request pours `cost` into a bucket of capacity `burst` that
  * drains at `limit / window`; a request that would overflow it is denied.
  *
+ * State: the level, i.e. the units used, draining at the rate of the request's own parameters
+ * (meter.ts). Limit changes apply at once: `remaining = burst - level` under the new burst, so a
+ * raise from 3 to 5 at level 3 leaves 2, and a lowering below the level denies until it has
+ * drained that far. (This state always held usage; its key suffix `lb` is unchanged.)
+ *
  * Trade-offs:
  * - Memory: two numbers per key.
- * - Burst: a meter is the token bucket seen from the other side (level = burst - tokens), so it
- *   admits the same traffic; it reads naturally to operators who think in "fill level" and it
- *   starts empty rather than full.
+ * - Burst: a meter is the token bucket seen from the other side (level = tokens taken), so it
+ *   admits the same traffic; it reads naturally to operators who think in "fill level".
  * - Boundaries: none; draining is continuous.
  * - It is not a queue: a request is never delayed, only admitted or denied.
  */
 export const leakyBucket: Algorithm<LeakyBucketState> = {
   name: 'leaky_bucket',
-  step({ state, params, cost, now }: StepInput<LeakyBucketState>): StepResult<LeakyBucketState> {
-    const { limit, windowUs, burst } = params;
-    let level = levelAt(state, params, now);
-    const allowed = level + cost <= burst;
-    let next: LeakyBucketState | undefined;
-    if (allowed) {
-      level += cost;
-      next = [level, state && state[1] > now ? state[1] : now];
-    }
-    const resetUs = Math.ceil((level * windowUs) / limit);
-    let retryAfterUs = 0;
-    if (!allowed) {
-      const candidate = Math.ceil(((level + cost - burst) * windowUs) / limit);
-      retryAfterUs = settleRetry(candidate, (w) => levelAt(state, params, now + w) + cost <= burst);
-    }
-    return {
-      decision: { allowed, remaining: clampRemaining(burst - level, limit), resetUs, retryAfterUs },
-      next,
-      ttlUs: resetUs,
-    };
-  },
+  step: meterStep,
 };
-
-function levelAt(state: LeakyBucketState | undefined, { limit, windowUs }: LimitParams, now: number): number {
-  if (state === undefined) return 0;
-  const elapsed = now > state[1] ? now - state[1] : 0;
-  const level = state[0] - (elapsed * limit) / windowUs;
-  return level < 0 ? 0 : level;
-}

@@ -114,6 +114,31 @@ describe.each(ALL)('%s', (name) => {
     );
   });
 
+  it('answers a peek (cost 0) as allowed, with no retry and nothing to write, reporting what a decision right now reports', () => {
+    fc.assert(
+      fc.property(scenario(name), (sc) => {
+        play(algorithm, sc, ({ state, now, cost }) => {
+          const before = algorithm.step({ state, params: sc.params, cost: 0, now });
+          expect(before.decision.allowed).toBe(true);
+          expect(before.decision.retryAfterUs).toBe(0);
+          expect(before.next).toBeUndefined();
+          // The state a real decision leaves, peeked at the same instant, shows that decision's
+          // remaining and reset exactly: a peek adds no phantom usage (sliding_log: no entry).
+          const real = algorithm.step({ state, params: sc.params, cost, now });
+          const after = algorithm.step({ state: real.next ?? state, params: sc.params, cost: 0, now });
+          expect({ remaining: after.decision.remaining, resetUs: after.decision.resetUs }).toEqual({
+            remaining: real.decision.remaining,
+            resetUs: real.decision.resetUs,
+          });
+          // Nothing consumed: the peek before saw at least what the real decision left.
+          expect(before.decision.remaining).toBeGreaterThanOrEqual(real.decision.remaining);
+          if (!real.decision.allowed) expect(before.decision).toEqual({ ...real.decision, allowed: true, retryAfterUs: 0 });
+        });
+      }),
+      RUNS,
+    );
+  });
+
   it('never admits more than it promises over any window', () => {
     fc.assert(
       fc.property(scenario(name), (sc) => {

@@ -22,6 +22,10 @@ export interface SlidingLogState {
  * - Burst: a full `limit` may arrive at once, then nothing until the oldest entries age out.
  * - Boundaries: exact. No interval of length `window` ever holds more than `limit`.
  * - Retry is exact: the moment enough old entries leave the window.
+ *
+ * State: the admitted entries themselves, which do not depend on the limit. Limit changes apply at
+ * once: `remaining = limit - (costs in the window)` under the new limit. A cost of 0 is a peek:
+ * always allowed, it adds no entry (so no phantom entry moves the reset) and writes nothing.
  */
 export const slidingLog: Algorithm<SlidingLogState> = {
   name: 'sliding_log',
@@ -31,9 +35,9 @@ export const slidingLog: Algorithm<SlidingLogState> = {
     const entries = state ? state.entries.filter((e) => e.at > horizon) : [];
     let total = 0;
     for (const e of entries) total += e.cost;
-    const allowed = total + cost <= limit;
+    const allowed = cost === 0 || total + cost <= limit;
     let next: SlidingLogState | undefined;
-    if (allowed) {
+    if (allowed && cost > 0) {
       entries.push({ at: now, cost });
       total += cost;
       next = { entries, total };

@@ -16,20 +16,28 @@ export type SlidingWindowState = readonly [number, number, number];
  *   windows never exceed `limit`; when the previous window's traffic was packed at its end, an
  *   arbitrary sliding interval can see up to (almost) 2 × limit. In practice the error is small,
  *   which is why this is the usual default for API quotas.
+ *
+ * State: the counts of the two windows, which do not depend on the limit. Limit changes apply at
+ * once: `remaining = limit - estimate` under the new limit. A change of window length counts in
+ * the new length's aligned windows (counts kept for windows that no longer exist are dropped).
+ * A cost of 0 is a peek: always allowed, it reports the current remaining and reset and writes
+ * nothing. The estimate after an admission is computed from the new counts, exactly as a peek
+ * right after it computes it.
  */
 export const slidingWindow: Algorithm<SlidingWindowState> = {
   name: 'sliding_window',
   step({ state, params, cost, now }: StepInput<SlidingWindowState>): StepResult<SlidingWindowState> {
     const { limit, windowUs } = params;
     const view = viewAt(state, params, now);
-    const allowed = view.estimate + cost <= limit;
+    const allowed = cost === 0 || view.estimate + cost <= limit;
     let estimate = view.estimate;
+    let current = view.current;
     let next: SlidingWindowState | undefined;
-    if (allowed) {
-      estimate += cost;
-      next = [view.start, view.previous, view.current + cost];
+    if (allowed && cost > 0) {
+      current += cost;
+      estimate = weighted(view.previous, view.start + windowUs - now, windowUs) + current;
+      next = [view.start, view.previous, current];
     }
-    const current = allowed ? view.current + cost : view.current;
     let resetUs = 0;
     if (current > 0) resetUs = view.start + 2 * windowUs - now;
     else if (view.previous > 0) resetUs = view.start + windowUs - now;
@@ -64,8 +72,12 @@ function viewAt(state: SlidingWindowState | undefined, { windowUs }: LimitParams
       previous = state[2];
     }
   }
-  const estimate = (previous * (windowUs - (now - start))) / windowUs + current;
-  return { start, previous, current, estimate };
+  return { start, previous, current, estimate: weighted(previous, start + windowUs - now, windowUs) + current };
+}
+
+/** The previous window's count weighted by the unelapsed part of the current window. */
+function weighted(previous: number, unelapsedUs: number, windowUs: number): number {
+  return (previous * unelapsedUs) / windowUs;
 }
 
 /** Where the estimate first admits `cost`, solved for the elapsed time; settleRetry verifies it. */

@@ -1,12 +1,19 @@
-import { clampRemaining, settleRetry } from '../numeric';
-import type { Algorithm, LimitParams, StepInput, StepResult } from '../types';
+import type { Algorithm } from '../types';
+import { meterStep, type MeterState } from './meter';
 
-/** [tokens, lastRefillUs] */
-export type TokenBucketState = readonly [number, number];
+/** [tokensTaken, lastWriteUs]: the tokens missing from the bucket at lastWriteUs. */
+export type TokenBucketState = MeterState;
 
 /**
  * Token bucket. A bucket of `burst` tokens refills continuously at `limit / window`; a request
  * takes `cost` tokens or is denied.
+ *
+ * State: the tokens *taken* (missing from a full bucket), not the tokens left, and they come back
+ * at the rate of the request's own parameters (meter.ts: the same step as the leaky bucket).
+ * Limit changes therefore apply at once: `remaining = burst - taken` under the new burst, so a
+ * raise from 3 to 5 after 3 were taken leaves 2, and a lowering below what was taken denies until
+ * the bucket has refilled that far. Counters stored by earlier versions held tokens left; their key
+ * suffix changed (`tu`, was `tb`), so each token bucket restarts full once after the upgrade.
  *
  * Trade-offs:
  * - Memory: two numbers per key.
@@ -18,32 +25,5 @@ export type TokenBucketState = readonly [number, number];
  */
 export const tokenBucket: Algorithm<TokenBucketState> = {
   name: 'token_bucket',
-  step({ state, params, cost, now }: StepInput<TokenBucketState>): StepResult<TokenBucketState> {
-    const { limit, windowUs, burst } = params;
-    let tokens = tokensAt(state, params, now);
-    const allowed = cost <= tokens;
-    let next: TokenBucketState | undefined;
-    if (allowed) {
-      tokens -= cost;
-      next = [tokens, state && state[1] > now ? state[1] : now];
-    }
-    const resetUs = Math.ceil(((burst - tokens) * windowUs) / limit);
-    let retryAfterUs = 0;
-    if (!allowed) {
-      const candidate = Math.ceil(((cost - tokens) * windowUs) / limit);
-      retryAfterUs = settleRetry(candidate, (w) => cost <= tokensAt(state, params, now + w));
-    }
-    return {
-      decision: { allowed, remaining: clampRemaining(tokens, limit), resetUs, retryAfterUs },
-      next,
-      ttlUs: resetUs,
-    };
-  },
+  step: meterStep,
 };
-
-function tokensAt(state: TokenBucketState | undefined, { limit, windowUs, burst }: LimitParams, now: number): number {
-  if (state === undefined) return burst;
-  const elapsed = now > state[1] ? now - state[1] : 0;
-  const tokens = state[0] + (elapsed * limit) / windowUs;
-  return tokens > burst ? burst : tokens;
-}

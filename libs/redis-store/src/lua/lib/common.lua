@@ -1,10 +1,7 @@
 -- Helpers shared by every limiter script; the registry places this block once between the clock
--- prelude and the algorithm. It mirrors libs/limiter-core/src/numeric.ts: Lua 5.1 numbers are C
+-- prelude and the algorithms. It mirrors libs/limiter-core/src/numeric.ts: Lua 5.1 numbers are C
 -- doubles, like JavaScript numbers, so performing the same operations in the same order gives
 -- bit-identical results. Keep every expression here and in the algorithms shaped like its twin.
-
--- numeric.ts CAPACITY_EPSILON: relative tolerance against a capacity reached by summing fractions.
-local CAPACITY_EPSILON = 1e-12
 
 -- The shortest decimal text that reads back as exactly x, for arguments that Redis parses as
 -- numbers (sorted-set scores and ranges). %.17g always round-trips a double; trying 15 and 16
@@ -25,10 +22,12 @@ local function clamp_remaining(value, limit)
   return floored
 end
 
--- numeric.ts settleRetry: the smallest probed wait >= candidate (candidate, +1, +3, +7, ... us)
--- at which admits(wait) holds, so "retry after" is verified by the very expression the next
--- request evaluates rather than estimated.
+-- numeric.ts settleRetry: the first probed wait at which admits(wait) holds, probing candidate - 1
+-- (the estimate is a ceiling that rounding may push a microsecond high), then candidate, +1, +3,
+-- +7, ... us, never below 1; so "retry after" is verified by the very expression the next request
+-- evaluates rather than estimated.
 local function settle_retry(candidate, admits)
+  if candidate > 1 and admits(candidate - 1) then return candidate - 1 end
   local wait = candidate
   if wait < 1 then wait = 1 end
   local step = 1
@@ -103,10 +102,28 @@ local function unwrap_time(low)
   return now - diff
 end
 
+-- The first access of every decision is a read through first_read, and when Redis refuses it
+-- (in a cross-slot batch, a key whose slot moved to another node since the client routed the
+-- call; or a key of the wrong type) the decision has written nothing yet. first_read then sets
+-- `refused` to Redis' error text and raises that error reply; batch.lua reports the decision as
+-- not run (the client may send it again), and a single-decision script replies with the error.
+-- (The raised value is Redis' own error table: Redis 7.0 turns it into its message. Never raise
+-- any other table: an uncaught one crashes redis-server 7.0.)
+local refused = nil
+
+local function first_read(...)
+  local reply = redis.pcall(...)
+  if type(reply) == 'table' and reply.err then
+    refused = reply.err
+    error(reply)
+  end
+  return reply
+end
+
 -- Reads a state of `count` values and a time: {value_1, ..., value_count, time}, or nil when
--- the key does not exist (or has expired).
+-- the key does not exist (or has expired). The first access of a decision (see first_read).
 local function read_state(key, count)
-  local raw = redis.call('GET', key)
+  local raw = first_read('GET', key)
   if not raw then return nil end
   local doubles = '<' .. string.rep('d', count)
   if #raw == 8 * count + 4 then
@@ -125,7 +142,7 @@ local function write_state(key, state, expiry_ms)
   redis.call('SET', key, encode_state(state, expiry_ms), 'PX', expiry_ms)
 end
 
--- Every limiter script replies {allowed (0|1), remaining, resetUs, retryAfterUs}, as integers.
+-- Every limiter decision replies {allowed (0|1), remaining, resetUs, retryAfterUs}, as integers.
 local function as_flag(allowed)
   if allowed then return 1 end
   return 0

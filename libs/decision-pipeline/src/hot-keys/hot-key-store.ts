@@ -1,0 +1,333 @@
+import { leaseSize, RateEstimator, StoreError, StoreTimeoutError, type LimitRequest, type RawDecision } from '@rl/limiter-core';
+import { isLeaseAlgorithm, type LeaseAlgorithm, type LeaseGrant } from '@rl/redis-store';
+import { isGlobalRequest, type DecisionFor, type DecisionStore, type StoreRequest } from '../store-port';
+import type { HotKeyMetrics } from '../metrics';
+import { DenyCache, sameLimit } from './deny-cache';
+import type { HotKeySettings } from './hot-key-settings';
+
+export type LeaseRequest = LimitRequest & { readonly algorithm: LeaseAlgorithm };
+
+/** The lease operations of the regional store (RedisLeaseStore behind its circuit breaker). */
+export interface LeasePort {
+  /**
+   * Whether leases should be tried now: false while the store's breaker is not closed. Requests
+   * then go to the inner store, whose breaker lets one probe through and rejects the rest at once,
+   * instead of all waiting on an acquisition that may run into the deadline.
+   */
+  usable(): boolean;
+  acquire(input: { request: LeaseRequest; want: number }): Promise<LeaseGrant>;
+  release(input: { request: LeaseRequest; units: number; windowStartUs: number }): Promise<number>;
+}
+
+
+export interface HotKeyStoreOptions {
+  /** The store that decides everything the hot-key layer does not (the Redis tiers). */
+  readonly inner: DecisionStore;
+  /** Lease operations on the regional Redis; leases are off without it. */
+  readonly leases: LeasePort | undefined;
+  readonly settings: HotKeySettings;
+  readonly metrics: HotKeyMetrics;
+  /** Monotonic milliseconds; injected by tests. */
+  readonly nowMs?: () => number;
+}
+
+/** One key's lease at this instance: units taken from the store and not spent yet. */
+interface Lease {
+  readonly request: LeaseRequest;
+  units: number;
+  /** fixed_window: the window the units belong to; token_bucket: 0. */
+  windowStartUs: number;
+  /** Monotonic ms after which the units are void (the window ended); Infinity for token_bucket. */
+  validUntilMs: number;
+  /** The shared counter's remaining units and reset when the units were taken, for the reply. */
+  storeRemaining: number;
+  storeResetUs: number;
+  grantedAtMs: number;
+  lastUsedMs: number;
+  /** Set while one acquisition for this key is in flight; concurrent requests wait for it. */
+  acquiring: Promise<void> | undefined;
+  /** Units of the requests waiting for `acquiring`: the next acquisition asks for them too. */
+  waiting: number;
+}
+
+/**
+ * How many acquisitions one request waits for before the store decides it directly. Requests that
+ * arrive while an acquisition is in flight wait for it; those it cannot cover start (or wait for)
+ * one more, sized for all of them. Bounded, so no request queues behind an unbounded chain.
+ */
+const WAIT_ROUNDS = 3;
+
+/** Counting intervals of the rate estimator. */
+const RATE_INTERVAL_US = 1_000_000;
+/** How long close() waits for unused units to go back, ms. */
+const CLOSE_RETURN_TIMEOUT_MS = 1_000;
+
+/**
+ * A DecisionStore decorator that saves store calls for hot keys; wraps the Redis tiers.
+ *
+ * 1. Deny cache: a key the store denied until T is denied locally until T (DenyCache), for every
+ *    kind of decision, global windows included. A dry run reads the cache but never fills it.
+ * 2. Leases: a key whose rate at this instance is at least `leaseThresholdPerSecond`, under a
+ *    leasable algorithm (token_bucket, fixed_window: see `leasable`), is served from a lease: one
+ *    atomic script takes a batch of units (sized by leaseSize: the key's demand over `leaseMs`,
+ *    capped by `leaseMaxPercent` of the capacity and `leaseMaxUnits`), and requests spend them
+ *    from memory. Leased units are already deducted in Redis, so no number of instances can admit
+ *    more than the counter holds; units left unused go back when the key has been idle for
+ *    `leaseMs`, on a policy change, on eviction and at shutdown (token_bucket; fixed_window units
+ *    also lapse at their window's end). A lost return (crash, Redis down) only under-admits.
+ *    One acquisition per key is in flight at a time; requests arriving meanwhile wait for it, then
+ *    spend from it, wait for one sized for them, or are decided by the deny cache or the store
+ *    directly (WAIT_ROUNDS).
+ *    When an acquisition is denied, the key is denied locally until a lease's worth of units has
+ *    accrued (token_bucket; at most `leaseMs` beyond the store's retry time), so a saturated hot
+ *    key costs a few store calls per `leaseMs`, not one per request.
+ *
+ * Failures: StoreErrors pass through (the check path applies the policy's failure mode); a failed
+ * acquisition is retried once on the inner store (which may hold a secondary tier). While the
+ * regional breaker is not closed no acquisition is tried: requests go to the inner store, so none
+ * waits on an acquisition stuck until the deadline. Units already leased are still spent while
+ * Redis is down: they were counted there.
+ */
+export class HotKeyStore implements DecisionStore {
+  private readonly inner: DecisionStore;
+  private readonly leasePort: LeasePort | undefined;
+  private readonly settings: HotKeySettings;
+  private readonly metrics: HotKeyMetrics;
+  private readonly nowMs: () => number;
+  private readonly denied: DenyCache | undefined;
+  private readonly rates: RateEstimator | undefined;
+  private readonly leases = new Map<string, Lease>();
+  private readonly maxShare: number;
+  private readonly sweeper: NodeJS.Timeout | undefined;
+  private readonly returning = new Set<Promise<void>>();
+
+  constructor(options: HotKeyStoreOptions) {
+    this.inner = options.inner;
+    this.settings = options.settings;
+    this.metrics = options.metrics;
+    this.nowMs = options.nowMs ?? (() => performance.now());
+    const s = options.settings;
+    this.denied = s.denyCacheKeys > 0 ? new DenyCache({ maxKeys: s.denyCacheKeys, maxHoldMs: s.denyCacheMaxMs }) : undefined;
+    this.leasePort = s.leaseThresholdPerSecond > 0 ? options.leases : undefined;
+    this.rates = this.leasePort !== undefined ? new RateEstimator({ maxKeys: s.trackedKeys, intervalUs: RATE_INTERVAL_US }) : undefined;
+    this.maxShare = s.leaseMaxPercent / 100;
+    if (this.leasePort !== undefined) {
+      this.sweeper = setInterval(() => this.sweep(), s.leaseMs);
+      this.sweeper.unref();
+    }
+  }
+
+  async decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
+    const now = this.nowMs();
+    const cached = this.denied?.get(request, now);
+    if (cached !== undefined) {
+      this.metrics.recordDenyCacheHit();
+      return cached as DecisionFor<R>;
+    }
+    if (this.leasePort !== undefined && isLeaseRequest(request)) {
+      const rate = this.rates?.note(request.key, request.cost, Math.floor(now * 1000)) ?? 0;
+      if (rate >= this.settings.leaseThresholdPerSecond) return (await this.fromLease(this.leasePort, request, rate)) as DecisionFor<R>;
+    }
+    return this.decideInner(request);
+  }
+
+  /** A policy changed: forget every remembered denial, and give every lease back. */
+  invalidate(): void {
+    this.denied?.clear();
+    for (const lease of [...this.leases.values()]) this.dropLease(lease, this.nowMs());
+  }
+
+  /** Stops the sweeper and gives every unused unit back (waiting at most about a second). */
+  async close(): Promise<void> {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.invalidate();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_RETURN_TIMEOUT_MS)));
+    await Promise.race([Promise.all([...this.returning]), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Keys holding a lease (tests, metrics). */
+  get leaseCount(): number {
+    return this.leases.size;
+  }
+
+  private async decideInner<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
+    const sentAtMs = this.nowMs();
+    const decision = await this.inner.decide(request);
+    if (!decision.allowed) this.denied?.put({ request, decision, sentAtMs, holdUs: decision.retryAfterUs });
+    return decision;
+  }
+
+  private async fromLease(port: LeasePort, request: LeaseRequest, rate: number): Promise<RawDecision> {
+    for (let round = 0; round < WAIT_ROUNDS; round++) {
+      const lease = this.leaseFor(request);
+      const spent = this.spend(lease, request.cost);
+      if (spent !== undefined) return spent;
+      if (!port.usable()) break;
+      if (round > 0) {
+        const cached = this.denied?.get(request, this.nowMs());
+        if (cached !== undefined) {
+          this.metrics.recordDenyCacheHit();
+          return cached;
+        }
+      }
+      if (lease.acquiring === undefined) return this.acquire({ port, lease, request, rate });
+      lease.waiting += request.cost;
+      try {
+        await lease.acquiring;
+      } finally {
+        lease.waiting -= request.cost;
+      }
+    }
+    return this.decideInner(request);
+  }
+
+  /** The key's live lease for these parameters, a fresh empty one otherwise. */
+  private leaseFor(request: LeaseRequest): Lease {
+    const now = this.nowMs();
+    const existing = this.leases.get(request.key);
+    if (existing !== undefined) {
+      if (existing.acquiring !== undefined) return existing;
+      if (sameLimit(existing.request, request) && existing.validUntilMs > now) return existing;
+      this.dropLease(existing, now);
+    }
+    if (this.leases.size >= this.settings.trackedKeys) {
+      const oldest = this.leases.values().next();
+      if (oldest.done !== true) this.dropLease(oldest.value, now);
+    }
+    const lease: Lease = {
+      request,
+      units: 0,
+      windowStartUs: 0,
+      validUntilMs: Infinity,
+      storeRemaining: 0,
+      storeResetUs: 0,
+      grantedAtMs: now,
+      lastUsedMs: now,
+      acquiring: undefined,
+      waiting: 0,
+    };
+    this.leases.set(request.key, lease);
+    return lease;
+  }
+
+  private spend(lease: Lease, cost: number): RawDecision | undefined {
+    const now = this.nowMs();
+    if (lease.units < cost || lease.validUntilMs <= now) return undefined;
+    lease.units -= cost;
+    lease.lastUsedMs = now;
+    this.metrics.recordLeaseHit();
+    return this.leaseDecision(lease, now);
+  }
+
+  /** The reply for a unit spent from a lease: what the store had left plus what the lease still holds. */
+  private leaseDecision(lease: Lease, now: number): RawDecision {
+    const { limit, burst, windowUs, algorithm } = lease.request;
+    const left = lease.storeRemaining + lease.units;
+    const remaining = left > limit ? limit : left;
+    let resetUs: number;
+    if (algorithm === 'token_bucket') {
+      const missing = burst - (left > burst ? burst : left);
+      resetUs = Math.ceil((missing * windowUs) / limit);
+    } else {
+      resetUs = Math.max(0, Math.ceil(lease.storeResetUs - (now - lease.grantedAtMs) * 1000));
+    }
+    return { allowed: true, remaining, resetUs, retryAfterUs: 0 };
+  }
+
+  private async acquire(input: { port: LeasePort; lease: Lease; request: LeaseRequest; rate: number }): Promise<RawDecision> {
+    const { port, lease, request } = input;
+    const need = Math.max(1, request.cost - lease.units);
+    const capacity = request.algorithm === 'token_bucket' ? request.burst : request.limit;
+    const s = this.settings;
+    // Sized for the key's demand over a lease, or for the requests already waiting when more.
+    const demand = Math.max(input.rate, ((need + lease.waiting) * 1000) / s.leaseMs);
+    const want = leaseSize({ ratePerSecond: demand, leaseMs: s.leaseMs, cost: need, capacity, maxShare: this.maxShare, maxUnits: s.leaseMaxUnits });
+    const ask: LeaseRequest = { ...request, cost: need };
+    const sentAtMs = this.nowMs();
+    let release!: () => void;
+    lease.acquiring = new Promise<void>((resolve) => (release = resolve));
+    try {
+      let grant: LeaseGrant;
+      try {
+        grant = await port.acquire({ request: ask, want });
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        this.metrics.recordLeaseAcquisition('failed');
+        this.metrics.recordStoreFailure(error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+        return await this.inner.decide(request);
+      }
+      const now = this.nowMs();
+      if (grant.granted === 0) {
+        this.metrics.recordLeaseAcquisition('denied');
+        return this.denyHot({ request, grant, want, need, sentAtMs, lease, now });
+      }
+      this.metrics.recordLeaseAcquisition('granted');
+      if (request.algorithm === 'fixed_window' && lease.windowStartUs !== grant.windowStartUs) lease.units = 0;
+      lease.units += grant.granted;
+      lease.windowStartUs = grant.windowStartUs;
+      lease.validUntilMs = request.algorithm === 'fixed_window' ? sentAtMs + grant.validUs / 1000 : Infinity;
+      lease.storeRemaining = grant.remaining;
+      lease.storeResetUs = grant.resetUs;
+      lease.grantedAtMs = now;
+      // The units cover this request by construction (need + leftover >= cost).
+      lease.units -= request.cost;
+      lease.lastUsedMs = now;
+      return this.leaseDecision(lease, now);
+    } finally {
+      lease.acquiring = undefined;
+      release();
+    }
+  }
+
+  /**
+   * A denied acquisition: deny this request and remember it. For a token bucket the key stays
+   * denied until `want` units have accrued (at most `leaseMs` past the store's retry time), so the
+   * next acquisition takes a batch instead of one unit; that delays admissions by at most
+   * `leaseMs` but loses none (want <= burst, so the accrued units fit in the bucket).
+   */
+  private denyHot(input: { request: LeaseRequest; grant: LeaseGrant; want: number; need: number; sentAtMs: number; lease: Lease; now: number }): RawDecision {
+    const { request, grant, want, need, sentAtMs } = input;
+    let holdUs = grant.retryAfterUs;
+    if (request.algorithm === 'token_bucket') {
+      const accrualUs = Math.ceil(((want - need) * request.windowUs) / request.limit);
+      holdUs += Math.min(accrualUs, this.settings.leaseMs * 1000);
+    }
+    const decision: RawDecision = { allowed: false, remaining: grant.remaining, resetUs: grant.resetUs, retryAfterUs: grant.retryAfterUs };
+    const held = this.denied?.put({ request, decision, sentAtMs, holdUs }) ?? 0;
+    const elapsedUs = (input.now - sentAtMs) * 1000;
+    const retryAfterUs = Math.max(grant.retryAfterUs, Math.ceil(held - elapsedUs));
+    return { ...decision, retryAfterUs: retryAfterUs > 0 ? retryAfterUs : 1 };
+  }
+
+  /** Returns the units of leases idle for `leaseMs`, and drops leases whose window has ended. */
+  private sweep(): void {
+    const now = this.nowMs();
+    for (const lease of [...this.leases.values()]) {
+      if (lease.acquiring !== undefined) continue;
+      if (lease.validUntilMs <= now || now - lease.lastUsedMs >= this.settings.leaseMs) this.dropLease(lease, now);
+    }
+  }
+
+  private dropLease(lease: Lease, now: number): void {
+    if (this.leases.get(lease.request.key) === lease) this.leases.delete(lease.request.key);
+    const units = lease.units;
+    lease.units = 0;
+    if (units <= 0 || lease.validUntilMs <= now || this.leasePort === undefined) return;
+    const returning = this.leasePort
+      .release({ request: lease.request, units, windowStartUs: lease.windowStartUs })
+      .then(
+        (taken) => this.metrics.recordLeaseReturn('returned', taken),
+        // Whatever went wrong, the units stay counted in Redis: this can only under-admit, until
+        // they refill or their window ends. The metric makes it visible.
+        () => this.metrics.recordLeaseReturn('failed', units),
+      )
+      .finally(() => this.returning.delete(returning));
+    this.returning.add(returning);
+  }
+}
+
+function isLeaseRequest(request: StoreRequest): request is LeaseRequest {
+  return !isGlobalRequest(request) && isLeaseAlgorithm(request.algorithm);
+}

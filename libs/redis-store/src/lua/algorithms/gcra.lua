@@ -1,0 +1,11 @@
+-- GCRA (generic cell rate algorithm); twin of libs/limiter-core/src/algorithms/gcra.ts.
+-- Each unit of cost advances a theoretical arrival time (TAT) by the emission interval
+-- T = window/limit; a request is admitted while the TAT stays within burst*T of now.
+-- The state is the TAT's lead over the last time the key was seen counted in emission intervals
+-- (units owed), not in microseconds: the lead in us is owed*T of the request's own parameters, and
+-- `lead + cost*T <= burst*T` is `owed + cost <= burst`, the meter of lib/meter.lua, whose keys and
+-- args it takes. Limit changes apply at once. Keys written by earlier versions held the lead in us
+-- of the old T; their suffix changed (`gu`, was `gc`), so every GCRA counter restarted once.
+-- Trade-offs: up to `burst` at once, then one unit per T, the smoothest spacing; same admissions
+-- as a token bucket, with exact retries. A denial writes nothing.
+local gcra = meter

@@ -1,0 +1,74 @@
+-- Batch script: N decisions in one call, each by the very function its single-decision script
+-- runs (algorithms/*.lua), applied in order at one `now` (one TIME per call): two decisions for
+-- the same key behave as if sent one after the other at that instant. One reply array, entry i
+-- answering decision i. Built by RedisCounterStore.decideMany (encodeBatch in batch-codec.ts).
+--
+-- Keys: decision i takes the next 1 key (2 for sliding_log: log, sequence) from the list
+-- KEYS[1..#KEYS] followed by the keys carried in ARGV. A call normally declares every key; a
+-- cross-slot call on Redis Cluster (the allow-cross-slot-keys variant) declares only the keys of
+-- one slot (Redis 7.0 refuses declared keys of several slots) and carries the rest, which must be
+-- served by the same node.
+--
+-- Each decision's record: RECORD_WIDTH values
+--   kind     1 token_bucket, 2 gcra, 3 sliding_window, 4 sliding_log, 5 fixed_window, 6 leaky_bucket
+--            (the order of ALGORITHMS in limiter-core), 7 global_window
+--   dry_run  1: decide the same, write nothing; 0: a real decision
+--   a1..a4   kinds 1-6: limit, window_us, burst, cost; kind 7: cap, window_ms, cost, expected_start_ms
+-- The TTL jitter is not sent per decision: decision i (from 0) gets
+-- (jitter_base + i * JITTER_STRIDE_MS) % jitter_span ms, so keys written together spread over the
+-- span instead of expiring together (batchJitterMs in batch-codec.ts is its twin).
+--
+-- Reply entry: the function's own reply ({allowed, remaining, resetUs, retryAfterUs}, or the
+-- seven integers of global_window), or {'not_run', error} when Redis refused the decision's first
+-- read (nothing of it was written: see first_read), or {'failed', error} when it failed later.
+-- A failure never stops the other decisions.
+
+local count = tonumber(ARGV[1])       -- n: decisions in this call
+local carried = tonumber(ARGV[2])     -- keys carried in ARGV after the declared KEYS (0 unless cross-slot)
+local jitter_base = tonumber(ARGV[3]) -- TTL jitter of decision 0, milliseconds, in [0, jitter_span)
+local jitter_span = tonumber(ARGV[4]) -- jitters stay in [0, jitter_span) milliseconds; >= 1
+-- ARGV[5 .. 4 + carried]: the carried keys, in decision order
+-- ARGV[5 + carried ..]: the n records, RECORD_WIDTH values each (see above)
+
+local RECORD_WIDTH = 6
+local JITTER_STRIDE_MS = 379
+local GLOBAL_WINDOW = 7
+local DECIDERS = { token_bucket, gcra, sliding_window, sliding_log, fixed_window, leaky_bucket, global_window }
+local KEY_COUNTS = { 1, 1, 1, 2, 1, 1, 1 }
+
+local declared = #KEYS
+local function key_at(index)
+  if index <= declared then return KEYS[index] end
+  return ARGV[4 + index - declared]
+end
+
+local replies = {}
+local next_key = 1
+local record = 5 + carried
+for i = 1, count do
+  local kind = tonumber(ARGV[record])
+  local dry_run = ARGV[record + 1] == '1'
+  local keys = { key_at(next_key) }
+  if KEY_COUNTS[kind] == 2 then keys[2] = key_at(next_key + 1) end
+  next_key = next_key + (KEY_COUNTS[kind] or 1)
+  local jitter_ms = (jitter_base + (i - 1) * JITTER_STRIDE_MS) % jitter_span
+  local args
+  if kind == GLOBAL_WINDOW then
+    args = { ARGV[record + 2], ARGV[record + 3], ARGV[record + 4], jitter_ms, ARGV[record + 5] }
+  else
+    args = { ARGV[record + 2], ARGV[record + 3], ARGV[record + 4], ARGV[record + 5], jitter_ms }
+  end
+  record = record + RECORD_WIDTH
+
+  refused = nil
+  local ok, reply = pcall(DECIDERS[kind], keys, args, dry_run)
+  if ok then
+    replies[i] = reply
+  elseif refused ~= nil then
+    replies[i] = { 'not_run', refused }
+  else
+    replies[i] = { 'failed', tostring(reply) }
+  end
+end
+
+return replies
