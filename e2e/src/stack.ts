@@ -19,6 +19,8 @@ export interface ControlPlaneStack {
   readonly unique: string;
   readonly namespace: string;
   readonly adminToken: string;
+  /** The enforcers' POLICY_SERVICE_TOKEN: the policy service's ENFORCER_API_KEY (role `enforcer`). */
+  readonly enforcerApiKey: string;
   readonly database: TestDatabase;
   readonly policyService: ServiceHandle;
   readonly usEast: RegionHandle;
@@ -34,12 +36,13 @@ export async function startControlPlaneStack(options: { label: string; enforcerE
   const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const namespace = `e2e${options.label}${unique}`;
   const adminToken = `e2e-admin-${unique}`;
+  const enforcerApiKey = `e2e-enforcer-${unique}`;
   const cacheDir = mkdtempSync(join(tmpdir(), `rl-e2e-${options.label}-`));
   const database = await createTestDatabase();
-  const policyService = await startPolicyService({ databaseUrl: database.url, natsUrl: NATS_URL, namespace, adminToken });
+  const policyService = await startPolicyService({ databaseUrl: database.url, natsUrl: NATS_URL, namespace, adminToken, enforcerApiKey });
   const regionEnv = (region: string): Record<string, string> => ({
     POLICY_SERVICE_URL: policyService.url,
-    POLICY_SERVICE_TOKEN: adminToken,
+    POLICY_SERVICE_TOKEN: enforcerApiKey,
     NATS_URL,
     NATS_NAMESPACE: namespace,
     POLICY_CACHE_FILE: join(cacheDir, `${region}.json`),
@@ -53,6 +56,7 @@ export async function startControlPlaneStack(options: { label: string; enforcerE
     unique,
     namespace,
     adminToken,
+    enforcerApiKey,
     database,
     policyService,
     usEast,

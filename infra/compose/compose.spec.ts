@@ -34,7 +34,28 @@ describe('infra/compose/compose.yaml', () => {
   it('runs the whole topology: postgres, nats, a redis per region, migrations, policy service, reconciler and two enforcers', () => {
     for (const name of ['postgres', 'nats', 'migrate', 'policy-service', 'reconciler']) expect(services[name]).toBeDefined();
     expect(enforcers.map(([name]) => name).sort()).toEqual(['enforcer-eu-west', 'enforcer-us-east']);
-    expect(services.nats.command).toContain('--jetstream');
+    expect(services.nats.command).toEqual(['--config', '/etc/nats/nats-server.conf']);
+  });
+
+  it('runs NATS with the shipped permission layout, and every service with its own NATS user and inbox prefix', () => {
+    const volumes = (services.nats as ComposeService & { volumes?: string[] }).volumes ?? [];
+    expect(volumes).toContain('../nats/nats-server.conf:/etc/nats/nats-server.conf:ro');
+    expect(existsSync(join(composeDir, '..', 'nats', 'nats-server.conf'))).toBe(true);
+    const users = { 'policy-service': 'policy-service', reconciler: 'reconciler', 'enforcer-us-east': 'enforcer-us-east', 'enforcer-eu-west': 'enforcer-eu-west' };
+    for (const [service, user] of Object.entries(users)) {
+      const env = services[service].environment ?? {};
+      expect({ service, user: env.NATS_USER, inbox: env.NATS_INBOX_PREFIX }).toEqual({ service, user, inbox: `_INBOX.${user}` });
+      const variable = `NATS_${user.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+      expect(env.NATS_PASSWORD).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
+      expect(services.nats.environment?.[variable]).toMatch(REQUIRED_VARIABLE);
+    }
+  });
+
+  it('gives the enforcers the enforcer-role key, never the admin token, and the reconciler its usage token', () => {
+    expect(services['policy-service'].environment?.ENFORCER_API_KEY).toMatch(/^\$\{ENFORCER_API_KEY:\?/);
+    for (const [, enforcer] of enforcers) expect(enforcer.environment?.POLICY_SERVICE_TOKEN).toMatch(/^\$\{ENFORCER_API_KEY:\?/);
+    expect(services.reconciler.environment?.RECONCILER_API_TOKEN).toMatch(/^\$\{RECONCILER_API_TOKEN:\?/);
+    expect(services['policy-service'].environment?.RECONCILER_API_TOKEN).toMatch(/^\$\{RECONCILER_API_TOKEN:\?/);
   });
 
   it.each(enforcers)('%s gets its REGION, its own region\'s REDIS_URL and NATS_URL', (name, service) => {

@@ -5,10 +5,13 @@
  * 2. Creates and migrates the `ratelimit` database (DATABASE_URL).
  * 3. Generates the stack's Ed25519 signing keys (policy changes and snapshots, allocations, one
  *    per region for usage reports) and hands each process its part; prints the key ids.
- * 4. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset).
- * 5. Starts the reconciler on 8090 (global limits: usage sums and regional allocations over NATS).
+ * 4. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset) and
+ *    ENFORCER_API_KEY (generated when unset): the enforcers' key, of the `enforcer` role.
+ * 5. Starts the reconciler on 8090 (global limits: usage sums and regional allocations over NATS);
+ *    its /v1/global/usage answers loopback clients only (no RECONCILER_API_TOKEN locally).
  * 6. Starts each region: its own redis-server and an enforcer that takes its policies from the
- *    policy service (snapshot, then changes over NATS), applying only what verifies.
+ *    policy service (snapshot, then changes over NATS) with the enforcer key, never the admin
+ *    token, applying only what verifies.
  * Prints every URL once everything is ready; Ctrl-C stops every process started here.
  */
 import { spawnSync } from 'node:child_process';
@@ -79,6 +82,8 @@ async function main(): Promise<void> {
   // snapshots in a directory of this run's too: one signed by a previous run's key is of no use.
   const signingKeys = generateStackSigningKeys();
   const runDir = mkdtempSync(join(tmpdir(), 'rl-local-'));
+  // The enforcers' least-privilege key: it reads the snapshot and creates automatic blocks, nothing else.
+  const enforcerApiKey = process.env.ENFORCER_API_KEY || `rl_enforcer_${randomBytes(24).toString('base64url')}`;
 
   const regions: RegionHandle[] = [];
   let policyService: ServiceHandle | undefined;
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
       namespace: NATS_NAMESPACE,
       adminToken,
       signingKeys,
+      enforcerApiKey,
       onLine: (line) => relay('policy-service', line),
     });
     reconciler = await startReconciler({
@@ -128,7 +134,7 @@ async function main(): Promise<void> {
           signingKeys,
           env: {
             POLICY_SERVICE_URL: policyService.url,
-            POLICY_SERVICE_TOKEN: adminToken,
+            POLICY_SERVICE_TOKEN: enforcerApiKey,
             POLICY_CACHE_FILE: join(runDir, `${plan.region}-policies.json`),
             NATS_URL,
             NATS_NAMESPACE,
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
   console.log(`  nats              ${NATS_URL}   (namespace ${NATS_NAMESPACE})`);
   console.log(`  signing keys      policy ${signingKeys.policy.keyId}, allocations ${signingKeys.allocation.keyId}, usage ${REGIONS.map((r) => `${r.region} ${signingKeys.usage(r.region).keyId}`).join(', ')}   (key ids; generated for this run)`);
   console.log(`\n  ADMIN_TOKEN=${adminToken}${generatedToken ? '   (generated; set ADMIN_TOKEN to choose one)' : ''}`);
+  console.log('  enforcers authenticate with ENFORCER_API_KEY (role enforcer: snapshot and automatic blocks only), never the admin token');
   console.log('\nTry:');
   console.log(
     `  curl -s -XPUT ${policyService.url}/admin/limits -H "authorization: Bearer ${adminToken}" -H "content-type: application/json" -d '{"customer_id":"acme","limit":5,"window":"1m"}'`,

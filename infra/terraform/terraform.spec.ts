@@ -110,7 +110,7 @@ describe('infra/terraform HCL', () => {
 
     const controlPlane = locals('modules/control-plane');
     expect(controlPlane.policy_service_secrets).toMatchObject({ POLICY_SIGNING_PRIVATE_KEY: '${var.signing.policy_private_key_secret_arn}' });
-    expect(controlPlane.reconciler_secrets).toEqual({ ALLOCATION_SIGNING_PRIVATE_KEY: '${var.signing.allocation_private_key_secret_arn}' });
+    expect(controlPlane.reconciler_secrets).toMatchObject({ ALLOCATION_SIGNING_PRIVATE_KEY: '${var.signing.allocation_private_key_secret_arn}' });
     expect(String(controlPlane.reconciler_environment)).toContain('USAGE_SIGNING_PUBLIC_KEYS');
     expect(String(controlPlane.reconciler_environment)).not.toContain('PRIVATE_KEY');
     const reconciler = filesIn('modules/control-plane').flatMap((f) => f.hcl.resource?.aws_ecs_task_definition?.reconciler ?? [])[0];

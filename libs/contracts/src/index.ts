@@ -144,3 +144,5 @@ export { AnalyticsPointView } from './analytics/analytics-point-view';
 export { AnalyticsTimeseriesView } from './analytics/analytics-timeseries-view';
 export { CounterQueryDto } from './admin/counter-query.dto';
 export type { CounterStateView, CountersView } from './admin/counter-state-view';
+export { generateSigningKeyPair, signingKeyId } from './control-plane/signing-key-id';
+export type { SigningKeyPair } from './control-plane/signing-key-id';

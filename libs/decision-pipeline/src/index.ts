@@ -20,7 +20,7 @@ export { MemoryDecisionStore } from './store/memory-decision-store';
 export { RedisStoreBackend } from './store/redis-backend';
 export type { RedisSettings, RedisStoreBackendOptions } from './store/redis-backend';
 export { RedisTier } from './store/redis-tier';
-export type { BreakerSettings, RedisTierOptions } from './store/redis-tier';
+export type { BreakerSettings, RedisTierOptions, RedisTlsFile, RedisTlsSettings } from './store/redis-tier';
 export { StoreBackend } from './store/store-backend';
 export { isGlobalRequest, limitShape } from './store-port';
 export type { BatchCounterStore, DecisionFor, DecisionStore, LimitShape, StoreDecision, StoreRequest } from './store-port';

@@ -1,8 +1,19 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderNatsAuthorization, type NatsServiceAccount } from './nats-permissions';
 import { freePort, isListening, waitFor } from './ports';
 import { requireProgram, spawnManaged, type ManagedProcess } from './processes';
+
+export interface NatsServerOptions {
+  readonly port?: number;
+  /** Users with a password or a public NKey, and permissions: the server then refuses anyone else. */
+  readonly users?: ReadonlyArray<NatsServiceAccount & ({ readonly password: string } | { readonly nkey: string })>;
+  /** TLS required of every client; with `verifyClients`, a client certificate signed by `caFile` too. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string; readonly verifyClients?: boolean };
+  /** More configuration, e.g. an operator and its resolver (createTestNatsOperator) instead of `users`. */
+  readonly extraConfig?: string;
+}
 
 export interface NatsServerHandle {
   readonly port: number;
@@ -22,17 +33,42 @@ function natsServerBinary(): string {
   return 'nats-server';
 }
 
+/** The configuration file of a test server: loopback, JetStream in `dir`, optional users and TLS. */
+function serverConfig(options: { port: number; dir: string; server: NatsServerOptions }): string {
+  const lines = [`listen: "127.0.0.1:${options.port}"`, `jetstream { store_dir: ${JSON.stringify(options.dir)} }`];
+  const { users, tls } = options.server;
+  if (tls !== undefined) {
+    lines.push(
+      'tls {',
+      `  cert_file: ${JSON.stringify(tls.certFile)}`,
+      `  key_file: ${JSON.stringify(tls.keyFile)}`,
+      ...(tls.caFile === undefined ? [] : [`  ca_file: ${JSON.stringify(tls.caFile)}`]),
+      `  verify: ${tls.verifyClients === true}`,
+      '  timeout: 2',
+      '}',
+    );
+  }
+  if (users !== undefined) {
+    const credentials = new Map(users.map((u) => [u.user, 'nkey' in u ? `nkey: ${JSON.stringify(u.nkey)}` : `user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}`]));
+    lines.push(renderNatsAuthorization(users, (user) => credentials.get(user) ?? ''));
+  }
+  if (options.server.extraConfig !== undefined) lines.push(options.server.extraConfig);
+  return `${lines.join('\n')}\n`;
+}
+
 /**
  * A throw-away nats-server with JetStream (file storage in its own temporary directory), bound to
  * loopback on a free port: for tests that stop and restart NATS, which the shared server on 4222
- * must never be.
+ * must never be, and for tests of authorization, permissions and TLS (`users`, `tls`).
  */
-export async function startNatsServer(options: { port?: number } = {}): Promise<NatsServerHandle> {
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = natsServerBinary();
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), `rl-nats-${port}-`));
+  const configFile = join(dir, 'nats-server.conf');
+  writeFileSync(configFile, serverConfig({ port, dir: join(dir, 'jetstream'), server: options }));
   const spawn = async (): Promise<ManagedProcess> => {
-    const proc = spawnManaged({ name: `nats-server:${port}`, command: binary, args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir] });
+    const proc = spawnManaged({ name: `nats-server:${port}`, command: binary, args: ['-c', configFile] });
     try {
       await waitFor(`nats-server on port ${port}`, async () => {
         if (proc.child.exitCode !== null) throw new Error(`nats-server on port ${port} exited:\n${proc.output()}`);
@@ -47,7 +83,7 @@ export async function startNatsServer(options: { port?: number } = {}): Promise<
   let current = await spawn();
   return {
     port,
-    url: `nats://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${port}`,
     get process() {
       return current;
     },

@@ -17,6 +17,11 @@ export interface PolicyServiceOptions {
   readonly adminToken: string;
   /** The stack's signing keys (POLICY_SIGNING_PRIVATE_KEY); the process-wide default set when omitted. */
   readonly signingKeys?: StackSigningKeys;
+  /**
+   * ENFORCER_API_KEY: the enforcers' key (role `enforcer`: the snapshot and automatic blocks, nothing
+   * else). Give the enforcers this as POLICY_SERVICE_TOKEN, never the admin token.
+   */
+  readonly enforcerApiKey?: string;
   /** More environment, e.g. LOG_LEVEL. */
   readonly env?: Record<string, string>;
   readonly onLine?: (line: string) => void;
@@ -35,6 +40,7 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       NATS_URL: options.natsUrl,
       NATS_NAMESPACE: options.namespace,
       ADMIN_TOKEN: options.adminToken,
+      ...(options.enforcerApiKey === undefined ? {} : { ENFORCER_API_KEY: options.enforcerApiKey }),
       INSTANCE_ID: `policy-service-${port}`,
       ...policyServiceSigningEnv(options.signingKeys ?? defaultStackSigningKeys()),
       ...options.env,

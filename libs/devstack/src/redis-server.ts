@@ -16,6 +16,12 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** Extra redis-server arguments, e.g. ['--cluster-enabled', 'yes']. */
   readonly extraArgs?: readonly string[];
+  /**
+   * TLS on `port` (the handle's URL is then `rediss://`), with this certificate and key; clients
+   * must present a certificate signed by `caFile` when `verifyClients` is set. `plaintextPort`
+   * also serves plaintext, for tests that show a TLS client never falls back to it.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string; readonly verifyClients?: boolean; readonly plaintextPort?: number };
 }
 
 /**
@@ -26,10 +32,28 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   requireProgram('redis-server', "install Debian's redis-server package (apt-get install redis-server)");
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), `rl-redis-${port}-`));
+  const tls = options.tls;
+  const portArgs =
+    tls === undefined
+      ? ['--port', String(port)]
+      : [
+          '--port',
+          String(tls.plaintextPort ?? 0),
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          tls.certFile,
+          '--tls-key-file',
+          tls.keyFile,
+          '--tls-ca-cert-file',
+          tls.caFile,
+          '--tls-auth-clients',
+          tls.verifyClients === true ? 'yes' : 'no',
+        ];
   const proc = spawnManaged({
     name: `redis-server:${port}`,
     command: 'redis-server',
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.extraArgs ?? [])],
+    args: [...portArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.extraArgs ?? [])],
   });
   const stop = async (): Promise<void> => {
     await proc.stop();
@@ -44,5 +68,5 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     await stop();
     throw err;
   }
-  return { port, url: `redis://127.0.0.1:${port}`, process: proc, stop };
+  return { port, url: `${tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`, process: proc, stop };
 }

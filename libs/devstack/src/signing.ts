@@ -1,4 +1,4 @@
-import { generateSigningKeyPair, type SigningKeyPair } from '@rl/platform';
+import { generateSigningKeyPair, type SigningKeyPair } from '@rl/contracts';
 
 /**
  * The Ed25519 keys of one stack's signed control messages (issue 13): the policy service's (policy

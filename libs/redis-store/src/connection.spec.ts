@@ -73,4 +73,35 @@ describe('createRedisClient', () => {
       client.disconnect();
     }
   });
+
+  describe('TLS', () => {
+    const tls = { ca: '-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n', cert: 'client cert', key: 'client key' };
+
+    it('applies the CA and client certificate to a rediss:// URL', () => {
+      const client = createRedisClient({ url: 'rediss://127.0.0.1:1' }, { commandTimeoutMs: 250, lazyConnect: true, tls });
+      try {
+        expect((client as Redis).options.tls).toEqual(tls);
+      } finally {
+        client.disconnect();
+      }
+    });
+
+    it('refuses TLS settings with a redis:// URL instead of connecting in plaintext', () => {
+      expect(() => createRedisClient({ url: 'redis://127.0.0.1:1' }, { commandTimeoutMs: 250, lazyConnect: true, tls })).toThrow(
+        'TLS settings need a rediss:// URL (a redis:// URL would connect in plaintext)',
+      );
+    });
+
+    it('applies them to every Cluster node and to Sentinels and the primary they name', () => {
+      const cluster = createRedisClient({ clusterNodes: ['127.0.0.1:1'] }, { commandTimeoutMs: 250, lazyConnect: true, tls });
+      const sentinel = createRedisClient({ sentinels: ['127.0.0.1:1'], masterName: 'counters' }, { commandTimeoutMs: 250, lazyConnect: true, tls });
+      try {
+        expect((cluster as Cluster).options.redisOptions?.tls).toEqual(tls);
+        expect((sentinel as Redis).options).toMatchObject({ tls, sentinelTLS: tls, enableTLSForSentinelMode: true });
+      } finally {
+        cluster.disconnect();
+        sentinel.disconnect();
+      }
+    });
+  });
 });

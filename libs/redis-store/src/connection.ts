@@ -29,6 +29,20 @@ export interface RedisClientOptions {
   readonly connectionName?: string;
   /** Do not connect until the first command or `connect()`; for tests and tools. */
   readonly lazyConnect?: boolean;
+  /**
+   * TLS towards the store, certificates as PEM text: the CA the server's certificate must chain to
+   * (the system's when omitted) and a client certificate for servers that verify clients. It
+   * applies to a `rediss://` URL (a `redis://` URL with it is refused: no silent plaintext), and to
+   * every Cluster node, Sentinel and Sentinel-managed primary. A server whose certificate does not
+   * verify is never used.
+   */
+  readonly tls?: RedisTlsOptions;
+}
+
+export interface RedisTlsOptions {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 const DEFAULTS = {
@@ -79,7 +93,12 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
     connectionName: options.connectionName,
     lazyConnect: options.lazyConnect ?? false,
   };
-  if ('url' in target) return new Redis(target.url, redisOptions);
+  const tls = options.tls === undefined ? undefined : { ...options.tls };
+  if ('url' in target) {
+    if (tls === undefined) return new Redis(target.url, redisOptions);
+    if (!/^rediss:\/\//i.test(target.url)) throw new RangeError('TLS settings need a rediss:// URL (a redis:// URL would connect in plaintext)');
+    return new Redis(target.url, { ...redisOptions, tls });
+  }
   if ('sentinels' in target) {
     // The client asks the sentinels for the current primary on every (re)connection, checks that
     // the node it reached really is the primary, and (failoverDetector) watches +switch-master so
@@ -94,10 +113,11 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
       sentinelPassword: target.sentinelPassword,
       failoverDetector: true,
       sentinelMaxConnections: 3,
+      ...(tls === undefined ? {} : { tls, sentinelTLS: tls, enableTLSForSentinelMode: true }),
     });
   }
   return new Cluster([...target.clusterNodes], {
-    redisOptions,
+    redisOptions: tls === undefined ? redisOptions : { ...redisOptions, tls },
     enableOfflineQueue: false,
     enableAutoPipelining: true,
     lazyConnect: options.lazyConnect ?? false,

@@ -1,5 +1,5 @@
 export { createRedisClient, reconnectDelayMs, waitForReady } from './connection';
-export type { RedisClientOptions, RedisTarget } from './connection';
+export type { RedisClientOptions, RedisTarget, RedisTlsOptions } from './connection';
 export { isCommandTimeout, redisErrorCode, StoreError, StoreTimeoutError, StoreUnavailableError, toStoreError } from './errors';
 export { DEFAULT_MAX_BATCH_SIZE, DEFAULT_TTL_JITTER_MS, parseDecisionReply, parseGlobalWindowReply, RedisCounterStore } from './redis-counter-store';
 export { BATCH_KINDS, BATCH_JITTER_STRIDE_MS, batchJitterMs, BatchEntryNotRunError, encodeBatch, parseBatchReply, requestKeys } from './batch-codec';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, parseEnvFile, parseSigningPrivateKey, parseSigningPublicKey, renderEnvTable, signingKeyId } from '@rl/platform';
 import { EnforcerConfig } from './enforcer-config';
+import { createTestPki, type TestPki } from '@rl/devstack';
 import { ENFORCER_CONFIG_DOC, ENFORCER_ENV } from './enforcer-env';
 
 function fixture(name: string): Record<string, string> {
@@ -87,7 +88,7 @@ describe('EnforcerConfig', () => {
       policyServiceToken: 's3cret-token',
       cacheFile: '/var/cache/rl/policies.json',
       resyncIntervalSeconds: 0,
-      nats: { url: 'tls://nats.internal:4222', namespace: 'prod-eu' },
+      nats: { url: 'tls://nats.internal:4222', namespace: 'prod-eu', transport: { credentials: { kind: 'none' }, tls: { ca: undefined, clientCertificate: undefined }, inboxPrefix: undefined } },
       policyKeys: expect.anything(),
     });
     expect(controlPlane?.policyKeys.keyIds).toEqual([POLICY_KEY_ID]);
@@ -104,7 +105,7 @@ describe('EnforcerConfig', () => {
       policyServiceToken: 't',
       cacheFile: join(tmpdir(), 'rl-enforcer-us-east-8081-policies.json'),
       resyncIntervalSeconds: 60,
-      nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl' },
+      nats: { url: 'nats://127.0.0.1:4222', namespace: 'rl', transport: { credentials: { kind: 'none' }, tls: undefined, inboxPrefix: undefined } },
       policyKeys: expect.anything(),
     });
   });
@@ -211,6 +212,48 @@ describe('EnforcerConfig: counter-store credentials', () => {
         'REDIS_SENTINEL_PASSWORD needs REDIS_SENTINELS',
     );
     expect(() => EnforcerConfig.fromEnv({ REDIS_PASSWORD: 'has space' })).toThrow(/REDIS_PASSWORD .*\(value not shown\)/);
+  });
+});
+
+describe('EnforcerConfig: TLS towards Redis and NATS credentials', () => {
+  let pki: TestPki;
+
+  beforeAll(() => {
+    pki = createTestPki();
+  });
+  afterAll(() => pki?.remove());
+
+  it('reads REDIS_TLS_* for a rediss:// URL and for Cluster nodes', () => {
+    const url = EnforcerConfig.fromEnv({ REDIS_URL: 'rediss://redis.internal:6380', REDIS_TLS_CA_FILE: pki.trusted.caFile });
+    expect(url.redis.tls).toEqual({ ca: { path: pki.trusted.caFile, text: expect.stringContaining('BEGIN CERTIFICATE') }, clientCertificate: undefined });
+    const cluster = EnforcerConfig.fromEnv({
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000',
+      REDIS_TLS_CA_FILE: pki.trusted.caFile,
+      REDIS_TLS_CERT_FILE: pki.trusted.clientCertFile,
+      REDIS_TLS_KEY_FILE: pki.trusted.clientKeyFile,
+    });
+    expect(cluster.redis.tls?.clientCertificate?.cert.path).toBe(pki.trusted.clientCertFile);
+    expect(EnforcerConfig.fromEnv({}).redis.tls).toBeUndefined();
+  });
+
+  it('refuses a redis:// URL a connection would use while TLS files are set, and mismatched files', () => {
+    expect(() => EnforcerConfig.fromEnv({ REDIS_TLS_CA_FILE: pki.trusted.caFile, REDIS_FALLBACK_URL: 'redis://standby:6379' })).toThrow(
+      'Invalid configuration: ' +
+        'REDIS_URL must be rediss:// while REDIS_TLS_* is set (a redis:// URL would connect in plaintext); ' +
+        'REDIS_FALLBACK_URL must be rediss:// while REDIS_TLS_* is set (a redis:// URL would connect in plaintext)',
+    );
+    expect(() =>
+      EnforcerConfig.fromEnv({ REDIS_URL: 'rediss://r:6380', REDIS_TLS_CERT_FILE: pki.trusted.clientCertFile, REDIS_TLS_KEY_FILE: pki.other.clientKeyFile }),
+    ).toThrow('Invalid configuration: REDIS_TLS_KEY_FILE is not the private key of REDIS_TLS_CERT_FILE');
+    expect(() => EnforcerConfig.fromEnv({ REDIS_URL: 'rediss://r:6380', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+      'Invalid configuration: REDIS_TLS_CA_FILE names a file that cannot be read ("/nonexistent/ca.pem": ENOENT)',
+    );
+  });
+
+  it('reads the NATS credentials of the shared block', () => {
+    const config = EnforcerConfig.fromEnv({ NATS_USER: 'enforcer-us-east', NATS_PASSWORD: 'pw', NATS_INBOX_PREFIX: '_INBOX.enforcer-us-east', NATS_TLS_CA_FILE: pki.trusted.caFile });
+    expect(config.nats.transport).toMatchObject({ credentials: { kind: 'user', user: 'enforcer-us-east', password: 'pw' }, inboxPrefix: '_INBOX.enforcer-us-east', tls: { ca: { path: pki.trusted.caFile } } });
+    expect(() => EnforcerConfig.fromEnv({ NATS_TOKEN: 't', NATS_CREDS: pki.trusted.caFile })).toThrow(/NATS_CREDS must be a NATS credentials file/);
   });
 });
 

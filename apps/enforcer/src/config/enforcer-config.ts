@@ -1,12 +1,13 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailureMode, PolicyAlgorithm } from '@rl/contracts';
+import { ConfigError, loadEnv, natsTransportProblems, natsTransportSettings, type EnvValues, type LogLevel, type MessageVerifier, type NatsTransportSettings } from '@rl/platform';
 import type { HotKeySettings, RedisSettings } from '@rl/decision-pipeline';
-import { ConfigError, loadEnv, type EnvValues, type LogLevel, type MessageVerifier } from '@rl/platform';
 import { decisionEventSettings, type DecisionEventSettings } from '../events/events-env';
 import { hotKeySettings } from '../hot-keys/hot-key-env';
 import { ENFORCER_ENV } from './enforcer-env';
 import { signingProblems, signingSettings, type SigningSettings } from './signing-env';
+import { redisTlsProblems, redisTlsSettings } from './redis-tls-env';
 
 export interface DefaultPolicySettings {
   readonly limit: number;
@@ -19,6 +20,8 @@ export interface NatsSettings {
   readonly url: string;
   /** Prefix of subjects and stream names (NATS_NAMESPACE). */
   readonly namespace: string;
+  /** Credentials and TLS (NATS_CREDS, NATS_USER, NATS_TLS_*, ...): pass to every NatsConnector; none when undefined. */
+  readonly transport?: NatsTransportSettings;
 }
 
 /** Where policies come from when the control plane is the source (POLICY_SERVICE_URL set). */
@@ -103,6 +106,7 @@ export class EnforcerConfig {
           ? undefined
           : { nodes: env.REDIS_SENTINELS.map((node) => `${node.host}:${node.port}`), masterName: env.REDIS_SENTINEL_MASTER, password: env.REDIS_SENTINEL_PASSWORD },
       auth: { username: env.REDIS_USERNAME, password: env.REDIS_PASSWORD },
+      tls: redisTlsSettings(env),
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
       fallbackUrl: env.REDIS_FALLBACK_URL,
       breaker: {
@@ -113,7 +117,7 @@ export class EnforcerConfig {
       },
     };
     this.policyFile = env.POLICY_FILE;
-    this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
+    this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE, transport: natsTransportSettings(env.NATS_URL, env) };
     this.global = { syncIntervalMs: env.GLOBAL_SYNC_INTERVAL_MS, regions: env.GLOBAL_REGIONS?.split(',') ?? [env.REGION] };
     this.signing = signingSettings(env);
     const policyKeys = this.signing.policy;
@@ -148,7 +152,7 @@ export class EnforcerConfig {
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
   static fromEnv(source: Readonly<Record<string, string | undefined>>): EnforcerConfig {
     const env = loadEnv(ENFORCER_ENV, source);
-    const problems: string[] = [];
+    const problems: string[] = [...redisTlsProblems(env), ...natsTransportProblems(env.NATS_URL, env)];
     if (env.POLICY_SERVICE_URL !== undefined && env.POLICY_FILE !== undefined) {
       problems.push('POLICY_FILE and POLICY_SERVICE_URL exclude each other (set one policy source)');
     }

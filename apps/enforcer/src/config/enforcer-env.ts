@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { FAILURE_MODES, NATS_NAMESPACE_PATTERN, POLICY_ALGORITHMS } from '@rl/contracts';
-import { describeEnv, envEnum, envHostPortList, envInt, envString, envUrl, logLevelEnv, optional, type EnvVar } from '@rl/platform';
+import { describeEnv, envEnum, envHostPortList, envInt, envString, envUrl, logLevelEnv, NATS_AUTH_ENV, optional, type EnvVar } from '@rl/platform';
 import { DECISION_EVENTS_ENV } from '../events/events-env';
 import { HOT_KEY_ENV } from '../hot-keys/hot-key-env';
 import { SIGNING_ENV } from './signing-env';
 import { ENVOY_RULES_ENV } from './envoy-rules-env';
+import { REDIS_TLS_ENV } from './redis-tls-env';
 
 /** An optional variable whose value, when unset, is derived from others (shown as `text` in the docs). */
 function derivedDefault<T>(variable: EnvVar<T | undefined>, text: string): EnvVar<T | undefined> {
@@ -84,6 +85,7 @@ export const ENFORCER_ENV = {
       description: 'Password of the Sentinels themselves (their requirepass), with REDIS_SENTINELS',
     }),
   ),
+  ...REDIS_TLS_ENV,
   REDIS_COMMAND_TIMEOUT_MS: envInt({
     min: 1,
     max: 10_000,
@@ -132,7 +134,8 @@ export const ENFORCER_ENV = {
       sensitive: true,
       pattern: /^[\x21-\x7e]{1,1024}$/,
       patternHint: '1 to 1024 printable ASCII characters without spaces',
-      description: 'Bearer token for GET /v1/policies/snapshot; required with POLICY_SERVICE_URL',
+      description:
+        "Bearer token for GET /v1/policies/snapshot and automatic blocks: a key of the `enforcer` role (the policy service's ENFORCER_API_KEY), never an admin token; required with POLICY_SERVICE_URL",
     }),
   ),
   POLICY_CACHE_FILE: derivedDefault(
@@ -152,6 +155,7 @@ export const ENFORCER_ENV = {
     patternHint: '1 to 32 characters from [a-z0-9_-]',
     description: 'Prefix of the NATS subjects and stream names, shared with the policy service',
   }),
+  ...NATS_AUTH_ENV,
   GLOBAL_SYNC_INTERVAL_MS: envInt({
     min: 50,
     max: 60_000,
@@ -213,7 +217,7 @@ export const ENFORCER_ENV = {
     min: 0,
     max: 1_000,
     default: 5,
-    description: 'Distinct policies or routes that must deny one key within ESCALATION_WINDOW_SECONDS before it is blocked automatically (0: never; needs POLICY_SERVICE_URL and an editor token)',
+    description: 'Distinct policies or routes that must deny one key within ESCALATION_WINDOW_SECONDS before it is blocked automatically (0: never; needs POLICY_SERVICE_URL and an enforcer-role token)',
   }),
   ESCALATION_WINDOW_SECONDS: envInt({ min: 1, max: 3_600, default: 60, description: 'Window of ESCALATION_THRESHOLD, in seconds' }),
   ESCALATION_BLOCK_SECONDS: envInt({ min: 1, max: 86_400, default: 300, description: 'How long an automatic block lasts, in seconds' }),

@@ -4,8 +4,11 @@ import type { Access } from './roles';
 
 export const ACCESS_METADATA = 'rl:access';
 
-/** The least role that may call this route (or every route of this controller). */
-export const Roles = (role: ApiKeyRole): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_METADATA, role satisfies Access);
+/**
+ * The roles that may call this route (or every route of this controller): the least operator role
+ * (higher ones included), and `enforcer` where the enforcers' key may call it too.
+ */
+export const Roles = (...roles: [ApiKeyRole, ...ApiKeyRole[]]): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_METADATA, roles satisfies Access);
 
 /** No token needed: health, readiness, metrics. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_METADATA, 'public' satisfies Access);

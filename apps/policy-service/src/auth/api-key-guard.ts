@@ -6,11 +6,11 @@ import { ACCESS_METADATA } from './access.decorator';
 import { bearerToken } from './api-token';
 import { ApiKeysService } from './api-keys.service';
 import type { AuthenticatedRequest } from './principal';
-import { roleSatisfies, type Access } from './roles';
+import { roleAllowed, type Access } from './roles';
 
 /**
  * Every route declares its access with @Roles or @Public; a route without either is refused
- * (fail closed). No or a bad token: 401. A token whose role is below the route's: 403.
+ * (fail closed). No or a bad token: 401. A token whose role the route does not admit: 403.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -28,8 +28,8 @@ export class ApiKeyGuard implements CanActivate {
     if (token === undefined) throw new AuthenticationError('missing bearer token: send Authorization: Bearer <token>');
     const principal = await this.apiKeys.authenticate(token);
     if (principal === undefined) throw new AuthenticationError('unknown or revoked token');
-    if (!roleSatisfies(principal.role, access)) {
-      throw new PermissionError(`this needs the ${access} role; the key "${principal.name}" has ${principal.role}`);
+    if (!roleAllowed(principal.role, access)) {
+      throw new PermissionError(`this needs the ${access.join(' or ')} role; the key "${principal.name}" has ${principal.role}`);
     }
     request.principal = principal;
     return true;

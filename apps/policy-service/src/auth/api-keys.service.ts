@@ -29,7 +29,10 @@ function toView(row: ApiKeyRow): ApiKeyView {
 /** What boot did with ADMIN_TOKEN. */
 export type BootstrapOutcome = 'created' | 'unchanged' | 'replaced' | 'not-set';
 
-/** ADMIN_TOKEN is unset and no admin key exists: nobody could ever administer the service. */
+/**
+ * A key from the environment cannot be stored: ADMIN_TOKEN is unset and no admin key exists (nobody
+ * could ever administer the service), or ADMIN_TOKEN / ENFORCER_API_KEY is another role's token.
+ */
 export class AdminBootstrapError extends Error {
   override readonly name = 'AdminBootstrapError';
 }
@@ -101,21 +104,37 @@ export class ApiKeysService {
         }
         return 'not-set';
       }
-      const hash = hashToken(adminToken);
-      const current = await sql<ApiKeyRow>(runner, 'SELECT * FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL', [hash]);
-      if (current.rowCount > 0) {
-        if (current.rows[0].role !== 'admin') throw new AdminBootstrapError(`ADMIN_TOKEN is the token of the ${current.rows[0].role} key "${current.rows[0].name}"`);
-        return 'unchanged';
-      }
-      const previous = await sql<ApiKeyRow>(runner, `UPDATE api_keys SET revoked_at = now() WHERE origin = 'env' AND revoked_at IS NULL RETURNING *`);
-      for (const row of previous.rows) {
-        await writeAudit(runner, { actor: SYSTEM_ACTOR, action: 'api_key.revoked', entityType: 'api_key', entityId: row.id, before: null, after: toView(row) });
-      }
-      const { rows } = await sql<ApiKeyRow>(runner, `INSERT INTO api_keys (name, token_hash, role, origin) VALUES ('ADMIN_TOKEN', $1, 'admin', 'env') RETURNING *`, [hash]);
-      const created = toView(rows[0]);
-      await writeAudit(runner, { actor: SYSTEM_ACTOR, action: 'api_key.created', entityType: 'api_key', entityId: created.id, before: null, after: created });
-      return previous.rowCount > 0 ? 'replaced' : 'created';
+      return this.storeEnvKey(runner, { variable: 'ADMIN_TOKEN', role: 'admin', token: adminToken });
     });
+  }
+
+  /**
+   * Makes ENFORCER_API_KEY an active key of the `enforcer` role, the same way: kept when it already
+   * is one, else the previous ENFORCER_API_KEY key is revoked and this one stored. Unset changes
+   * nothing (enforcer keys made through the API stay as they are).
+   */
+  async bootstrapEnforcerKey(enforcerKey: string | undefined): Promise<BootstrapOutcome> {
+    if (enforcerKey === undefined) return 'not-set';
+    return this.inKeysTransaction((runner) => this.storeEnvKey(runner, { variable: 'ENFORCER_API_KEY', role: 'enforcer', token: enforcerKey }));
+  }
+
+  /** Stores a key from an environment variable, named after the variable, replacing that variable's previous key. */
+  private async storeEnvKey(runner: QueryRunner, key: { variable: 'ADMIN_TOKEN' | 'ENFORCER_API_KEY'; role: ApiKeyRole; token: string }): Promise<BootstrapOutcome> {
+    const hash = hashToken(key.token);
+    const current = await sql<ApiKeyRow>(runner, 'SELECT * FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL', [hash]);
+    if (current.rowCount > 0) {
+      const row = current.rows[0];
+      if (row.role !== key.role) throw new AdminBootstrapError(`${key.variable} is the token of the ${row.role} key "${row.name}"; it must be the token of a key of the ${key.role} role`);
+      return 'unchanged';
+    }
+    const previous = await sql<ApiKeyRow>(runner, `UPDATE api_keys SET revoked_at = now() WHERE origin = 'env' AND name = $1 AND revoked_at IS NULL RETURNING *`, [key.variable]);
+    for (const row of previous.rows) {
+      await writeAudit(runner, { actor: SYSTEM_ACTOR, action: 'api_key.revoked', entityType: 'api_key', entityId: row.id, before: null, after: toView(row) });
+    }
+    const { rows } = await sql<ApiKeyRow>(runner, `INSERT INTO api_keys (name, token_hash, role, origin) VALUES ($1, $2, $3, 'env') RETURNING *`, [key.variable, hash, key.role]);
+    const created = toView(rows[0]);
+    await writeAudit(runner, { actor: SYSTEM_ACTOR, action: 'api_key.created', entityType: 'api_key', entityId: created.id, before: null, after: created });
+    return previous.rowCount > 0 ? 'replaced' : 'created';
   }
 
   private inKeysTransaction<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {

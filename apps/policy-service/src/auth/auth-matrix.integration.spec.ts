@@ -8,8 +8,9 @@ import { AdminBootstrapError } from './api-keys.service';
 import type { Access } from './roles';
 
 type Credential = 'none' | 'wrong' | ApiKeyRole;
-const CREDENTIALS: Credential[] = ['none', 'wrong', 'viewer', 'editor', 'admin'];
-const RANK: Record<ApiKeyRole, number> = { viewer: 0, editor: 1, admin: 2 };
+const CREDENTIALS: Credential[] = ['none', 'wrong', 'viewer', 'editor', 'admin', 'enforcer'];
+/** Operator roles by rank; the enforcer role has none: it is allowed only where a route names it. */
+const RANK: Partial<Record<ApiKeyRole, number>> = { viewer: 0, editor: 1, admin: 2 };
 
 interface RouteCase {
   /** `METHOD /path/{param}` as in the OpenAPI document. */
@@ -29,13 +30,13 @@ async function create(admin: ApiClient, id: string): Promise<void> {
 }
 
 const ROUTES: RouteCase[] = [
-  { route: 'GET /v1/policies', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/policies' }) },
-  { route: 'POST /v1/policies', access: 'editor', ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/policies', body: policy(`new-${n}`, `new-${n}`) }) },
-  { route: 'GET /v1/policies/snapshot', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/snapshot' }) },
-  { route: 'GET /v1/policies/{id}', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/base' }) },
+  { route: 'GET /v1/policies', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/policies' }) },
+  { route: 'POST /v1/policies', access: ['editor'], ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/policies', body: policy(`new-${n}`, `new-${n}`) }) },
+  { route: 'GET /v1/policies/snapshot', access: ['viewer', 'enforcer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/snapshot' }) },
+  { route: 'GET /v1/policies/{id}', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/base' }) },
   {
     route: 'PUT /v1/policies/{id}',
-    access: 'editor',
+    access: ['editor'],
     ok: 200,
     request: async (admin) => {
       const version = (await admin.get('/v1/policies/base')).json<{ version: number }>().version;
@@ -44,19 +45,19 @@ const ROUTES: RouteCase[] = [
   },
   {
     route: 'DELETE /v1/policies/{id}',
-    access: 'editor',
+    access: ['editor'],
     ok: 204,
     request: async (admin, n) => {
       await create(admin, `doomed-${n}`);
       return { method: 'DELETE', url: `/v1/policies/doomed-${n}` };
     },
   },
-  { route: 'GET /v1/policies/{id}/versions', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/base/versions' }) },
-  { route: 'GET /v1/policies/{id}/versions/{version}', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/base/versions/1' }) },
-  { route: 'POST /v1/policies/{id}/rollback', access: 'editor', ok: 200, request: () => ({ method: 'POST', url: '/v1/policies/base/rollback', body: { version: 1 } }) },
+  { route: 'GET /v1/policies/{id}/versions', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/base/versions' }) },
+  { route: 'GET /v1/policies/{id}/versions/{version}', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/policies/base/versions/1' }) },
+  { route: 'POST /v1/policies/{id}/rollback', access: ['editor'], ok: 200, request: () => ({ method: 'POST', url: '/v1/policies/base/rollback', body: { version: 1 } }) },
   {
     route: 'POST /v1/imports/envoy-ratelimit',
-    access: 'editor',
+    access: ['editor'],
     ok: 201,
     request: (_a, n) => ({
       method: 'POST',
@@ -65,36 +66,36 @@ const ROUTES: RouteCase[] = [
       headers: { 'content-type': 'application/yaml' },
     }),
   },
-  { route: 'PUT /admin/limits', access: 'editor', ok: 200, request: (_a, n) => ({ method: 'PUT', url: '/admin/limits', body: { customer_id: 'acme', limit: n + 1, window: '1m' } }) },
-  { route: 'GET /admin/limits', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/admin/limits' }) },
-  { route: 'GET /admin/limits/{customerId}', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/admin/limits/base-customer' }) },
+  { route: 'PUT /admin/limits', access: ['editor'], ok: 200, request: (_a, n) => ({ method: 'PUT', url: '/admin/limits', body: { customer_id: 'acme', limit: n + 1, window: '1m' } }) },
+  { route: 'GET /admin/limits', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/admin/limits' }) },
+  { route: 'GET /admin/limits/{customerId}', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/admin/limits/base-customer' }) },
   {
     route: 'DELETE /admin/limits/{customerId}',
-    access: 'editor',
+    access: ['editor'],
     ok: 204,
     request: async (admin, n) => {
       await admin.put('/admin/limits', { customer_id: `doomed-${n}`, limit: 5, window: 60 });
       return { method: 'DELETE', url: `/admin/limits/doomed-${n}` };
     },
   },
-  { route: 'PUT /v1/customers/{id}', access: 'editor', ok: 200, request: (_a, n) => ({ method: 'PUT', url: `/v1/customers/c-${n}`, body: { tier: 'free' } }) },
-  { route: 'GET /v1/customers', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/customers' }) },
-  { route: 'GET /v1/customers/{id}', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/customers/base-customer' }) },
+  { route: 'PUT /v1/customers/{id}', access: ['editor'], ok: 200, request: (_a, n) => ({ method: 'PUT', url: `/v1/customers/c-${n}`, body: { tier: 'free' } }) },
+  { route: 'GET /v1/customers', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/customers' }) },
+  { route: 'GET /v1/customers/{id}', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/customers/base-customer' }) },
   {
     route: 'DELETE /v1/customers/{id}',
-    access: 'editor',
+    access: ['editor'],
     ok: 204,
     request: async (admin, n) => {
       await admin.put(`/v1/customers/doomed-${n}`, { tier: 'free' });
       return { method: 'DELETE', url: `/v1/customers/doomed-${n}` };
     },
   },
-  { route: 'GET /v1/audit', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/audit?limit=5' }) },
-  { route: 'POST /v1/api-keys', access: 'admin', ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/api-keys', body: { name: `key ${n}`, role: 'viewer' } }) },
-  { route: 'GET /v1/api-keys', access: 'admin', ok: 200, request: () => ({ method: 'GET', url: '/v1/api-keys' }) },
+  { route: 'GET /v1/audit', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/audit?limit=5' }) },
+  { route: 'POST /v1/api-keys', access: ['admin'], ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/api-keys', body: { name: `key ${n}`, role: 'viewer' } }) },
+  { route: 'GET /v1/api-keys', access: ['admin'], ok: 200, request: () => ({ method: 'GET', url: '/v1/api-keys' }) },
   {
     route: 'DELETE /v1/api-keys/{id}',
-    access: 'admin',
+    access: ['admin'],
     ok: 204,
     request: async (admin, n) => {
       const key = (await admin.post('/v1/api-keys', { name: `doomed ${n}`, role: 'viewer' })).json<{ id: string }>();
@@ -103,11 +104,19 @@ const ROUTES: RouteCase[] = [
   },
   { route: 'GET /healthz', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/healthz' }) },
   { route: 'GET /readyz', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/readyz' }) },
-  { route: 'POST /v1/blocks', access: 'editor', ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/blocks', body: { type: 'key', value: `matrix-${n}`, ttlSeconds: 60, reason: 'matrix' } }) },
-  { route: 'GET /v1/blocks', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/blocks' }) },
+  // An operator block: the enforcer role passes the guard but may create automatic blocks only (403).
+  { route: 'POST /v1/blocks', access: ['editor'], ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/blocks', body: { type: 'key', value: `matrix-${n}`, ttlSeconds: 60, reason: 'matrix' } }) },
+  // An automatic block: the enforcer role only, whatever the operator role (403 for admins too).
+  {
+    route: 'POST /v1/blocks (source automatic)',
+    access: ['enforcer'],
+    ok: 201,
+    request: (_a, n) => ({ method: 'POST', url: '/v1/blocks', body: { type: 'key', value: `auto-${n}`, ttlSeconds: 60, reason: 'automatic: matrix', source: 'automatic' } }),
+  },
+  { route: 'GET /v1/blocks', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/blocks' }) },
   {
     route: 'DELETE /v1/blocks/{id}',
-    access: 'editor',
+    access: ['editor'],
     ok: 204,
     request: async (admin, n) => {
       const block = (await admin.post('/v1/blocks', { type: 'key', value: `doomed-${n}`, ttlSeconds: 60, reason: 'matrix' })).json<{ id: string }>();
@@ -115,9 +124,9 @@ const ROUTES: RouteCase[] = [
     },
   },
   // Allowed callers reach query validation (400: policyId is required) without depending on a reconciler.
-  { route: 'GET /v1/global-usage', access: 'viewer', ok: 400, request: () => ({ method: 'GET', url: '/v1/global-usage' }) },
-  { route: 'GET /v1/analytics/top', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/analytics/top?dimension=key' }) },
-  { route: 'GET /v1/analytics/timeseries', access: 'viewer', ok: 200, request: () => ({ method: 'GET', url: '/v1/analytics/timeseries' }) },
+  { route: 'GET /v1/global-usage', access: ['viewer'], ok: 400, request: () => ({ method: 'GET', url: '/v1/global-usage' }) },
+  { route: 'GET /v1/analytics/top', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/analytics/top?dimension=key' }) },
+  { route: 'GET /v1/analytics/timeseries', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/analytics/timeseries' }) },
   { route: 'GET /metrics', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/metrics' }) },
   { route: 'GET /docs', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/docs' }) },
   { route: 'GET /docs/openapi.json', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/docs/openapi.json' }) },
@@ -126,10 +135,12 @@ const ROUTES: RouteCase[] = [
 function expectedStatus(route: RouteCase, credential: Credential): number {
   if (route.access === 'public') return route.ok;
   if (credential === 'none' || credential === 'wrong') return 401;
-  return RANK[credential] >= RANK[route.access] ? route.ok : 403;
+  const held = RANK[credential];
+  const allowed = route.access.some((role) => role === credential || (held !== undefined && RANK[role] !== undefined && held >= (RANK[role] ?? Infinity)));
+  return allowed ? route.ok : 403;
 }
 
-describe('auth matrix: every route x no token, wrong token, viewer, editor, admin', () => {
+describe('auth matrix: every route x no token, wrong token, viewer, editor, admin, enforcer', () => {
   let db: TestDatabase;
   let app: NestFastifyApplication;
   let admin: ApiClient;
@@ -141,7 +152,7 @@ describe('auth matrix: every route x no token, wrong token, viewer, editor, admi
     db = await createTestDatabase();
     ({ app } = await createTestApp({ databaseUrl: db.url, namespace }));
     admin = new ApiClient(app, TEST_ADMIN_TOKEN);
-    for (const role of ['viewer', 'editor'] as const) {
+    for (const role of ['viewer', 'editor', 'enforcer'] as const) {
       const created = await admin.post('/v1/api-keys', { name: `matrix ${role}`, role });
       expect(created.statusCode).toBe(201);
       tokens[role] = created.json<{ token: string }>().token;
@@ -252,5 +263,34 @@ describe('ADMIN_TOKEN bootstrap', () => {
     const unset = await createTestApp({ databaseUrl: db.url, namespace, adminToken: null, waitForNats: false });
     expect((await new ApiClient(unset.app, 'second-admin-token-bbbbbbb').get('/v1/api-keys')).statusCode).toBe(200);
     await unset.app.close();
+  });
+
+  it('stores ENFORCER_API_KEY as a key of the enforcer role, replaces it when it changes, and refuses another role\'s token', async () => {
+    const admin = 'second-admin-token-bbbbbbb';
+    const keysOf = async (app: NestFastifyApplication): Promise<{ name: string; role: string; revokedAt: string | null }[]> =>
+      (await new ApiClient(app, admin).get('/v1/api-keys')).json<{ items: { name: string; role: string; revokedAt: string | null }[] }>().items;
+
+    const first = await createTestApp({ databaseUrl: db.url, namespace, adminToken: admin, env: { ENFORCER_API_KEY: 'first-enforcer-key-aaaaaaa' }, waitForNats: false });
+    expect((await keysOf(first.app)).filter((k) => k.revokedAt === null)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'ENFORCER_API_KEY', role: 'enforcer' }), expect.objectContaining({ name: 'ADMIN_TOKEN', role: 'admin' })]),
+    );
+    const asEnforcer = new ApiClient(first.app, 'first-enforcer-key-aaaaaaa');
+    expect((await asEnforcer.get('/v1/policies/snapshot')).statusCode).toBe(200);
+    expect((await asEnforcer.get('/v1/policies')).statusCode).toBe(403);
+    await first.app.close();
+
+    const rotated = await createTestApp({ databaseUrl: db.url, namespace, adminToken: admin, env: { ENFORCER_API_KEY: 'second-enforcer-key-bbbbbb' }, waitForNats: false });
+    expect((await new ApiClient(rotated.app, 'first-enforcer-key-aaaaaaa').get('/v1/policies/snapshot')).statusCode).toBe(401);
+    expect((await new ApiClient(rotated.app, 'second-enforcer-key-bbbbbb').get('/v1/policies/snapshot')).statusCode).toBe(200);
+    // The admin key from ADMIN_TOKEN is untouched by the enforcer key's rotation.
+    expect((await keysOf(rotated.app)).filter((k) => k.revokedAt === null).map((k) => `${k.name}:${k.role}`).sort()).toEqual(['ADMIN_TOKEN:admin', 'ENFORCER_API_KEY:enforcer']);
+    await rotated.app.close();
+
+    await expect(createTestApp({ databaseUrl: db.url, namespace, adminToken: 'second-enforcer-key-bbbbbb', waitForNats: false })).rejects.toThrow(
+      'ADMIN_TOKEN is the token of the enforcer key "ENFORCER_API_KEY"; it must be the token of a key of the admin role',
+    );
+    await expect(createTestApp({ databaseUrl: db.url, namespace, adminToken: admin, env: { ENFORCER_API_KEY: admin }, waitForNats: false })).rejects.toThrow(
+      'ENFORCER_API_KEY must differ from ADMIN_TOKEN (enforcers never get the admin token)',
+    );
   });
 });

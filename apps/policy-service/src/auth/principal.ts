@@ -25,6 +25,13 @@ export interface AuthenticatedRequest {
   principal?: Principal;
 }
 
+/** The authenticated caller (key, name, role). Only on routes that need a role. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (principal === undefined) throw new Error('CurrentPrincipal used on a route without authentication');
+  return principal;
+});
+
 /** The authenticated caller as an audit actor. Only on routes that need a role. */
 export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
   const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { BlockListView, BlockView, CreateBlockDto } from '@rl/contracts';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/access.decorator';
-import { CurrentActor, type Actor } from '../auth/principal';
+import { CurrentActor, CurrentPrincipal, type Actor, type Principal } from '../auth/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { UuidPipe } from '../http/path-params';
 import { REVISION_HEADER } from '../http/revision-header';
@@ -16,13 +16,18 @@ export class BlocksController {
   constructor(private readonly blocks: BlocksService) {}
 
   @Post()
-  @Roles('editor')
+  @Roles('editor', 'enforcer')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Block a key, customer, IP or CIDR range for `ttlSeconds` (1 s to 30 days); enforcers answer 429 `blocked`' })
+  @ApiOperation({
+    summary:
+      'Block a key, customer, IP or CIDR range for `ttlSeconds` (1 s to 30 days); enforcers answer 429 `blocked`. ' +
+      'Only the enforcer role creates `"source": "automatic"` blocks, and nothing else (403). ' +
+      'A CIDR range wider than /8 (IPv4) or /32 (IPv6) needs `"confirm": true` (422). CIDR ranges are stored as their network address.',
+  })
   @ApiCreatedResponse({ type: BlockView })
-  @ApiErrors(400)
-  async add(@Body() input: CreateBlockDto, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply): Promise<BlockView> {
-    const { revision, ...view } = await this.blocks.add(actor, input);
+  @ApiErrors(400, 422)
+  async add(@Body() input: CreateBlockDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<BlockView> {
+    const { revision, ...view } = await this.blocks.add(principal, input);
     void reply.header(REVISION_HEADER, String(revision));
     void reply.header('location', `/v1/blocks/${view.id}`);
     return view;

@@ -23,6 +23,8 @@ class MovableClock extends Clock {
   }
 }
 
+const ENFORCER_KEY = 'test-enforcer-key-0123456789';
+
 function expectShape(cls: new () => object, body: unknown): void {
   expect(toFieldErrors(validateSync(plainToInstance(cls, body) as object, { whitelist: true, forbidNonWhitelisted: true }))).toEqual([]);
 }
@@ -33,6 +35,7 @@ describe('blocks API (real PostgreSQL and NATS)', () => {
   let api: ApiClient;
   let nc: NatsConnection;
   let pg: Client;
+  let editorToken: string;
   const clock = new MovableClock();
   const namespace = testNamespace();
 
@@ -46,8 +49,9 @@ describe('blocks API (real PostgreSQL and NATS)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    ({ app } = await createTestApp({ databaseUrl: db.url, namespace, clock }));
+    ({ app } = await createTestApp({ databaseUrl: db.url, namespace, clock, env: { ENFORCER_API_KEY: ENFORCER_KEY } }));
     api = new ApiClient(app, TEST_ADMIN_TOKEN);
+    editorToken = (await api.post('/v1/api-keys', { name: 'blocks editor', role: 'editor' })).json<{ token: string }>().token;
     nc = await connectTestNats();
     pg = new Client({ connectionString: db.url });
     await pg.connect();
@@ -146,10 +150,85 @@ describe('blocks API (real PostgreSQL and NATS)', () => {
     expect((await api.get('/v1/policies/snapshot')).json<{ blocks: { id: string }[] }>().blocks.map((b) => b.id)).toEqual([long.id]);
   });
 
-  it('records the source of an automatic block', async () => {
-    const created = await api.post('/v1/blocks', { type: 'key', value: 'greedy', ttlSeconds: 300, reason: 'automatic: denied by 5 routes', source: 'automatic' });
-    expect(created.statusCode).toBe(201);
-    expect(created.json()).toMatchObject({ source: 'automatic', value: 'greedy' });
-    expect((await api.get('/v1/blocks')).json<BlockListView>().items.find((b) => b.value === 'greedy')?.source).toBe('automatic');
+  describe('provenance: automatic blocks come from the enforcer role only', () => {
+    it('an enforcer key (ENFORCER_API_KEY) creates an automatic block; the audit log names it', async () => {
+      const enforcer = api.as(ENFORCER_KEY);
+      const created = await enforcer.post('/v1/blocks', { type: 'key', value: 'greedy', ttlSeconds: 300, reason: 'automatic: denied by 5 routes', source: 'automatic' });
+      expect(created.statusCode).toBe(201);
+      const view = created.json<BlockView>();
+      expect(view).toMatchObject({ source: 'automatic', value: 'greedy', createdBy: 'ENFORCER_API_KEY' });
+      expect((await api.get('/v1/blocks')).json<BlockListView>().items.find((b) => b.value === 'greedy')?.source).toBe('automatic');
+      const audit = (await api.get('/v1/audit?limit=500')).json<{ items: { action: string; actorName: string; entityId: string }[] }>().items;
+      expect(audit.filter((entry) => entry.entityId === view.id)).toEqual([expect.objectContaining({ action: 'block.added', actorName: 'ENFORCER_API_KEY' })]);
+    });
+
+    it.each([
+      ['an admin', () => api, 'only the enforcer role creates automatic blocks; the key "ADMIN_TOKEN" has admin'],
+      ['an editor', () => api.as(editorToken), 'only the enforcer role creates automatic blocks; the key "blocks editor" has editor'],
+    ])('%s gets 403 for source automatic, and nothing is stored', async (_who, client, message) => {
+      const before = await count('blocks');
+      const refused = await client().post('/v1/blocks', { type: 'key', value: 'framed', ttlSeconds: 60, reason: 'pretending', source: 'automatic' });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toEqual({ error: 'forbidden', message });
+      expect(await count('blocks')).toBe(before);
+    });
+
+    it('the enforcer key creates nothing else: operator blocks, removals, listings, policies (403)', async () => {
+      const enforcer = api.as(ENFORCER_KEY);
+      const operatorBlock = await enforcer.post('/v1/blocks', { type: 'key', value: 'k', ttlSeconds: 60, reason: 'r' });
+      expect(operatorBlock.statusCode).toBe(403);
+      expect(operatorBlock.json<{ message: string }>().message).toBe('the enforcer role creates automatic blocks only (send "source": "automatic"); the key "ENFORCER_API_KEY" is an enforcer key');
+      const { id } = (await api.get('/v1/blocks')).json<BlockListView>().items[0];
+      expect((await enforcer.delete(`/v1/blocks/${id}`)).statusCode).toBe(403);
+      expect((await enforcer.get('/v1/blocks')).statusCode).toBe(403);
+      expect((await enforcer.put('/admin/limits', { customer_id: 'acme', limit: 1, window: 60 })).statusCode).toBe(403);
+      expect((await enforcer.get('/v1/policies/snapshot')).statusCode).toBe(200);
+    });
+  });
+
+  describe('catch-all ranges need "confirm": true; CIDRs are stored as their network', () => {
+    it.each([
+      ['0.0.0.0/0', 'must be true to block 0.0.0.0/0: it covers every address, wider than the /8 this service accepts for IPv4 without confirmation'],
+      ['::/0', 'must be true to block ::/0: it covers every address, wider than the /32 this service accepts for IPv6 without confirmation'],
+      ['10.9.8.7/7', 'must be true to block 10.0.0.0/7: it covers 2^25 addresses, wider than the /8 this service accepts for IPv4 without confirmation'],
+      ['2001:db8::/31', 'must be true to block 2001:db8::/31: it covers 2^97 addresses, wider than the /32 this service accepts for IPv6 without confirmation'],
+    ])('%s without confirm: 422 naming the field, nothing stored', async (value, message) => {
+      const before = await count('blocks');
+      for (const confirm of [undefined, false]) {
+        const refused = await api.post('/v1/blocks', { type: 'cidr', value, ttlSeconds: 60, reason: 'wide', ...(confirm === undefined ? {} : { confirm }) });
+        expect(refused.statusCode).toBe(422);
+        expect(refused.json()).toMatchObject({ error: 'unprocessable_entity', fields: [{ path: 'confirm', message }] });
+      }
+      expect(await count('blocks')).toBe(before);
+    });
+
+    it('a confirmed catch-all is stored (and can be removed)', async () => {
+      const created = await api.post('/v1/blocks', { type: 'cidr', value: '0.0.0.0/0', ttlSeconds: 60, reason: 'incident 42: everything', confirm: true });
+      expect(created.statusCode).toBe(201);
+      expect(created.json()).toMatchObject({ value: '0.0.0.0/0' });
+      expect((await api.delete(`/v1/blocks/${created.json<BlockView>().id}`)).statusCode).toBe(204);
+    });
+
+    it('confirm must be a boolean', async () => {
+      const refused = await api.post('/v1/blocks', { type: 'cidr', value: '0.0.0.0/0', ttlSeconds: 60, reason: 'r', confirm: 'yes' });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ fields: [{ path: 'confirm', message: 'must be true or false' }] });
+    });
+
+    it.each([
+      ['198.51.100.7/24', '198.51.100.0/24'],
+      ['2001:DB8:0:0:1::5/64', '2001:db8::/64'],
+      ['10.200.1.1/8', '10.0.0.0/8'],
+    ])('%s is stored, listed, published and audited as %s', async (given, stored) => {
+      const created = await api.post('/v1/blocks', { type: 'cidr', value: given, ttlSeconds: 60, reason: 'normalised' });
+      expect(created.statusCode).toBe(201);
+      const view = created.json<BlockView>();
+      expect(view.value).toBe(stored);
+      const revision = Number(created.headers['x-control-revision']);
+      await waitFor('block.added on NATS', async () => (await published()).some((m) => m.revision === revision));
+      expect((await published()).find((m) => m.revision === revision)?.change).toMatchObject({ kind: 'block.added', block: { value: stored } });
+      expect((await pg.query('SELECT value FROM blocks WHERE id = $1', [view.id])).rows).toEqual([{ value: stored }]);
+      expect((await pg.query(`SELECT after->>'value' AS value FROM audit_log WHERE entity_id = $1`, [view.id])).rows).toEqual([{ value: stored }]);
+    });
   });
 });

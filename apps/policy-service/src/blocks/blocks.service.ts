@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Block, BlockSource, BlockType, BlockView, CreateBlockDto } from '@rl/contracts';
 import { DataSource } from 'typeorm';
-import type { Actor } from '../auth/principal';
+import { actorOf, type Actor, type Principal } from '../auth/principal';
 import { ChangeLog } from '../changes/change-log';
+import { PolicyServiceConfig } from '../config/policy-service-config';
 import { Clock } from '../core/clock';
-import { NotFoundError } from '../errors/api-errors';
+import { NotFoundError, PermissionError, RuleViolationError } from '../errors/api-errors';
+import { blockSourceProblem, catchAllProblem, normaliseBlockValue, type MinimumPrefix } from './block-rules';
 
 export interface BlockRow {
   id: string;
@@ -41,14 +43,23 @@ export function toBlock(row: BlockRow): Block {
  * The block list. Adding and removing each commit as one control-plane change (`block.added`,
  * `block.removed`) with its audit row; expiry needs no change: enforcers drop a block at its
  * `expiresAt` and the snapshot leaves expired blocks out.
+ *
+ * Before anything is stored: only the `enforcer` role creates automatic blocks (403 otherwise), a
+ * CIDR range wider than the configured minimum prefix needs `"confirm": true` (422), and CIDR
+ * ranges are stored as their network (`198.51.100.7/24` becomes `198.51.100.0/24`).
  */
 @Injectable()
 export class BlocksService {
+  private readonly minimumPrefix: MinimumPrefix;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ChangeLog,
     private readonly clock: Clock,
-  ) {}
+    config: PolicyServiceConfig,
+  ) {
+    this.minimumPrefix = config.access.blockMinPrefix;
+  }
 
   /** Active blocks, soonest expiry first. */
   async list(): Promise<BlockView[]> {
@@ -56,14 +67,21 @@ export class BlocksService {
     return rows.map(toView);
   }
 
-  async add(actor: Actor, input: CreateBlockDto): Promise<BlockView & { revision: number }> {
+  async add(principal: Principal, input: CreateBlockDto): Promise<BlockView & { revision: number }> {
+    const source = input.source ?? 'operator';
+    const refused = blockSourceProblem({ role: principal.role, keyName: principal.name, source });
+    if (refused !== undefined) throw new PermissionError(refused);
+    const tooWide = catchAllProblem({ type: input.type, value: input.value, confirm: input.confirm, minimum: this.minimumPrefix });
+    if (tooWide !== undefined) throw new RuleViolationError([tooWide]);
+    const actor = actorOf(principal);
+    const value = normaliseBlockValue(input.type, input.value);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);
     return this.changes.commit(actor, async (tx) => {
       const { rows } = await tx.query<BlockRow>(
         `INSERT INTO blocks (type, value, reason, source, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
          RETURNING ${BLOCK_COLUMNS}`,
-        [input.type, input.value, input.reason, input.source ?? 'operator', actor.name, now, expiresAt],
+        [input.type, value, input.reason, source, actor.name, now, expiresAt],
       );
       const view = toView(rows[0]);
       const revision = await tx.record({

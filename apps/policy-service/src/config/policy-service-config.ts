@@ -1,19 +1,25 @@
 import { resolve } from 'node:path';
 import { assertNamespace } from '@rl/contracts';
-import { loadEnv, type EnvValues, type LogLevel, type MessageSigner } from '@rl/platform';
+import { ConfigError, loadEnv, natsTransportProblems, natsTransportSettings, type EnvValues, type LogLevel, type MessageSigner, type NatsTransportSettings } from '@rl/platform';
 import { analyticsSettings, type AnalyticsSettings } from '../analytics/analytics-env';
+import { accessProblems, accessSettings, type AccessSettings } from './access-env';
+import { databaseTlsProblems, databaseTlsSettings, type DatabaseTlsSettings } from './database-tls-env';
 import { POLICY_SERVICE_ENV } from './policy-service-env';
 
 export interface DatabaseSettings {
   readonly url: string;
   readonly role: string;
   readonly poolSize: number;
+  /** DATABASE_SSL_MODE and its CA, for every connection; no TLS when undefined. */
+  readonly tls?: DatabaseTlsSettings;
 }
 
 export interface NatsSettings {
   readonly url: string;
   /** Validated with assertNamespace: subjects and the stream name are built from it. */
   readonly namespace: string;
+  /** Credentials and TLS (NATS_CREDS, NATS_USER, NATS_TLS_*, ...). */
+  readonly transport: NatsTransportSettings;
 }
 
 export interface OutboxSettings {
@@ -30,6 +36,8 @@ export interface ReconcilerSettings {
   /** Base URL without a trailing slash; GET /v1/global-usage forwards to `<url>/v1/global/usage`. */
   readonly url: string;
   readonly timeoutMs: number;
+  /** Sent as `Authorization: Bearer <token>` (RECONCILER_API_TOKEN); nothing when undefined. */
+  readonly token: string | undefined;
 }
 
 /** The policy service's validated configuration, read through typed fields. Build it with `fromEnv`. */
@@ -49,26 +57,32 @@ export class PolicyServiceConfig {
   readonly analytics: AnalyticsSettings;
   readonly console: ConsoleSettings;
   readonly reconciler: ReconcilerSettings;
+  /** The enforcers' key and the block confirmation thresholds. */
+  readonly access: AccessSettings;
 
   private constructor(env: EnvValues<typeof POLICY_SERVICE_ENV>) {
     this.port = env.PORT;
     this.host = env.HOST;
     this.instanceId = env.INSTANCE_ID;
     this.logLevel = env.LOG_LEVEL;
-    this.database = { url: env.DATABASE_URL, role: env.DATABASE_ROLE, poolSize: env.DATABASE_POOL_SIZE };
-    this.nats = { url: env.NATS_URL, namespace: assertNamespace(env.NATS_NAMESPACE) };
+    this.database = { url: env.DATABASE_URL, role: env.DATABASE_ROLE, poolSize: env.DATABASE_POOL_SIZE, tls: databaseTlsSettings(env) };
+    this.nats = { url: env.NATS_URL, namespace: assertNamespace(env.NATS_NAMESPACE), transport: natsTransportSettings(env.NATS_URL, env) };
     this.adminToken = env.ADMIN_TOKEN;
     this.policySigner = env.POLICY_SIGNING_PRIVATE_KEY;
     this.outbox = { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE };
     this.shutdownDrainMs = env.SHUTDOWN_DRAIN_MS;
     this.analytics = analyticsSettings(env);
     this.console = { dir: resolve(env.CONSOLE_DIR) };
-    this.reconciler = { url: env.RECONCILER_URL.replace(/\/+$/, ''), timeoutMs: env.RECONCILER_TIMEOUT_MS };
+    this.reconciler = { url: env.RECONCILER_URL.replace(/\/+$/, ''), timeoutMs: env.RECONCILER_TIMEOUT_MS, token: env.RECONCILER_API_TOKEN };
+    this.access = accessSettings(env);
   }
 
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
   static fromEnv(source: Readonly<Record<string, string | undefined>>): PolicyServiceConfig {
-    return new PolicyServiceConfig(loadEnv(POLICY_SERVICE_ENV, source));
+    const env = loadEnv(POLICY_SERVICE_ENV, source);
+    const problems = [...databaseTlsProblems(env), ...natsTransportProblems(env.NATS_URL, env), ...accessProblems(env)];
+    if (problems.length > 0) throw new ConfigError(problems);
+    return new PolicyServiceConfig(env);
   }
 
   /** The URL the server is reachable at, for the startup log line. */

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { NATS_NAMESPACE_PATTERN } from '@rl/contracts';
-import { describeEnv, envInt, envSigningPrivateKey, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
+import { describeEnv, envInt, envSigningPrivateKey, envString, envUrl, logLevelEnv, NATS_AUTH_ENV, optional } from '@rl/platform';
 import { ANALYTICS_ENV } from '../analytics/analytics-env';
+import { ACCESS_ENV } from './access-env';
+import { DATABASE_TLS_ENV } from './database-tls-env';
 
 /** Every environment variable the policy service reads, validated once at boot. */
 export const POLICY_SERVICE_ENV = {
@@ -26,6 +28,7 @@ export const POLICY_SERVICE_ENV = {
       'Role every connection switches to (SET ROLE); the migrations grant it no UPDATE/DELETE on the audit log. Set it to the login user to skip the switch',
   }),
   DATABASE_POOL_SIZE: envInt({ min: 1, max: 100, default: 10, description: 'Maximum PostgreSQL connections (one more is used by the outbox LISTEN)' }),
+  ...DATABASE_TLS_ENV,
   NATS_URL: envUrl({ protocols: ['nats:', 'tls:'], default: 'nats://127.0.0.1:4222', description: 'NATS server with JetStream' }),
   NATS_NAMESPACE: envString({
     default: 'rl',
@@ -33,6 +36,7 @@ export const POLICY_SERVICE_ENV = {
     patternHint: '1 to 32 characters from [a-z0-9_-]',
     description: 'Prefix of the NATS subjects and stream (`<ns>.policy.changes`, stream `<NS>_POLICY_CHANGES`)',
   }),
+  ...NATS_AUTH_ENV,
   ADMIN_TOKEN: optional(
     envString({
       pattern: /^[\x21-\x7e]{1,256}$/,
@@ -83,6 +87,7 @@ export const POLICY_SERVICE_ENV = {
     patternHint: '1 to 128 characters from [A-Za-z0-9._-]',
     description: 'Name of this process in logs and in the NATS connection name',
   }),
+  ...ACCESS_ENV,
   ...ANALYTICS_ENV,
   LOG_LEVEL: logLevelEnv(),
 };

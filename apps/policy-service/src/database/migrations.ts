@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { PgSsl } from './pg-ssl';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -18,6 +19,8 @@ export interface MigrateDatabaseOptions {
   readonly url: string;
   /** Create the database named in the URL when it does not exist (default true). */
   readonly createDatabase?: boolean;
+  /** TLS of every connection (DATABASE_SSL_MODE, see pgSslOptions); none by default. */
+  readonly ssl?: PgSsl;
 }
 
 export interface MigrateResult {
@@ -35,11 +38,11 @@ export function databaseName(url: string): string {
 }
 
 /** Creates the database named in `url` unless it exists, connecting to the server's `postgres` database. */
-export async function ensureDatabase(url: string): Promise<boolean> {
+export async function ensureDatabase(url: string, ssl: PgSsl = false): Promise<boolean> {
   const name = databaseName(url);
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
-  const client = new Client({ connectionString: maintenance.href });
+  const client = new Client({ connectionString: maintenance.href, ssl });
   await client.connect();
   try {
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -57,10 +60,11 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   }
 }
 
-function migrationSource(url: string): DataSource {
+function migrationSource(url: string, ssl: PgSsl = false): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
+    ssl,
     migrations: [MIGRATIONS_GLOB],
     migrationsTableName: MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
@@ -68,8 +72,8 @@ function migrationSource(url: string): DataSource {
   });
 }
 
-async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
-  const lock = new Client({ connectionString: url });
+async function withMigrationLock<T>(url: string, work: () => Promise<T>, ssl: PgSsl = false): Promise<T> {
+  const lock = new Client({ connectionString: url, ssl });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -96,16 +100,21 @@ export async function migrationNames(url: string): Promise<string[]> {
  * its own transaction. Safe to run concurrently (an advisory lock serialises migrators).
  */
 export async function migrateDatabase(options: MigrateDatabaseOptions): Promise<MigrateResult> {
-  const created = options.createDatabase === false ? false : await ensureDatabase(options.url);
-  const applied = await withMigrationLock(options.url, async () => {
-    const source = await migrationSource(options.url).initialize();
-    try {
-      if (source.migrations.length === 0) throw new Error(`no migrations found at ${MIGRATIONS_GLOB}: run \`node tools/build.js\` first`);
-      return (await source.runMigrations({ transaction: 'each' })).map((m) => m.name);
-    } finally {
-      await source.destroy();
-    }
-  });
+  const ssl = options.ssl ?? false;
+  const created = options.createDatabase === false ? false : await ensureDatabase(options.url, ssl);
+  const applied = await withMigrationLock(
+    options.url,
+    async () => {
+      const source = await migrationSource(options.url, ssl).initialize();
+      try {
+        if (source.migrations.length === 0) throw new Error(`no migrations found at ${MIGRATIONS_GLOB}: run \`node tools/build.js\` first`);
+        return (await source.runMigrations({ transaction: 'each' })).map((m) => m.name);
+      } finally {
+        await source.destroy();
+      }
+    },
+    ssl,
+  );
   return { database: databaseName(options.url), created, applied };
 }
 

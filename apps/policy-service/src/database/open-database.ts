@@ -1,6 +1,8 @@
+import { isCertificateError } from '@rl/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { DatabaseSettings } from '../config/policy-service-config';
+import { pgSslOptions } from './pg-ssl';
 
 /** The schema is missing or the role switch failed: an operator's problem, reported with what to do. */
 export class DatabaseSetupError extends Error {
@@ -20,6 +22,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger): 
     migrationsRun: false,
     logging: false,
     applicationName: 'policy-service',
+    ssl: pgSslOptions(settings.tls),
     poolSize: settings.poolSize,
     connectTimeoutMS: 5_000,
     extra: { options: `-c role=${settings.role}`, idleTimeoutMillis: 30_000 },
@@ -28,6 +31,13 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger): 
     await dataSource.initialize();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    if (isCertificateError(error)) {
+      const ca = settings.tls?.ca === undefined ? "the system's CAs (set DATABASE_SSL_CA_FILE)" : `the CA in DATABASE_SSL_CA_FILE (${settings.tls.ca.path})`;
+      throw new DatabaseSetupError(`the PostgreSQL server's certificate does not verify against ${ca} (DATABASE_SSL_MODE ${settings.tls?.mode}): ${message}`);
+    }
+    if (/does not support SSL/i.test(message)) {
+      throw new DatabaseSetupError(`DATABASE_SSL_MODE is ${settings.tls?.mode} but the PostgreSQL server does not offer TLS; nothing is sent in plaintext (${message})`);
+    }
     if (/permission denied to set role|role .* does not exist/.test(message)) {
       throw new DatabaseSetupError(`cannot switch to DATABASE_ROLE "${settings.role}": ${message} (run \`npm run migrate\`, or grant the role to the login user)`);
     }

@@ -22,10 +22,12 @@ const MAX_BODY_BYTES = 1_048_576;
 export class ReconcilerClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly headers: Readonly<Record<string, string>>;
 
   constructor(config: PolicyServiceConfig, @Inject(LOGGER) private readonly logger: Logger) {
     this.baseUrl = config.reconciler.url;
     this.timeoutMs = config.reconciler.timeoutMs;
+    this.headers = { accept: 'application/json', ...(config.reconciler.token === undefined ? {} : { authorization: `Bearer ${config.reconciler.token}` }) };
   }
 
   async usage(query: GlobalUsageQueryDto): Promise<GlobalKeyUsageView | GlobalPolicyUsageView> {
@@ -35,7 +37,7 @@ export class ReconcilerClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await fetch(url, { headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs) });
       text = await response.text();
     } catch (error) {
       throw new BadGatewayError(`the reconciler at ${this.baseUrl} is unreachable: ${describeFetchError(error, this.timeoutMs)}`);

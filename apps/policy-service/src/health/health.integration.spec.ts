@@ -67,6 +67,8 @@ describe('health, metrics and docs', () => {
       expect.arrayContaining(['/admin/limits', '/v1/policies', '/v1/policies/snapshot', '/v1/policies/{id}', '/v1/policies/{id}/versions', '/v1/policies/{id}/rollback']),
     );
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
+    const scheme = (doc.components.securitySchemes as Record<string, Record<string, unknown>>).bearer;
+    expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: expect.stringContaining('Not a JWT') });
     expect(doc.paths['/v1/policies'].post.security).toEqual([{ bearer: [] }]);
     const create = doc.components.schemas.CreatePolicyDto;
     expect(create.required).toEqual(expect.arrayContaining(['id', 'match', 'algorithm', 'limit', 'windowSeconds']));
@@ -101,7 +103,15 @@ describe('migrations', () => {
     const db = await createTestDatabase();
     try {
       const names = await migrationNames(db.url);
-      expect(names).toEqual(['CreatedControlPlaneTables1795332315413', 'MadeHistoryAppendOnly1795332315414', 'CreatedPolicyServiceRole1795332315415', 'CreatedBlocks1795332315416', 'CreatedDecisionRollups1796020350198', 'AddedEnvoyRules1796600000413']);
+      expect(names).toEqual([
+        'CreatedControlPlaneTables1795332315413',
+        'MadeHistoryAppendOnly1795332315414',
+        'CreatedPolicyServiceRole1795332315415',
+        'CreatedBlocks1795332315416',
+        'CreatedDecisionRollups1796020350198',
+        'AddedEnforcerApiKeyRole1796100000000',
+        'AddedEnvoyRules1796600000413',
+      ]);
       const reverted = await revertMigrations(db.url);
       expect(reverted).toEqual([...names].reverse());
       await expect(openDatabase({ url: db.url, role: 'rl_policy_service', poolSize: 1 }, logger)).rejects.toThrow(DatabaseSetupError);

@@ -5,7 +5,7 @@ import { ApiClient, type ApiRequest } from '../testing/api-client';
 import { createTestApp, TEST_ADMIN_TOKEN } from '../testing/create-test-app';
 import { connectTestNats, deletePolicyChangesStream, readPolicyChanges, testNamespace } from '../testing/nats-streams';
 
-const TABLES = ['policies', 'policy_versions', 'customers', 'overrides', 'audit_log', 'outbox', 'api_keys'];
+const TABLES = ['policies', 'policy_versions', 'customers', 'overrides', 'audit_log', 'outbox', 'api_keys', 'blocks'];
 const policy = { id: 'fuzz', match: { customerTier: 'free' }, algorithm: 'token_bucket', limit: 100, windowSeconds: 60 };
 const limit = { customer_id: 'acme', limit: 1000, window: 60 };
 const json = (value: unknown): string => JSON.stringify(value);
@@ -18,7 +18,21 @@ interface Case {
   readonly status: 400 | 422;
   /** A field path the error must name; omitted for bodies that are not JSON at all. */
   readonly path?: string;
+  /** What the error message must say. */
+  readonly message?: RegExp;
 }
+
+/** A policy body whose `match` holds `depth` nested arrays. */
+const deepBody = (depth: number): string => json({ ...policy, match: '__DEEP__' }).replace('"__DEEP__"', `${'['.repeat(depth)}${']'.repeat(depth)}`);
+const DEEP_ROUTES: ReadonlyArray<Omit<ApiRequest, 'body'>> = [
+  { method: 'POST', url: '/v1/policies' },
+  { method: 'PUT', url: '/admin/limits' },
+  { method: 'PUT', url: '/v1/policies/existing', headers: { 'if-match': '1' } },
+  { method: 'PUT', url: '/v1/customers/acme' },
+  { method: 'POST', url: '/v1/blocks' },
+  { method: 'POST', url: '/v1/api-keys' },
+  { method: 'POST', url: '/v1/policies/existing/rollback' },
+];
 
 const post = (body: unknown): ApiRequest => ({ method: 'POST', url: '/v1/policies', body });
 const setLimit = (body: unknown): ApiRequest => ({ method: 'PUT', url: '/admin/limits', body });
@@ -50,8 +64,13 @@ const CASES: Case[] = [
   { name: 'control character in a route', request: post({ ...policy, match: { route: '/a\u0000b' } }), status: 400, path: 'match.route' },
   { name: 'unknown match field', request: post({ ...policy, match: { customerTier: 'free', colour: 'red' } }), status: 400, path: 'match.colour' },
   { name: 'unknown top-level field', request: post({ ...policy, createdBy: 'me' }), status: 400, path: 'createdBy' },
-  // Fastify's JSON parser refuses __proto__ outright (no field path: the body is not parsed).
-  { name: 'prototype pollution attempt', request: post(rawJson(policy, 'extra', '{"__proto__":{"admin":true}}')), status: 400 },
+  // Prototype members are refused by the body parser, naming the member (no DTO sees them).
+  { name: 'prototype pollution attempt', request: post(rawJson(policy, 'extra', '{"__proto__":{"admin":true}}')), status: 400, path: 'extra.__proto__', message: /"__proto__" member is not allowed/ },
+  { name: '__proto__ at the top level', request: setLimit(rawJson(limit, '__proto__', '{"limit":1}')), status: 400, path: '__proto__', message: /"__proto__" member is not allowed/ },
+  { name: 'constructor.prototype', request: post(rawJson(policy, 'constructor', '{"prototype":{"admin":true}}')), status: 400, path: 'constructor.prototype' },
+  // Nesting deeper than the parser's limit: 400 before parsing, on every admin route with a body.
+  ...DEEP_ROUTES.map((route): Case => ({ name: `${route.method} ${route.url} nested 5,000 deep`, request: { ...route, body: deepBody(5_000) }, status: 400, path: '', message: /deeper than 32 levels/ })),
+  ...DEEP_ROUTES.map((route): Case => ({ name: `${route.method} ${route.url} nested 100,000 deep`, request: { ...route, body: deepBody(100_000) }, status: 400, path: '', message: /deeper than 32 levels/ })),
   // bodies that are not objects
   { name: 'array body', request: post([policy]), status: 400, path: '' },
   { name: 'null body', request: post('null'), status: 400, path: '' },
@@ -132,6 +151,7 @@ describe('fuzzed payloads: rejected with the field path, nothing written', () =>
     expect(typeof body.error).toBe('string');
     expect(typeof body.message).toBe('string');
     if (testCase.path !== undefined) expect(body.fields?.map((f) => f.path)).toContain(testCase.path);
+    if (testCase.message !== undefined) expect(body.message).toMatch(testCase.message);
     expect(await counts()).toEqual(before);
   });
 

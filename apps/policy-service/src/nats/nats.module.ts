@@ -21,7 +21,12 @@ class NatsCloser implements OnApplicationShutdown {
       provide: NatsConnector,
       inject: [PolicyServiceConfig, LOGGER],
       useFactory: (config: PolicyServiceConfig, logger: Logger) => {
-        const connector = new NatsConnector({ url: config.nats.url, name: `policy-service ${config.instanceId}`, logger: logger.child({ component: 'nats' }) });
+        const connector = new NatsConnector({
+          url: config.nats.url,
+          name: `policy-service ${config.instanceId}`,
+          logger: logger.child({ component: 'nats' }),
+          transport: config.nats.transport,
+        });
         connector.start();
         return connector;
       },

@@ -103,10 +103,18 @@ export function setupOpenApi(app: INestApplication): void {
     .setTitle('Rate limiter policy service')
     .setDescription(
       'The control plane: versioned policies, customer tiers and overrides, propagated to every enforcer through NATS JetStream. ' +
-        'Every route needs `Authorization: Bearer <token>`; roles: viewer (read), editor (change policies, customers, overrides), admin (API keys).',
+        'Every route needs `Authorization: Bearer <token>`; roles: viewer (read), editor (change policies, customers, overrides, blocks), admin (API keys), ' +
+        'and enforcer (read the snapshot, create automatic blocks; nothing else).',
     )
     .setVersion('1')
-    .addBearerAuth()
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'opaque',
+      description:
+        'An opaque API key: `rlk_` and 43 base64url characters from `POST /v1/api-keys`, or the `ADMIN_TOKEN` / `ENFORCER_API_KEY` the service was started with. ' +
+        'Not a JWT: it carries no claims; the service looks up its SHA-256 and the role stored with it.',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [CustomerAssignmentView] });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });

@@ -1,11 +1,14 @@
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { OUTBOX_CHANNEL } from '../changes/outbox-signal';
+import type { PgSsl } from '../database/pg-ssl';
 
 export interface OutboxListenerOptions {
   readonly url: string;
   /** DATABASE_ROLE, as on the pool's connections. */
   readonly role: string;
+  /** TLS, as on the pool's connections (DATABASE_SSL_MODE); none when omitted. */
+  readonly ssl?: PgSsl;
   readonly logger: Logger;
   readonly onNotify: () => void;
   readonly retryMs?: number;
@@ -37,7 +40,12 @@ export class OutboxListener {
 
   private async connect(): Promise<void> {
     if (this.closing) return;
-    const client = new Client({ connectionString: this.options.url, options: `-c role=${this.options.role}`, application_name: 'policy-service outbox listener' });
+    const client = new Client({
+      connectionString: this.options.url,
+      ssl: this.options.ssl ?? false,
+      options: `-c role=${this.options.role}`,
+      application_name: 'policy-service outbox listener',
+    });
     let failed = false;
     const fail = (error: unknown): void => {
       if (failed) return;

@@ -8,6 +8,7 @@ import { PolicyServiceMetrics } from '../core/policy-service-metrics';
 import { OutboxListener } from './outbox-listener';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 import { NatsConnector } from '@rl/platform';
+import { pgSslOptions } from '../database/pg-ssl';
 
 /** Test seam for the in-process relay (see OutboxRelayOptions.afterPublish). */
 export const RELAY_HOOKS = Symbol('RELAY_HOOKS');
@@ -50,6 +51,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     this.listener = new OutboxListener({
       url: config.database.url,
       role: config.database.role,
+      ssl: pgSslOptions(config.database.tls),
       logger: logger.child({ component: 'outbox-listener' }),
       onNotify: () => this.relay.nudge(),
     });

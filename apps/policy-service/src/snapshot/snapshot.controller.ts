@@ -25,7 +25,7 @@ export class SnapshotController {
    * verify the body they received and keep `header + "\n" + body` as a signed envelope.
    */
   @Get('snapshot')
-  @Roles('viewer')
+  @Roles('viewer', 'enforcer')
   @ApiOperation({ summary: 'Everything enforcers need, as of one control revision; later changes arrive on NATS as revision + 1, ...' })
   @ApiOkResponse({
     type: SnapshotView,

@@ -128,6 +128,25 @@ describe('ReconcilerConfig', () => {
   });
 });
 
+describe('ReconcilerConfig: NATS credentials and the usage token', () => {
+  it('reads NATS_USER and NATS_PASSWORD, the inbox prefix and RECONCILER_API_TOKEN', () => {
+    const keys = fixture('defaults.env');
+    const config = ReconcilerConfig.fromEnv({ ...keys, NATS_USER: 'reconciler', NATS_PASSWORD: 'pw', NATS_INBOX_PREFIX: '_INBOX.reconciler', RECONCILER_API_TOKEN: 'token-of-16-chars-or-more' });
+    expect(config.nats.transport).toEqual({ credentials: { kind: 'user', user: 'reconciler', password: 'pw' }, tls: undefined, inboxPrefix: '_INBOX.reconciler' });
+    expect(config.usageApiToken).toBe('token-of-16-chars-or-more');
+    expect(ReconcilerConfig.fromEnv(keys).usageApiToken).toBeUndefined();
+    expect(() => ReconcilerConfig.fromEnv({ ...keys, RECONCILER_API_TOKEN: 'short' })).toThrow(
+      'Invalid configuration: RECONCILER_API_TOKEN must be 16 to 256 visible ASCII characters (value not shown)',
+    );
+  });
+
+  it('names conflicting NATS credentials', () => {
+    expect(() => ReconcilerConfig.fromEnv({ ...fixture('defaults.env'), NATS_USER: 'reconciler', NATS_TOKEN: 'also-a-token' })).toThrow(
+      'Invalid configuration: NATS_USER and NATS_TOKEN exclude each other (authenticate to NATS one way); NATS_USER needs NATS_PASSWORD',
+    );
+  });
+});
+
 describe('RECONCILER_CONFIG_DOC', () => {
   it('documents every variable the reconciler reads, in one line each', () => {
     expect(RECONCILER_CONFIG_DOC.map((d) => d.name)).toEqual(Object.keys(RECONCILER_ENV));

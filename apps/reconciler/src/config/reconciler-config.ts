@@ -1,10 +1,12 @@
-import { ConfigError, loadEnv, MessageVerifier, type EnvValues, type LogLevel, type MessageSigner } from '@rl/platform';
+import { ConfigError, loadEnv, MessageVerifier, natsTransportProblems, natsTransportSettings, type EnvValues, type LogLevel, type MessageSigner, type NatsTransportSettings } from '@rl/platform';
 import { RECONCILER_ENV } from './reconciler-env';
 
 export interface ReconcilerNatsSettings {
   readonly url: string;
   /** Prefix of subjects, stream and KV bucket (NATS_NAMESPACE). */
   readonly namespace: string;
+  /** Credentials and TLS (NATS_CREDS, NATS_USER, NATS_TLS_*, ...). */
+  readonly transport: NatsTransportSettings;
 }
 
 /** Keys of the signed control messages; they print as key ids only. */
@@ -34,11 +36,14 @@ export class ReconcilerConfig {
   readonly signing: ReconcilerSigningSettings;
   readonly instanceId: string;
   readonly logLevel: LogLevel;
+  /** RECONCILER_API_TOKEN: required by GET /v1/global/usage; undefined means loopback clients only. */
+  readonly usageApiToken: string | undefined;
 
   private constructor(env: EnvValues<typeof RECONCILER_ENV>) {
     this.port = env.PORT;
     this.host = env.HOST;
-    this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE };
+    this.nats = { url: env.NATS_URL, namespace: env.NATS_NAMESPACE, transport: natsTransportSettings(env.NATS_URL, env) };
+    this.usageApiToken = env.RECONCILER_API_TOKEN;
     this.regions = env.RECONCILER_REGIONS.split(',');
     this.intervalMs = env.RECONCILER_INTERVAL_MS;
     this.cycleOffsetMs = env.RECONCILER_CYCLE_OFFSET_MS ?? Math.min(200, Math.floor(env.RECONCILER_INTERVAL_MS / 5));
@@ -60,7 +65,7 @@ export class ReconcilerConfig {
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
   static fromEnv(source: Readonly<Record<string, string | undefined>>): ReconcilerConfig {
     const env = loadEnv(RECONCILER_ENV, source);
-    const problems: string[] = [];
+    const problems: string[] = natsTransportProblems(env.NATS_URL, env);
     const regions = env.RECONCILER_REGIONS.split(',');
     if (new Set(regions).size !== regions.length) problems.push('RECONCILER_REGIONS must not name a region twice');
     if (env.RECONCILER_CYCLE_OFFSET_MS !== undefined && env.RECONCILER_CYCLE_OFFSET_MS >= env.RECONCILER_INTERVAL_MS) {

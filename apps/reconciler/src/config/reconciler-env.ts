@@ -1,6 +1,19 @@
 import { hostname } from 'node:os';
 import { NATS_NAMESPACE_PATTERN } from '@rl/contracts';
-import { describeEnv, envInt, envRegionSigningKeys, envSigningPrivateKey, envSigningPublicKeys, envString, envUrl, logLevelEnv, optional } from '@rl/platform';
+import { describeEnv, envInt, envRegionSigningKeys, envSigningPrivateKey, envSigningPublicKeys, envString, envUrl, logLevelEnv, NATS_AUTH_ENV, optional } from '@rl/platform';
+
+/** Who may read GET /v1/global/usage (it shows raw identities): holders of this token, or loopback only. */
+const USAGE_API_ENV = {
+  RECONCILER_API_TOKEN: optional(
+    envString({
+      pattern: /^[\x21-\x7e]{16,256}$/,
+      patternHint: '16 to 256 visible ASCII characters',
+      sensitive: true,
+      description:
+        'Bearer token GET /v1/global/usage requires (the policy service sends it); unset: that route answers loopback clients only (403 otherwise), whatever HOST is',
+    }),
+  ),
+};
 
 /** Every environment variable the reconciler reads, validated once at boot. */
 export const RECONCILER_ENV = {
@@ -18,6 +31,8 @@ export const RECONCILER_ENV = {
     patternHint: '1 to 32 characters from [a-z0-9_-]',
     description: 'Prefix of the NATS subjects, stream and KV bucket, shared with the enforcers',
   }),
+  ...NATS_AUTH_ENV,
+  ...USAGE_API_ENV,
   RECONCILER_REGIONS: envString({
     default: 'us-east,eu-west',
     pattern: /^[a-z0-9-]{1,32}(,[a-z0-9-]{1,32})*$/,

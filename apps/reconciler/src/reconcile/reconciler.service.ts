@@ -88,7 +88,7 @@ export class ReconcilerService {
   constructor(private readonly options: ReconcilerServiceOptions) {
     this.now = options.now ?? Date.now;
     this.book = this.newBook();
-    this.link = new NatsConnector({ url: options.config.nats.url, name: `reconciler ${options.config.instanceId}`, logger: options.logger });
+    this.link = new NatsConnector({ url: options.config.nats.url, name: `reconciler ${options.config.instanceId}`, logger: options.logger, transport: options.config.nats.transport });
     this.log = new ThrottledLog(options.logger, { intervalMs: 10_000, now: this.now });
   }
 

@@ -43,6 +43,9 @@ module "control_plane" {
     usage_public_keys                 = var.signing_public_keys.usage
     allocation_public_keys            = var.signing_public_keys.allocation
   }
+  enforcer_api_key_secret_arn     = var.enforcer_token_secret_arns["us-east"]
+  reconciler_api_token_secret_arn = var.reconciler_api_token_secret_arn
+  nats_nkey_seed_secret_arns      = var.control_plane_nats_seed_secret_arns
 }
 
 module "region_us_east" {
@@ -60,6 +63,8 @@ module "region_us_east" {
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["us-east"]
   signing                         = local.region_signing["us-east"]
+  nats_public_keys                = var.nats_public_keys
+  nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["us-east"]
 
   redis = {
     node_type          = "cache.r7g.large"
@@ -90,6 +95,8 @@ module "region_eu_west" {
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["eu-west"]
   signing                         = local.region_signing["eu-west"]
+  nats_public_keys                = var.nats_public_keys
+  nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["eu-west"]
 
   redis = {
     node_type          = "cache.r7g.large"
@@ -118,6 +125,8 @@ module "region_ap_southeast" {
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["ap-southeast"]
   signing                         = local.region_signing["ap-southeast"]
+  nats_public_keys                = var.nats_public_keys
+  nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["ap-southeast"]
 
   redis = {
     node_type          = "cache.r7g.large"

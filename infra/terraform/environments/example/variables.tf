@@ -70,7 +70,7 @@ variable "admin_token_secret_arn" {
 }
 
 variable "enforcer_token_secret_arns" {
-  description = "Per region, the Secrets Manager secret (in that region; replicate it) with the enforcers' policy-service API token (POLICY_SERVICE_TOKEN). Create the key through the admin API after the control plane is up."
+  description = "Per region, the Secrets Manager secret (in that region; replicas of one secret) with the enforcers' API key: the policy service stores it at boot as ENFORCER_API_KEY (role enforcer), the enforcers send it as POLICY_SERVICE_TOKEN. Never the admin token."
   type        = map(string)
 
   validation {
@@ -126,6 +126,43 @@ variable "signing_public_keys" {
     condition     = length(var.signing_public_keys.policy) > 0 && length(var.signing_public_keys.allocation) > 0 && length(setsubtract(["us-east", "eu-west", "ap-southeast"], keys(var.signing_public_keys.usage))) == 0
     error_message = "signing_public_keys needs at least one policy and one allocation key, and usage keys for us-east, eu-west and ap-southeast."
   }
+}
+
+variable "reconciler_api_token_secret_arn" {
+  description = "Secrets Manager secret (us-east-1) with RECONCILER_API_TOKEN, which the reconciler's GET /v1/global/usage requires and the policy service sends."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:us-east-1:", var.reconciler_api_token_secret_arn))
+    error_message = "reconciler_api_token_secret_arn must be a Secrets Manager secret ARN in us-east-1."
+  }
+}
+
+variable "control_plane_nats_seed_secret_arns" {
+  description = "Secrets Manager secrets (us-east-1) with the NKey seeds of the policy service's and the reconciler's NATS users (`nk -gen user`)."
+  type = object({
+    policy_service = string
+    reconciler     = string
+  })
+}
+
+variable "enforcer_nats_seed_secret_arns" {
+  description = "Per region, the Secrets Manager secret (in that region) with the NKey seed of that region's enforcer NATS user."
+  type        = map(string)
+
+  validation {
+    condition     = length(setsubtract(["us-east", "eu-west", "ap-southeast"], keys(var.enforcer_nats_seed_secret_arns))) == 0
+    error_message = "enforcer_nats_seed_secret_arns needs an entry for us-east, eu-west and ap-southeast."
+  }
+}
+
+variable "nats_public_keys" {
+  description = "Public NKeys (U..., not secret) of the NATS users: policy_service, reconciler, and enforcers by region (`nk -inkey <seed file> -pubout`). Every region's NATS servers accept exactly these users, with README's permission layout."
+  type = object({
+    policy_service = string
+    reconciler     = string
+    enforcers      = map(string)
+  })
 }
 
 variable "nats_host_number" {

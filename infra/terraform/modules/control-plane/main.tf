@@ -12,23 +12,35 @@ locals {
   database_user       = "ratelimit"
 
   # No password in DATABASE_URL: node-postgres takes it from PGPASSWORD, which the tasks get from
-  # the secret RDS manages (manage_master_user_password), so it is never in Terraform state.
-  database_url             = "postgres://${local.database_user}@${aws_db_instance.this.address}:${aws_db_instance.this.port}/${local.database_name}?sslmode=no-verify"
+  # the secret RDS manages (manage_master_user_password), so it is never in Terraform state. TLS
+  # is DATABASE_SSL_MODE's (rds.force_ssl refuses plaintext); `require` encrypts without checking
+  # the certificate: add the RDS CA bundle to the image and set verify-full with DATABASE_SSL_CA_FILE
+  # to check it (README).
+  database_url             = "postgres://${local.database_user}@${aws_db_instance.this.address}:${aws_db_instance.this.port}/${local.database_name}"
+  database_ssl_mode        = "require"
   database_password_secret = "${aws_db_instance.this.master_user_secret[0].secret_arn}:password::"
 
   policy_service_environment = {
     DATABASE_URL      = local.database_url
+    DATABASE_SSL_MODE = local.database_ssl_mode
     HOST              = "0.0.0.0"
     PORT              = tostring(local.policy_service_port)
     NATS_URL          = var.nats_url
     NATS_NAMESPACE    = var.nats_namespace
+    NATS_INBOX_PREFIX = "_INBOX.policy-service"
     RECONCILER_URL    = "http://${aws_lb.control_plane.dns_name}:${local.reconciler_port}"
     SHUTDOWN_DRAIN_MS = "5000"
   }
 
+  # Each service reads only its own secrets: the enforcers' key (ENFORCER_API_KEY, role enforcer)
+  # is provisioned by the policy service at boot; the regions give the same value to their
+  # enforcers as POLICY_SERVICE_TOKEN.
   policy_service_secrets = {
-    PGPASSWORD  = local.database_password_secret
-    ADMIN_TOKEN = var.admin_token_secret_arn
+    PGPASSWORD           = local.database_password_secret
+    ADMIN_TOKEN          = var.admin_token_secret_arn
+    ENFORCER_API_KEY     = var.enforcer_api_key_secret_arn
+    RECONCILER_API_TOKEN = var.reconciler_api_token_secret_arn
+    NATS_NKEY_SEED       = var.nats_nkey_seed_secret_arns.policy_service
     # Signs every policy change and snapshot.
     POLICY_SIGNING_PRIVATE_KEY = var.signing.policy_private_key_secret_arn
   }
@@ -39,6 +51,7 @@ locals {
       PORT               = tostring(local.reconciler_port)
       NATS_URL           = var.nats_url
       NATS_NAMESPACE     = var.nats_namespace
+      NATS_INBOX_PREFIX  = "_INBOX.reconciler"
       RECONCILER_REGIONS = join(",", var.regions)
       # Each region's public keys: a usage report counts only if its region's key signed it.
       USAGE_SIGNING_PUBLIC_KEYS = join(",", flatten([for region, keys in var.signing.usage_public_keys : [for key in keys : "${region}=${key}"]]))
@@ -48,6 +61,8 @@ locals {
   )
 
   reconciler_secrets = {
+    RECONCILER_API_TOKEN = var.reconciler_api_token_secret_arn
+    NATS_NKEY_SEED       = var.nats_nkey_seed_secret_arns.reconciler
     # Signs every allocation update.
     ALLOCATION_SIGNING_PRIVATE_KEY = var.signing.allocation_private_key_secret_arn
   }

@@ -43,8 +43,17 @@ resource "aws_iam_role_policy_attachment" "execution" {
 
 data "aws_iam_policy_document" "read_secrets" {
   statement {
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_db_instance.this.master_user_secret[0].secret_arn, var.admin_token_secret_arn, var.signing.policy_private_key_secret_arn, var.signing.allocation_private_key_secret_arn]
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      aws_db_instance.this.master_user_secret[0].secret_arn,
+      var.admin_token_secret_arn,
+      var.enforcer_api_key_secret_arn,
+      var.reconciler_api_token_secret_arn,
+      var.nats_nkey_seed_secret_arns.policy_service,
+      var.nats_nkey_seed_secret_arns.reconciler,
+      var.signing.policy_private_key_secret_arn,
+      var.signing.allocation_private_key_secret_arn,
+    ]
   }
 }
 
@@ -233,7 +242,7 @@ resource "aws_ecs_task_definition" "migrate" {
     name             = "migrate"
     image            = var.policy_service.image
     command          = ["node", "dist/apps/policy-service/src/migrate.js"]
-    environment      = [{ name = "DATABASE_URL", value = local.database_url }]
+    environment      = [{ name = "DATABASE_URL", value = local.database_url }, { name = "DATABASE_SSL_MODE", value = local.database_ssl_mode }]
     secrets          = [{ name = "PGPASSWORD", valueFrom = local.database_password_secret }]
     logConfiguration = local.log_options["migrate"]
   })])

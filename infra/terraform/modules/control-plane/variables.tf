@@ -152,6 +152,39 @@ variable "signing" {
   }
 }
 
+variable "enforcer_api_key_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding the enforcers' API key (ENFORCER_API_KEY), which the policy service stores at boot as a key of the enforcer role. Replicate it to every region: the regions give it to their enforcers as POLICY_SERVICE_TOKEN."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.enforcer_api_key_secret_arn))
+    error_message = "enforcer_api_key_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "reconciler_api_token_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding RECONCILER_API_TOKEN (16+ characters): the reconciler's GET /v1/global/usage requires it, and the policy service sends it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.reconciler_api_token_secret_arn))
+    error_message = "reconciler_api_token_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "nats_nkey_seed_secret_arns" {
+  description = "ARNs of the Secrets Manager secrets holding the NKey seeds (NATS_NKEY_SEED) of the policy service's and the reconciler's NATS users; their public keys go to every region module's nats_public_keys."
+  type = object({
+    policy_service = string
+    reconciler     = string
+  })
+
+  validation {
+    condition     = alltrue([for arn in values(var.nats_nkey_seed_secret_arns) : can(regex("^arn:aws[a-z-]*:secretsmanager:", arn))])
+    error_message = "nats_nkey_seed_secret_arns values must be Secrets Manager secret ARNs."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the services' CloudWatch logs, in days."
   type        = number

@@ -31,6 +31,7 @@ locals {
     REDIS_URL                = local.redis_url
     NATS_URL                 = local.nats_url
     NATS_NAMESPACE           = var.nats_namespace
+    NATS_INBOX_PREFIX        = "_INBOX.enforcer-${var.name}"
     POLICY_SERVICE_URL       = var.policy_service_url
     GLOBAL_REGIONS           = join(",", var.global_regions)
     HOST                     = "0.0.0.0"
@@ -43,8 +44,11 @@ locals {
     ALLOCATION_SIGNING_PUBLIC_KEYS = join(",", var.signing.allocation_public_keys)
   }
 
+  # POLICY_SERVICE_TOKEN is a key of the enforcer role (the control plane's ENFORCER_API_KEY), never
+  # the admin token; NATS_NKEY_SEED is the seed of this region's NATS user (nats_public_keys).
   enforcer_secrets = {
     POLICY_SERVICE_TOKEN = var.policy_service_token_secret_arn
+    NATS_NKEY_SEED       = var.nats_nkey_seed_secret_arn
     # This region's private key: signs its usage reports.
     USAGE_SIGNING_PRIVATE_KEY = var.signing.usage_private_key_secret_arn
   }

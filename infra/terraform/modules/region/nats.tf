@@ -11,6 +11,37 @@ locals {
     ip        = cidrhost(s.cidr_block, var.nats.host_number)
   }]
   nats_other_regions = { for region, urls in var.nats_gateways : region => urls if region != var.name }
+
+  # Who may connect and what each may do: one NATS user per service (and per region for the
+  # enforcers), identified by its public NKey, with the permissions of
+  # templates/nats-permissions.json.tftpl, which infra/nats/nats-config.spec.ts keeps equal to the
+  # layout the services are tested against (natsPermissionLayout in libs/devstack).
+  nats_stream_prefix = upper(replace(var.nats_namespace, "-", "_"))
+  nats_permissions = {
+    for region in var.global_regions : region => jsondecode(templatefile("${path.module}/templates/nats-permissions.json.tftpl", {
+      ns            = var.nats_namespace
+      stream_prefix = local.nats_stream_prefix
+      region        = region
+    }))
+  }
+  nats_users = concat(
+    [for service in ["policy_service", "reconciler"] : {
+      nkey = var.nats_public_keys[service]
+      permissions = {
+        publish   = { allow = local.nats_permissions[var.name][service].publish }
+        subscribe = { allow = local.nats_permissions[var.name][service].subscribe }
+      }
+    }],
+    [for region in var.global_regions : {
+      nkey = var.nats_public_keys.enforcers[region]
+      permissions = {
+        publish   = { allow = local.nats_permissions[region].enforcer.publish }
+        subscribe = { allow = local.nats_permissions[region].enforcer.subscribe }
+      }
+    }],
+  )
+  # nats-server reads JSON, but not jsonencode's \u003e for ">" (its strings know only \xXX escapes).
+  nats_users_json = replace(jsonencode(local.nats_users), "\\u003e", ">")
 }
 
 data "aws_ssm_parameter" "al2023_ami" {
@@ -99,6 +130,7 @@ resource "aws_instance" "nats" {
       routes               = [for s in local.nats_servers : "nats://${s.ip}:6222"]
       gateways             = local.nats_other_regions
       max_file_store_bytes = (var.nats.volume_gb - 4) * 1024 * 1024 * 1024
+      users_json           = local.nats_users_json
     }))
   })
 

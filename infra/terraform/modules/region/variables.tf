@@ -168,7 +168,7 @@ variable "enforcer" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.enforcer.extra_environment), ["REGION", "REDIS_URL", "REDIS_CLUSTER_NODES", "NATS_URL", "NATS_NAMESPACE", "POLICY_SERVICE_URL", "POLICY_SERVICE_TOKEN", "GLOBAL_REGIONS", "HOST", "PORT", "ENFORCER_INSTANCES", "POLICY_SIGNING_PUBLIC_KEYS", "ALLOCATION_SIGNING_PUBLIC_KEYS", "USAGE_SIGNING_PRIVATE_KEY"])) == 0
+    condition     = length(setintersection(keys(var.enforcer.extra_environment), ["REGION", "REDIS_URL", "REDIS_CLUSTER_NODES", "NATS_URL", "NATS_NAMESPACE", "NATS_INBOX_PREFIX", "NATS_NKEY_SEED", "NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS", "POLICY_SERVICE_URL", "POLICY_SERVICE_TOKEN", "GLOBAL_REGIONS", "HOST", "PORT", "ENFORCER_INSTANCES", "POLICY_SIGNING_PUBLIC_KEYS", "ALLOCATION_SIGNING_PUBLIC_KEYS", "USAGE_SIGNING_PRIVATE_KEY"])) == 0
     error_message = "enforcer.extra_environment must not set what the module wires itself (REGION, REDIS_*, NATS_*, POLICY_SERVICE_*, GLOBAL_REGIONS, HOST, PORT, ENFORCER_INSTANCES, the *_SIGNING_* keys)."
   }
 
@@ -189,7 +189,7 @@ variable "policy_service_url" {
 }
 
 variable "policy_service_token_secret_arn" {
-  description = "ARN of the Secrets Manager secret holding the enforcer's policy-service API token (POLICY_SERVICE_TOKEN: reads the snapshot, creates automatic blocks)."
+  description = "ARN of the Secrets Manager secret (in this region) holding the enforcers' policy-service API key (POLICY_SERVICE_TOKEN): the control plane's ENFORCER_API_KEY, of the enforcer role (reads the snapshot, creates automatic blocks, nothing else); never the admin token."
   type        = string
 
   validation {
@@ -228,4 +228,28 @@ variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "nats_public_keys" {
+  description = "Public NKeys (U..., not secret) of the NATS users every NATS server of this region accepts: the policy service, the reconciler and each region's enforcers (one user per region, by region name). Each service holds its seed in Secrets Manager (NATS_NKEY_SEED); the permissions are README's NATS permission layout."
+  type = object({
+    policy_service = string
+    reconciler     = string
+    enforcers      = map(string)
+  })
+
+  validation {
+    condition     = alltrue([for key in concat([var.nats_public_keys.policy_service, var.nats_public_keys.reconciler], values(var.nats_public_keys.enforcers)) : can(regex("^U[A-Z2-7]{55}$", key))])
+    error_message = "nats_public_keys must hold user public NKeys (U and 55 base32 characters, from `nk -gen user -pubout`)."
+  }
+}
+
+variable "nats_nkey_seed_secret_arn" {
+  description = "ARN of the Secrets Manager secret (in this region) holding the NKey seed of this region's enforcer NATS user (NATS_NKEY_SEED); its public key is nats_public_keys.enforcers[name]."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.nats_nkey_seed_secret_arn))
+    error_message = "nats_nkey_seed_secret_arn must be a Secrets Manager secret ARN."
+  }
 }

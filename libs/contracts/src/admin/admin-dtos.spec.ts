@@ -169,7 +169,7 @@ describe('small DTOs', () => {
     expect(errorsOf(CreateApiKeyDto, { name: 'enforcer us-east', role: 'viewer' })).toEqual([]);
     expect(errorsOf(CreateApiKeyDto, { name: '', role: 'root' })).toEqual([
       { path: 'name', message: 'must be a name of 1 to 64 printable characters' },
-      { path: 'role', message: 'must be one of viewer, editor, admin' },
+      { path: 'role', message: 'must be one of viewer, editor, admin, enforcer' },
     ]);
   });
 

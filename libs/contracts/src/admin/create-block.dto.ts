@@ -1,4 +1,4 @@
-import { IsDefined, IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsOptional } from 'class-validator';
 import { BLOCK_BOUNDS, BLOCK_SOURCES, BLOCK_TYPES, type BlockSource, type BlockType } from '../control-plane/block';
 import { IsBlockValue } from '../control-plane/block.dto';
 import { IsIntegerIn } from '../control-plane/rule-decorators';
@@ -27,8 +27,20 @@ export class CreateBlockDto {
   @IsPrintable(BLOCK_BOUNDS.reasonMaxLength, { message: `must be 1 to ${BLOCK_BOUNDS.reasonMaxLength} printable characters` })
   reason!: string;
 
-  /** `automatic` when an enforcer's escalation creates it; `operator` (the default) otherwise. */
+  /**
+   * `automatic` when an enforcer's escalation creates it (only a key of the `enforcer` role may);
+   * `operator` (the default) otherwise.
+   */
   @IsOptional()
   @IsIn(BLOCK_SOURCES, { message: ADMIN_MESSAGES.oneOf(BLOCK_SOURCES) })
   source?: BlockSource;
+
+  /**
+   * Required (`true`) for a CIDR range wider than the service's minimum prefix (by default /8 for
+   * IPv4 and /32 for IPv6; `0.0.0.0/0` and `::/0` always): such a block stops a large part of all
+   * traffic.
+   */
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  confirm?: boolean;
 }

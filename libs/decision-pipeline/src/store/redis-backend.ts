@@ -6,7 +6,7 @@ import type { BreakerState } from '../resilience/circuit-breaker';
 import { DegradedLedger } from '../resilience/degraded-ledger';
 import { TieredStore } from '../resilience/tiered-store';
 import type { DecisionStore, StoreRequest } from '../store-port';
-import { RedisTier, type BreakerSettings } from './redis-tier';
+import { RedisTier, type BreakerSettings, type RedisTlsSettings } from './redis-tier';
 import { StoreBackend } from './store-backend';
 
 /** Counter keys (and global windows) whose locally admitted usage is held for write-back. */
@@ -22,6 +22,8 @@ export interface RedisSettings {
   readonly sentinels: { readonly nodes: readonly string[]; readonly masterName: string; readonly password?: string } | undefined;
   /** ACL user and password of every counter-store connection; a URL may carry its own instead. */
   readonly auth: { readonly username?: string; readonly password?: string };
+  /** TLS files (REDIS_TLS_*); undefined: rediss:// URLs verify against the system's CAs, Cluster and Sentinel are plaintext. */
+  readonly tls?: RedisTlsSettings;
   /** How long a connection may stay silent with a command unanswered before it counts as failed, ms. */
   readonly commandTimeoutMs: number;
   /** The secondary store asked while the regional one is down; none when undefined. */
@@ -61,7 +63,7 @@ export class RedisStoreBackend extends StoreBackend {
   constructor(private readonly options: RedisStoreBackendOptions) {
     super();
     const { settings, connectionName, logger, metrics } = options;
-    const common = { commandTimeoutMs: settings.commandTimeoutMs, breaker: settings.breaker, auth: settings.auth, logger, metrics };
+    const common = { commandTimeoutMs: settings.commandTimeoutMs, breaker: settings.breaker, auth: settings.auth, tls: settings.tls, logger, metrics };
     this.primary = new RedisTier({
       ...common,
       name: 'primary',

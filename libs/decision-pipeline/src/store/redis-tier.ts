@@ -11,6 +11,7 @@ import {
   type RedisClient,
   type RedisTarget,
 } from '@rl/redis-store';
+import { isCertificateError } from '@rl/platform';
 import type { Logger } from 'pino';
 import { BatchingStore } from '../batching/batching-store';
 import { guardedLeasePort } from '../hot-keys/guarded-lease-port';
@@ -18,6 +19,22 @@ import type { LeasePort } from '../hot-keys/hot-key-store';
 import type { PipelineMetrics } from '../metrics';
 import { BreakerGuardedStore } from '../resilience/breaker-guarded-store';
 import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
+
+/** A TLS file as configured: its path (for messages) and its PEM text. */
+export interface RedisTlsFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+/**
+ * TLS towards the counter stores (REDIS_TLS_*): used for a `rediss://` URL and for Cluster and
+ * Sentinel targets; a `redis://` URL gets none.
+ */
+export interface RedisTlsSettings {
+  /** CA certificates the server's certificate must chain to; the system's when undefined. */
+  readonly ca: RedisTlsFile | undefined;
+  readonly clientCertificate: { readonly cert: RedisTlsFile; readonly key: RedisTlsFile } | undefined;
+}
 
 /** The circuit breaker of each counter-store connection (BREAKER_* settings). */
 export interface BreakerSettings {
@@ -47,6 +64,11 @@ export interface RedisTierOptions {
   readonly target: RedisTarget;
   /** ACL user and password; a URL target's own credentials apply when these are undefined. */
   readonly auth?: { readonly username?: string; readonly password?: string };
+  /**
+   * TLS files (REDIS_TLS_*). A server whose certificate does not verify is never used: the tier
+   * stays down, /readyz says why, and decisions get the policy's failure mode.
+   */
+  readonly tls?: RedisTlsSettings;
   readonly commandTimeoutMs: number;
   readonly connectionName: string;
   readonly breaker: BreakerSettings;
@@ -88,6 +110,7 @@ export class RedisTier {
       connectionName: options.connectionName,
       username: options.auth?.username,
       password: options.auth?.password,
+      tls: tlsOptions(options.target, options.tls),
       reconnectBaseMs: RECONNECT_BASE_MS,
       reconnectCapMs: RECONNECT_CAP_MS,
       lazyConnect: true,
@@ -231,9 +254,21 @@ export class RedisTier {
 
   private noteError(error: unknown): void {
     if (this.closing) return;
-    this.downReason = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    this.downReason = isCertificateError(error)
+      ? `the server's certificate does not verify against ${this.options.tls?.ca === undefined ? "the system's CAs (set REDIS_TLS_CA_FILE)" : `the CA in REDIS_TLS_CA_FILE (${this.options.tls.ca.path})`}: ${message}`
+      : message;
     if (this.outageLogged) return;
     this.outageLogged = true;
     this.options.logger.warn({ store: this.options.name, reason: this.downReason }, 'counter store unavailable; reconnecting until it answers');
   }
+}
+
+/** The PEM texts for createRedisClient: for rediss:// URLs and for Cluster and Sentinel targets; a redis:// URL gets none. */
+function tlsOptions(target: RedisTarget, tls: RedisTlsSettings | undefined): { ca?: string; cert?: string; key?: string } | undefined {
+  if (tls === undefined || ('url' in target && !/^rediss:\/\//i.test(target.url))) return undefined;
+  return {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca.text }),
+    ...(tls.clientCertificate === undefined ? {} : { cert: tls.clientCertificate.cert.text, key: tls.clientCertificate.key.text }),
+  };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { EnvReadResult, EnvVar } from './env-var';
 
 /** A default: a value, or a function for values known only at run time (such as the host name). */
@@ -146,4 +147,44 @@ export function optional<T>(inner: EnvVar<T>): EnvVar<T | undefined> {
     defaultText: inner.defaultText,
     read: (raw) => (raw === undefined && inner.required ? ok(undefined) : inner.read(raw)),
   };
+}
+
+/** A file named by a variable, read once at boot: its path (for messages) and its text. */
+export interface EnvFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface EnvFileOptions extends Common<EnvFile> {
+  /** What is wrong with the file's text, phrased to follow the variable's name; `undefined` when it is fine. */
+  readonly check?: (text: string) => string | undefined;
+  /** Larger files are refused (default 1 MiB). */
+  readonly maxBytes?: number;
+}
+
+/**
+ * A path to a file (certificate, key, credentials) that is read and checked while the config is
+ * loaded, so a missing, unreadable or wrong file stops the service at boot naming the variable.
+ * The file's text is never echoed in a message.
+ */
+export function envFile(options: EnvFileOptions): EnvVar<EnvFile> {
+  const maxBytes = options.maxBytes ?? 1_048_576;
+  return declare(options, (raw) => {
+    let text: string;
+    try {
+      const bytes = readFileSync(raw);
+      if (bytes.length > maxBytes) return problem(`names a file larger than ${maxBytes} bytes (${JSON.stringify(raw)})`);
+      text = bytes.toString('utf8');
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      return problem(`names a file that cannot be read (${JSON.stringify(raw)}: ${typeof code === 'string' ? code : String(error)})`);
+    }
+    const wrong = options.check?.(text);
+    return wrong === undefined ? ok({ path: raw, text }) : problem(`${wrong} (${JSON.stringify(raw)})`);
+  });
+}
+
+/** A check for envFile: the text holds at least one PEM block with one of `labels` (e.g. `CERTIFICATE`). */
+export function pemCheck(labels: readonly string[], what: string): (text: string) => string | undefined {
+  return (text) => (labels.some((label) => new RegExp(`-----BEGIN ${label}-----`).test(text)) ? undefined : `must be a PEM file with ${what}`);
 }

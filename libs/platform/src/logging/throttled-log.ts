@@ -13,14 +13,23 @@ export class ThrottledLog {
   ) {}
 
   warn(topic: string, fields: Record<string, unknown>, message: string): void {
+    this.write('warn', { topic, fields, message });
+  }
+
+  /** As `warn`, at error level: a problem an operator must fix (a missing permission, refused credentials). */
+  error(topic: string, fields: Record<string, unknown>, message: string): void {
+    this.write('error', { topic, fields, message });
+  }
+
+  private write(level: 'warn' | 'error', line: { topic: string; fields: Record<string, unknown>; message: string }): void {
     const now = this.options.now();
-    const entry = this.last.get(topic);
+    const entry = this.last.get(line.topic);
     if (entry !== undefined && now - entry.at < this.options.intervalMs) {
       entry.suppressed += 1;
       return;
     }
-    this.logger.warn({ ...fields, suppressedSinceLastLog: entry?.suppressed ?? 0 }, message);
-    this.last.set(topic, { at: now, suppressed: 0 });
+    this.logger[level]({ ...line.fields, suppressedSinceLastLog: entry?.suppressed ?? 0 }, line.message);
+    this.last.set(line.topic, { at: now, suppressed: 0 });
   }
 
   /** Forgets a topic once the problem is over, so the next occurrence logs at once. */

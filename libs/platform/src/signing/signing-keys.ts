@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 
 /**
  * Ed25519 keys of the signed control messages (issue 13), as they appear in configuration:
@@ -66,29 +66,7 @@ export function parseSigningPublicKey(text: string): KeyObject {
   return expectEd25519(key);
 }
 
-/**
- * The key id every signed message names: the first 96 bits of SHA-256 over the public key (SPKI
- * DER), base64url (16 characters). Derived, never configured, so it cannot disagree with the key;
- * it identifies a key and is safe to log and show.
- */
-export function signingKeyId(key: KeyObject): string {
-  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  const der = publicKey.export({ format: 'der', type: 'spki' });
-  return createHash('sha256').update(der).digest().subarray(0, 12).toString('base64url');
-}
-
-/** A new key pair in the configured forms (base64 DER), with its key id. */
-export interface SigningKeyPair {
-  readonly privateKey: string;
-  readonly publicKey: string;
-  readonly keyId: string;
-}
-
-export function generateSigningKeyPair(): SigningKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return {
-    privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-    publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
-    keyId: signingKeyId(publicKey),
-  };
-}
+// Key ids and key generation belong to the envelope format (@rl/contracts); re-exported here with
+// the key parsing they go with.
+export { generateSigningKeyPair, signingKeyId } from '@rl/contracts';
+export type { SigningKeyPair } from '@rl/contracts';
