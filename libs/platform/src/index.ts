@@ -15,3 +15,5 @@ export { createMetricsRegistry } from './metrics/create-metrics-registry';
 export type { CreateMetricsRegistryOptions } from './metrics/create-metrics-registry';
 export { AlignedTimer } from './timing/aligned-timer';
 export type { AlignedTimerOptions } from './timing/aligned-timer';
+export { OrderedStreamReader } from './nats/ordered-stream-reader';
+export type { OrderedStreamReaderOptions, ReaderRetryPolicy, StreamMessage } from './nats/ordered-stream-reader';
