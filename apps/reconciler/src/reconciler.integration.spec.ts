@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { globalAllocationsStream, reconcilerKvBucket } from '@rl/contracts';
 import { createLogger } from '@rl/platform';
 import { waitFor } from '@rl/testing';
-import { connect, type NatsConnection } from 'nats';
+import { connect, nanos, type NatsConnection } from 'nats';
 import { ReconcilerConfig } from './config/reconciler-config';
 import { createReconcilerApp } from './create-app';
 import { ReconcilerService } from './reconcile/reconciler.service';
@@ -33,7 +33,17 @@ async function startReconciler(namespace: string, instanceId: string): Promise<R
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const service = app.get(ReconcilerService);
-  await waitFor(`reconciler ${instanceId} ready`, async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 15_000);
+  await waitFor(
+    `reconciler ${instanceId} ready`,
+    async () => {
+      if ((await app.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200) return false;
+      // Ready means the allocation stream was read to its end and the lease state is known.
+      expect(service.status()).toMatchObject({ caughtUp: true, leaseKnown: true });
+      return true;
+    },
+    15_000,
+    10,
+  );
   return { app, service, instanceId };
 }
 
@@ -46,6 +56,13 @@ async function crash(running: Running): Promise<void> {
 async function get(app: NestFastifyApplication, url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await app.inject({ method: 'GET', url });
   return { status: response.statusCode, body: response.json() };
+}
+
+/** The value of an unlabelled-but-for-defaults series in Prometheus text. */
+function metricValue(text: string, name: string): number {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  if (match === null) throw new Error(`no ${name} in /metrics`);
+  return Number(match[1]);
 }
 
 function regionRow(body: Record<string, unknown>, region: string): Record<string, unknown> {
@@ -180,6 +197,68 @@ describe('reconciler against real NATS JetStream', () => {
     for (const entry of newer) expect(entry.epoch).toBeGreaterThan(epochBefore);
     expect([us.cap('user:1'), eu.cap('user:1')]).toEqual(capsBefore);
     expect(worstSum).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('restarts after a quiet period longer than the stream keeps allocations: reads the empty stream to its end, leads and reallocates', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    for (let i = 0; i < 40 && us.cap('user:1') < 900; i += 1) await tick(us, eu, [60, 0]);
+    expect(us.cap('user:1')).toBeGreaterThanOrEqual(900);
+    await running.splice(0)[0].app.close();
+    for (const r of regions.splice(0)) await r.stop();
+
+    // The quiet period: every allocation ages out of the stream (a short max age here; 300 s by
+    // default), which keeps its last sequence but holds no message.
+    const jsm = await nc.jetstreamManager();
+    const stream = globalAllocationsStream(namespace);
+    const config = (await jsm.streams.info(stream)).config;
+    await jsm.streams.update(stream, { ...config, max_age: nanos(1_000), duplicate_window: nanos(1_000) });
+    await waitFor('every allocation expired', async () => (await jsm.streams.info(stream)).state.messages === 0, 15_000, 100);
+    const lastSeq = (await jsm.streams.info(stream)).state.last_seq;
+    expect(lastSeq).toBeGreaterThan(0);
+
+    const b = await startReconciler(namespace, 'rec-b');
+    running.push(b);
+    await waitFor('b read the stream and leads', async () => b.service.status().caughtUp && b.service.status().leader, 10_000);
+    // Fresh regions (the whole stack restarted): the same 80/20 shift moves share again.
+    const [us2, eu2] = await startRegions();
+    for (let i = 0; i < 40 && us2.cap('user:1') < 900; i += 1) await tick(us2, eu2, [60, 0]);
+    expect(us2.cap('user:1')).toBeGreaterThanOrEqual(900);
+    expect(worstSum).toBeLessThanOrEqual(LIMIT);
+    const metrics = (await b.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metricValue(metrics, 'rl_reconciler_cycle_seconds_count')).toBeGreaterThan(0);
+    expect(metricValue(metrics, 'rl_reconciler_stalled')).toBe(0);
+  });
+
+  it('a leader that completes no cycle for 3 intervals while reports arrive is stalled (metric, not-ready names the stream), and recovers', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    for (let i = 0; i < 5; i += 1) await tick(us, eu, [10, 10]);
+    const stalledOf = async (): Promise<number> => metricValue((await a.app.inject({ method: 'GET', url: '/metrics' })).body, 'rl_reconciler_stalled');
+    expect(await stalledOf()).toBe(0);
+
+    // The stream disappears under the leader: it cannot read it to its end, so it runs no cycle.
+    const jsm = await nc.jetstreamManager();
+    const stream = globalAllocationsStream(namespace);
+    const config = (await jsm.streams.info(stream)).config;
+    await jsm.streams.delete(stream);
+    for (let i = 0; i < 40 && (await stalledOf()) === 0; i += 1) await tick(us, eu, [10, 10]);
+    expect(await stalledOf()).toBe(1);
+    expect(a.service.status().stalled).toMatch(/allocation stream not read to its end/);
+    const readyz = await get(a.app, '/readyz');
+    expect(readyz.status).toBe(503);
+    expect(readyz.body.missing).toEqual([expect.objectContaining({ name: 'allocations' })]);
+    expect(metricValue((await a.app.inject({ method: 'GET', url: '/metrics' })).body, 'rl_reconciler_stalls_total')).toBe(1);
+
+    // The stream is back: the leader reads it to its end and completes cycles again.
+    await jsm.streams.add(config);
+    for (let i = 0; i < 40 && (await stalledOf()) === 1; i += 1) await tick(us, eu, [10, 10]);
+    expect(await stalledOf()).toBe(0);
+    expect((await get(a.app, '/readyz')).status).toBe(200);
   });
 
   it('two instances: exactly one leads; after the leader crashes the other takes over within seconds, never above the limit', async () => {
