@@ -8,6 +8,11 @@ export interface NatsConnectorOptions {
   readonly logger: Logger;
   /** Pause between failed first-connection attempts. */
   readonly retryMs?: number;
+  /**
+   * How often the client pings the server (default 10 s); two unanswered pings close the
+   * connection, and it reconnects. Bounds how long a silently dropped link goes unnoticed.
+   */
+  readonly pingIntervalMs?: number;
 }
 
 /**
@@ -71,7 +76,14 @@ export class NatsConnector {
     let attempts = 0;
     while (!this.closing) {
       try {
-        const nc = await connect({ servers: this.options.url, name: this.options.name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2_000 });
+        const nc = await connect({
+          servers: this.options.url,
+          name: this.options.name,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          timeout: 2_000,
+          pingInterval: this.options.pingIntervalMs ?? 10_000,
+        });
         if (this.closing) {
           await nc.close();
           return;

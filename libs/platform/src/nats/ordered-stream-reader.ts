@@ -9,6 +9,8 @@ export interface ReaderRetryPolicy {
 }
 
 const DEFAULT_RETRY: ReaderRetryPolicy = { initialMs: 200, maxMs: 5_000 };
+/** While there is no connection the reader looks again this often (the connector reconnects, not the reader). */
+const NO_CONNECTION_POLL_MS = 50;
 
 /** One message of the stream, as the reader hands it over (not parsed or validated). */
 export interface StreamMessage {
@@ -131,10 +133,15 @@ export class OrderedStreamReader {
     const random = this.options.random ?? Math.random;
     for (let attempt = 0; !this.closed; attempt++) {
       let rewound = false;
+      let waitMs: number | undefined;
       try {
         const outcome = await this.readOnce();
         if (outcome === 'delivered') attempt = 0;
         rewound = outcome === 'rewound';
+        if (outcome === 'no-connection') {
+          attempt = -1;
+          waitMs = NO_CONNECTION_POLL_MS;
+        }
       } catch (error) {
         this.isCaughtUp = false;
         this.lastProblem = error instanceof Error ? error.message : String(error);
@@ -145,9 +152,9 @@ export class OrderedStreamReader {
         attempt = -1;
         continue;
       }
-      const ceiling = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt, 30));
+      const ceiling = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(Math.max(0, attempt), 30));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.max(1, Math.round(ceiling * random())));
+        const timer = setTimeout(done, waitMs ?? Math.max(1, Math.round(ceiling * random())));
         function done(): void {
           clearTimeout(timer);
           resolve();
@@ -159,13 +166,13 @@ export class OrderedStreamReader {
   }
 
   /** One consumer's life. */
-  private async readOnce(): Promise<'delivered' | 'nothing' | 'rewound'> {
+  private async readOnce(): Promise<'delivered' | 'nothing' | 'rewound' | 'no-connection'> {
     const generation = this.generation;
     const nc = this.options.connection();
     if (nc === undefined) {
       this.isCaughtUp = false;
       this.lastProblem = 'NATS not connected';
-      return 'nothing';
+      return 'no-connection';
     }
     const { stream } = this.options;
     const info = await (await nc.jetstreamManager({ checkAPI: false })).streams.info(stream);

@@ -184,6 +184,18 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
     }
   });
 
+  it('a purged stream (no message, its last sequence kept): positions after it, and the next change applies at once', async () => {
+    await jsm.streams.purge(stream);
+    expect((await jsm.streams.info(stream)).state.messages).toBe(0);
+    const registry = createMetricsRegistry({ processMetrics: 'off' });
+    const source = await startSource(registry);
+    await resynced(registry, 'positioned');
+    expect(source.revision).toBe(revision);
+    const target = await commit({ kind: 'policy.upserted', policy: policy('free', { customerTier: 'free' }, 44) });
+    await waitFor('the change after the purge', async () => source.revision === target, 5_000, 1);
+    expect(limitOf(source, 'free')).toBe(44);
+  });
+
   it('waits for a stream that does not exist yet, then follows it', async () => {
     const laterNamespace = `${namespace}l`;
     const source = await createControlPlanePolicySource({
