@@ -24,6 +24,13 @@ const ALLOCATION_GRACE_MS = 5_000;
 const CATCH_UP_INTERVALS = 5;
 /** Allocation messages arriving within this long are acknowledged by one report. */
 const ACK_COALESCE_MS = 20;
+/**
+ * How long a decision that read a cap may still run before it is counted: one
+ * REDIS_COMMAND_TIMEOUT_MS per store it may ask (the regional Redis, then the secondary).
+ */
+function settleMsOf(config: EnforcerConfig): number {
+  return config.redis.commandTimeoutMs * (config.redis.fallbackUrl === undefined ? 1 : 2);
+}
 
 /**
  * The enforcer's side of global limits, off the request path: the allocation table fed by the
@@ -36,7 +43,7 @@ const ACK_COALESCE_MS = 20;
  */
 @Injectable()
 export class GlobalSyncService implements OnApplicationShutdown {
-  readonly table = new AllocationTable({ graceMs: ALLOCATION_GRACE_MS, maxEntries: MAX_ALLOCATIONS });
+  readonly table: AllocationTable;
   readonly tracker = new UsageTracker({ maxKeys: MAX_TRACKED_KEYS });
   private readonly metrics: GlobalMetrics;
   private readonly reporter: UsageReporter;
@@ -49,6 +56,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
   private caughtUp = false;
   private catchUpDeadline = Infinity;
   private ackTimer: NodeJS.Timeout | undefined;
+  private readonly ackDelayMs: number;
 
   constructor(
     private readonly config: EnforcerConfig,
@@ -57,6 +65,9 @@ export class GlobalSyncService implements OnApplicationShutdown {
     policies: PolicySource,
   ) {
     this.metrics = new GlobalMetrics(registry);
+    const settleMs = settleMsOf(config);
+    this.table = new AllocationTable({ graceMs: ALLOCATION_GRACE_MS, maxEntries: MAX_ALLOCATIONS, settleMs });
+    this.ackDelayMs = Math.max(ACK_COALESCE_MS, settleMs + 1);
     this.log = new ThrottledLog(logger, { intervalMs: 30_000, now: Date.now });
     this.regionCount = config.global.regions.length;
     this.reporter = new UsageReporter({
@@ -132,8 +143,8 @@ export class GlobalSyncService implements OnApplicationShutdown {
     }
     const acknowledged = this.table.appliedEpoch;
     const result = this.table.apply(update, Date.now());
-    // A lowering frees share for other regions only once acknowledged: report the new epoch at
-    // once rather than at the next interval, so reallocation takes one report less.
+    // A lowering frees share for other regions only once acknowledged: report the new epoch as
+    // soon as it has settled rather than at the next interval, so reallocation takes one report less.
     if (this.table.appliedEpoch > acknowledged) this.scheduleAck();
     this.metrics.recordAllocationMessage('applied');
     this.metrics.recordAllocationKeys(result);
@@ -189,7 +200,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
       this.reportSafely();
-    }, ACK_COALESCE_MS);
+    }, this.ackDelayMs);
     this.ackTimer.unref();
   }
 

@@ -21,8 +21,9 @@ export interface UsageReporterOptions {
 
 /**
  * Builds this instance's usage reports, off the request path: every window current or ended less
- * than `endedGraceMs` ago, with ABSOLUTE admitted/denied counts per identity, this instance's
- * appliedEpoch (its acknowledgement of allocations), and a fresh sequence number. A report is sent
+ * than `endedGraceMs` ago, with ABSOLUTE admitted/denied counts per identity, the epoch this
+ * instance acknowledges (applied and settled: AllocationTable.acknowledgedEpoch), and a fresh
+ * sequence number. A report is sent
  * even with no windows: it still acknowledges the applied epoch.
  */
 export class UsageReporter {
@@ -46,7 +47,7 @@ export class UsageReporter {
       instanceId: this.options.instanceId,
       sequence: this.sequence++,
       sentAtMs: nowMs,
-      appliedEpoch: this.options.table.appliedEpoch,
+      appliedEpoch: this.options.table.acknowledgedEpoch(nowMs),
       windows,
     };
     return encodeGlobalMessage(report, this.options.maxMessageBytes);
