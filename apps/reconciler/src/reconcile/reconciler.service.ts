@@ -271,9 +271,45 @@ export class ReconcilerService {
   private async becomeLeader(): Promise<void> {
     const epoch = await (this.epochs as EpochStore).load();
     this.book.observeEpoch(epoch);
+    await this.checkHistory();
     this.leaderSinceMs = this.now();
     this.setLeading(true);
     this.options.logger.info({ epoch, instanceId: this.options.config.instanceId }, 'leader lease acquired; first cycle after one interval of reports');
+  }
+
+  /**
+   * Whether the allocation stream may have lost allocations that regions still enforce, and from
+   * which windows on (QuotaBook.forgetHistoryBefore):
+   * - no leader ran for longer than a live allocation's last copy stays in the stream (each is
+   *   re-sent every refreshMs, half the max age, plus up to a cycle): windows that started before
+   *   the last leader stopped may hold caps nobody can read back;
+   * - the stream holds no message although its last one is younger than the max age: it was
+   *   purged, so any current window may.
+   * A partial purge (some messages removed by hand) is not detected.
+   */
+  private async checkHistory(): Promise<void> {
+    const nc = this.link.connection();
+    if (nc === undefined) throw new Error('NATS connection lost while taking the lead');
+    const { streamMaxAgeMs, refreshMs, intervalMs } = this.options.config;
+    const state = (await (await nc.jetstreamManager({ checkAPI: false })).streams.info(globalAllocationsStream(this.options.config.nats.namespace))).state;
+    const now = this.now();
+    const previous = this.lease?.previousLeaderSeenAtMs;
+    let since: number | undefined;
+    let why = '';
+    if (previous !== undefined && now - previous > refreshMs - 2 * intervalMs) {
+      since = previous;
+      why = `no leader for ${Math.round((now - previous) / 1000)} s, longer than live allocations are sure to stay in the stream (${Math.round((refreshMs - 2 * intervalMs) / 1000)} s)`;
+    }
+    if (state.messages === 0 && state.last_seq > 0 && now - Date.parse(state.last_ts) < streamMaxAgeMs) {
+      since = now;
+      why = `the allocation stream was purged (no message, the last one written ${Math.round((now - Date.parse(state.last_ts)) / 1000)} s ago)`;
+    }
+    if (since === undefined) return;
+    this.book.forgetHistoryBefore(since);
+    this.options.logger.warn(
+      { windowsStartedBefore: new Date(since).toISOString(), lastSeq: state.last_seq, messages: state.messages },
+      `allocations may have been lost: ${why}; windows that started before then keep what each region holds until they end, or until every region reports it holds no allocation`,
+    );
   }
 
   private loseLeadership(reason: string): void {
