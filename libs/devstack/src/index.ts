@@ -3,6 +3,8 @@ export { requireProgram, spawnManaged } from './processes';
 export type { ManagedProcess, SpawnOptions } from './processes';
 export { startNatsServer } from './nats-server';
 export type { NatsServerHandle } from './nats-server';
+export { startTcpProxy } from './tcp-proxy';
+export type { TcpProxyHandle } from './tcp-proxy';
 export { preparePolicyDatabase, startPolicyService } from './policy-service';
 export type { PolicyServiceOptions } from './policy-service';
 export { startRedisServer } from './redis-server';
