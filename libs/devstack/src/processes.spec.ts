@@ -1,3 +1,4 @@
+import { waitFor } from './ports';
 import { requireProgram, spawnManaged } from './processes';
 
 describe('processes', () => {
@@ -14,7 +15,8 @@ describe('processes', () => {
       args: ['-e', 'console.log("one\\ntwo"); setInterval(() => {}, 1000)'],
       onLine: (l) => lines.push(l),
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // A fresh node process on a loaded machine can take well over 300 ms to print.
+    await waitFor('both lines', async () => lines.length >= 2, 10_000, 20);
     await proc.stop();
     expect(lines).toEqual(['one', 'two']);
     expect(proc.output()).toBe('one\ntwo');
@@ -27,7 +29,8 @@ describe('processes', () => {
       command: process.execPath,
       args: ['-e', 'process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)'],
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Only once its handler is installed does ignoring SIGTERM mean anything.
+    await waitFor('the handler installed', async () => proc.output().includes('ready'), 10_000, 20);
     await proc.stop(100);
     expect(proc.child.signalCode).toBe('SIGKILL');
   });
