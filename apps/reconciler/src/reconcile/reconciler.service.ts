@@ -62,7 +62,7 @@ export interface ReconcilerStatus {
  * - competes for the leader lease (KV `<NS>_RECONCILER`, key `leader`).
  * The leader runs a cycle every RECONCILER_INTERVAL_MS: compute, reserve the epochs with
  * compare-and-set on key `epoch`, publish in order. A new leader first reads the stream to its end
- * and waits one interval for reports. Publishing stops at the first failure; the rest is retried
+ * and has one interval of reports in (a warm standby has; a fresh process waits). Publishing stops at the first failure; the rest is retried
  * in order, and a leader that loses the lease with allocations unpublished rebuilds its book from
  * the stream (what it computed but never sent must not count as issued).
  *
@@ -83,6 +83,8 @@ export class ReconcilerService {
   private leaseKnown = false;
   private leading = false;
   private leaderSinceMs = 0;
+  /** When the current usage subscription started: a cycle needs one interval of reports behind it. */
+  private reportsSinceMs = Number.POSITIVE_INFINITY;
   private lastCompletedCycleMs = Number.NEGATIVE_INFINITY;
   private lastAcceptedReportMs = Number.NEGATIVE_INFINITY;
   private stalledReason: string | undefined;
@@ -200,6 +202,7 @@ export class ReconcilerService {
     this.leaseKnown = false;
     this.lease = new LeaderLease(this.kv, { instanceId: this.options.config.instanceId, leaseMs: this.options.config.leaderLeaseMs, now: this.now });
     this.epochs = new EpochStore(this.kv);
+    this.reportsSinceMs = this.now();
     this.subscription = nc.subscribe(globalUsageWildcard(namespace), {
       callback: (error, msg) => {
         if (error) this.log.warn('usage-subscription', { err: error }, 'usage report subscription error');
@@ -274,7 +277,7 @@ export class ReconcilerService {
     await this.checkHistory();
     this.leaderSinceMs = this.now();
     this.setLeading(true);
-    this.options.logger.info({ epoch, instanceId: this.options.config.instanceId }, 'leader lease acquired; first cycle after one interval of reports');
+    this.options.logger.info({ epoch, instanceId: this.options.config.instanceId }, 'leader lease acquired; first cycle once one interval of reports is in');
   }
 
   /**
@@ -340,7 +343,9 @@ export class ReconcilerService {
     this.options.metrics.epoch.set(this.book.lastEpoch);
     this.checkStall(nowMs);
     if (!this.leading || this.lease === undefined || !this.lease.isLeader() || !this.mirror.caughtUp) return;
-    if (nowMs - this.leaderSinceMs < this.options.config.intervalMs) return;
+    // A cold leader (just started or reconnected) waits one interval for reports; a warm standby
+    // has been reading them all along and cycles at the next tick.
+    if (nowMs - this.reportsSinceMs < this.options.config.intervalMs) return;
     this.cycleRunning = true;
     const stop = this.options.metrics.cycleSeconds.startTimer();
     try {
