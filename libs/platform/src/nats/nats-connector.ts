@@ -1,6 +1,9 @@
 import { connect, Events, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 
+/** The longest a close waits for pending publishes to reach the server. */
+const DRAIN_TIMEOUT_MS = 2_000;
+
 export interface NatsConnectorOptions {
   readonly url: string;
   /** Connection name, shown by the server (`nats server report connections`). */
@@ -56,17 +59,33 @@ export class NatsConnector {
     }
   }
 
-  /** Drains the connection (pending publishes are flushed) and stops reconnecting. */
+  /**
+   * Drains the connection (pending publishes are flushed) and stops reconnecting. A drain needs the
+   * server: while disconnected, or when it takes longer than DRAIN_TIMEOUT_MS, the connection is
+   * closed instead (a shutdown must not wait for a NATS that may never come back).
+   */
   async close(): Promise<void> {
     this.closing = true;
     this.wake?.();
     const nc = this.nc;
     if (nc !== undefined && !nc.isClosed()) {
-      try {
-        await nc.drain();
-      } catch (error) {
-        this.options.logger.warn({ err: error }, 'NATS drain failed; closing');
-        await nc.close();
+      if (!this.connected) await nc.close();
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), DRAIN_TIMEOUT_MS);
+        });
+        try {
+          if ((await Promise.race([nc.drain().then(() => 'drained' as const), timedOut])) === 'timeout') {
+            this.options.logger.warn(`NATS drain took over ${DRAIN_TIMEOUT_MS} ms; closing`);
+            await nc.close();
+          }
+        } catch (error) {
+          this.options.logger.warn({ err: error }, 'NATS drain failed; closing');
+          await nc.close();
+        } finally {
+          clearTimeout(timer);
+        }
       }
     }
     await this.loop;
