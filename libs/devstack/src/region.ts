@@ -10,6 +10,8 @@ export interface RegionOptions {
   readonly enforcerPorts: ReadonlyArray<number | undefined>;
   readonly env?: Record<string, string>;
   readonly onLine?: (service: string, line: string) => void;
+  /** How long each enforcer may take to answer /readyz 200 (default 30 s; a loaded machine needs more). */
+  readonly readyTimeoutMs?: number;
 }
 
 export interface RegionHandle {
@@ -37,6 +39,7 @@ export async function startRegion(options: RegionOptions): Promise<RegionHandle>
           entry: 'apps/enforcer/src/main.js',
           port,
           env: { REGION: options.region, REDIS_URL: redis.url, INSTANCE_ID: `${options.region}-${i + 1}`, ...options.env },
+          readyTimeoutMs: options.readyTimeoutMs,
           onLine: options.onLine && ((line) => options.onLine?.(name, line)),
         }),
       );
