@@ -19,7 +19,7 @@ interface Running {
   readonly instanceId: string;
 }
 
-async function startReconciler(namespace: string, instanceId: string): Promise<Running> {
+async function startReconciler(namespace: string, instanceId: string, env: Record<string, string> = {}): Promise<Running> {
   const config = ReconcilerConfig.fromEnv({
     NATS_NAMESPACE: namespace,
     RECONCILER_REGIONS: REGIONS.join(','),
@@ -28,6 +28,7 @@ async function startReconciler(namespace: string, instanceId: string): Promise<R
     RECONCILER_REGION_LEASE_SECONDS: '3',
     INSTANCE_ID: instanceId,
     LOG_LEVEL: 'silent',
+    ...env,
   });
   const app = await createReconcilerApp({ config, logger: createLogger({ service: 'reconciler', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }) });
   await app.init();
@@ -290,6 +291,21 @@ describe('reconciler against real NATS JetStream', () => {
     for (let i = 0; i < 40 && (await stalledOf()) === 1; i += 1) await tick(us, eu, [10, 10]);
     expect(await stalledOf()).toBe(0);
     expect((await get(a.app, '/readyz')).status).toBe(200);
+  });
+
+  it('runs with the shortest stream max age (60 s, below the 2-minute duplicate window), and shortens an existing stream to it', async () => {
+    const a = await startReconciler(namespace, 'rec-a', { RECONCILER_STREAM_MAX_AGE_SECONDS: '60' });
+    running.push(a);
+    const config = (await (await nc.jetstreamManager()).streams.info(globalAllocationsStream(namespace))).config;
+    expect(config.max_age).toBe(nanos(60_000));
+    expect(config.duplicate_window).toBe(nanos(60_000));
+    await running.splice(0)[0].app.close();
+    // Back to the default on an existing stream, and down again.
+    running.push(await startReconciler(namespace, 'rec-b'));
+    expect((await (await nc.jetstreamManager()).streams.info(globalAllocationsStream(namespace))).config.max_age).toBe(nanos(300_000));
+    await running.splice(0)[0].app.close();
+    running.push(await startReconciler(namespace, 'rec-c', { RECONCILER_STREAM_MAX_AGE_SECONDS: '60' }));
+    expect((await (await nc.jetstreamManager()).streams.info(globalAllocationsStream(namespace))).config.max_age).toBe(nanos(60_000));
   });
 
   it('two instances: exactly one leads; after the leader crashes the other takes over within seconds, never above the limit', async () => {
