@@ -184,6 +184,15 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
     }
   });
 
+  it('with the feed live and no change for a while, the revision stays current (its age does not grow)', async () => {
+    const registry = createMetricsRegistry({ processMetrics: 'off' });
+    const source = await startSource(registry);
+    await resynced(registry, 'positioned');
+    await waitFor('the feed live', async () => source.notReadyReason() === undefined, 5_000, 10);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await metric(registry, 'rl_policy_revision_age_seconds')).toBeLessThan(1);
+  });
+
   it('a purged stream (no message, its last sequence kept): positions after it, and the next change applies at once', async () => {
     await jsm.streams.purge(stream);
     expect((await jsm.streams.info(stream)).state.messages).toBe(0);

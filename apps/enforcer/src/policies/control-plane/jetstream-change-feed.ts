@@ -51,7 +51,8 @@ export class JetStreamChangeFeed extends ChangeFeed {
   }
 
   problem(): string | undefined {
-    return this.link.notReadyReason() ?? this.reader?.problem() ?? 'not started';
+    if (this.reader === undefined) return 'not started';
+    return this.link.notReadyReason() ?? this.reader.problem();
   }
 
   async close(): Promise<void> {
