@@ -1,6 +1,7 @@
-import { waitFor } from '@rl/devstack';
+import { startTcpProxy, waitFor } from '@rl/devstack';
 import { connect, nanos, StorageType, type NatsConnection } from 'nats';
 import pino from 'pino';
+import { NatsConnector } from './nats-connector';
 import { OrderedStreamReader, type StreamMessage } from './ordered-stream-reader';
 
 /**
@@ -193,5 +194,41 @@ describe('OrderedStreamReader on a real JetStream stream', () => {
     const starting = new OrderedStreamReader({ connection: () => nc, stream, filterSubjects: `${subject}.a`, from: 'first', label: 'starting', logger, onMessage: () => undefined });
     starting.start();
     await starting.close();
+  });
+
+  it('after a disconnection longer than the server keeps the consumer, resumes from its cursor within a second or two of the heal', async () => {
+    await createStream();
+    await publish(2);
+    const proxy = await startTcpProxy({ targetPort: 4222 });
+    const link = new NatsConnector({ url: `nats://127.0.0.1:${proxy.port}`, name: 'reader through a proxy', logger });
+    const seen: StreamMessage[] = [];
+    const reader = new OrderedStreamReader({
+      connection: () => link.connection(),
+      stream,
+      filterSubjects: `${subject}.a`,
+      from: 'first',
+      label: 'proxied reader',
+      logger,
+      inactiveThresholdMs: 1_000,
+      onMessage: (m) => seen.push(m),
+    });
+    try {
+      link.start();
+      reader.start();
+      await waitFor('both messages', async () => seen.length === 2, 10_000);
+      proxy.cut();
+      await publish(1, 'a', 2);
+      // The server drops the consumer a second after its client went away.
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      proxy.heal();
+      const healed = Date.now();
+      await waitFor('the message published while cut', async () => seen.length === 3, 15_000, 20);
+      expect(Date.now() - healed).toBeLessThan(3_000);
+      expect(seen.map((m) => m.seq)).toEqual([1, 2, 3]);
+    } finally {
+      await reader.close();
+      await link.close();
+      await proxy.stop();
+    }
   });
 });

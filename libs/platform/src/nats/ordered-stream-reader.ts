@@ -50,6 +50,8 @@ export interface OrderedStreamReaderOptions {
   readonly random?: () => number;
   /** Messages per pull. Default 256. */
   readonly batch?: number;
+  /** The server deletes the consumer after this long without a client (a long disconnection). Default 60 s. */
+  readonly inactiveThresholdMs?: number;
 }
 
 /** Where the reader stopped in one incarnation of the stream (a re-created stream restarts its sequences). */
@@ -178,7 +180,11 @@ export class OrderedStreamReader {
     const info = await (await nc.jetstreamManager({ checkAPI: false })).streams.info(stream);
     const resume = this.cursor !== undefined && this.cursor.streamCreated === info.created ? this.cursor.sequence + 1 : undefined;
     const startSequence = resume ?? (this.options.from === 'first' ? Math.max(1, info.state.first_seq) : info.state.last_seq + 1);
-    const consumer = await nc.jetstream().consumers.get(stream, { filterSubjects: this.options.filterSubjects, opt_start_seq: startSequence, inactive_threshold: 60_000 });
+    const consumer = await nc.jetstream().consumers.get(stream, {
+      filterSubjects: this.options.filterSubjects,
+      opt_start_seq: startSequence,
+      inactive_threshold: this.options.inactiveThresholdMs ?? 60_000,
+    });
     const messages = await consumer.consume({ max_messages: this.options.batch ?? 256, expires: 5_000 });
     if (this.closed || generation !== this.generation) {
       // Stops the pulls; its promise settles only once the messages are iterated, which nobody
@@ -224,7 +230,11 @@ export class OrderedStreamReader {
     this.options.onCaughtUp?.();
   }
 
-  /** A deleted stream leaves the ordered consumer retrying on its own; end it, so the loop repositions. */
+  /**
+   * A deleted stream leaves the ordered consumer retrying on its own: end it, so the loop
+   * repositions. (A consumer the server dropped after `inactiveThresholdMs` without its client is
+   * re-created by the ordered consumer itself, from where it stopped.)
+   */
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of await messages.status()) {
       if (status.type === ConsumerEvents.StreamNotFound) {
