@@ -206,6 +206,25 @@ describe('QuotaBook.cycle', () => {
     expect(b.unknownHistoryBeforeMs).toBeUndefined();
   });
 
+  it('a standby that measures rates every tick takes the lead with the last interval\'s rates, not the window\'s', () => {
+    const standby = book(['us-east', 'eu-west']);
+    const cold = book(['us-east', 'eu-west']);
+    let now = WINDOW_START + 1000;
+    // Until now the window's demand was all us-east's (2,400 against its 1,500); in the last
+    // interval it is all eu-west's.
+    for (const b of [standby, cold]) {
+      b.ingest(report({ region: 'us-east', sequence: 1, keys: [['user:1', 1500, 900]] }), now);
+      b.ingest(report({ region: 'eu-west', sequence: 1, keys: [] }), now);
+    }
+    standby.measureRates(now);
+    now += 1000;
+    for (const b of [standby, cold]) b.ingest(report({ region: 'eu-west', sequence: 2, keys: [['user:1', 500, 0]] }), now);
+    // The first cycle of each as a new leader. The cold one takes us-east's 2,400 for recent
+    // demand and lowers eu-west, the region the demand just moved to; the standby does not.
+    expect(allocationOf(cold.cycle({ nowMs: now, epoch: 1 }).updates, 'eu-west')).toBeLessThan(1500);
+    expect(allocationOf(standby.cycle({ nowMs: now, epoch: 1 }).updates, 'eu-west')).toBeUndefined();
+  });
+
   it('refuses an epoch at or below the last one', () => {
     const b = book();
     b.observeEpoch(5);

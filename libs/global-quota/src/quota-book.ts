@@ -307,6 +307,24 @@ export class QuotaBook {
   }
 
   /**
+   * What a cycle does to the rates, and nothing else: a standby calls it on every tick, so that if
+   * it takes the lead its first cycle sees the last interval's demand, not the whole window's (which
+   * would share by the window's history and need a second cycle to follow the demand).
+   */
+  measureRates(nowMs: number): void {
+    for (const window of this.windows.values()) {
+      if (!(window.windowStartMs <= nowMs && nowMs < window.windowStartMs + window.windowMs)) continue;
+      for (const key of window.keys.values()) {
+        for (const slot of key.slots) {
+          const demand = slot.demand;
+          slot.rate = Math.max(0, demand - slot.demandAtLastCycle);
+          slot.demandAtLastCycle = demand;
+        }
+      }
+    }
+  }
+
+  /**
    * Whether a region has acknowledged a lowering since the last call: the share it gave up is free
    * now, and a cycle run at once raises the regions waiting for it instead of at the next tick.
    * Cheap (regions × instances), so the reconciler asks after every accepted report.

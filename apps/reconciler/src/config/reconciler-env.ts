@@ -59,7 +59,7 @@ export const RECONCILER_ENV = {
     max: 86_400,
     default: 300,
     description:
-      'Max age of the allocation stream `<NS>_GLOBAL_ALLOCATIONS`; every live allocation is re-sent within half of it. A leader taking over after no leader ran for longer than half of it leaves windows that started before as they are',
+      'Max age of the allocation stream `<NS>_GLOBAL_ALLOCATIONS`; every live allocation is re-sent within half of it (after a longer gap without a leader, older windows are left as they are)',
   }),
   GLOBAL_FLOOR_PERCENT: envInt({
     min: 0,

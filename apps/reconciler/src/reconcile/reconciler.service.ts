@@ -342,7 +342,12 @@ export class ReconcilerService {
     this.book.prune(nowMs);
     this.options.metrics.epoch.set(this.book.lastEpoch);
     this.checkStall(nowMs);
-    if (!this.leading || this.lease === undefined || !this.lease.isLeader() || !this.mirror.caughtUp) return;
+    if (!this.leading || this.lease === undefined || !this.lease.isLeader() || !this.mirror.caughtUp) {
+      // A standby keeps the rates as a leader would, so its first cycle after a takeover follows
+      // the last interval's demand.
+      if (!this.leading) this.book.measureRates(nowMs);
+      return;
+    }
     // A cold leader (just started or reconnected) waits one interval for reports; a warm standby
     // has been reading them all along and cycles at the next tick.
     if (nowMs - this.reportsSinceMs < this.options.config.intervalMs) return;
