@@ -517,7 +517,7 @@ export async function globalAccuracy(figures: Figure[]): Promise<void> {
       name: `3 partition: time to converge after the heal (demand moves to ${REGIONS[PARTITIONED]} as it comes back)`,
       ms: liveAgainAfter(w.samples, { fromMs: healAt, region: PARTITIONED, untilMs: t0 + 5 * WINDOW_MS }),
       boundIntervals: (convergenceAfterHealMs({ ...convergence, reconnectWaitMs: RECONNECT_WAIT_MS }) + POLL_MS) / INTERVAL_MS,
-      note: `converged: the leader sees ${REGIONS[PARTITIONED]} reporting again, so its share can move; it came back holding the static split, more than it needs for 4 intervals, so nothing had to move at once; share moved ${fmtMs(convergedAfter(w.samples, { fromMs: healAt, busy: PARTITIONED, untilMs: t0 + 5 * WINDOW_MS }))} after the heal, when it ran low`,
+      note: `converged: the leader sees ${REGIONS[PARTITIONED]} reporting again, so its share can move; it came back holding the static split, more than it needs for 4 intervals, so nothing had to move at once; it held the largest unused share ${fmtMs(convergedAfter(w.samples, { fromMs: healAt, busy: PARTITIONED, untilMs: t0 + 5 * WINDOW_MS }))} after the heal`,
     });
     sumFigure('3 partition', { samples: [], maxSum: maxSumBetween(w, t0 + 2 * WINDOW_MS, t0 + 5 * WINDOW_MS) });
 
