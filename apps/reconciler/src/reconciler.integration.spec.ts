@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { globalAllocationsStream, globalAllocationsSubject, reconcilerKvBucket } from '@rl/contracts';
 import { createLogger, MessageSigner } from '@rl/platform';
 import { waitFor } from '@rl/testing';
-import { connect, type NatsConnection } from 'nats';
+import { connect, nanos, type NatsConnection } from 'nats';
 import { ReconcilerConfig } from './config/reconciler-config';
 import { createReconcilerApp } from './create-app';
 import { ReconcilerService } from './reconcile/reconciler.service';
@@ -20,7 +20,7 @@ interface Running {
   readonly instanceId: string;
 }
 
-async function startReconciler(namespace: string, instanceId: string): Promise<Running> {
+async function startReconciler(namespace: string, instanceId: string, env: Record<string, string> = {}): Promise<Running> {
   const config = ReconcilerConfig.fromEnv({
     NATS_NAMESPACE: namespace,
     RECONCILER_REGIONS: REGIONS.join(','),
@@ -30,12 +30,23 @@ async function startReconciler(namespace: string, instanceId: string): Promise<R
     INSTANCE_ID: instanceId,
     LOG_LEVEL: 'silent',
     ...reconcilerSigningEnv(REGIONS),
+    ...env,
   });
   const app = await createReconcilerApp({ config, logger: createLogger({ service: 'reconciler', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }) });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const service = app.get(ReconcilerService);
-  await waitFor(`reconciler ${instanceId} ready`, async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 15_000);
+  await waitFor(
+    `reconciler ${instanceId} ready`,
+    async () => {
+      if ((await app.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200) return false;
+      // Ready means the allocation stream was read to its end and the lease state is known.
+      expect(service.status()).toMatchObject({ caughtUp: true, leaseKnown: true });
+      return true;
+    },
+    15_000,
+    10,
+  );
   return { app, service, instanceId };
 }
 
@@ -48,6 +59,13 @@ async function crash(running: Running): Promise<void> {
 async function get(app: NestFastifyApplication, url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await app.inject({ method: 'GET', url });
   return { status: response.statusCode, body: response.json() };
+}
+
+/** The value of an unlabelled-but-for-defaults series in Prometheus text. */
+function metricValue(text: string, name: string): number {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  if (match === null) throw new Error(`no ${name} in /metrics`);
+  return Number(match[1]);
 }
 
 function regionRow(body: Record<string, unknown>, region: string): Record<string, unknown> {
@@ -239,6 +257,114 @@ describe('reconciler against real NATS JetStream', () => {
     for (const entry of newer) expect(entry.epoch).toBeGreaterThan(epochBefore);
     expect([us.cap('user:1'), eu.cap('user:1')]).toEqual(capsBefore);
     expect(worstSum).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('restarts after a quiet period longer than the stream keeps allocations: reads the empty stream to its end, leads and reallocates', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    for (let i = 0; i < 40 && us.cap('user:1') < 900; i += 1) await tick(us, eu, [60, 0]);
+    expect(us.cap('user:1')).toBeGreaterThanOrEqual(900);
+    await running.splice(0)[0].app.close();
+    for (const r of regions.splice(0)) await r.stop();
+
+    // The quiet period: every allocation ages out of the stream (a short max age here; 300 s by
+    // default), which keeps its last sequence but holds no message.
+    const jsm = await nc.jetstreamManager();
+    const stream = globalAllocationsStream(namespace);
+    const config = (await jsm.streams.info(stream)).config;
+    await jsm.streams.update(stream, { ...config, max_age: nanos(1_000), duplicate_window: nanos(1_000) });
+    await waitFor('every allocation expired', async () => (await jsm.streams.info(stream)).state.messages === 0, 15_000, 100);
+    const lastSeq = (await jsm.streams.info(stream)).state.last_seq;
+    expect(lastSeq).toBeGreaterThan(0);
+
+    const b = await startReconciler(namespace, 'rec-b');
+    running.push(b);
+    await waitFor('b read the stream and leads', async () => b.service.status().caughtUp && b.service.status().leader, 10_000);
+    // The stream lost allocations of the current window (its last message is younger than the
+    // max age: purged, as far as b can tell): b sends nothing for that window while a region may
+    // still hold one of them.
+    expect(b.service.quotaBook().unknownHistoryBeforeMs).toBeDefined();
+    // Fresh regions (the whole stack restarted, nothing applied anywhere): the same 80/20 shift
+    // moves share again.
+    const [us2, eu2] = await startRegions();
+    for (let i = 0; i < 40 && us2.cap('user:1') < 900; i += 1) await tick(us2, eu2, [60, 0]);
+    expect(us2.cap('user:1')).toBeGreaterThanOrEqual(900);
+    expect(b.service.quotaBook().unknownHistoryBeforeMs).toBeUndefined();
+    expect(worstSum).toBeLessThanOrEqual(LIMIT);
+    const metrics = (await b.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metricValue(metrics, 'rl_reconciler_cycle_seconds_count')).toBeGreaterThan(0);
+    expect(metricValue(metrics, 'rl_reconciler_stalled')).toBe(0);
+  });
+
+  it('restarts after the stream lost allocations that running regions still enforce: sends nothing for that window, never above the limit', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    for (let i = 0; i < 40 && us.cap('user:1') < 900; i += 1) await tick(us, eu, [60, 0]);
+    const caps = [us.cap('user:1'), eu.cap('user:1')];
+    expect(caps[0]).toBeGreaterThanOrEqual(900);
+    await running.splice(0)[0].app.close();
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.purge(globalAllocationsStream(namespace));
+
+    const b = await startReconciler(namespace, 'rec-b');
+    running.push(b);
+    await waitFor('b leads', async () => b.service.status().leader, 10_000);
+    const historyLength = us.history.length + eu.history.length;
+    // us-east keeps running dry. b knows nothing of the caps the regions hold (it would take
+    // us-east for a region at the static split and "raise" it): it sends nothing for this window.
+    for (let i = 0; i < 10; i += 1) await tick(us, eu, [60, 0]);
+    expect(us.history.length + eu.history.length).toBe(historyLength);
+    expect([us.cap('user:1'), eu.cap('user:1')]).toEqual(caps);
+    expect(worstSum).toBeLessThanOrEqual(LIMIT);
+    expect(b.service.quotaBook().unknownHistoryBeforeMs).toBeDefined();
+  });
+
+  it('a leader that completes no cycle for 3 intervals while reports arrive is stalled (metric, not-ready names the stream), and recovers', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const [us, eu] = await startRegions();
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    for (let i = 0; i < 5; i += 1) await tick(us, eu, [10, 10]);
+    const stalledOf = async (): Promise<number> => metricValue((await a.app.inject({ method: 'GET', url: '/metrics' })).body, 'rl_reconciler_stalled');
+    expect(await stalledOf()).toBe(0);
+
+    // The stream disappears under the leader: it cannot read it to its end, so it runs no cycle.
+    const jsm = await nc.jetstreamManager();
+    const stream = globalAllocationsStream(namespace);
+    const config = (await jsm.streams.info(stream)).config;
+    await jsm.streams.delete(stream);
+    for (let i = 0; i < 40 && (await stalledOf()) === 0; i += 1) await tick(us, eu, [10, 10]);
+    expect(await stalledOf()).toBe(1);
+    expect(a.service.status().stalled).toMatch(/allocation stream not read to its end/);
+    const readyz = await get(a.app, '/readyz');
+    expect(readyz.status).toBe(503);
+    expect(readyz.body.missing).toEqual([expect.objectContaining({ name: 'allocations' })]);
+    expect(metricValue((await a.app.inject({ method: 'GET', url: '/metrics' })).body, 'rl_reconciler_stalls_total')).toBe(1);
+
+    // The stream is back: the leader reads it to its end and completes cycles again.
+    await jsm.streams.add(config);
+    for (let i = 0; i < 40 && (await stalledOf()) === 1; i += 1) await tick(us, eu, [10, 10]);
+    expect(await stalledOf()).toBe(0);
+    expect((await get(a.app, '/readyz')).status).toBe(200);
+  });
+
+  it('runs with the shortest stream max age (60 s, below the 2-minute duplicate window), and shortens an existing stream to it', async () => {
+    const a = await startReconciler(namespace, 'rec-a', { RECONCILER_STREAM_MAX_AGE_SECONDS: '60' });
+    running.push(a);
+    const config = (await (await nc.jetstreamManager()).streams.info(globalAllocationsStream(namespace))).config;
+    expect(config.max_age).toBe(nanos(60_000));
+    expect(config.duplicate_window).toBe(nanos(60_000));
+    await running.splice(0)[0].app.close();
+    // Back to the default on an existing stream, and down again.
+    running.push(await startReconciler(namespace, 'rec-b'));
+    expect((await (await nc.jetstreamManager()).streams.info(globalAllocationsStream(namespace))).config.max_age).toBe(nanos(300_000));
+    await running.splice(0)[0].app.close();
+    running.push(await startReconciler(namespace, 'rec-c', { RECONCILER_STREAM_MAX_AGE_SECONDS: '60' }));
+    expect((await (await nc.jetstreamManager()).streams.info(globalAllocationsStream(namespace))).config.max_age).toBe(nanos(60_000));
   });
 
   it('two instances: exactly one leads; after the leader crashes the other takes over within seconds, never above the limit', async () => {

@@ -5,6 +5,8 @@ export { startNatsServer } from './nats-server';
 export type { NatsServerHandle, NatsServerOptions } from './nats-server';
 export { layoutAccounts, natsPermissionLayout, renderNatsAuthorization } from './nats-permissions';
 export type { NatsPermissionLayout, NatsPermissions, NatsServiceAccount } from './nats-permissions';
+export { startTcpProxy } from './tcp-proxy';
+export type { TcpProxyHandle } from './tcp-proxy';
 export { preparePolicyDatabase, startPolicyService } from './policy-service';
 export type { PolicyServiceOptions } from './policy-service';
 export { startRedisServer } from './redis-server';

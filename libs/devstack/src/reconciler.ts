@@ -16,6 +16,8 @@ export interface ReconcilerOptions {
   /** Any further RECONCILER_* / GLOBAL_FLOOR_PERCENT / LOG_LEVEL settings. */
   readonly env?: Record<string, string>;
   readonly onLine?: (line: string) => void;
+  /** How long it may take to answer /readyz 200 (default 30 s). */
+  readonly readyTimeoutMs?: number;
 }
 
 /**
@@ -39,5 +41,6 @@ export async function startReconciler(options: ReconcilerOptions): Promise<Servi
       ...options.env,
     },
     onLine: options.onLine,
+    readyTimeoutMs: options.readyTimeoutMs,
   });
 }

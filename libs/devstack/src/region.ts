@@ -13,6 +13,8 @@ export interface RegionOptions {
   readonly signingKeys?: StackSigningKeys;
   readonly env?: Record<string, string>;
   readonly onLine?: (service: string, line: string) => void;
+  /** How long each enforcer may take to answer /readyz 200 (default 30 s; a loaded machine needs more). */
+  readonly readyTimeoutMs?: number;
 }
 
 export interface RegionHandle {
@@ -46,6 +48,7 @@ export async function startRegion(options: RegionOptions): Promise<RegionHandle>
             ...enforcerSigningEnv(options.signingKeys ?? defaultStackSigningKeys(), options.region),
             ...options.env,
           },
+          readyTimeoutMs: options.readyTimeoutMs,
           onLine: options.onLine && ((line) => options.onLine?.(name, line)),
         }),
       );

@@ -168,6 +168,63 @@ describe('QuotaBook.cycle', () => {
     expect(allocationOf(b.cycle({ nowMs: now + 2000, epoch: 13 }).updates, 'us-east', 'a')).toBe(2970);
   });
 
+  it('sends nothing for a window whose allocations the stream may have lost, until every region reports it holds none', () => {
+    const b = book(['us-east', 'eu-west']);
+    const now = WINDOW_START + 1000;
+    // The regions applied allocations (epoch 40) the book never saw; us-east runs dry.
+    b.forgetHistoryBefore(now);
+    expect(b.unknownHistoryBeforeMs).toBe(now);
+    b.ingest(report({ region: 'us-east', sequence: 1, appliedEpoch: 40, keys: [['user:1', 1490, 50]] }), now);
+    b.ingest(report({ region: 'eu-west', sequence: 1, appliedEpoch: 40, keys: [] }), now);
+    expect(b.cycle({ nowMs: now, epoch: 41 }).updates).toEqual([]);
+    // One region's instance holds nothing, the other's may: still unknown.
+    b.ingest(report({ region: 'eu-west', sequence: 2, appliedEpoch: 0, instanceId: 'eu-west-fresh', keys: [] }), now + 100);
+    b.ingest(report({ region: 'us-east', sequence: 2, appliedEpoch: 0, keys: [['user:1', 1490, 60]] }), now + 100);
+    expect(b.cycle({ nowMs: now + 100, epoch: 42 }).updates).toEqual([]);
+    expect(b.unknownHistoryBeforeMs).toBe(now);
+
+    // A later window never had an allocation the book missed: it is allocated as usual.
+    const next = WINDOW_START + WINDOW_SECONDS * 1000;
+    const later = (region: string, sequence: number, keys: Array<[string, number, number]>): UsageReport => ({
+      ...report({ region, sequence, appliedEpoch: 40, keys }),
+      windows: [{ policyId: 'search', windowStartMs: next, windowSeconds: WINDOW_SECONDS, limit: 3000, keys }],
+    });
+    b.ingest(later('us-east', 3, [['user:1', 1490, 50]]), next + 1000);
+    b.ingest(later('eu-west', 3, []), next + 1000);
+    expect(allocationOf(b.cycle({ nowMs: next + 1000, epoch: 43 }).updates, 'eu-west')).toBe(30);
+  });
+
+  it('allocates a window of unknown history again once every region reports that none of its instances applied anything', () => {
+    const b = book(['us-east', 'eu-west']);
+    const now = WINDOW_START + 1000;
+    b.forgetHistoryBefore(now);
+    b.ingest(report({ region: 'us-east', sequence: 1, appliedEpoch: 0, keys: [['user:1', 1490, 50]] }), now);
+    expect(b.cycle({ nowMs: now, epoch: 1 }).updates).toEqual([]);
+    b.ingest(report({ region: 'eu-west', sequence: 1, appliedEpoch: 0, keys: [] }), now + 1000);
+    b.ingest(report({ region: 'us-east', sequence: 2, appliedEpoch: 0, keys: [['user:1', 1490, 110]] }), now + 1000);
+    expect(allocationOf(b.cycle({ nowMs: now + 1000, epoch: 2 }).updates, 'eu-west')).toBe(30);
+    expect(b.unknownHistoryBeforeMs).toBeUndefined();
+  });
+
+  it('a standby that measures rates every tick takes the lead with the last interval\'s rates, not the window\'s', () => {
+    const standby = book(['us-east', 'eu-west']);
+    const cold = book(['us-east', 'eu-west']);
+    let now = WINDOW_START + 1000;
+    // Until now the window's demand was all us-east's (2,400 against its 1,500); in the last
+    // interval it is all eu-west's.
+    for (const b of [standby, cold]) {
+      b.ingest(report({ region: 'us-east', sequence: 1, keys: [['user:1', 1500, 900]] }), now);
+      b.ingest(report({ region: 'eu-west', sequence: 1, keys: [] }), now);
+    }
+    standby.measureRates(now);
+    now += 1000;
+    for (const b of [standby, cold]) b.ingest(report({ region: 'eu-west', sequence: 2, keys: [['user:1', 500, 0]] }), now);
+    // The first cycle of each as a new leader. The cold one takes us-east's 2,400 for recent
+    // demand and lowers eu-west, the region the demand just moved to; the standby does not.
+    expect(allocationOf(cold.cycle({ nowMs: now, epoch: 1 }).updates, 'eu-west')).toBeLessThan(1500);
+    expect(allocationOf(standby.cycle({ nowMs: now, epoch: 1 }).updates, 'eu-west')).toBeUndefined();
+  });
+
   it('refuses an epoch at or below the last one', () => {
     const b = book();
     b.observeEpoch(5);

@@ -112,6 +112,11 @@ export class QuotaBook {
    * demanding region may be waiting for, so the reconciler runs a cycle as soon as it arrives.
    */
   private readonly awaitedLowering: number[];
+  /**
+   * Windows that started before this may hold allocations the book never saw (the stream lost
+   * them: see `forgetHistoryBefore`); nothing is sent for them. -Infinity: none.
+   */
+  private unknownBeforeMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: QuotaBookOptions) {
     if (options.regions.length === 0) throw new Error('QuotaBook needs at least one region');
@@ -187,6 +192,23 @@ export class QuotaBook {
     }
   }
 
+  /**
+   * The allocation stream may have lost allocations of windows that started before `beforeMs`
+   * (every reconciler was down longer than the stream keeps a live allocation, or the stream was
+   * purged): regions may be enforcing caps the book does not know, so a raise paid from what looks
+   * free could exceed the limit. Nothing is sent for those windows (each region keeps what it
+   * holds; together that never exceeded the limit) until they end, or until every region reports
+   * that none of its instances applied any allocation at all (the whole stack restarted).
+   */
+  forgetHistoryBefore(beforeMs: number): void {
+    if (beforeMs > this.unknownBeforeMs) this.unknownBeforeMs = beforeMs;
+  }
+
+  /** Start of the windows whose allocations may be unknown (see forgetHistoryBefore), or undefined. */
+  get unknownHistoryBeforeMs(): number | undefined {
+    return this.unknownBeforeMs === Number.NEGATIVE_INFINITY ? undefined : this.unknownBeforeMs;
+  }
+
   /** Raises the epoch floor (the last epoch persisted by any leader). */
   observeEpoch(epoch: number): void {
     if (epoch > this.epoch) this.epoch = epoch;
@@ -205,6 +227,10 @@ export class QuotaBook {
     if (epoch <= this.epoch) throw new Error(`cycle epoch ${epoch} must be above the last epoch ${this.epoch}`);
     const live = this.regions.map((r) => this.isLive(r, nowMs));
     const acks = this.regions.map((r) => this.ackEpoch(r, nowMs));
+    // Every region reports that none of its instances holds any allocation: nothing is unknown.
+    if (this.unknownBeforeMs !== Number.NEGATIVE_INFINITY && this.regions.every((r, i) => live[i] && this.maxAppliedEpoch(r, nowMs) === 0)) {
+      this.unknownBeforeMs = Number.NEGATIVE_INFINITY;
+    }
     const perRegion: PendingWindow[][] = this.regions.map(() => []);
     const lowered = this.regions.map(() => false);
     let allocations = 0;
@@ -232,6 +258,7 @@ export class QuotaBook {
         }
         if (!current) continue;
         activeKeys += 1;
+        if (window.windowStartMs < this.unknownBeforeMs) continue;
         for (let r = 0; r < this.regions.length; r += 1) {
           const slot = key.slots[r];
           const view = views[r];
@@ -277,6 +304,24 @@ export class QuotaBook {
     });
     if (allocations > 0) this.epoch = lastEpoch;
     return { epoch, lastEpoch, updates, allocations, activeKeys };
+  }
+
+  /**
+   * What a cycle does to the rates, and nothing else: a standby calls it on every tick, so that if
+   * it takes the lead its first cycle sees the last interval's demand, not the whole window's (which
+   * would share by the window's history and need a second cycle to follow the demand).
+   */
+  measureRates(nowMs: number): void {
+    for (const window of this.windows.values()) {
+      if (!(window.windowStartMs <= nowMs && nowMs < window.windowStartMs + window.windowMs)) continue;
+      for (const key of window.keys.values()) {
+        for (const slot of key.slots) {
+          const demand = slot.demand;
+          slot.rate = Math.max(0, demand - slot.demandAtLastCycle);
+          slot.demandAtLastCycle = demand;
+        }
+      }
+    }
   }
 
   /**
@@ -379,6 +424,15 @@ export class QuotaBook {
     for (const region of this.regions) {
       for (const [id, instance] of region.instances) if (nowMs - instance.lastSeenMs > this.instanceTimeoutMs) region.instances.delete(id);
     }
+  }
+
+  /** The highest epoch any instance of the region (heard from within instanceTimeoutMs) applied. */
+  private maxAppliedEpoch(region: RegionState, nowMs: number): number {
+    let max = 0;
+    for (const instance of region.instances.values()) {
+      if (nowMs - instance.lastSeenMs <= this.instanceTimeoutMs && instance.appliedEpoch > max) max = instance.appliedEpoch;
+    }
+    return max;
   }
 
   private isLive(region: RegionState, nowMs: number): boolean {

@@ -28,3 +28,5 @@ export type { SignedMessage } from './signing/message-signer';
 export { MessageVerifier, VERIFICATION_FAILURES } from './signing/message-verifier';
 export type { Verification, VerificationFailure } from './signing/message-verifier';
 export { envRegionSigningKeys, envSigningPrivateKey, envSigningPublicKeys } from './signing/signing-env';
+export { OrderedStreamReader } from './nats/ordered-stream-reader';
+export type { OrderedStreamReaderOptions, ReaderRetryPolicy, StreamMessage } from './nats/ordered-stream-reader';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
 import { decideGlobalWindow, DecisionPipeline, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
-import { buildCounterKey, buildGlobalCounterKey, safeIdentity, type RawDecision } from '@rl/limiter-core';
+import { buildCounterKey, buildGlobalCounterKey, safeIdentity, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
@@ -135,7 +135,25 @@ export class CheckService {
   private async decideGlobal(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<DecisionOutcome<RawDecision>> {
     const identity = safeIdentity(request.key);
     const windowMs = Math.max(1, Math.round(policy.windowUs / 1000));
-    const outcome = await decideGlobalWindow(this.pipeline, {
+    // Until this decision is counted, the region must not acknowledge a newer allocation: the
+    // reconciler would free share on the strength of a report that misses what it admits.
+    const token = this.sync.beginDecision();
+    let outcome: DecisionOutcome<GlobalWindowDecision>;
+    try {
+      outcome = await this.decideGlobalWindow(request, policy, { identity, windowMs, cost });
+    } finally {
+      this.sync.endDecision(token);
+    }
+    if (request.dryRun === true) return outcome;
+    const usage = this.sync.usage({ policy, windowStartMs: outcome.decision.windowStartMs, windowMs });
+    if (outcome.decision.allowed) usage.admit(identity, cost);
+    else usage.deny(identity, cost);
+    return outcome;
+  }
+
+  private decideGlobalWindow(request: CheckRequest, policy: CompiledPolicy, input: { identity: string; windowMs: number; cost: number }): Promise<DecisionOutcome<GlobalWindowDecision>> {
+    const { identity, windowMs, cost } = input;
+    return decideGlobalWindow(this.pipeline, {
       key: buildGlobalCounterKey({ policyId: policy.counterId, identity: request.key }),
       cost,
       windowMs,
@@ -147,11 +165,6 @@ export class CheckService {
       onWindowRetry: () => this.sync.recordWindowRetry(),
       dryRun: request.dryRun,
     });
-    if (request.dryRun === true) return outcome;
-    const usage = this.sync.usage({ policy, windowStartMs: outcome.decision.windowStartMs, windowMs });
-    if (outcome.decision.allowed) usage.admit(identity, cost);
-    else usage.deny(identity, cost);
-    return outcome;
   }
 }
 

@@ -8,17 +8,16 @@ import {
   type DecisionEvent,
   type DecisionEventBatch,
 } from '@rl/contracts';
-import { connect, headers, type NatsConnection } from 'nats';
+import { headers, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DecisionEventBuffer, type BufferedDecision } from './decision-event-buffer';
 import type { DecisionEventMetrics } from './decision-event-metrics';
 import type { DecisionObserver } from './decision-observer';
 import type { DecisionEventSettings } from './events-env';
-import { ThrottledLog } from '@rl/platform';
+import { NatsConnector, ThrottledLog, type NatsTransportSettings } from '@rl/platform';
 
 /** Events per NATS message (the contract allows up to DECISION_EVENT_BOUNDS.maxEventsPerBatch). */
 export const EVENTS_PER_BATCH = 500;
-const RECONNECT_WAIT_MS = 1_000;
 
 /** First 16 hex digits of SHA-256 of the counted key: the only form of a key that leaves the enforcer. */
 export function hashKey(key: string): string {
@@ -28,6 +27,8 @@ export function hashKey(key: string): string {
 export interface DecisionEventPublisherOptions {
   readonly settings: DecisionEventSettings;
   readonly natsUrl: string;
+  /** NATS credentials and TLS (NATS_* settings). */
+  readonly natsTransport?: NatsTransportSettings;
   /** Validated NATS_NAMESPACE and REGION: the subject is built from them only. */
   readonly namespace: string;
   readonly region: string;
@@ -43,25 +44,25 @@ export interface DecisionEventPublisherOptions {
  * it every EVENTS_FLUSH_INTERVAL_MS into batches of EVENTS_PER_BATCH events, one core-NATS
  * message each, with `Nats-Msg-Id` so the JetStream stream drops a republished batch. While NATS
  * is unreachable events stay in the ring until it fills (then they are dropped and counted); the
- * connection is retried in the background, forever. Nothing here throws into a request.
+ * connection (platform's NatsConnector) is retried in the background, forever. Nothing here
+ * throws into a request.
  */
 export class DecisionEventPublisher implements DecisionObserver {
   private readonly subject: string;
   private readonly bootId = randomBytes(8).toString('hex');
   private readonly log: ThrottledLog;
+  private readonly link: NatsConnector;
   private sequence = 0;
-  private connection: NatsConnection | undefined;
-  private connecting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private closed = false;
 
   constructor(private readonly options: DecisionEventPublisherOptions) {
     this.subject = decisionEventsSubject(options.namespace, options.region);
     this.log = new ThrottledLog(options.logger, { intervalMs: 30_000, now: Date.now });
+    this.link = new NatsConnector({ url: options.natsUrl, name: `enforcer-events:${options.region}:${options.instanceId}`, logger: options.logger, transport: options.natsTransport });
   }
 
   start(): void {
-    this.connecting ??= this.connectLoop();
+    this.link.start();
     this.timer ??= setInterval(() => this.flush(), this.options.settings.flushIntervalMs);
     this.timer.unref();
   }
@@ -72,8 +73,8 @@ export class DecisionEventPublisher implements DecisionObserver {
 
   /** Publishes everything buffered (while connected). Returns the number of events published. */
   flush(): number {
-    const nc = this.connection;
-    if (nc === undefined || nc.isClosed()) {
+    const nc = this.link.connection();
+    if (nc === undefined) {
       if (this.options.buffer.size > 0) this.log.warn('nats', { url: this.options.natsUrl, buffered: this.options.buffer.size }, 'decision events waiting for NATS');
       return 0;
     }
@@ -92,20 +93,11 @@ export class DecisionEventPublisher implements DecisionObserver {
     return published;
   }
 
-  /** Publishes what is buffered, then closes the connection (flushing it). */
+  /** Publishes what is buffered, then closes the connection (draining it). */
   async close(): Promise<void> {
-    this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.flush();
-    const nc = this.connection;
-    if (nc !== undefined && !nc.isClosed()) {
-      try {
-        await nc.drain();
-      } catch (error) {
-        this.options.logger.debug({ err: error }, 'NATS drain of the decision-event connection failed');
-      }
-    }
-    await this.connecting;
+    await this.link.close();
   }
 
   private publishBatch(nc: NatsConnection, drained: readonly BufferedDecision[]): void {
@@ -133,32 +125,5 @@ export class DecisionEventPublisher implements DecisionObserver {
     h.set('Nats-Msg-Id', decisionEventsMsgId(batch));
     nc.publish(this.subject, JSON.stringify(batch), { headers: h });
     this.options.metrics.recordBatch(events.length);
-  }
-
-  private async connectLoop(): Promise<void> {
-    while (!this.closed) {
-      try {
-        const nc = await connect({
-          servers: this.options.natsUrl,
-          name: `enforcer-events:${this.options.region}:${this.options.instanceId}`,
-          reconnect: true,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: RECONNECT_WAIT_MS,
-          timeout: 2_000,
-        });
-        if (this.closed) {
-          await nc.close();
-          return;
-        }
-        this.connection = nc;
-        this.log.clear('nats');
-        this.options.logger.info({ url: this.options.natsUrl, subject: this.subject }, 'publishing decision events');
-        await nc.closed();
-        this.connection = undefined;
-      } catch (error) {
-        this.log.warn('connect', { err: error, url: this.options.natsUrl }, 'cannot connect to NATS for decision events; retrying');
-        await new Promise((resolve) => setTimeout(resolve, RECONNECT_WAIT_MS).unref());
-      }
-    }
   }
 }

@@ -32,6 +32,7 @@ export const DECISION_OBSERVER = Symbol('DecisionObserver');
         const publisher = new DecisionEventPublisher({
           settings,
           natsUrl: config.nats.url,
+          natsTransport: config.nats.transport,
           namespace: config.nats.namespace,
           region: config.region,
           instanceId: config.instanceId,

@@ -20,6 +20,32 @@ describe('AllocationTable', () => {
     expect(table.appliedEpoch).toBe(3);
   });
 
+  it('acknowledges an applied epoch only once decisions that read the old cap have finished (settleMs)', () => {
+    const table = new AllocationTable({ graceMs: 5_000, maxEntries: 10, settleMs: 40 });
+    table.apply(update(3, [['a', 700]]), NOW);
+    table.apply(update(4, [['a', 300]]), NOW + 30);
+    expect(table.appliedEpoch).toBe(4);
+    // Enforced at once, acknowledged later: a decision begun under 700 may still be admitting.
+    expect(table.capFor(key('a'))).toBe(300);
+    expect(table.acknowledgedEpoch(NOW + 39)).toBe(0);
+    expect(table.acknowledgedEpoch(NOW + 40)).toBe(3);
+    expect(table.acknowledgedEpoch(NOW + 69)).toBe(3);
+    expect(table.acknowledgedEpoch(NOW + 70)).toBe(4);
+    expect(table.acknowledgedEpoch(NOW + 10_000)).toBe(4);
+    // Without settleMs, at once.
+    const immediate = new AllocationTable({ graceMs: 5_000, maxEntries: 10 });
+    immediate.apply(update(9, [['a', 1]]), NOW);
+    expect(immediate.acknowledgedEpoch(NOW)).toBe(9);
+  });
+
+  it('never acknowledges a settled epoch above a refused one', () => {
+    const table = new AllocationTable({ graceMs: 5_000, maxEntries: 1, settleMs: 10 });
+    table.apply(update(1, [['a', 5]]), NOW);
+    expect(table.apply(update(2, [['b', 5]]), NOW)).toMatchObject({ refused: 1 });
+    table.apply(update(3, [['a', 6]]), NOW);
+    expect(table.acknowledgedEpoch(NOW + 1_000)).toBe(1);
+  });
+
   it('ignores a stale or duplicate allocation, key by key', () => {
     const table = new AllocationTable({ graceMs: 5_000, maxEntries: 10 });
     table.apply(update(5, [['a', 700]]), NOW);
@@ -74,5 +100,20 @@ describe('AllocationTable', () => {
     const next = W + 60_000;
     table.sweep(next + 1);
     expect(table.appliedEpoch).toBe(3);
+  });
+
+  it('acknowledges no epoch newer than a decision still in flight began under, however long it takes', () => {
+    const table = new AllocationTable({ graceMs: 5_000, maxEntries: 100, settleMs: 20 });
+    const update = (epoch: number) => ({ schema: 1 as const, epoch, region: 'us-east', issuedAtMs: 0, leaseSeconds: 5, windows: [] });
+    table.apply(update(3), 0);
+    expect(table.acknowledgedEpoch(20)).toBe(3);
+    const slow = table.beginDecision();
+    const quick = table.beginDecision();
+    table.apply(update(4), 30);
+    table.endDecision(quick);
+    // Settled by time, but the slow decision read epoch 3's caps and has not been counted yet.
+    expect(table.acknowledgedEpoch(1_000)).toBe(3);
+    table.endDecision(slow);
+    expect(table.acknowledgedEpoch(1_000)).toBe(4);
   });
 });

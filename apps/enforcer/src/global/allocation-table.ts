@@ -23,6 +23,13 @@ export interface AllocationTableOptions {
   readonly graceMs: number;
   /** Most (policy, identity, window) allocations held at once. */
   readonly maxEntries: number;
+  /**
+   * The longest a decision that read a cap before an update was applied can take to finish and be
+   * counted (store tiers × REDIS_COMMAND_TIMEOUT_MS). An epoch is acknowledged only this long after
+   * it was applied (`acknowledgedEpoch`), so the report that acknowledges a lowering already counts
+   * every unit admitted under the old cap. Default 0.
+   */
+  readonly settleMs?: number;
 }
 
 /**
@@ -38,6 +45,11 @@ export interface AllocationTableOptions {
  *   `maxEntries` allocations are held. An update that does not fit is refused, not acknowledged:
  *   `appliedEpoch` stays below the refused epoch, even when later updates fit, until the refused
  *   key's window has ended, so the reconciler never counts on a lowering this region did not apply.
+ * - An applied epoch is acknowledged only once `settleMs` have passed (`acknowledgedEpoch`): a
+ *   decision that read the old cap just before the update may still admit under it until then,
+ *   and the reconciler frees a lowered region's share on the strength of the acknowledging report,
+ *   which must count those units too (otherwise they are admitted twice: here, and by the region
+ *   raised with the share).
  */
 export class AllocationTable {
   private readonly entries = new Map<string, Held>();
@@ -50,6 +62,12 @@ export class AllocationTable {
   private refusedEpoch: number | undefined;
   /** When the last window holding a refused key ends (plus grace): the refusal stops mattering then. */
   private refusedUntilMs = 0;
+  /** Epochs applied less than settleMs ago, with when, oldest first: [epoch, appliedAtMs, ...]. */
+  private settling: number[] = [];
+  /** The highest applied epoch that has settled. */
+  private settled = 0;
+  /** Decisions in flight, by the applied epoch when each began (it read that epoch's caps, or older). */
+  private readonly inFlight = new Map<number, number>();
 
   constructor(private readonly options: AllocationTableOptions) {}
 
@@ -67,9 +85,43 @@ export class AllocationTable {
     return this.entries.get(key)?.epoch;
   }
 
-  /** The highest epoch of an update applied in full: what usage reports acknowledge. */
+  /** The highest epoch of an update applied in full. */
   get appliedEpoch(): number {
     return this.refusedEpoch === undefined ? this.applied : Math.min(this.applied, this.refusedEpoch - 1);
+  }
+
+  /**
+   * A decision is about to read caps: returns the epoch to hand back to `endDecision`. While it is
+   * in flight no later epoch is acknowledged, however long it takes (the store's deadline judges
+   * Redis by its silence, so a decision queued behind a busy Redis may outlast settleMs).
+   */
+  beginDecision(): number {
+    const epoch = this.appliedEpoch;
+    this.inFlight.set(epoch, (this.inFlight.get(epoch) ?? 0) + 1);
+    return epoch;
+  }
+
+  endDecision(epoch: number): void {
+    const left = (this.inFlight.get(epoch) ?? 1) - 1;
+    if (left > 0) this.inFlight.set(epoch, left);
+    else this.inFlight.delete(epoch);
+  }
+
+  /**
+   * What usage reports acknowledge: the highest epoch applied in full at least settleMs ago, and
+   * no later than the oldest epoch a decision still in flight began under.
+   */
+  acknowledgedEpoch(nowMs: number): number {
+    const settling = this.settling;
+    let drop = 0;
+    while (drop < settling.length && settling[drop + 1] + (this.options.settleMs ?? 0) <= nowMs) {
+      this.settled = settling[drop];
+      drop += 2;
+    }
+    if (drop > 0) settling.splice(0, drop);
+    let acknowledged = Math.min(this.settled, this.appliedEpoch);
+    for (const epoch of this.inFlight.keys()) if (epoch < acknowledged) acknowledged = epoch;
+    return acknowledged;
   }
 
   get size(): number {
@@ -112,7 +164,10 @@ export class AllocationTable {
         applied += 1;
       }
     }
-    if (update.epoch > this.applied) this.applied = update.epoch;
+    if (update.epoch > this.applied) {
+      this.applied = update.epoch;
+      this.settling.push(update.epoch, nowMs);
+    }
     return { applied, stale, ended, refused };
   }
 

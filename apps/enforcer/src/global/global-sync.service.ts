@@ -25,6 +25,13 @@ const CATCH_UP_INTERVALS = 5;
 /** Allocation messages arriving within this long are acknowledged by one report. */
 const ACK_COALESCE_MS = 20;
 const decoder = new TextDecoder();
+/**
+ * How long a decision that read a cap may still run before it is counted: one
+ * REDIS_COMMAND_TIMEOUT_MS per store it may ask (the regional Redis, then the secondary).
+ */
+function settleMsOf(config: EnforcerConfig): number {
+  return config.redis.commandTimeoutMs * (config.redis.fallbackUrl === undefined ? 1 : 2);
+}
 
 /**
  * The enforcer's side of global limits, off the request path: the allocation table fed by the
@@ -45,7 +52,7 @@ const decoder = new TextDecoder();
  */
 @Injectable()
 export class GlobalSyncService implements OnApplicationShutdown {
-  readonly table = new AllocationTable({ graceMs: ALLOCATION_GRACE_MS, maxEntries: MAX_ALLOCATIONS });
+  readonly table: AllocationTable;
   readonly tracker = new UsageTracker({ maxKeys: MAX_TRACKED_KEYS });
   private readonly metrics: GlobalMetrics;
   /** Undefined without signing keys: nothing is reported. */
@@ -60,6 +67,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
   private caughtUp = false;
   private catchUpDeadline = Infinity;
   private ackTimer: NodeJS.Timeout | undefined;
+  private readonly ackDelayMs: number;
 
   constructor(
     private readonly config: EnforcerConfig,
@@ -68,6 +76,9 @@ export class GlobalSyncService implements OnApplicationShutdown {
     policies: PolicySource,
   ) {
     this.metrics = new GlobalMetrics(registry);
+    const settleMs = settleMsOf(config);
+    this.table = new AllocationTable({ graceMs: ALLOCATION_GRACE_MS, maxEntries: MAX_ALLOCATIONS, settleMs });
+    this.ackDelayMs = Math.max(ACK_COALESCE_MS, settleMs + 1);
     this.log = new ThrottledLog(logger, { intervalMs: 30_000, now: Date.now });
     this.regionCount = config.global.regions.length;
     this.allocationsSubject = globalAllocationsSubject(config.nats.namespace, config.region);
@@ -123,6 +134,15 @@ export class GlobalSyncService implements OnApplicationShutdown {
     this.metrics.recordWindowRetry();
   }
 
+  /** A global decision starts: until `endDecision`, no allocation applied after now is acknowledged (AllocationTable.beginDecision). */
+  beginDecision(): number {
+    return this.table.beginDecision();
+  }
+
+  endDecision(token: number): void {
+    this.table.endDecision(token);
+  }
+
   /** Whether the allocations already in the stream have been read (or waiting for them timed out). */
   get allocationsCaughtUp(): boolean {
     return this.caughtUp;
@@ -160,8 +180,8 @@ export class GlobalSyncService implements OnApplicationShutdown {
     }
     const acknowledged = this.table.appliedEpoch;
     const result = this.table.apply(update, Date.now());
-    // A lowering frees share for other regions only once acknowledged: report the new epoch at
-    // once rather than at the next interval, so reallocation takes one report less.
+    // A lowering frees share for other regions only once acknowledged: report the new epoch as
+    // soon as it has settled rather than at the next interval, so reallocation takes one report less.
     if (this.table.appliedEpoch > acknowledged) this.scheduleAck();
     this.metrics.recordAllocationMessage('applied');
     this.metrics.recordAllocationKeys(result);
@@ -205,6 +225,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
     }
     this.channel = new GlobalChannel({
       url: config.nats.url,
+      transport: config.nats.transport,
       namespace: config.nats.namespace,
       region: config.region,
       connectionName: `enforcer:${config.region}:${config.instanceId}:global`,
@@ -228,7 +249,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
       this.reportSafely();
-    }, ACK_COALESCE_MS);
+    }, this.ackDelayMs);
     this.ackTimer.unref();
   }
 

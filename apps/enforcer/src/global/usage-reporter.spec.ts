@@ -59,6 +59,24 @@ describe('UsageTracker + UsageReporter', () => {
     expect(tracker.all()).toHaveLength(0);
   });
 
+  it('acknowledges an epoch only once it has settled: a report built sooner carries the previous one', () => {
+    const tracker = new UsageTracker({ maxKeys: 10 });
+    const table = new AllocationTable({ graceMs: 5_000, maxEntries: 100, settleMs: 500 });
+    const signer = MessageSigner.fromText(testUsageKey('eu-west').privateKey);
+    const reporter = new UsageReporter({ region: 'eu-west', instanceId: 'e-1', tracker, table, signer, endedGraceMs: 2_000, firstSequence: 1 });
+    const verifier = MessageVerifier.fromText([testUsageKey('eu-west').publicKey]);
+    const epochOf = (messages: Uint8Array[]): number => {
+      const verified = verifier.verify('usage-report', messages[0]);
+      if (!verified.ok) throw new Error(`a report that does not verify: ${verified.reason}`);
+      const parsed = parseUsageReport(verified.payload);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+      return parsed.value.appliedEpoch;
+    };
+    table.apply({ schema: 1, epoch: 7, region: 'eu-west', issuedAtMs: W, leaseSeconds: 5, windows: [] }, W);
+    expect(epochOf(reporter.build(W + 499))).toBe(0);
+    expect(epochOf(reporter.build(W + 500))).toBe(7);
+  });
+
   it('sends a report with no windows: it still acknowledges the epoch', () => {
     const { reporter, decode } = setup();
     expect(decode(reporter.build(W))[0]).toMatchObject({ windows: [], appliedEpoch: 0 });

@@ -24,10 +24,11 @@ export interface UsageReporterOptions {
 
 /**
  * Builds this instance's usage reports, off the request path: every window current or ended less
- * than `endedGraceMs` ago, with ABSOLUTE admitted/denied counts per identity, this instance's
- * appliedEpoch (its acknowledgement of allocations), and a fresh sequence number. A report is sent
- * even with no windows: it still acknowledges the applied epoch. Each message is a signed envelope:
- * the reconciler accepts a report for this region only if this region's key signed it.
+ * than `endedGraceMs` ago, with ABSOLUTE admitted/denied counts per identity, the epoch this
+ * instance acknowledges (applied and settled: AllocationTable.acknowledgedEpoch), and a fresh
+ * sequence number. A report is sent even with no windows: it still acknowledges the applied epoch.
+ * Each message is a signed envelope: the reconciler accepts a report for this region only if this
+ * region's key signed it.
  */
 export class UsageReporter {
   private sequence: number;
@@ -50,7 +51,7 @@ export class UsageReporter {
       instanceId: this.options.instanceId,
       sequence: this.sequence++,
       sentAtMs: nowMs,
-      appliedEpoch: this.options.table.appliedEpoch,
+      appliedEpoch: this.options.table.acknowledgedEpoch(nowMs),
       windows,
     };
     return encodeGlobalMessage(report, this.options.maxMessageBytes).map((payload) => this.options.signer.sign('usage-report', payload).envelope);

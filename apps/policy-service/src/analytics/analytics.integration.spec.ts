@@ -190,4 +190,20 @@ describe('analytics: decision events -> rollups -> REST (real NATS JetStream and
     expect(Number((await pg.query('SELECT count(*) AS n FROM decision_rollups')).rows[0].n)).toBe(before - 1);
     expect(await metric(/rl_analytics_rollup_rows_deleted_total\{[^}]*\} (\d+)/)).toBe(1);
   });
+  it('a deleted stream is re-created with its consumer, and batches are counted again', async () => {
+    const jsm = await nc.jetstreamManager();
+    const stored = (): Promise<number> => metric(/rl_analytics_batches_total\{outcome="stored"[^}]*\} (\d+)/);
+    const before = await stored();
+    await jsm.streams.delete(decisionEventsStream(namespace));
+    await waitFor('the stream and its consumer re-created', async () => {
+      try {
+        await jsm.consumers.info(decisionEventsStream(namespace), ROLLUP_CONSUMER);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 20_000, 100);
+    publish('us-east', batch(500, [event({ ts: minute + 120_000 })]));
+    await waitFor('the batch counted', async () => (await stored()) === before + 1, 20_000, 100);
+  });
 });

@@ -27,7 +27,12 @@ const DAY_MS = 86_400_000;
  * validated (parseDecisionEventBatch): a malformed one is counted, logged (rate-limited) and
  * terminated; a valid one is added in one transaction, then acknowledged; a database failure
  * leaves it to be redelivered. A batch is counted once (its id is recorded with its rows). Never
- * crashes: NATS or stream problems are retried in the background. Retention runs every hour.
+ * crashes: NATS or stream problems are retried in the background, and a deleted stream or
+ * consumer is re-created. Retention runs every hour.
+ *
+ * Not an OrderedStreamReader: every batch must be counted by exactly one instance, so this is a
+ * durable, acknowledged consumer shared by all of them. Nothing here waits to be "caught up"
+ * (issue 18's mistake); the backlog metric is the consumer's num_pending + num_ack_pending.
  */
 @Injectable()
 export class DecisionEventConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -100,7 +105,10 @@ export class DecisionEventConsumer implements OnApplicationBootstrap, OnModuleDe
     const namespace = this.config.nats.namespace;
     await ensureDecisionEventsStream(await nc.jetstreamManager(), namespace);
     const consumer = await nc.jetstream().consumers.get(decisionEventsStream(namespace), ROLLUP_CONSUMER);
-    const messages = await consumer.consume({ max_messages: 64, expires: 5_000 });
+    // A stream or consumer deleted under it ends the iteration (by default the client would wait
+    // forever for them to come back, and nothing here would re-create them): the loop then makes
+    // sure of both again.
+    const messages = await consumer.consume({ max_messages: 64, expires: 5_000, abort_on_missing_resource: true });
     this.messages = messages;
     if (this.stopped) {
       // close() stops the pulls at once, but its promise settles only once the messages have been

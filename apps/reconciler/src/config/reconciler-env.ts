@@ -73,7 +73,8 @@ export const RECONCILER_ENV = {
     min: 60,
     max: 86_400,
     default: 300,
-    description: 'Max age of the allocation stream `<NS>_GLOBAL_ALLOCATIONS`; every live allocation is re-sent within half of it',
+    description:
+      'Max age of the allocation stream `<NS>_GLOBAL_ALLOCATIONS`; every live allocation is re-sent within half of it (after a longer gap without a leader, older windows are left as they are)',
   }),
   GLOBAL_FLOOR_PERCENT: envInt({
     min: 0,

@@ -26,11 +26,21 @@ export class LeaderLease {
   private revision: number | undefined;
   private renewedAtMs = Number.NEGATIVE_INFINITY;
   private observed: { revision: number; sinceMs: number } | undefined;
+  private replacedAtMs: number | undefined;
 
   constructor(
     private readonly kv: KV,
     private readonly options: { instanceId: string; leaseMs: number; now: () => number },
   ) {}
+
+  /**
+   * When the lease entry this instance replaced on acquiring the lease was written (the previous
+   * leader's last renewal, or its resignation), by the NATS server's clock; undefined when there
+   * was none. How long no leader ran, give or take a lease.
+   */
+  get previousLeaderSeenAtMs(): number | undefined {
+    return this.replacedAtMs;
+  }
 
   /** True while this instance holds the lease and its last renewal is recent enough to act on. */
   isLeader(): boolean {
@@ -68,6 +78,7 @@ export class LeaderLease {
       this.revision = entry === null ? await this.kv.create(RECONCILER_LEADER_KEY, value) : await this.kv.update(RECONCILER_LEADER_KEY, value, entry.revision);
       this.renewedAtMs = startedMs;
       this.observed = undefined;
+      this.replacedAtMs = entry === null ? undefined : entry.created.getTime();
       return true;
     } catch {
       // Another standby won the race: watch the new holder's revision from now on.

@@ -19,6 +19,8 @@ export class ReconcilerMetrics {
   private readonly staleEntries: Counter;
   private readonly published: Counter<'kind'>;
   private readonly malformedAllocations: Counter;
+  private readonly stalled: Gauge;
+  private readonly stalls: Counter;
 
   constructor(registry: Registry, allocationTotals: () => Array<{ region: string; policyId: string; allocation: number }>) {
     new Gauge({
@@ -56,6 +58,12 @@ export class ReconcilerMetrics {
       help: 'Messages of the allocation stream not signed by an allocation key, or invalid, when read back (skipped)',
       registers: [registry],
     });
+    this.stalled = new Gauge({
+      name: 'rl_reconciler_stalled',
+      help: '1 while this instance leads but has completed no cycle for 3 intervals while usage reports arrive (allocations no longer follow demand)',
+      registers: [registry],
+    });
+    this.stalls = new Counter({ name: 'rl_reconciler_stalls_total', help: 'Times this instance, leading, became stalled (see rl_reconciler_stalled)', registers: [registry] });
     for (const result of ['accepted', 'malformed', 'unknown_region', 'region_mismatch', 'window_ended', 'future_window', ...VERIFICATION_FAILURES] as const) this.reports.inc({ result }, 0);
   }
 
@@ -70,5 +78,13 @@ export class ReconcilerMetrics {
 
   rejectedAllocation(): void {
     this.malformedAllocations.inc();
+  }
+
+  setStalled(stalled: boolean): void {
+    this.stalled.set(stalled ? 1 : 0);
+  }
+
+  recordStall(): void {
+    this.stalls.inc();
   }
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestNatsOperator, createTestPki, natsPermissionLayout, startNatsServer, waitFor, type NatsServerHandle, type TestPki } from '@rl/devstack';
-import { nkeys } from 'nats';
+import { connect, nkeys } from 'nats';
+import pino from 'pino';
 import { loadEnv } from '../config/load-env';
 import { createLogger } from '../logging/create-logger';
 import { NATS_AUTH_ENV, natsTransportProblems, natsTransportSettings } from './nats-auth-env';
@@ -267,5 +268,51 @@ describe('NatsConnector with TLS', () => {
     await waitFor('a failed attempt', async () => (connector.notReadyReason() ?? '').includes('NATS_TLS_CERT_FILE'), 15_000);
     expect(connector.connection()).toBeUndefined();
     expect(fatal).toEqual([]);
+  });
+});
+
+/** NatsConnector against a private nats-server that the test stops. */
+const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+describe('NatsConnector (private nats-server)', () => {
+  let nats: NatsServerHandle;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+  });
+
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  it('close drains: a message published just before it reaches a subscriber', async () => {
+    const subscriber = await connect({ servers: nats.url });
+    const received: string[] = [];
+    const sub = subscriber.subscribe('drain.test', { callback: (_error, msg) => received.push(new TextDecoder().decode(msg.data)) });
+    await subscriber.flush();
+    const link = new NatsConnector({ url: nats.url, name: 'drain test', logger: quietLogger });
+    link.start();
+    const nc = await link.ready(10_000);
+    nc.publish('drain.test', 'last words');
+    await link.close();
+    await waitFor('the message', async () => received.length === 1, 5_000);
+    expect(received).toEqual(['last words']);
+    sub.unsubscribe();
+    await subscriber.close();
+  });
+
+  it('close returns promptly while the server is gone (no drain that waits for it forever)', async () => {
+    const link = new NatsConnector({ url: nats.url, name: 'outage test', logger: quietLogger });
+    link.start();
+    await link.ready(10_000);
+    await nats.stopProcess();
+    try {
+      await waitFor('the disconnect noticed', async () => link.notReadyReason() !== undefined, 10_000);
+      const started = Date.now();
+      await link.close();
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await nats.restart();
+    }
   });
 });

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { ThrottledLog } from '../logging/throttled-log';
 import { explainConnectError, natsConnectionOptions, natsErrorText, NO_NATS_TRANSPORT, type NatsTransportSettings } from './nats-auth';
 
+/** The longest a close waits for pending publishes to reach the server. */
+const DRAIN_TIMEOUT_MS = 2_000;
+
 export interface NatsConnectorOptions {
   readonly url: string;
   /** Connection name, shown by the server (`nats server report connections`). */
@@ -12,6 +15,11 @@ export interface NatsConnectorOptions {
   readonly transport?: NatsTransportSettings;
   /** Pause between failed first-connection attempts. */
   readonly retryMs?: number;
+  /**
+   * How often the client pings the server (default 10 s); two unanswered pings close the
+   * connection, and it reconnects. Bounds how long a silently dropped link goes unnoticed.
+   */
+  readonly pingIntervalMs?: number;
   /**
    * Called once when the first connection fails for a reason retrying cannot fix (credentials
    * refused, server certificate not trusted, TLS not offered), with a message naming the NATS_*
@@ -109,17 +117,33 @@ export class NatsConnector {
     }
   }
 
-  /** Drains the connection (pending publishes are flushed) and stops reconnecting. */
+  /**
+   * Drains the connection (pending publishes are flushed) and stops reconnecting. A drain needs the
+   * server: while disconnected, or when it takes longer than DRAIN_TIMEOUT_MS, the connection is
+   * closed instead (a shutdown must not wait for a NATS that may never come back).
+   */
   async close(): Promise<void> {
     this.closing = true;
     this.wake?.();
     const nc = this.nc;
     if (nc !== undefined && !nc.isClosed()) {
-      try {
-        await nc.drain();
-      } catch (error) {
-        this.options.logger.warn({ err: error }, 'NATS drain failed; closing');
-        await nc.close();
+      if (!this.connected) await nc.close();
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), DRAIN_TIMEOUT_MS);
+        });
+        try {
+          if ((await Promise.race([nc.drain().then(() => 'drained' as const), timedOut])) === 'timeout') {
+            this.options.logger.warn(`NATS drain took over ${DRAIN_TIMEOUT_MS} ms; closing`);
+            await nc.close();
+          }
+        } catch (error) {
+          this.options.logger.warn({ err: error }, 'NATS drain failed; closing');
+          await nc.close();
+        } finally {
+          clearTimeout(timer);
+        }
       }
     }
     await this.loop;
@@ -136,6 +160,7 @@ export class NatsConnector {
           maxReconnectAttempts: -1,
           reconnectTimeWait: 250,
           timeout: 2_000,
+          pingInterval: this.options.pingIntervalMs ?? 10_000,
           ...natsConnectionOptions(this.transport),
         });
       } catch (error) {

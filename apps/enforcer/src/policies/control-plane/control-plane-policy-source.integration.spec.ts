@@ -249,6 +249,27 @@ describe('control-plane policy source (real NATS JetStream, real HTTP)', () => {
     }
   });
 
+  it('with the feed live and no change for a while, the revision stays current (its age does not grow)', async () => {
+    const registry = createMetricsRegistry({ processMetrics: 'off' });
+    const source = await startSource(registry);
+    await resynced(registry, 'positioned');
+    await waitFor('the feed live', async () => source.notReadyReason() === undefined, 5_000, 10);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await metric(registry, 'rl_policy_revision_age_seconds')).toBeLessThan(1);
+  });
+
+  it('a purged stream (no message, its last sequence kept): positions after it, and the next change applies at once', async () => {
+    await jsm.streams.purge(stream);
+    expect((await jsm.streams.info(stream)).state.messages).toBe(0);
+    const registry = createMetricsRegistry({ processMetrics: 'off' });
+    const source = await startSource(registry);
+    await resynced(registry, 'positioned');
+    expect(source.revision).toBe(revision);
+    const target = await commit({ kind: 'policy.upserted', policy: policy('free', { customerTier: 'free' }, 44) });
+    await waitFor('the change after the purge', async () => source.revision === target, 5_000, 1);
+    expect(limitOf(source, 'free')).toBe(44);
+  });
+
   it('waits for a stream that does not exist yet, then follows it', async () => {
     const laterNamespace = `${namespace}l`;
     const source = await createControlPlanePolicySource({

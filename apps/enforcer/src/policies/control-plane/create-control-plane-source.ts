@@ -25,7 +25,7 @@ export async function createControlPlanePolicySource(input: {
   const logger = input.logger.child({ component: 'policy-sync' });
   const source = new ControlPlanePolicySource({
     client: new HttpSnapshotClient({ policyServiceUrl: settings.policyServiceUrl, token: settings.policyServiceToken, timeoutMs: SNAPSHOT_TIMEOUT_MS, verifier: settings.policyKeys }),
-    feed: new JetStreamChangeFeed({ url: settings.nats.url, namespace: settings.nats.namespace, connectionName: input.connectionName, logger, retry: DEFAULT_RETRY }),
+    feed: new JetStreamChangeFeed({ url: settings.nats.url, transport: settings.nats.transport, namespace: settings.nats.namespace, connectionName: input.connectionName, logger, retry: DEFAULT_RETRY }),
     cache: new SnapshotCache(settings.cacheFile, {
       origin: { policyServiceUrl: settings.policyServiceUrl, namespace: settings.nats.namespace },
       verifier: settings.policyKeys,
