@@ -18,6 +18,8 @@ import type { RelayHooks } from './outbox/outbox-relay.service';
 import { OverridesModule } from './overrides/overrides.module';
 import { PoliciesModule } from './policies/policies.module';
 import { SnapshotModule } from './snapshot/snapshot.module';
+import { TiersModule } from './tiers/tiers.module';
+import { WhoAmIModule } from './whoami/whoami.module';
 
 export interface AppOptions extends CoreModuleOptions {
   /** Test seam of the outbox relay. */
@@ -43,8 +45,10 @@ export class AppModule {
         SnapshotModule,
         PoliciesModule,
         CustomersModule,
+        TiersModule,
         OverridesModule,
         AuditModule,
+        WhoAmIModule,
         BlocksModule,
         GlobalUsageModule,
         AnalyticsModule,

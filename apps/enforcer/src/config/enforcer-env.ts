@@ -196,10 +196,10 @@ export const ENFORCER_ENV = {
     min: 0,
     max: 1_000,
     default: 5,
-    description: 'Distinct policies or routes that must deny one key within ESCALATION_WINDOW_SECONDS before it is blocked automatically (0: never; needs POLICY_SERVICE_URL and an editor token)',
+    description: "Distinct policies (an inline limit is one) that must deny a key within ESCALATION_WINDOW_SECONDS to block it automatically (0: never; a policy's `escalation` overrides); needs POLICY_SERVICE_URL",
   }),
-  ESCALATION_WINDOW_SECONDS: envInt({ min: 1, max: 3_600, default: 60, description: 'Window of ESCALATION_THRESHOLD, in seconds' }),
-  ESCALATION_BLOCK_SECONDS: envInt({ min: 1, max: 86_400, default: 300, description: 'How long an automatic block lasts, in seconds' }),
+  ESCALATION_WINDOW_SECONDS: envInt({ min: 1, max: 3_600, default: 60, description: 'Window of ESCALATION_THRESHOLD, in seconds (default for policies without their own)' }),
+  ESCALATION_BLOCK_SECONDS: envInt({ min: 1, max: 86_400, default: 300, description: 'How long an automatic block lasts, in seconds (default for policies without their own)' }),
   ...DECISION_EVENTS_ENV,
   ...HOT_KEY_ENV,
   INSTANCE_ID: envString({

@@ -20,7 +20,7 @@ export class BlocksController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Block a key, customer, IP or CIDR range for `ttlSeconds` (1 s to 30 days); enforcers answer 429 `blocked`' })
   @ApiCreatedResponse({ type: BlockView })
-  @ApiErrors(400)
+  @ApiErrors(400, 422)
   async add(@Body() input: CreateBlockDto, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply): Promise<BlockView> {
     const { revision, ...view } = await this.blocks.add(actor, input);
     void reply.header(REVISION_HEADER, String(revision));

@@ -1,4 +1,4 @@
-import type { Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
+import type { EscalationSettings, Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
 
 /** A row of `policies`. */
 export interface PolicyRow {
@@ -13,6 +13,7 @@ export interface PolicyRow {
   scope: Policy['scope'];
   failure_mode: Policy['failureMode'];
   mode: Policy['mode'];
+  escalation: EscalationSettings | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -50,6 +51,15 @@ export function canonicalPolicy(policy: Policy): Policy {
     failureMode: policy.failureMode,
     mode: policy.mode,
     version: policy.version,
+    ...(policy.escalation === undefined ? {} : { escalation: canonicalEscalation(policy.escalation) }),
+  };
+}
+
+function canonicalEscalation(settings: EscalationSettings): EscalationSettings {
+  return {
+    ...(settings.threshold === undefined ? {} : { threshold: settings.threshold }),
+    ...(settings.windowSeconds === undefined ? {} : { windowSeconds: settings.windowSeconds }),
+    ...(settings.blockSeconds === undefined ? {} : { blockSeconds: settings.blockSeconds }),
   };
 }
 
@@ -65,6 +75,7 @@ export function toPolicy(row: PolicyRow): Policy {
     failureMode: row.failure_mode,
     mode: row.mode,
     version: row.version,
+    ...(row.escalation === null ? {} : { escalation: row.escalation }),
   });
 }
 
@@ -101,5 +112,6 @@ export function policyColumns(policy: Policy): unknown[] {
     policy.scope,
     policy.failureMode,
     policy.mode,
+    policy.escalation === undefined ? null : JSON.stringify(policy.escalation),
   ];
 }

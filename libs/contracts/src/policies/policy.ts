@@ -1,3 +1,4 @@
+import type { EscalationSettings } from './escalation-settings';
 import type { FailureMode } from './failure-mode';
 import type { PolicyAlgorithm } from './policy-algorithm';
 import type { PolicyMatch } from './policy-match';
@@ -19,4 +20,6 @@ export interface Policy {
   readonly mode: PolicyMode;
   /** Assigned by the policy service; starts at 1. */
   readonly version: number;
+  /** Automatic blocks caused by this policy's denials; absent: the enforcer's defaults. */
+  readonly escalation?: EscalationSettings;
 }

@@ -1,6 +1,7 @@
 import { CHECK_BOUNDS, PRINTABLE_PATTERN } from '../check/check-bounds';
 import { fieldPath, FieldReader } from '../validation/field-reader';
 import type { ValidationResult } from '../validation/validation-result';
+import { ESCALATION_BOUNDS, ESCALATION_FIELDS, type EscalationSettings } from './escalation-settings';
 import { FAILURE_MODES, type FailureMode } from './failure-mode';
 import type { Policy } from './policy';
 import { POLICY_ALGORITHMS } from './policy-algorithm';
@@ -27,7 +28,7 @@ export const POLICY_RULES = {
   version: { min: 1, max: Number.MAX_SAFE_INTEGER },
 } as const;
 
-const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version'];
+const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'escalation'];
 const MATCH_FIELDS = ['customerTier', 'customerId', 'route', 'method'];
 
 export interface ValidatePolicyOptions {
@@ -67,6 +68,7 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
   const failureMode = raw.failureMode === undefined ? 'open' : reader.oneOf<FailureMode>(raw.failureMode, at('failureMode'), FAILURE_MODES);
   const mode = raw.mode === undefined ? 'enforce' : reader.oneOf<PolicyMode>(raw.mode, at('mode'), POLICY_MODES);
   const version = raw.version === undefined ? 1 : reader.integer(raw.version, at('version'), POLICY_RULES.version);
+  const escalation = raw.escalation === undefined ? undefined : readEscalation(reader, raw.escalation, at('escalation'), options);
 
   if (reader.errors.length > before) return undefined;
   return {
@@ -80,7 +82,19 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     failureMode: failureMode as FailureMode,
     mode: mode as PolicyMode,
     version: version as number,
+    ...(escalation === undefined ? {} : { escalation }),
   };
+}
+
+function readEscalation(reader: FieldReader, input: unknown, path: string, options: ValidatePolicyOptions): EscalationSettings | undefined {
+  const raw = reader.object(input, path);
+  if (raw === undefined) return undefined;
+  if (options.unknownFields !== 'ignore') reader.knownKeys(raw, path, ESCALATION_FIELDS);
+  const present = ESCALATION_FIELDS.filter((key) => raw[key] !== undefined);
+  if (present.length === 0) return reader.fail(path, `must name at least one of ${ESCALATION_FIELDS.join(', ')}`);
+  const settings: { -readonly [K in keyof EscalationSettings]: EscalationSettings[K] } = {};
+  for (const key of present) settings[key] = reader.integer(raw[key], fieldPath(path, key), ESCALATION_BOUNDS[key]);
+  return settings;
 }
 
 function readMatch(reader: FieldReader, input: unknown, path: string, options: ValidatePolicyOptions): PolicyMatch | undefined {
