@@ -140,7 +140,7 @@ describe('automatic blocks: escalation per policy, counting distinct policies', 
 
   it('blocks a key denied by three distinct policies, with the denials that caused it', async () => {
     await deny('three', [{ route: '/search/x', method: 'get' }, { route: '/x', limit: 1, windowSeconds: 60 }, { route: '/y', limit: 1, windowSeconds: 30 }]);
-    await waitFor('the block request', () => received.length > 0, 5_000, 10);
+    await waitFor('the block request', async () => received.length > 0, 5_000, 10);
     expect(received).toHaveLength(1);
     const [{ authorization, body }] = received;
     expect(authorization).toBe('Bearer enforcer-token');
@@ -156,7 +156,7 @@ describe('automatic blocks: escalation per policy, counting distinct policies', 
 
   it("follows the denying policy's own settings: a threshold of one and its own block length", async () => {
     await deny('brute-force', [{ route: '/login', method: 'POST' }]);
-    await waitFor('the block request', () => received.length > 0, 5_000, 10);
+    await waitFor('the block request', async () => received.length > 0, 5_000, 10);
     expect(received.map((r) => r.body)).toEqual([expect.objectContaining({ value: 'brute-force', ttlSeconds: 900, reason: 'automatic: denied by 1 distinct policy within 60 s (region us-east): login' })]);
   });
 

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TierListView, TierView, toFieldErrors, type Policy } from '@rl/contracts';
+import { TierListView, TierView, toFieldErrors } from '@rl/contracts';
 import { createTestDatabase, type TestDatabase } from '@rl/testing';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -81,7 +81,7 @@ describe('tiers API (real PostgreSQL)', () => {
     expect((await api.post('/v1/policies', tierPolicy('gold-api', 'gold'))).statusCode).toBe(201);
     expect((await api.post('/v1/policies', tierPolicy('gold-search', 'gold', '/v1/search/**'))).statusCode).toBe(201);
     const gold = (await api.get('/v1/tiers/gold')).json<TierView>();
-    expect(gold.policies.map((p: Policy) => p.id)).toEqual(['gold-api', 'gold-search']);
+    expect(gold.policies.map((p) => p.id)).toEqual(['gold-api', 'gold-search']);
     expect(gold.policies[1]).toMatchObject({ match: { customerTier: 'gold', route: '/v1/search/**' }, version: 1 });
 
     // A policy for a tier nobody created yet creates it, audited as the policy's author.
