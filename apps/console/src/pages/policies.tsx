@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Badge, Empty, ErrorBanner, Loading, Notice, PageHeader } from '../components';
-import { useApi } from '../context';
+import { useApi, useSession } from '../context';
 import { describeMatch, formatCount, formatSeconds } from '../format';
 import { useAsync } from '../hooks';
 import { routeHref } from '../router';
@@ -9,6 +9,7 @@ import type { Policy } from '../types';
 /** Every policy's current version, searchable by id, match, algorithm, scope and mode. */
 export function PoliciesPage(props: { flash?: string }) {
   const api = useApi();
+  const { canEdit } = useSession();
   const { state, reload } = useAsync(() => api.get<{ items: Policy[] }>('/v1/policies'), []);
   const [search, setSearch] = useState('');
 
@@ -18,24 +19,28 @@ export function PoliciesPage(props: { flash?: string }) {
     const all = [...(items ?? [])].sort((a, b) => a.id.localeCompare(b.id));
     if (terms.length === 0) return all;
     return all.filter((p) => {
-      const text = `${p.id} ${describeMatch(p.match)} ${p.algorithm} ${p.scope ?? 'regional'} ${p.mode ?? 'enforce'}`.toLowerCase();
+      const text = `${p.id} ${describeMatch(p.match)} ${p.algorithm} ${p.scope ?? 'regional'} ${p.mode ?? 'enforce'} ${isOverride(p) ? 'override' : ''}`.toLowerCase();
       return terms.every((t) => text.includes(t));
     });
   }, [items, search]);
 
   return (
     <section>
-      <PageHeader title="Policies" subtitle="Versioned rate-limit policies; every change reaches every region within a second.">
-        <a class="button button-primary" href={routeHref({ page: 'policy-new' })}>
-          New policy
-        </a>
+      <PageHeader title="Policies" subtitle="Versioned rate-limit policies and customer overrides; every change reaches every region within a second.">
+        {canEdit ? (
+          <a class="button button-primary" href={routeHref({ page: 'policy-new' })}>
+            New policy
+          </a>
+        ) : (
+          <Badge>read-only</Badge>
+        )}
       </PageHeader>
       {props.flash !== undefined ? <Notice kind="success">{props.flash}</Notice> : null}
       <div class="toolbar">
         <input
           type="search"
           class="search"
-          placeholder="Search id, match, algorithm, scope, mode…"
+          placeholder="Search id, match, algorithm, scope, mode, override…"
           aria-label="Search policies"
           value={search}
           onInput={(e) => setSearch(e.currentTarget.value)}
@@ -68,6 +73,12 @@ export function PoliciesPage(props: { flash?: string }) {
                   <a href={routeHref({ page: 'policy', id: p.id })} class="strong">
                     {p.id}
                   </a>
+                  {isOverride(p) ? (
+                    <>
+                      {' '}
+                      <Badge tone="warn">override</Badge>
+                    </>
+                  ) : null}
                 </td>
                 <td class="mono">{describeMatch(p.match)}</td>
                 <td>{p.algorithm}</td>
@@ -83,4 +94,9 @@ export function PoliciesPage(props: { flash?: string }) {
       )}
     </section>
   );
+}
+
+/** Customer overrides are listed with the policies: `override-…` ids, matching exactly one customer. */
+export function isOverride(policy: Policy): boolean {
+  return policy.id.startsWith('override-') && policy.match.customerId !== undefined;
 }
