@@ -67,32 +67,32 @@ export function BlocksPage() {
         {canEdit ? null : <Badge>read-only</Badge>}
       </PageHeader>
       {canEdit ? (
-      <div class="card">
-        <h2>Add a block</h2>
-        <form class="form form-inline" onSubmit={(e) => void add(e)} aria-label="Add block" noValidate>
-          <Field label="Type" path="type" errors={errors}>
-            <select name="type" value={form.type} onChange={(e) => setForm({ ...form, type: e.currentTarget.value as BlockType })}>
-              {BLOCK_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Value" path="value" errors={errors} hint={VALUE_HINTS[form.type]}>
-            <input name="value" value={form.value} onInput={(e) => setForm({ ...form, value: e.currentTarget.value })} autocomplete="off" spellcheck={false} />
-          </Field>
-          <Field label="For (seconds)" path="ttlSeconds" errors={errors} hint="1 s to 30 days">
-            <input name="ttlSeconds" inputMode="numeric" value={form.ttlSeconds} onInput={(e) => setForm({ ...form, ttlSeconds: e.currentTarget.value })} />
-          </Field>
-          <Field label="Reason" path="reason" errors={errors}>
-            <input name="reason" value={form.reason} onInput={(e) => setForm({ ...form, reason: e.currentTarget.value })} placeholder="credential stuffing" />
-          </Field>
-          <button type="submit" class="button-primary" disabled={busy}>
-            Block
-          </button>
-        </form>
-      </div>
+        <div class="card">
+          <h2>Add a block</h2>
+          <form class="form form-inline" onSubmit={(e) => void add(e)} aria-label="Add block" noValidate>
+            <Field label="Type" path="type" errors={errors}>
+              <select name="type" value={form.type} onChange={(e) => setForm({ ...form, type: e.currentTarget.value as BlockType })}>
+                {BLOCK_TYPES.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Value" path="value" errors={errors} hint={VALUE_HINTS[form.type]}>
+              <input name="value" value={form.value} onInput={(e) => setForm({ ...form, value: e.currentTarget.value })} autocomplete="off" spellcheck={false} />
+            </Field>
+            <Field label="For (seconds)" path="ttlSeconds" errors={errors} hint="1 s to 30 days">
+              <input name="ttlSeconds" inputMode="numeric" value={form.ttlSeconds} onInput={(e) => setForm({ ...form, ttlSeconds: e.currentTarget.value })} />
+            </Field>
+            <Field label="Reason" path="reason" errors={errors}>
+              <input name="reason" value={form.reason} onInput={(e) => setForm({ ...form, reason: e.currentTarget.value })} placeholder="credential stuffing" />
+            </Field>
+            <button type="submit" class="button-primary" disabled={busy}>
+              Block
+            </button>
+          </form>
+        </div>
       ) : null}
       <FormBanner errors={errors} />
       {notice !== undefined ? <Notice kind="success">{notice}</Notice> : null}
