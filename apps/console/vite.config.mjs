@@ -10,7 +10,8 @@ export default defineConfig({
   root,
   base: './',
   logLevel: 'warn',
-  publicDir: false,
+  // favicon.ico and favicon.svg, copied as they are to the root of dist/console.
+  publicDir: fileURLToPath(new URL('./public', import.meta.url)),
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: fileURLToPath(new URL('../../dist/console', import.meta.url)),

@@ -79,27 +79,69 @@ describe('block list (policy service, two regions, real Postgres, NATS and Redis
     }
   });
 
-  it('blocks a key denied on three distinct routes automatically, visibly and removably, in both regions', async () => {
-    const key = `greedy:${unique}`;
+  it('does not block a key that one inline limit denies on many routes', async () => {
+    const key = `one-limit:${unique}`;
     const at = (route: string) => ({ key, route, method: 'GET', limit: 1, windowSeconds: 60 });
     const [home] = enforcers();
     expect((await check(home.url, at('/a'))).status).toBe(200);
-    for (const route of ['/a', '/b', '/c']) {
+    for (const route of ['/a', '/b', '/c', '/d', '/e']) {
       const reply = await check(home.url, at(route));
       expect(reply.status).toBe(429);
+      expect(isBlocked(reply)).toBe(false);
     }
+    // Long enough for an escalation's round trip to the policy service and back to the region.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(isBlocked(await check(home.url, at('/f')))).toBe(false);
+    const listed = (await (await admin('GET', '/v1/blocks')).json()) as { items: { value: string }[] };
+    expect(listed.items.filter((b) => b.value === key)).toEqual([]);
+  });
+
+  it('blocks a key denied by three distinct policies automatically, with the denials that caused it, visibly and removably, in both regions', async () => {
+    const key = `greedy:${unique}`;
+    // Three inline limits: three counters, so three distinct policies.
+    const limits = [60, 61, 62].map((windowSeconds, i) => ({ key, route: `/r${i}`, method: 'GET', limit: 1, windowSeconds }));
+    const [home] = enforcers();
+    for (const request of limits) expect((await check(home.url, request)).status).toBe(200);
+    for (const request of limits) expect((await check(home.url, request)).status).toBe(429);
     const escalated = Date.now();
-    const blocked = await Promise.all(enforcers().map((e) => until(e.url, at('/d'), isBlocked, escalated)));
+    const blocked = await Promise.all(enforcers().map((e) => until(e.url, { key, route: '/d', limit: 1000, windowSeconds: 60 }, isBlocked, escalated)));
     for (const { reply } of blocked) expect(Number(reply.headers.get('retry-after'))).toBeGreaterThanOrEqual(119);
 
-    const listed = (await (await admin('GET', '/v1/blocks')).json()) as { items: { id: string; type: string; value: string; source: string; reason: string }[] };
+    const listed = (await (await admin('GET', '/v1/blocks')).json()) as {
+      items: { id: string; type: string; value: string; source: string; reason: string; denials?: Record<string, unknown>[] }[];
+    };
     const automatic = listed.items.filter((b) => b.value === key);
     expect(automatic).toEqual([expect.objectContaining({ type: 'key', source: 'automatic' })]);
-    expect(automatic[0].reason).toMatch(/^automatic: denied by 3 distinct policies or routes within 60 s \(region us-east\)$/);
+    expect(automatic[0].reason).toBe('automatic: denied by 3 distinct policies within 60 s (region us-east): inline 1/60s, inline 1/61s, inline 1/62s');
+    expect(automatic[0].denials?.map(({ at: _at, ...rest }) => rest)).toEqual(
+      limits.map(({ route, method, limit, windowSeconds }) => ({ policyId: 'inline', route, method, limit, windowSeconds, region: 'us-east' })),
+    );
 
     expect((await admin('DELETE', `/v1/blocks/${automatic[0].id}`)).status).toBe(204);
     const removed = Date.now();
-    // Still over its limit, but no longer blocked.
-    await Promise.all(enforcers().map((e) => until(e.url, at('/e'), (reply) => !isBlocked(reply), removed)));
+    // Still over its limits, but no longer blocked.
+    await Promise.all(enforcers().map((e) => until(e.url, limits[0], (reply) => !isBlocked(reply), removed)));
+  });
+
+  it("follows a policy's own escalation settings: one denial of a login policy blocks for its own time", async () => {
+    const created = await admin('POST', '/v1/policies', {
+      id: `login-${unique}`.slice(0, 64),
+      match: { route: `/login-${unique}`, method: 'POST' },
+      algorithm: 'fixed_window',
+      limit: 1,
+      windowSeconds: 60,
+      escalation: { threshold: 1, blockSeconds: 900 },
+    });
+    expect(created.status).toBe(201);
+    const request = { key: `guesser:${unique}`, route: `/login-${unique}`, method: 'POST' };
+    const [home] = enforcers();
+    await until(home.url, request, (reply) => reply.body.policy?.id === `login-${unique}`.slice(0, 64), Date.now());
+    const denied = await check(home.url, request);
+    expect(denied.status).toBe(429);
+    const since = Date.now();
+    const blocked = await Promise.all(enforcers().map((e) => until(e.url, request, isBlocked, since)));
+    for (const { reply } of blocked) expect(Number(reply.headers.get('retry-after'))).toBeGreaterThanOrEqual(899);
+    const listed = (await (await admin('GET', '/v1/blocks')).json()) as { items: { value: string; denials?: { policyId: string }[] }[] };
+    expect(listed.items.find((b) => b.value === request.key)?.denials?.map((d) => d.policyId)).toEqual([`login-${unique}`.slice(0, 64)]);
   });
 });

@@ -212,6 +212,7 @@ describe('admin console in chromium (policy service, two regions, real Postgres,
   });
 
   it('assigns a tier and sets an override, with inline validation', async () => {
+    await admin('POST', '/v1/tiers', { id: 'gold' });
     await page.getByRole('link', { name: 'Customers & overrides' }).click();
     const tierForm = page.getByRole('form', { name: 'Assign tier' });
     await tierForm.locator('input[name="customerId"]').fill(customerId);

@@ -152,13 +152,17 @@ describe('observability: metrics the dashboards use, decision events to analytic
       if (total >= 7 || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    // Every allowed decision was published (EVENTS_SAMPLE_RATE 1): the counts say they are exact.
+    const exact = { blocked: 0, degraded: 0, allowedEstimate: { exact: true, sampledEvents: 1, sampleRate: 1, errorBound: 0 }, degradedEstimate: { exact: true, sampledEvents: 0, sampleRate: null, errorBound: 0 } };
     expect(items).toEqual([
-      { value: keyHash, region: 'us-east', policyId: enforced, denied: 3, shadowDenied: 0, allowed: 1 },
-      { value: keyHash, region: 'eu-west', policyId: shadow, denied: 0, shadowDenied: 2, allowed: 1 },
+      { value: keyHash, region: 'us-east', policyId: enforced, denied: 3, shadowDenied: 0, allowed: 1, ...exact },
+      { value: keyHash, region: 'eu-west', policyId: shadow, denied: 0, shadowDenied: 2, allowed: 1, ...exact },
     ]);
 
     const customers = (await (await admin('GET', `/v1/analytics/top?dimension=customer&policyId=${shadow}`)).json()) as { items: Item[] };
-    expect(customers.items).toEqual([{ value: shadowCustomer, region: 'eu-west', policyId: shadow, denied: 0, shadowDenied: 2, allowed: expect.any(Number) }]);
+    expect(customers.items).toEqual([
+      expect.objectContaining({ value: shadowCustomer, region: 'eu-west', policyId: shadow, denied: 0, shadowDenied: 2, allowed: expect.any(Number), blocked: 0 }),
+    ]);
     const series = (await (await admin('GET', `/v1/analytics/timeseries?region=us-east&policyId=${enforced}&customerId=${enforceCustomer}`)).json()) as {
       points: { denied: number }[];
     };

@@ -1,8 +1,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api } from './api';
-import { ApiContext } from './context';
-import { PageHeader } from './components';
+import { Badge, ErrorBanner, Loading, PageHeader } from './components';
+import { ApiContext, SessionContext } from './context';
+import { useAsync } from './hooks';
 import { AnalyticsPage } from './pages/analytics';
+import { ApiKeysPage } from './pages/api-keys';
+import { AuditPage } from './pages/audit';
 import { BlocksPage } from './pages/blocks';
 import { CustomersPage } from './pages/customers';
 import { GlobalUsagePage } from './pages/global-usage';
@@ -10,15 +13,21 @@ import { PoliciesPage } from './pages/policies';
 import { PolicyDetailPage } from './pages/policy-detail';
 import { PolicyNewPage } from './pages/policy-new';
 import { SignIn } from './pages/sign-in';
+import { TiersPage } from './pages/tiers';
+import { roleAllows } from './roles';
 import { parseRoute, routeHref, type Route } from './router';
 import { clearToken, loadToken, saveToken } from './session';
+import type { Role, WhoAmI } from './types';
 
-const NAV: readonly { readonly label: string; readonly route: Route; readonly pages: readonly Route['page'][] }[] = [
-  { label: 'Policies', route: { page: 'policies' }, pages: ['policies', 'policy', 'policy-new'] },
-  { label: 'Customers & overrides', route: { page: 'customers' }, pages: ['customers'] },
-  { label: 'Block list', route: { page: 'blocks' }, pages: ['blocks'] },
-  { label: 'Global limits', route: { page: 'global' }, pages: ['global'] },
-  { label: 'Analytics', route: { page: 'analytics' }, pages: ['analytics'] },
+const NAV: readonly { readonly label: string; readonly route: Route; readonly pages: readonly Route['page'][]; readonly role: Role }[] = [
+  { label: 'Policies', route: { page: 'policies' }, pages: ['policies', 'policy', 'policy-new'], role: 'viewer' },
+  { label: 'Customers & overrides', route: { page: 'customers' }, pages: ['customers'], role: 'viewer' },
+  { label: 'Tiers', route: { page: 'tiers' }, pages: ['tiers'], role: 'viewer' },
+  { label: 'Block list', route: { page: 'blocks' }, pages: ['blocks'], role: 'viewer' },
+  { label: 'Global limits', route: { page: 'global' }, pages: ['global'], role: 'viewer' },
+  { label: 'Analytics', route: { page: 'analytics' }, pages: ['analytics'], role: 'viewer' },
+  { label: 'Audit log', route: { page: 'audit', filters: {} }, pages: ['audit'], role: 'viewer' },
+  { label: 'API keys', route: { page: 'api-keys' }, pages: ['api-keys'], role: 'admin' },
 ];
 
 function useHashRoute(): Route {
@@ -69,6 +78,29 @@ export function App() {
 
   return (
     <ApiContext.Provider value={api}>
+      <SignedIn api={api} route={route} navigate={navigate} flashFor={flashFor} signOut={signOut} />
+    </ApiContext.Provider>
+  );
+}
+
+/** The shell, once the key's role is known (GET /v1/whoami): navigation shows only what the role may use. */
+function SignedIn(props: {
+  api: Api;
+  route: Route;
+  navigate: (href: string, flash?: string) => void;
+  flashFor: (href: string) => string | undefined;
+  signOut: (reason?: string) => void;
+}) {
+  const { api, route, navigate, flashFor, signOut } = props;
+  const who = useAsync(() => api.get<WhoAmI>('/v1/whoami'), [api]);
+  const me = who.state.value;
+  if (me === undefined) {
+    return (
+      <main class="content">{who.state.status === 'error' ? <ErrorBanner error={who.state.error} onRetry={() => void who.reload()} /> : <Loading what="your key's role" />}</main>
+    );
+  }
+  return (
+    <SessionContext.Provider value={me}>
       <div class="shell">
         <aside class="sidebar">
           <div class="sidebar-inner">
@@ -77,13 +109,17 @@ export function App() {
               Rate limiter
             </div>
             <nav aria-label="Sections">
-              {NAV.map((item) => (
+              {NAV.filter((item) => roleAllows(me.role, item.role)).map((item) => (
                 <a key={item.label} href={routeHref(item.route)} class={item.pages.includes(route.page) ? 'nav-active' : ''}>
                   {item.label}
                 </a>
               ))}
             </nav>
             <div class="sidebar-footer">
+              <div class="whoami" data-role={me.role}>
+                <span class="whoami-name">{me.name}</span> <Badge tone={me.role === 'viewer' ? 'neutral' : me.role === 'admin' ? 'warn' : 'info'}>{me.role}</Badge>
+                {me.role === 'viewer' ? <span class="small">read-only</span> : null}
+              </div>
               <a href="docs" target="_blank" rel="noreferrer">
                 API docs
               </a>
@@ -94,20 +130,26 @@ export function App() {
           </div>
         </aside>
         <main class="content">
-          <Page route={route} navigate={navigate} flashFor={flashFor} />
+          <Page route={route} navigate={navigate} flashFor={flashFor} role={me.role} />
         </main>
       </div>
-    </ApiContext.Provider>
+    </SessionContext.Provider>
   );
 }
 
-function Page(props: { route: Route; navigate: (href: string, flash?: string) => void; flashFor: (href: string) => string | undefined }) {
+function Page(props: { route: Route; navigate: (href: string, flash?: string) => void; flashFor: (href: string) => string | undefined; role: Role }) {
   const { route } = props;
   switch (route.page) {
     case 'policies':
       return <PoliciesPage flash={props.flashFor(routeHref(route))} />;
     case 'policy-new':
-      return <PolicyNewPage navigate={props.navigate} />;
+      return roleAllows(props.role, 'editor') ? (
+        <PolicyNewPage navigate={props.navigate} />
+      ) : (
+        <section>
+          <PageHeader title="New policy" subtitle="Your key can only read: creating policies needs the editor role." />
+        </section>
+      );
     case 'policy':
       return <PolicyDetailPage key={route.id} id={route.id} navigate={props.navigate} flash={props.flashFor(routeHref(route))} />;
     case 'customers':
@@ -118,6 +160,18 @@ function Page(props: { route: Route; navigate: (href: string, flash?: string) =>
       return <GlobalUsagePage policyId={route.policyId} keyId={route.key} navigate={props.navigate} />;
     case 'analytics':
       return <AnalyticsPage />;
+    case 'tiers':
+      return <TiersPage />;
+    case 'audit':
+      return <AuditPage key={routeHref(route)} filters={route.filters} navigate={props.navigate} />;
+    case 'api-keys':
+      return roleAllows(props.role, 'admin') ? (
+        <ApiKeysPage />
+      ) : (
+        <section>
+          <PageHeader title="API keys" subtitle="Only admin keys manage API keys." />
+        </section>
+      );
     case 'not-found':
       return (
         <section>

@@ -54,4 +54,15 @@ describe('policy form', () => {
   ])('numberOrText(%p) = %p', (input, expected) => {
     expect(numberOrText(input)).toBe(expected);
   });
+
+  it('carries automatic-block settings: the defaults (left out), off, or the numbers given', () => {
+    expect(policyToForm(policy)).toMatchObject({ escalation: 'default' });
+    expect(formToPolicyBody(policyToForm({ ...policy, escalation: { threshold: 0 } }), { includeId: false })).toMatchObject({ escalation: { threshold: 0 } });
+    expect(policyToForm({ ...policy, escalation: { threshold: 0 } })).toMatchObject({ escalation: 'off' });
+    const custom = policyToForm({ ...policy, escalation: { threshold: 2, blockSeconds: 900 } });
+    expect(custom).toMatchObject({ escalation: 'custom', escalationThreshold: '2', escalationWindowSeconds: '', escalationBlockSeconds: '900' });
+    expect(formToPolicyBody(custom, { includeId: false }).escalation).toEqual({ threshold: 2, blockSeconds: 900 });
+    expect(formToPolicyBody({ ...custom, escalationWindowSeconds: 'an hour' }, { includeId: false }).escalation).toEqual({ threshold: 2, windowSeconds: 'an hour', blockSeconds: 900 });
+    expect(formToPolicyBody({ ...custom, escalation: 'default' }, { includeId: false })).not.toHaveProperty('escalation');
+  });
 });

@@ -1,7 +1,43 @@
-import type { Algorithm, FailureMode, Mode, Policy, Scope } from './types';
+import type { Algorithm, EscalationSettings, FailureMode, Mode, Policy, Scope } from './types';
+
+/** Automatic blocks on a form: the enforcers' defaults, off, or the operator's own numbers. */
+export type EscalationChoice = 'default' | 'off' | 'custom';
+
+/** A form's automatic-block inputs, as typed. */
+export interface EscalationFormState {
+  escalation: EscalationChoice;
+  escalationThreshold: string;
+  escalationWindowSeconds: string;
+  escalationBlockSeconds: string;
+}
+
+export const ESCALATION_FORM_PATHS = ['escalation', 'escalation.threshold', 'escalation.windowSeconds', 'escalation.blockSeconds'] as const;
+
+export function escalationToForm(settings: EscalationSettings | undefined): EscalationFormState {
+  const text = (n: number | undefined): string => (n === undefined ? '' : String(n));
+  if (settings === undefined) return { escalation: 'default', escalationThreshold: '', escalationWindowSeconds: '', escalationBlockSeconds: '' };
+  const off = settings.threshold === 0 && settings.windowSeconds === undefined && settings.blockSeconds === undefined;
+  return {
+    escalation: off ? 'off' : 'custom',
+    escalationThreshold: off ? '' : text(settings.threshold),
+    escalationWindowSeconds: text(settings.windowSeconds),
+    escalationBlockSeconds: text(settings.blockSeconds),
+  };
+}
+
+/** The `escalation` member of a request body: absent for the defaults, `{ threshold: 0 }` for off, else the numbers given. */
+export function formToEscalation(form: EscalationFormState): Record<string, unknown> | undefined {
+  if (form.escalation === 'default') return undefined;
+  if (form.escalation === 'off') return { threshold: 0 };
+  const settings: Record<string, unknown> = {};
+  if (form.escalationThreshold.trim() !== '') settings.threshold = numberOrText(form.escalationThreshold);
+  if (form.escalationWindowSeconds.trim() !== '') settings.windowSeconds = numberOrText(form.escalationWindowSeconds);
+  if (form.escalationBlockSeconds.trim() !== '') settings.blockSeconds = numberOrText(form.escalationBlockSeconds);
+  return settings;
+}
 
 /** A policy form's state: every input as the operator typed it. */
-export interface PolicyFormState {
+export interface PolicyFormState extends EscalationFormState {
   id: string;
   customerTier: string;
   customerId: string;
@@ -31,6 +67,7 @@ export const POLICY_FORM_PATHS = [
   'scope',
   'failureMode',
   'mode',
+  ...ESCALATION_FORM_PATHS,
 ] as const;
 
 export function emptyPolicyForm(): PolicyFormState {
@@ -47,6 +84,7 @@ export function emptyPolicyForm(): PolicyFormState {
     scope: 'regional',
     failureMode: 'open',
     mode: 'enforce',
+    ...escalationToForm(undefined),
   };
 }
 
@@ -64,6 +102,7 @@ export function policyToForm(policy: Policy): PolicyFormState {
     scope: policy.scope ?? 'regional',
     failureMode: policy.failureMode ?? 'open',
     mode: policy.mode ?? 'enforce',
+    ...escalationToForm(policy.escalation),
   };
 }
 
@@ -89,6 +128,8 @@ export function formToPolicyBody(form: PolicyFormState, options: { includeId: bo
     mode: form.mode,
   };
   if (form.burst.trim() !== '') body.burst = numberOrText(form.burst);
+  const escalation = formToEscalation(form);
+  if (escalation !== undefined) body.escalation = escalation;
   return options.includeId ? { id: form.id.trim(), ...body } : body;
 }
 

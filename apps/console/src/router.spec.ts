@@ -10,6 +10,11 @@ describe('hash routes', () => {
     ['#/customers', { page: 'customers' }],
     ['#/blocks', { page: 'blocks' }],
     ['#/analytics', { page: 'analytics' }],
+    ['#/tiers', { page: 'tiers' }],
+    ['#/api-keys', { page: 'api-keys' }],
+    ['#/audit', { page: 'audit', filters: {} }],
+    ['#/audit?entity=tier&entityId=gold&actor=ci%20deploy&since=2026-11-30T00%3A00%3A00.000Z', { page: 'audit', filters: { entity: 'tier', entityId: 'gold', actor: 'ci deploy', since: '2026-11-30T00:00:00.000Z' } }],
+    ['#/audit?entity=planet&entityId=', { page: 'audit', filters: {} }],
     ['#/global', { page: 'global', policyId: undefined, key: undefined }],
     ['#/global?policyId=world&key=user%3A42', { page: 'global', policyId: 'world', key: 'user:42' }],
     ['#/nope/x', { page: 'not-found', hash: '#/nope/x' }],
@@ -18,9 +23,14 @@ describe('hash routes', () => {
   });
 
   it('round-trips through routeHref, encoding what needs it', () => {
-    for (const route of [{ page: 'policy', id: 'a b/c' }, { page: 'global', policyId: 'world', key: 'user:42&x' }] as Route[]) {
+    for (const route of [
+      { page: 'policy', id: 'a b/c' },
+      { page: 'global', policyId: 'world', key: 'user:42&x' },
+      { page: 'audit', filters: { entity: 'override', entityId: 'acme & co', until: '2026-12-01T00:00:00.000Z' } },
+    ] as Route[]) {
       expect(parseRoute(routeHref(route))).toEqual(route);
     }
     expect(routeHref({ page: 'global' })).toBe('#/global');
+    expect(routeHref({ page: 'audit', filters: {} })).toBe('#/audit');
   });
 });

@@ -39,6 +39,14 @@ export interface EnvoyRule {
   valueToMetric: boolean;
 }
 
+/** A policy's automatic-block settings; a field left out takes the enforcers' ESCALATION_* default. */
+export interface EscalationSettings {
+  /** Distinct policies that must deny a key within windowSeconds, this one last; 0: never. */
+  threshold?: number;
+  windowSeconds?: number;
+  blockSeconds?: number;
+}
+
 export interface Policy {
   id: string;
   match: PolicyMatch;
@@ -51,6 +59,62 @@ export interface Policy {
   mode?: Mode;
   version: number;
   envoy?: EnvoyRule;
+  escalation?: EscalationSettings;
+}
+
+export const ROLES = ['viewer', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** GET /v1/whoami */
+export interface WhoAmI {
+  keyId: string;
+  name: string;
+  role: Role;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  revokedAt?: string | null;
+}
+
+/** POST /v1/api-keys: the only answer that carries the token. */
+export interface CreatedApiKey extends ApiKey {
+  token: string;
+}
+
+export interface Tier {
+  id: string;
+  description: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  customerCount: number;
+  policies: Policy[];
+}
+
+export const AUDIT_ENTITIES = ['policy', 'customer', 'override', 'tier', 'block', 'api_key', 'envoy_domain', 'counter'] as const;
+export type AuditEntity = (typeof AUDIT_ENTITIES)[number];
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actorKeyId?: string;
+  actorName: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  revision?: number;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/** GET /v1/audit */
+export interface AuditPage {
+  items: AuditEntry[];
+  nextBefore: number | null;
 }
 
 export interface PolicyVersion {
@@ -77,6 +141,18 @@ export interface Override {
   updatedAt: string;
 }
 
+/** One denial that caused an automatic block. */
+export interface BlockDenial {
+  policyId: string;
+  at: string;
+  region: string;
+  route?: string;
+  method?: string;
+  customerId?: string;
+  limit?: number;
+  windowSeconds?: number;
+}
+
 export interface Block {
   id: string;
   type: BlockType;
@@ -86,6 +162,7 @@ export interface Block {
   createdAt: string;
   createdBy: string;
   expiresAt: string;
+  denials?: BlockDenial[];
 }
 
 export interface RegionUsage {
@@ -121,12 +198,44 @@ export interface GlobalPolicyUsage {
 
 export type AnalyticsDimension = 'key' | 'customer';
 
+/** How an estimated count was made (sampled events): null fields are unknown (rows from before the statistics). */
+export interface Estimate {
+  exact: boolean;
+  sampledEvents: number | null;
+  sampleRate: number | null;
+  /** Half-width of the 95% confidence interval. */
+  errorBound: number | null;
+}
+
+/** The counts every analytics row carries: allowed and degraded estimated, the others counted. */
+export interface AnalyticsCounts {
+  allowed: number;
+  denied: number;
+  shadowDenied: number;
+  blocked: number;
+  degraded: number;
+  allowedEstimate: Estimate;
+  degradedEstimate: Estimate;
+}
+
+export interface TopItem extends AnalyticsCounts {
+  value: string;
+  region: string;
+  policyId: string;
+}
+
 /** GET /v1/analytics/top */
 export interface TopItems {
   from: string;
   to: string;
   dimension: AnalyticsDimension;
-  items: { value: string; region: string; policyId: string; denied: number; shadowDenied: number; allowed: number }[];
+  items: TopItem[];
+}
+
+export interface TimePoint extends AnalyticsCounts {
+  minute: string;
+  region: string;
+  policyId: string;
 }
 
 /** GET /v1/analytics/timeseries */
@@ -134,5 +243,5 @@ export interface TimeSeries {
   from: string;
   to: string;
   stepSeconds: number;
-  points: { minute: string; region: string; policyId: string; allowed: number; denied: number; shadowDenied: number }[];
+  points: TimePoint[];
 }

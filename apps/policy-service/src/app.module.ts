@@ -19,6 +19,8 @@ import type { RelayHooks } from './outbox/outbox-relay.service';
 import { OverridesModule } from './overrides/overrides.module';
 import { PoliciesModule } from './policies/policies.module';
 import { SnapshotModule } from './snapshot/snapshot.module';
+import { TiersModule } from './tiers/tiers.module';
+import { WhoAmIModule } from './whoami/whoami.module';
 
 export interface AppOptions extends CoreModuleOptions {
   /** Test seam of the outbox relay. */
@@ -45,8 +47,10 @@ export class AppModule {
         PoliciesModule,
         ImportsModule,
         CustomersModule,
+        TiersModule,
         OverridesModule,
         AuditModule,
+        WhoAmIModule,
         BlocksModule,
         GlobalUsageModule,
         AnalyticsModule,

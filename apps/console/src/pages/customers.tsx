@@ -1,18 +1,22 @@
 import { useMemo, useState } from 'preact/hooks';
-import { Empty, ErrorBanner, Field, FormBanner, Loading, Notice, PageHeader } from '../components';
-import { useApi } from '../context';
+import { Badge, Empty, ErrorBanner, Field, FormBanner, Loading, Notice, PageHeader } from '../components';
+import { useApi, useSession } from '../context';
 import { formErrors, NO_ERRORS, type FormErrors } from '../field-errors';
 import { formatCount, formatSeconds, formatTime } from '../format';
 import { useAsync } from '../hooks';
-import { numberOrText } from '../policy-form';
+import { emptyOverrideForm } from '../override-form';
 import { routeHref } from '../router';
-import type { Customer, Override } from '../types';
+import type { Customer, Override, Tier } from '../types';
+import { OverrideForm } from './override-form';
 
 /** Customers with their tiers (PUT /v1/customers/{id}) and per-customer overrides (PUT /admin/limits). */
 export function CustomersPage() {
+  const { canEdit } = useSession();
   return (
     <section>
-      <PageHeader title="Customers, tiers and overrides" subtitle="A customer's tier selects its tier policies; an override wins over every other policy." />
+      <PageHeader title="Customers, tiers and overrides" subtitle="A customer's tier selects its tier policies; an override wins over every other policy.">
+        {canEdit ? null : <Badge>read-only</Badge>}
+      </PageHeader>
       <CustomersCard />
       <OverridesCard />
     </section>
@@ -21,7 +25,9 @@ export function CustomersPage() {
 
 function CustomersCard() {
   const api = useApi();
+  const { canEdit } = useSession();
   const { state, reload } = useAsync(() => api.get<{ items: Customer[] }>('/v1/customers'), []);
+  const tiers = useAsync(() => api.get<{ items: Tier[] }>('/v1/tiers'), []);
   const [search, setSearch] = useState('');
   const [form, setForm] = useState({ id: '', tier: '' });
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
@@ -67,20 +73,31 @@ function CustomersCard() {
     }
   };
 
+  const tierNames = (tiers.state.value?.items ?? []).map((t) => t.id);
   return (
     <div class="card">
       <h2>Customers and tiers</h2>
-      <form class="form form-inline" onSubmit={(e) => void save(e)} aria-label="Assign tier" noValidate>
-        <Field label="Customer id" path="id" errors={errors}>
-          <input name="customerId" value={form.id} onInput={(e) => setForm({ ...form, id: e.currentTarget.value })} autocomplete="off" />
-        </Field>
-        <Field label="Tier" path="tier" errors={errors}>
-          <input name="tier" value={form.tier} onInput={(e) => setForm({ ...form, tier: e.currentTarget.value })} placeholder="free" autocomplete="off" />
-        </Field>
-        <button type="submit" class="button-primary" disabled={busy}>
-          Assign tier
-        </button>
-      </form>
+      {canEdit ? (
+        <form class="form form-inline" onSubmit={(e) => void save(e)} aria-label="Assign tier" noValidate>
+          <Field label="Customer id" path="id" errors={errors}>
+            <input name="customerId" value={form.id} onInput={(e) => setForm({ ...form, id: e.currentTarget.value })} autocomplete="off" />
+          </Field>
+          <Field label="Tier" path="tier" errors={errors} hint="one of the tiers; type a name to see the API refuse a missing one">
+            <input name="tier" list="tier-names" value={form.tier} onInput={(e) => setForm({ ...form, tier: e.currentTarget.value })} placeholder={tierNames[0] ?? 'free'} autocomplete="off" />
+          </Field>
+          <datalist id="tier-names">
+            {tierNames.map((t) => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
+          <button type="submit" class="button-primary" disabled={busy}>
+            Assign tier
+          </button>
+          <a class="button" href={routeHref({ page: 'tiers' })}>
+            Manage tiers
+          </a>
+        </form>
+      ) : null}
       <FormBanner errors={errors} />
       {notice !== undefined ? <Notice kind="success">{notice}</Notice> : null}
       <div class="toolbar">
@@ -110,12 +127,16 @@ function CustomersCard() {
                 <td class="num">v{c.version}</td>
                 <td>{formatTime(c.updatedAt)}</td>
                 <td class="actions">
-                  <button type="button" class="button-small" onClick={() => setForm({ id: c.id, tier: c.tier })}>
-                    Edit
-                  </button>
-                  <button type="button" class="button-small button-danger" onClick={() => void remove(c.id)}>
-                    Remove
-                  </button>
+                  {canEdit ? (
+                    <>
+                      <button type="button" class="button-small" onClick={() => setForm({ id: c.id, tier: c.tier })}>
+                        Edit
+                      </button>
+                      <button type="button" class="button-small button-danger" onClick={() => void remove(c.id)}>
+                        Remove
+                      </button>
+                    </>
+                  ) : null}
                 </td>
               </tr>
             ))}
@@ -128,41 +149,20 @@ function CustomersCard() {
 
 function OverridesCard() {
   const api = useApi();
+  const { canEdit } = useSession();
   const { state, reload } = useAsync(() => api.get<{ items: Override[] }>('/admin/limits'), []);
-  const [form, setForm] = useState({ customer_id: '', limit: '', window: '1m' });
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [notice, setNotice] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-
-  const save = async (event: Event): Promise<void> => {
-    event.preventDefault();
-    setErrors(NO_ERRORS);
-    setNotice(undefined);
-    setBusy(true);
-    try {
-      const saved = await api.put<Override>('/admin/limits', {
-        customer_id: form.customer_id === '' ? undefined : form.customer_id,
-        limit: numberOrText(form.limit),
-        window: numberOrText(form.window),
-      });
-      setNotice(`Override for ${saved.customer_id}: ${formatCount(saved.limit)} per ${formatSeconds(saved.window)} (policy ${saved.policy.id}).`);
-      setForm({ customer_id: '', limit: '', window: '1m' });
-      await reload();
-    } catch (error) {
-      setErrors(formErrors(error, ['customer_id', 'limit', 'window']));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const [actionError, setActionError] = useState<unknown>(undefined);
 
   const remove = async (customerId: string): Promise<void> => {
     if (!window.confirm(`Remove the override of ${customerId}?`)) return;
+    setActionError(undefined);
     try {
       await api.delete(`/admin/limits/${encodeURIComponent(customerId)}`);
       setNotice(`Override of ${customerId} removed.`);
       await reload();
     } catch (error) {
-      setErrors(formErrors(error, []));
+      setActionError(error);
     }
   };
 
@@ -170,22 +170,24 @@ function OverridesCard() {
   return (
     <div class="card">
       <h2>Overrides</h2>
-      <form class="form form-inline" onSubmit={(e) => void save(e)} aria-label="Set override" noValidate>
-        <Field label="Customer id" path="customer_id" errors={errors}>
-          <input name="customer_id" value={form.customer_id} onInput={(e) => setForm({ ...form, customer_id: e.currentTarget.value })} autocomplete="off" />
-        </Field>
-        <Field label="Limit" path="limit" errors={errors}>
-          <input name="limit" inputMode="numeric" value={form.limit} onInput={(e) => setForm({ ...form, limit: e.currentTarget.value })} autocomplete="off" />
-        </Field>
-        <Field label="Window" path="window" errors={errors} hint='seconds, or "30s", "1m", "1h", "1d"'>
-          <input name="window" value={form.window} onInput={(e) => setForm({ ...form, window: e.currentTarget.value })} autocomplete="off" />
-        </Field>
-        <button type="submit" class="button-primary" disabled={busy}>
-          Set override
-        </button>
-      </form>
-      <FormBanner errors={errors} />
+      {canEdit ? (
+        <>
+          <p class="muted">An override is a policy of its own for one customer; each has a page with its history and rollback.</p>
+          <OverrideForm
+            initial={emptyOverrideForm()}
+            resetTo={emptyOverrideForm()}
+            submitLabel="Set override"
+            submit={async (body) => {
+              setNotice(undefined);
+              const saved = await api.put<Override>('/admin/limits', body);
+              setNotice(`Override for ${saved.customer_id}: ${formatCount(saved.limit)} per ${formatSeconds(saved.window)} (policy ${saved.policy.id}, version ${saved.policy.version}).`);
+              await reload();
+            }}
+          />
+        </>
+      ) : null}
       {notice !== undefined ? <Notice kind="success">{notice}</Notice> : null}
+      {actionError !== undefined ? <ErrorBanner error={actionError} /> : null}
       {state.status === 'error' ? <ErrorBanner error={state.error} onRetry={() => void reload()} /> : null}
       {items === undefined ? (
         state.status === 'loading' ? <Loading what="overrides" /> : null
@@ -198,6 +200,7 @@ function OverridesCard() {
               <th>Customer</th>
               <th class="num">Limit</th>
               <th>Window</th>
+              <th>Algorithm</th>
               <th>Policy</th>
               <th>Updated</th>
               <th />
@@ -210,16 +213,33 @@ function OverridesCard() {
                 <td class="num">{formatCount(o.limit)}</td>
                 <td>{formatSeconds(o.window)}</td>
                 <td>
-                  <a href={routeHref({ page: 'policy', id: o.policy.id })}>{o.policy.id}</a>
+                  {o.policy.algorithm}
+                  {o.policy.scope === 'global' ? (
+                    <>
+                      {' '}
+                      <Badge tone="info">global</Badge>
+                    </>
+                  ) : null}
+                  {o.policy.mode === 'shadow' ? (
+                    <>
+                      {' '}
+                      <Badge tone="warn">shadow</Badge>
+                    </>
+                  ) : null}
+                </td>
+                <td>
+                  <a href={routeHref({ page: 'policy', id: o.policy.id })}>{o.policy.id}</a> <span class="muted small">v{o.policy.version}</span>
                 </td>
                 <td>{formatTime(o.updatedAt)}</td>
                 <td class="actions">
-                  <button type="button" class="button-small" onClick={() => setForm({ customer_id: o.customer_id, limit: String(o.limit), window: String(o.window) })}>
-                    Edit
-                  </button>
-                  <button type="button" class="button-small button-danger" onClick={() => void remove(o.customer_id)}>
-                    Remove
-                  </button>
+                  <a class="button button-small" href={routeHref({ page: 'policy', id: o.policy.id })}>
+                    {canEdit ? 'Edit, history' : 'History'}
+                  </a>
+                  {canEdit ? (
+                    <button type="button" class="button-small button-danger" onClick={() => void remove(o.customer_id)}>
+                      Remove
+                    </button>
+                  ) : null}
                 </td>
               </tr>
             ))}

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Badge, Empty, ErrorBanner, Loading, Notice, PageHeader } from '../components';
-import { useApi } from '../context';
+import { useApi, useSession } from '../context';
 import { groupEnvoyPolicies } from '../envoy-rules';
 import { describeMatch, formatCount, formatSeconds } from '../format';
 import { useAsync } from '../hooks';
@@ -13,6 +13,7 @@ import type { Policy } from '../types';
  */
 export function PoliciesPage(props: { flash?: string }) {
   const api = useApi();
+  const { canEdit } = useSession();
   const { state, reload } = useAsync(() => api.get<{ items: Policy[] }>('/v1/policies'), []);
   const [search, setSearch] = useState('');
 
@@ -23,7 +24,7 @@ export function PoliciesPage(props: { flash?: string }) {
     const matches = (text: string): boolean => terms.every((t) => text.toLowerCase().includes(t));
     const ordinary = grouped.ordinary
       .sort((a, b) => a.id.localeCompare(b.id))
-      .filter((p) => matches(`${p.id} ${describeMatch(p.match)} ${p.algorithm} ${p.scope ?? 'regional'} ${p.mode ?? 'enforce'}`));
+      .filter((p) => matches(`${p.id} ${describeMatch(p.match)} ${p.algorithm} ${p.scope ?? 'regional'} ${p.mode ?? 'enforce'} ${isOverride(p) ? 'override' : ''}`));
     const imported = grouped.domains
       .map((group) => ({ ...group, rules: group.rules.filter((r) => matches(`${group.domain} ${r.policy.id} ${r.path} ${r.rate} ${r.flags.join(' ')}`)) }))
       .filter((group) => group.rules.length > 0);
@@ -33,17 +34,21 @@ export function PoliciesPage(props: { flash?: string }) {
 
   return (
     <section>
-      <PageHeader title="Policies" subtitle="Versioned rate-limit policies; every change reaches every region within a second.">
-        <a class="button button-primary" href={routeHref({ page: 'policy-new' })}>
-          New policy
-        </a>
+      <PageHeader title="Policies" subtitle="Versioned rate-limit policies and customer overrides; every change reaches every region within a second.">
+        {canEdit ? (
+          <a class="button button-primary" href={routeHref({ page: 'policy-new' })}>
+            New policy
+          </a>
+        ) : (
+          <Badge>read-only</Badge>
+        )}
       </PageHeader>
       {props.flash !== undefined ? <Notice kind="success">{props.flash}</Notice> : null}
       <div class="toolbar">
         <input
           type="search"
           class="search"
-          placeholder="Search id, match, algorithm, scope, mode…"
+          placeholder="Search id, match, algorithm, scope, mode, override…"
           aria-label="Search policies"
           value={search}
           onInput={(e) => setSearch(e.currentTarget.value)}
@@ -76,6 +81,12 @@ export function PoliciesPage(props: { flash?: string }) {
                   <a href={routeHref({ page: 'policy', id: p.id })} class="strong">
                     {p.id}
                   </a>
+                  {isOverride(p) ? (
+                    <>
+                      {' '}
+                      <Badge tone="warn">override</Badge>
+                    </>
+                  ) : null}
                 </td>
                 <td class="mono">{describeMatch(p.match)}</td>
                 <td>{p.algorithm}</td>
@@ -133,4 +144,9 @@ export function PoliciesPage(props: { flash?: string }) {
       ))}
     </section>
   );
+}
+
+/** Customer overrides are listed with the policies: `override-…` ids, matching exactly one customer. */
+export function isOverride(policy: Policy): boolean {
+  return policy.id.startsWith('override-') && policy.match.customerId !== undefined;
 }

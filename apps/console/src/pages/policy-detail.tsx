@@ -1,13 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, errorText } from '../api';
 import { Badge, Empty, ErrorBanner, Loading, Notice, PageHeader } from '../components';
-import { useApi } from '../context';
+import { useApi, useSession } from '../context';
 import { diffObjects } from '../diff';
 import { describeMatch, formatSeconds, formatTime } from '../format';
 import { useAsync } from '../hooks';
+import { overrideToForm } from '../override-form';
 import { policyToForm } from '../policy-form';
 import { routeHref } from '../router';
-import type { Policy, PolicyVersion } from '../types';
+import type { Override, Policy, PolicyVersion } from '../types';
+import { describeEscalation } from './escalation-fields';
+import { OverrideForm } from './override-form';
 import { PolicyForm } from './policy-form';
 
 interface Loaded {
@@ -15,13 +18,22 @@ interface Loaded {
   readonly versions: PolicyVersion[];
 }
 
+/** The customer a customer override (`override-…`) is for, from its current policy or its history. */
+function overrideCustomer(id: string, policy: Policy | undefined, versions: readonly PolicyVersion[]): string | undefined {
+  if (!id.startsWith('override-')) return undefined;
+  return policy?.match.customerId ?? versions[versions.length - 1]?.policy.match.customerId;
+}
+
 /**
  * One policy: edit it (PUT with If-Match: the version shown, so a concurrent change is refused
  * rather than overwritten), its version history, a field diff between any two versions, and
- * rollback to an earlier version. A deleted policy's history stays readable.
+ * rollback to an earlier version. A deleted policy's history stays readable. A customer override
+ * is a policy too: its page edits it with every field PUT /admin/limits accepts, and rolls back
+ * like any policy. A viewer sees the history and no edit controls.
  */
 export function PolicyDetailPage(props: { id: string; navigate: (href: string, flash?: string) => void; flash?: string }) {
   const api = useApi();
+  const { canEdit } = useSession();
   const path = `/v1/policies/${encodeURIComponent(props.id)}`;
   const { state, reload } = useAsync<Loaded>(async () => {
     const [policy, versions] = await Promise.all([
@@ -53,6 +65,7 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
     return state.status === 'error' ? <ErrorBanner error={state.error} onRetry={() => void reload()} /> : <Loading what={`policy ${props.id}`} />;
   }
   const { policy } = loaded;
+  const customer = overrideCustomer(props.id, policy, versions);
 
   const rollback = async (version: number): Promise<void> => {
     if (!window.confirm(`Roll ${props.id} back to the content of version ${version}? This creates a new version.`)) return;
@@ -67,15 +80,18 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
   };
 
   const remove = async (): Promise<void> => {
-    if (policy === undefined || !window.confirm(`Delete policy ${props.id}? Its history stays readable.`)) return;
+    const what = customer === undefined ? `policy ${props.id}` : `the override of customer ${customer}`;
+    if (policy === undefined || !window.confirm(`Delete ${what}? Its history stays readable.`)) return;
     setActionError(undefined);
     try {
-      await api.delete(path, { ifMatch: policy.version });
-      props.navigate(routeHref({ page: 'policies' }), `Policy ${props.id} deleted.`);
+      if (customer === undefined) await api.delete(path, { ifMatch: policy.version });
+      else await api.delete(`/admin/limits/${encodeURIComponent(customer)}`);
+      props.navigate(routeHref({ page: 'policies' }), customer === undefined ? `Policy ${props.id} deleted.` : `Override of ${customer} removed.`);
     } catch (error) {
       setActionError(error);
     }
   };
+  const auditHref = routeHref({ page: 'audit', filters: customer === undefined ? { entity: 'policy', entityId: props.id } : { entity: 'override', entityId: customer } });
 
   const byVersion = new Map(versions.map((v) => [v.version, v]));
   const diff = from !== undefined && to !== undefined ? diffObjects(byVersion.get(from)?.policy, byVersion.get(to)?.policy) : [];
@@ -90,23 +106,33 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
             ? 'Deleted: only its history remains.'
             : policy.match.envoy !== undefined
               ? `envoy domain ${policy.match.envoy.domain} · ${policy.match.envoy.descriptors.map((e) => (e.value === undefined ? e.key : `${e.key}=${e.value}`)).join(' › ')}`
-              : `${describeMatch(policy.match)} · ${policy.algorithm} · ${policy.limit} per ${formatSeconds(policy.windowSeconds)}`
+              : `${customer === undefined ? '' : 'Override · '}${describeMatch(policy.match)} · ${policy.algorithm} · ${policy.limit} per ${formatSeconds(policy.windowSeconds)} · automatic blocks: ${describeEscalation(policy.escalation)}`
         }
       >
+        {customer !== undefined ? <Badge tone="warn">override</Badge> : null}
         {policy !== undefined ? <Badge tone="info">version {policy.version}</Badge> : <Badge tone="bad">deleted</Badge>}
+        <a class="button" href={auditHref}>
+          Audit
+        </a>
         {policy?.scope === 'global' ? (
           <a class="button" href={routeHref({ page: 'global', policyId: props.id })}>
             Per-region usage
           </a>
         ) : null}
-        {policy !== undefined && policy.match.envoy === undefined ? (
+        {policy !== undefined && policy.match.envoy === undefined && canEdit ? (
           <button type="button" class="button-danger" onClick={() => void remove()}>
-            Delete
+            {customer === undefined ? 'Delete' : 'Remove override'}
           </button>
         ) : null}
       </PageHeader>
       <p class="breadcrumb">
         <a href={routeHref({ page: 'policies' })}>← All policies</a>
+        {customer !== undefined ? (
+          <>
+            {' · '}
+            <a href={routeHref({ page: 'customers' })}>Customers & overrides</a>
+          </>
+        ) : null}
       </p>
       {notice !== undefined ? <Notice kind="success">{notice}</Notice> : null}
       {actionError !== undefined ? (
@@ -129,7 +155,26 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
           Imported with the envoyproxy/ratelimit file of domain {policy.match.envoy.domain}: change it by importing that file again (POST /v1/imports/envoy-ratelimit).
         </Notice>
       ) : null}
-      {policy !== undefined && policy.match.envoy === undefined ? (
+      {policy !== undefined && policy.match.envoy === undefined && canEdit && customer !== undefined ? (
+        <div class="card">
+          <h2>Edit override</h2>
+          <p class="muted">Saving sets the override of {customer} (PUT /admin/limits) as version {policy.version + 1}.</p>
+          <OverrideForm
+            key={`${policy.id}@${policy.version}`}
+            initial={overrideToForm(asOverride(customer, policy))}
+            fixedCustomer
+            submitLabel={`Save as version ${policy.version + 1}`}
+            submit={async (body) => {
+              const saved = await api.put<Override>('/admin/limits', { ...body, customer_id: customer });
+              setNotice(`Saved version ${saved.policy.version}.`);
+              setActionError(undefined);
+              await reload();
+            }}
+          />
+        </div>
+      ) : null}
+
+      {policy !== undefined && policy.match.envoy === undefined && canEdit && customer === undefined ? (
         <div class="card">
           <h2>Edit</h2>
           <p class="muted">Saving creates version {policy.version + 1}; it is refused if someone saved another version first.</p>
@@ -189,7 +234,7 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
                     <button type="button" class="button-small" onClick={() => setTo(v.version)} disabled={v.version === to}>
                       Diff to
                     </button>
-                    {policy !== undefined && policy.match.envoy === undefined && v.version !== policy.version ? (
+                    {policy !== undefined && policy.match.envoy === undefined && canEdit && v.version !== policy.version ? (
                       <button type="button" class="button-small" onClick={() => void rollback(v.version)}>
                         Roll back to v{v.version}
                       </button>
@@ -235,4 +280,9 @@ export function PolicyDetailPage(props: { id: string; navigate: (href: string, f
       ) : null}
     </section>
   );
+}
+
+/** An override's current policy as the override form reads it. */
+function asOverride(customerId: string, policy: Policy): Override {
+  return { customer_id: customerId, limit: policy.limit, window: policy.windowSeconds, policy, updatedAt: '' };
 }

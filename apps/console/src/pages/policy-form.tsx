@@ -3,6 +3,7 @@ import { Field, FormBanner } from '../components';
 import { formErrors, NO_ERRORS, type FormErrors } from '../field-errors';
 import { formToPolicyBody, POLICY_FORM_PATHS, type PolicyFormState } from '../policy-form';
 import { ALGORITHMS, FAILURE_MODES, MODES, SCOPES } from '../types';
+import { EscalationFields } from './escalation-fields';
 
 /**
  * The policy form for create and edit. `submit` gets the request body; if it throws, the API's
@@ -111,6 +112,7 @@ export function PolicyForm(props: {
           </Field>
         </div>
       </fieldset>
+      <EscalationFields value={form} onChange={(next) => setForm((f) => ({ ...f, ...next }))} errors={errors} />
       <div class="form-actions">
         <button type="submit" class="button-primary" disabled={busy}>
           {busy ? 'Saving…' : props.submitLabel}

@@ -3,7 +3,7 @@ import { Api, ApiError, errorText } from '../api';
 
 /**
  * Sign-in with an admin API key (any role: viewer, editor or admin). The key is checked with one
- * read (GET /v1/policies) before it is kept for this tab.
+ * read (GET /v1/whoami) before it is kept for this tab.
  */
 export function SignIn(props: { onSignedIn: (token: string) => void; reason?: string }) {
   const [token, setToken] = useState('');
@@ -20,7 +20,7 @@ export function SignIn(props: { onSignedIn: (token: string) => void; reason?: st
     setBusy(true);
     setError(undefined);
     try {
-      await new Api({ token: candidate, onUnauthorized: () => undefined }).get('/v1/policies');
+      await new Api({ token: candidate, onUnauthorized: () => undefined }).get('/v1/whoami');
       props.onSignedIn(candidate);
     } catch (caught) {
       setError(caught instanceof ApiError && caught.status === 401 ? 'This key is unknown or revoked.' : errorText(caught));

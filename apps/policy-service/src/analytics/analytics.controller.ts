@@ -14,7 +14,8 @@ export class AnalyticsController {
   @Get('top')
   @Roles('viewer')
   @ApiOperation({
-    summary: 'The most-throttled key hashes or customers per region and policy, by denied + shadowDenied; from/to default to the last hour',
+    summary:
+      'The most-throttled key hashes or customers per region and policy, by denied + shadowDenied + blocked, with blocked and degraded counts and how each estimate was made; from/to default to the last hour',
   })
   @ApiOkResponse({ type: AnalyticsTopView })
   @ApiErrors(400)
@@ -24,7 +25,7 @@ export class AnalyticsController {
 
   @Get('timeseries')
   @Roles('viewer')
-  @ApiOperation({ summary: 'Allowed, denied and shadow-denied decisions per minute, region and policy; from/to default to the last hour' })
+  @ApiOperation({ summary: 'Allowed, denied, shadow-denied, blocked and degraded decisions per minute, region and policy; from/to default to the last hour' })
   @ApiOkResponse({ type: AnalyticsTimeseriesView })
   @ApiErrors(400)
   timeseries(@Query() query: AnalyticsTimeseriesQueryDto): Promise<AnalyticsTimeseriesView> {

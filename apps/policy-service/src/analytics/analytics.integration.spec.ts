@@ -28,6 +28,8 @@ const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
 const KEY_A = 'aaaaaaaaaaaaaaaa';
 const KEY_B = 'bbbbbbbbbbbbbbbb';
 const KEY_C = 'cccccccccccccccc';
+/** The estimate of a count that nothing contributed to: exact, zero. */
+const NOTHING = { exact: true, sampledEvents: 0, sampleRate: null, errorBound: 0 };
 
 function event(overrides: Partial<DecisionEvent>): DecisionEvent {
   return { ts: minute + 1_000, keyHash: KEY_A, policyId: 'free', policyVersion: 2, decision: 'denied', latencyMs: 0.5, region: 'us-east', customerId: 'acme', sampleRate: 1, ...overrides };
@@ -121,44 +123,103 @@ describe('analytics: decision events -> rollups -> REST (real NATS JetStream and
     ]);
   });
 
-  it('serves the most-throttled keys and customers, sorted by denied + shadowDenied, with filters', async () => {
+  it('keeps what each estimate rests on: sampled events and variance', async () => {
+    const stats = await pg.query(
+      `SELECT region, policy_id, key_hash, allowed_events, allowed_variance, degraded_events, degraded_variance FROM decision_rollups
+       WHERE minute = $1 AND (allowed_events > 0 OR degraded_events > 0) ORDER BY region, policy_id, key_hash`,
+      [new Date(minute)],
+    );
+    expect(stats.rows.map((r) => [r.region, r.policy_id, r.key_hash, r.allowed_events, r.allowed_variance, r.degraded_events, r.degraded_variance])).toEqual([
+      ['eu-west', 'free', KEY_A, '1', 2, '1', 2],
+      ['us-east', 'free', KEY_C, '1', 9900, '0', 0],
+      ['us-east', 'shadow-trial', KEY_C, '0', 0, '1', 0],
+    ]);
+  });
+
+  it('serves the most-throttled keys and customers, sorted by denied + shadowDenied + blocked, with estimates labelled and filters', async () => {
     const range = `from=${new Date(minute).toISOString()}&to=${new Date(minute + 10 * 60_000).toISOString()}`;
     const keys = await api.get(`/v1/analytics/top?dimension=key&${range}`);
     expect(keys.statusCode).toBe(200);
     const view = keys.json<AnalyticsTopView>();
     expectShape(AnalyticsTopView, view);
     expect(view).toMatchObject({ from: new Date(minute).toISOString(), dimension: 'key' });
+    const none = { blocked: 0, degraded: 0, allowedEstimate: NOTHING, degradedEstimate: NOTHING };
     expect(view.items).toEqual([
-      { value: KEY_A, region: 'us-east', policyId: 'free', denied: 3, shadowDenied: 0, allowed: 0 },
-      { value: KEY_C, region: 'us-east', policyId: 'shadow-trial', denied: 0, shadowDenied: 2, allowed: 0 },
-      { value: KEY_A, region: 'eu-west', policyId: 'free', denied: 1, shadowDenied: 0, allowed: 2 },
-      { value: KEY_B, region: 'us-east', policyId: 'free', denied: 1, shadowDenied: 0, allowed: 0 },
-      { value: KEY_C, region: 'us-east', policyId: 'free', denied: 0, shadowDenied: 0, allowed: 100 },
-    ]); // blocked decisions are no policy's throttling: their row has nothing to rank
+      { value: KEY_A, region: 'us-east', policyId: 'free', denied: 3, shadowDenied: 0, allowed: 0, ...none },
+      { value: KEY_C, region: 'us-east', policyId: 'shadow-trial', denied: 0, shadowDenied: 2, allowed: 0, ...none, degraded: 1, degradedEstimate: { exact: true, sampledEvents: 1, sampleRate: 1, errorBound: 0 } },
+      // One degraded_allowed event kept at 50%: 2 ± 3 (1.96 x sqrt(2 x 1)).
+      {
+        value: KEY_A,
+        region: 'eu-west',
+        policyId: 'free',
+        denied: 1,
+        shadowDenied: 0,
+        allowed: 2,
+        ...none,
+        degraded: 2,
+        allowedEstimate: { exact: false, sampledEvents: 1, sampleRate: 0.5, errorBound: 3 },
+        degradedEstimate: { exact: false, sampledEvents: 1, sampleRate: 0.5, errorBound: 3 },
+      },
+      { value: KEY_B, region: 'us-east', policyId: 'blocked', denied: 0, shadowDenied: 0, allowed: 0, ...none, blocked: 1 },
+      { value: KEY_B, region: 'us-east', policyId: 'free', denied: 1, shadowDenied: 0, allowed: 0, ...none },
+      // One allowed event kept at 1%: 100 ± 196 (1.96 x sqrt(100 x 99)).
+      { value: KEY_C, region: 'us-east', policyId: 'free', denied: 0, shadowDenied: 0, allowed: 100, ...none, allowedEstimate: { exact: false, sampledEvents: 1, sampleRate: 0.01, errorBound: 196 } },
+    ]);
 
     const customers = (await api.get(`/v1/analytics/top?dimension=customer&region=us-east&policyId=free&limit=1&${range}`)).json<AnalyticsTopView>();
-    expect(customers.items).toEqual([{ value: 'acme', region: 'us-east', policyId: 'free', denied: 3, shadowDenied: 0, allowed: 100 }]);
+    expect(customers.items).toEqual([
+      { value: 'acme', region: 'us-east', policyId: 'free', denied: 3, shadowDenied: 0, allowed: 100, ...none, allowedEstimate: { exact: false, sampledEvents: 1, sampleRate: 0.01, errorBound: 196 } },
+    ]);
 
     const shadow = (await api.get(`/v1/analytics/top?dimension=key&policyId=shadow-trial&${range}`)).json<AnalyticsTopView>();
-    expect(shadow.items).toEqual([{ value: KEY_C, region: 'us-east', policyId: 'shadow-trial', denied: 0, shadowDenied: 2, allowed: 0 }]);
+    expect(shadow.items.map((i) => [i.value, i.shadowDenied])).toEqual([[KEY_C, 2]]);
+
+    // Picking a customer or a key narrows every list.
+    const anonymousKeys = (await api.get(`/v1/analytics/top?dimension=key&customerId=&${range}`)).json<AnalyticsTopView>();
+    expect(anonymousKeys.items.map((i) => [i.value, i.policyId, i.denied])).toEqual([[KEY_B, 'free', 1]]);
+    const oneKey = (await api.get(`/v1/analytics/top?dimension=customer&keyHash=${KEY_B}&${range}`)).json<AnalyticsTopView>();
+    expect(oneKey.items.map((i) => [i.value, i.policyId, i.denied, i.blocked])).toEqual([
+      ['', 'free', 1, 0],
+      ['acme', 'blocked', 0, 1],
+    ]);
 
     // The default range is the last hour, which holds these minutes.
     expect((await api.get('/v1/analytics/top?dimension=key&limit=2')).json<AnalyticsTopView>().items).toHaveLength(2);
   });
 
-  it('serves per-minute points by region and policy, filtered by customer', async () => {
+  it('serves per-minute points by region and policy, with blocked and degraded, filtered by customer and key', async () => {
     const range = `from=${new Date(minute + 30_000).toISOString()}&to=${new Date(minute + 10 * 60_000).toISOString()}`;
     const response = await api.get(`/v1/analytics/timeseries?${range}&region=us-east&policyId=free`);
     expect(response.statusCode).toBe(200);
     const view = response.json<AnalyticsTimeseriesView>();
     expectShape(AnalyticsTimeseriesView, view);
     expect(view.stepSeconds).toBe(60);
+    const none = { blocked: 0, degraded: 0, allowedEstimate: NOTHING, degradedEstimate: NOTHING };
     expect(view.points).toEqual([
-      { minute: new Date(minute).toISOString(), region: 'us-east', policyId: 'free', allowed: 100, denied: 3, shadowDenied: 0 },
-      { minute: new Date(minute + 60_000).toISOString(), region: 'us-east', policyId: 'free', allowed: 0, denied: 1, shadowDenied: 0 },
+      { minute: new Date(minute).toISOString(), region: 'us-east', policyId: 'free', allowed: 100, denied: 3, shadowDenied: 0, ...none, allowedEstimate: { exact: false, sampledEvents: 1, sampleRate: 0.01, errorBound: 196 } },
+      { minute: new Date(minute + 60_000).toISOString(), region: 'us-east', policyId: 'free', allowed: 0, denied: 1, shadowDenied: 0, ...none },
     ]);
     const anonymous = (await api.get(`/v1/analytics/timeseries?${range}&customerId=`)).json<AnalyticsTimeseriesView>();
-    expect(anonymous.points).toEqual([{ minute: new Date(minute).toISOString(), region: 'us-east', policyId: 'free', allowed: 0, denied: 1, shadowDenied: 0 }]);
+    expect(anonymous.points).toEqual([{ minute: new Date(minute).toISOString(), region: 'us-east', policyId: 'free', allowed: 0, denied: 1, shadowDenied: 0, ...none }]);
+    const everything = (await api.get(`/v1/analytics/timeseries?${range}&keyHash=${KEY_B}`)).json<AnalyticsTimeseriesView>();
+    expect(everything.points.map((p) => [p.policyId, p.denied, p.blocked])).toEqual([
+      ['blocked', 0, 1],
+      ['free', 1, 0],
+    ]);
+    const degraded = (await api.get(`/v1/analytics/timeseries?${range}&region=eu-west`)).json<AnalyticsTimeseriesView>();
+    expect(degraded.points.map((p) => [p.policyId, p.degraded, p.allowed])).toEqual([['free', 2, 2]]);
+  });
+
+  it('says the error is unknown for minutes counted before the statistics were kept', async () => {
+    await pg.query(`INSERT INTO decision_rollups (minute, region, policy_id, customer_id, key_hash, allowed, denied) VALUES ($1, 'us-east', 'legacy', 'old', $2, 50, 1)`, [
+      new Date(minute + 120_000),
+      KEY_A,
+    ]);
+    const range = `from=${new Date(minute).toISOString()}&to=${new Date(minute + 10 * 60_000).toISOString()}`;
+    const legacy = (await api.get(`/v1/analytics/top?dimension=key&policyId=legacy&${range}`)).json<AnalyticsTopView>();
+    expect(legacy.items).toEqual([
+      expect.objectContaining({ allowed: 50, denied: 1, allowedEstimate: { exact: false, sampledEvents: null, sampleRate: null, errorBound: null } }),
+    ]);
   });
 
   it('rejects bad queries with the field name, and requests without a token', async () => {
@@ -178,6 +239,8 @@ describe('analytics: decision events -> rollups -> REST (real NATS JetStream and
     expect(await fieldOf('/v1/analytics/timeseries?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z')).toEqual(['from']);
     expect(await fieldOf('/v1/analytics/timeseries?customerId=%01')).toEqual(['customerId']);
     expect(await fieldOf('/v1/analytics/timeseries?extra=1')).toEqual(['extra']);
+    expect(await fieldOf('/v1/analytics/top?dimension=key&keyHash=user:42')).toEqual(['keyHash']);
+    expect(await fieldOf('/v1/analytics/timeseries?keyHash=AAAAAAAAAAAAAAAA')).toEqual(['keyHash']);
     expect((await api.as(undefined).get('/v1/analytics/top?dimension=key')).statusCode).toBe(401);
   });
 

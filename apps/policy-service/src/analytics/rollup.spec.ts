@@ -50,5 +50,7 @@ describe('rollupBatch', () => {
       ]),
     );
     expect(row).toMatchObject({ allowed: 100 + 2 + 4, denied: 1, shadowDenied: 2, blocked: 1, degraded: 4 + 1 + 1 });
+    // What the estimates rest on: three sampled allowed events (w = 100, 2, 4), three degraded ones (w = 4, 1, 1).
+    expect(row).toMatchObject({ allowedEvents: 3, allowedVariance: 100 * 99 + 2 * 1 + 4 * 3, degradedEvents: 3, degradedVariance: 4 * 3 });
   });
 });

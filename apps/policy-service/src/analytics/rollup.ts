@@ -13,9 +13,15 @@ export interface RollupDelta {
   shadowDenied: number;
   degraded: number;
   blocked: number;
+  /** Events behind `allowed` (sampled ones included), and the variance of that estimate: sum of w (w - 1). */
+  allowedEvents: number;
+  allowedVariance: number;
+  /** The same for `degraded`. */
+  degradedEvents: number;
+  degradedVariance: number;
 }
 
-type Counts = Pick<RollupDelta, 'allowed' | 'denied' | 'shadowDenied' | 'degraded' | 'blocked'>;
+type Counts = Omit<RollupDelta, 'minuteMs' | 'region' | 'policyId' | 'customerId' | 'keyHash'>;
 
 /**
  * How each outcome counts, for one event of weight w (1 / its sample rate):
@@ -23,8 +29,21 @@ type Counts = Pick<RollupDelta, 'allowed' | 'denied' | 'shadowDenied' | 'degrade
  *   denied it): shadowDenied += 1; blocked: blocked += 1;
  * - degraded_*: the same as the outcome without the prefix, and degraded += w as well.
  * Only allowed outcomes are sampled (w > 1 possible); denials are sent with sample rate 1.
+ *
+ * Each estimated count (allowed, degraded) also keeps its event count and the variance of the
+ * estimate. Under Bernoulli sampling an event kept with probability p = 1 / w contributes
+ * w (w - 1) to the unbiased estimate of Var(sum of w): 0 for an event every decision sends.
  */
 function addOutcome(counts: Counts, outcome: DecisionOutcome, weight: number): void {
+  const variance = weight * (weight - 1);
+  if (outcome === 'allowed' || outcome === 'degraded_allowed') {
+    counts.allowedEvents += 1;
+    counts.allowedVariance += variance;
+  }
+  if (outcome.startsWith('degraded_')) {
+    counts.degradedEvents += 1;
+    counts.degradedVariance += variance;
+  }
   switch (outcome) {
     case 'allowed':
       counts.allowed += weight;
@@ -64,7 +83,22 @@ export function rollupBatch(batch: DecisionEventBatch): RollupDelta[] {
     const id = `${minuteMs}\u0000${event.region}\u0000${event.policyId}\u0000${event.customerId}\u0000${event.keyHash}`;
     let row = rows.get(id);
     if (row === undefined) {
-      row = { minuteMs, region: event.region, policyId: event.policyId, customerId: event.customerId, keyHash: event.keyHash, allowed: 0, denied: 0, shadowDenied: 0, degraded: 0, blocked: 0 };
+      row = {
+        minuteMs,
+        region: event.region,
+        policyId: event.policyId,
+        customerId: event.customerId,
+        keyHash: event.keyHash,
+        allowed: 0,
+        denied: 0,
+        shadowDenied: 0,
+        degraded: 0,
+        blocked: 0,
+        allowedEvents: 0,
+        allowedVariance: 0,
+        degradedEvents: 0,
+        degradedVariance: 0,
+      };
       rows.set(id, row);
     }
     addOutcome(row, event.decision, 1 / event.sampleRate);

@@ -53,13 +53,52 @@ describe('audit log (append-only in the database)', () => {
     expect(page.items[1].actorKeyId).toMatch(/^[0-9a-f-]{36}$/);
     expect(page.nextBefore).toBe(page.items[1].id);
 
-    const rest = (await api.get(`/v1/audit?limit=2&before=${page.nextBefore}`)).json<AuditPageView>();
-    expect(rest.items.map((e) => e.action)).toEqual(['policy.created', 'api_key.created']);
+    // The policy named tier "free" first, which made the tier (audited by the same actor).
+    const rest = (await api.get(`/v1/audit?limit=3&before=${page.nextBefore}`)).json<AuditPageView>();
+    expect(rest.items.map((e) => e.action)).toEqual(['policy.created', 'tier.created', 'api_key.created']);
     expect(rest.items[0]).toMatchObject({ before: null, after: { id: 'p', version: 1 } });
-    expect(rest.items[1]).toMatchObject({ actorName: 'system', entityType: 'api_key' });
+    expect(rest.items[1]).toMatchObject({ actorName: 'ADMIN_TOKEN', entityType: 'tier', entityId: 'free', after: { id: 'free', description: '', version: 1 } });
+    expect(rest.items[2]).toMatchObject({ actorName: 'system', entityType: 'api_key' });
     expect(rest.nextBefore).toBeNull();
     expect((await api.get('/v1/audit?limit=0')).json()).toMatchObject({ fields: [{ path: 'limit' }] });
     expect((await api.get('/v1/audit?page=2')).json()).toMatchObject({ fields: [{ path: 'page', message: 'is not a known field' }] });
+  });
+
+  it('filters by entity, entity id, actor and time range, each page keeping the filters', async () => {
+    const editor = (await api.post('/v1/api-keys', { name: 'audit editor', role: 'editor' })).json<{ id: string; token: string }>();
+    const asEditor = api.as(editor.token);
+    const before = new Date();
+    expect((await asEditor.put('/admin/limits', { customer_id: 'acme', limit: 4, window: '30s' })).statusCode).toBe(200);
+    expect((await asEditor.put('/admin/limits', { customer_id: 'globex', limit: 9, window: '1m' })).statusCode).toBe(200);
+    expect((await asEditor.post('/v1/tiers', { id: 'gold', description: 'paying' })).statusCode).toBe(201);
+    const after = new Date(Date.now() + 1);
+    const actions = async (query: string): Promise<string[]> => {
+      const response = await api.get(`/v1/audit?${query}`);
+      expect(response.statusCode).toBe(200);
+      return response.json<AuditPageView>().items.map((e) => `${e.action} ${e.entityId} ${e.actorName}`);
+    };
+    expect(await actions('entity=override&entityId=acme')).toEqual(['override.set acme audit editor', 'override.set acme ADMIN_TOKEN']);
+    expect(await actions('actor=audit%20editor')).toEqual(['tier.created gold audit editor', 'override.set globex audit editor', 'override.set acme audit editor']);
+    expect(await actions(`actor=${editor.id}&entity=tier`)).toEqual(['tier.created gold audit editor']);
+    expect(await actions(`since=${before.toISOString()}&until=${after.toISOString()}&entity=override`)).toEqual(['override.set globex audit editor', 'override.set acme audit editor']);
+    expect(await actions(`until=${before.toISOString()}&entity=api_key&actor=ADMIN_TOKEN`)).toEqual([`api_key.created ${editor.id} ADMIN_TOKEN`]);
+    expect(await actions('entity=policy&entityId=nope')).toEqual([]);
+
+    // Pages of one, the filters kept: every entry once, newest first.
+    const seen: string[] = [];
+    let next: number | null | undefined;
+    do {
+      const page: AuditPageView = (await api.get(`/v1/audit?actor=audit%20editor&limit=1${next === undefined ? '' : `&before=${next}`}`)).json<AuditPageView>();
+      seen.push(...page.items.map((e) => e.entityId));
+      next = page.nextBefore;
+    } while (next !== null);
+    expect(seen).toEqual(['gold', 'globex', 'acme']);
+
+    const fields = async (query: string): Promise<unknown> => (await api.get(`/v1/audit?${query}`)).json<{ fields: { path: string }[] }>().fields.map((f) => f.path);
+    expect(await fields('entity=planet')).toEqual(['entity']);
+    expect(await fields('since=yesterday')).toEqual(['since']);
+    expect(await fields(`since=${after.toISOString()}&until=${before.toISOString()}`)).toEqual(['since']);
+    expect(await fields('actor=')).toEqual(['actor']);
   });
 
   it("refuses UPDATE and DELETE through the service's own connection (its role has no such privilege)", async () => {

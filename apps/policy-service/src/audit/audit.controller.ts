@@ -13,7 +13,9 @@ export class AuditController {
 
   @Get()
   @Roles('viewer')
-  @ApiOperation({ summary: 'The audit log, newest first; pass `nextBefore` as `before` for the next page' })
+  @ApiOperation({
+    summary: 'The audit log, newest first, filtered by entity, entityId, actor, since and until; pass `nextBefore` as `before` for the next page',
+  })
   @ApiOkResponse({ type: AuditPageView })
   @ApiErrors(400)
   page(@Query() query: AuditQueryDto): Promise<AuditPageView> {

@@ -90,7 +90,21 @@ const ROUTES: RouteCase[] = [
       return { method: 'DELETE', url: `/v1/customers/doomed-${n}` };
     },
   },
-  { route: 'GET /v1/audit', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/audit?limit=5' }) },
+  { route: 'GET /v1/audit', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/audit?limit=5&entity=policy&actor=matrix%20editor' }) },
+  { route: 'GET /v1/whoami', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/whoami' }) },
+  { route: 'GET /v1/tiers', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/tiers' }) },
+  { route: 'POST /v1/tiers', access: ['editor'], ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/tiers', body: { id: `tier-${n}`, description: 'matrix' } }) },
+  { route: 'GET /v1/tiers/{id}', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/tiers/free' }) },
+  { route: 'PUT /v1/tiers/{id}', access: ['editor'], ok: 200, request: (_a, n) => ({ method: 'PUT', url: '/v1/tiers/free', body: { description: `free, edit ${n}` } }) },
+  {
+    route: 'DELETE /v1/tiers/{id}',
+    access: ['editor'],
+    ok: 204,
+    request: async (admin, n) => {
+      await admin.post('/v1/tiers', { id: `doomed-tier-${n}` });
+      return { method: 'DELETE', url: `/v1/tiers/doomed-tier-${n}` };
+    },
+  },
   { route: 'POST /v1/api-keys', access: ['admin'], ok: 201, request: (_a, n) => ({ method: 'POST', url: '/v1/api-keys', body: { name: `key ${n}`, role: 'viewer' } }) },
   { route: 'GET /v1/api-keys', access: ['admin'], ok: 200, request: () => ({ method: 'GET', url: '/v1/api-keys' }) },
   {
@@ -158,6 +172,7 @@ describe('auth matrix: every route x no token, wrong token, viewer, editor, admi
       tokens[role] = created.json<{ token: string }>().token;
     }
     await create(admin, 'base');
+    await admin.post('/v1/tiers', { id: 'free' });
     await admin.put('/admin/limits', { customer_id: 'base-customer', limit: 5, window: 60 });
     await admin.put('/v1/customers/base-customer', { tier: 'free' });
   });
@@ -206,6 +221,13 @@ describe('auth matrix: every route x no token, wrong token, viewer, editor, admi
     expect((await asKey.get('/v1/policies')).statusCode).toBe(401);
     expect((await admin.delete('/v1/api-keys/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
     expect((await admin.delete('/v1/api-keys/not-a-uuid')).json()).toMatchObject({ fields: [{ path: 'id', message: 'must be a UUID' }] });
+  });
+
+  it('tells each key who it is, so the console offers only what its role may do', async () => {
+    for (const role of ['viewer', 'editor', 'admin'] as const) {
+      const response = await admin.as(tokens[role]).get('/v1/whoami');
+      expect(response.json()).toEqual({ keyId: expect.stringMatching(/^[0-9a-f-]{36}$/), name: role === 'admin' ? 'ADMIN_TOKEN' : `matrix ${role}`, role });
+    }
   });
 
   it('never revokes the last active admin key', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Block, BlockSource, BlockType, BlockView, CreateBlockDto } from '@rl/contracts';
+import type { Block, BlockDenialDto, BlockSource, BlockType, BlockView, CreateBlockDto } from '@rl/contracts';
 import { DataSource } from 'typeorm';
 import { actorOf, type Actor, type Principal } from '../auth/principal';
 import { ChangeLog } from '../changes/change-log';
@@ -17,9 +17,10 @@ export interface BlockRow {
   created_by: string;
   created_at: Date;
   expires_at: Date;
+  denials: BlockDenialDto[] | null;
 }
 
-export const BLOCK_COLUMNS = 'id, type, value, reason, source, created_by, created_at, expires_at';
+export const BLOCK_COLUMNS = 'id, type, value, reason, source, created_by, created_at, expires_at, denials';
 
 function toView(row: BlockRow): BlockView {
   return {
@@ -31,7 +32,22 @@ function toView(row: BlockRow): BlockView {
     createdAt: row.created_at.toISOString(),
     createdBy: row.created_by,
     expiresAt: row.expires_at.toISOString(),
+    ...(row.denials === null ? {} : { denials: row.denials }),
   };
+}
+
+/** The stored form of an automatic block's denials: the fields given, in a fixed order. */
+function storedDenials(denials: readonly BlockDenialDto[]): BlockDenialDto[] {
+  return denials.map((d) => ({
+    policyId: d.policyId,
+    at: d.at,
+    region: d.region,
+    ...(d.route === undefined ? {} : { route: d.route }),
+    ...(d.method === undefined ? {} : { method: d.method }),
+    ...(d.customerId === undefined ? {} : { customerId: d.customerId }),
+    ...(d.limit === undefined ? {} : { limit: d.limit }),
+    ...(d.windowSeconds === undefined ? {} : { windowSeconds: d.windowSeconds }),
+  }));
 }
 
 /** The wire form enforcers receive (snapshot `blocks`, `block.added`). */
@@ -75,13 +91,16 @@ export class BlocksService {
     if (tooWide !== undefined) throw new RuleViolationError([tooWide]);
     const actor = actorOf(principal);
     const value = normaliseBlockValue(input.type, input.value);
+    if (input.denials !== undefined && source !== 'automatic') {
+      throw new RuleViolationError([{ path: 'denials', message: 'are carried by automatic blocks only ("source": "automatic")' }]);
+    }
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);
     return this.changes.commit(actor, async (tx) => {
       const { rows } = await tx.query<BlockRow>(
-        `INSERT INTO blocks (type, value, reason, source, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO blocks (type, value, reason, source, created_by, created_at, expires_at, denials) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          RETURNING ${BLOCK_COLUMNS}`,
-        [input.type, value, input.reason, source, actor.name, now, expiresAt],
+        [input.type, value, input.reason, source, actor.name, now, expiresAt, input.denials === undefined ? null : JSON.stringify(storedDenials(input.denials))],
       );
       const view = toView(rows[0]);
       const revision = await tx.record({

@@ -7,7 +7,7 @@ export interface AuditEntry {
   readonly actor: Actor;
   /** `<entity>.<verb>`, e.g. `policy.updated`, `api_key.revoked`. */
   readonly action: string;
-  readonly entityType: 'policy' | 'customer' | 'override' | 'api_key' | 'block' | 'envoy_domain';
+  readonly entityType: 'policy' | 'customer' | 'override' | 'api_key' | 'block' | 'envoy_domain' | 'tier' | 'counter';
   readonly entityId: string;
   /** The control-plane revision, for changes enforcers receive. */
   readonly revision?: number;

@@ -34,9 +34,9 @@ export class CustomersController {
 
   @Put(':id')
   @Roles('editor')
-  @ApiOperation({ summary: "Assign a customer's tier (creates the customer if needed)" })
+  @ApiOperation({ summary: "Assign a customer's tier (creates the customer if needed); the tier must exist (422 naming `tier` otherwise)" })
   @ApiOkResponse({ type: CustomerView })
-  @ApiErrors(400)
+  @ApiErrors(400, 422)
   async assignTier(
     @Param('id', new CustomerIdPipe()) id: string,
     @Body() input: AssignTierDto,

@@ -3,7 +3,8 @@ import type { CustomerView } from '@rl/contracts';
 import { DataSource } from 'typeorm';
 import type { Actor } from '../auth/principal';
 import { ChangeLog } from '../changes/change-log';
-import { NotFoundError } from '../errors/api-errors';
+import { NotFoundError, RuleViolationError } from '../errors/api-errors';
+import { lockTier } from '../tiers/tier-rows';
 
 interface CustomerRow {
   id: string;
@@ -16,7 +17,10 @@ function toView(row: CustomerRow): CustomerView {
   return { id: row.id, tier: row.tier, version: row.version, updatedAt: row.updated_at.toISOString() };
 }
 
-/** Customer-to-tier assignments; each change reaches enforcers as `customer.upserted` / `customer.deleted`. */
+/**
+ * Customer-to-tier assignments; each change reaches enforcers as `customer.upserted` /
+ * `customer.deleted`. A customer can only be assigned a tier that exists (422 naming `tier`).
+ */
 @Injectable()
 export class CustomersService {
   constructor(
@@ -37,6 +41,9 @@ export class CustomersService {
 
   async assignTier(actor: Actor, request: { id: string; tier: string }): Promise<{ customer: CustomerView; revision: number }> {
     return this.changes.commit(actor, async (tx) => {
+      if ((await lockTier(tx, request.tier)) === undefined) {
+        throw new RuleViolationError([{ path: 'tier', message: `must be an existing tier: "${request.tier}" is not one (create it with POST /v1/tiers; GET /v1/tiers lists them)` }]);
+      }
       const before = await tx.query<CustomerRow>('SELECT id, tier, version, updated_at FROM customers WHERE id = $1 FOR UPDATE', [request.id]);
       const { rows } = await tx.query<CustomerRow>(
         `INSERT INTO customers (id, tier, version) VALUES ($1, $2, 1)

@@ -39,6 +39,7 @@ describe('health, metrics and docs', () => {
     const ready = await api.get('/readyz');
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready', missing: [] });
+    await api.as(TEST_ADMIN_TOKEN).post('/v1/tiers', { id: 'free' });
     await api.as(TEST_ADMIN_TOKEN).put('/v1/customers/acme', { tier: 'free' });
     const metrics = await api.get('/metrics');
     expect(metrics.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -109,7 +110,12 @@ describe('migrations', () => {
         'CreatedPolicyServiceRole1795332315415',
         'CreatedBlocks1795332315416',
         'CreatedDecisionRollups1796020350198',
-        'AddedEnforcerApiKeyRole1796100000000',
+        'CreatedTiers1796100000000',
+        'RecordedOverrideHistory1796100000001',
+        'AddedEscalationSettings1796100000002',
+        'AddedRollupSampleStatistics1796100000003',
+        'IndexedAuditLogFilters1796100000004',
+        'AddedEnforcerApiKeyRole1796100000005',
         'AddedEnvoyRules1796600000413',
       ]);
       const reverted = await revertMigrations(db.url);

@@ -5,7 +5,7 @@ import { ApiClient, type ApiRequest } from '../testing/api-client';
 import { createTestApp, TEST_ADMIN_TOKEN } from '../testing/create-test-app';
 import { connectTestNats, deletePolicyChangesStream, readPolicyChanges, testNamespace } from '../testing/nats-streams';
 
-const TABLES = ['policies', 'policy_versions', 'customers', 'overrides', 'audit_log', 'outbox', 'api_keys', 'blocks'];
+const TABLES = ['policies', 'policy_versions', 'customers', 'overrides', 'audit_log', 'outbox', 'api_keys', 'tiers', 'blocks'];
 const policy = { id: 'fuzz', match: { customerTier: 'free' }, algorithm: 'token_bucket', limit: 100, windowSeconds: 60 };
 const limit = { customer_id: 'acme', limit: 1000, window: 60 };
 const json = (value: unknown): string => JSON.stringify(value);
@@ -93,6 +93,32 @@ const CASES: Case[] = [
   { name: 'customer tier with a space', request: { method: 'PUT', url: '/v1/customers/acme', body: { tier: 'gold plated' } }, status: 400, path: 'tier' },
   { name: 'customer tier of the wrong type', request: { method: 'PUT', url: '/v1/customers/acme', body: { tier: 1 } }, status: 400, path: 'tier' },
   { name: 'customer with extra field', request: { method: 'PUT', url: '/v1/customers/acme', body: { tier: 'free', vip: true } }, status: 400, path: 'vip' },
+  { name: 'customer assigned a tier that does not exist', request: { method: 'PUT', url: '/v1/customers/acme', body: { tier: 'glod' } }, status: 422, path: 'tier' },
+  // tiers
+  { name: 'tier with a space in its id', request: { method: 'POST', url: '/v1/tiers', body: { id: 'gold plated' } }, status: 400, path: 'id' },
+  { name: 'tier with a control character in its description', request: { method: 'POST', url: '/v1/tiers', body: { id: 'gold', description: 'a\u0007b' } }, status: 400, path: 'description' },
+  { name: 'tier replaced without a description', request: { method: 'PUT', url: '/v1/tiers/gold', body: {} }, status: 400, path: 'description' },
+  { name: 'tier replaced with an id in the path that is no tier name', request: { method: 'PUT', url: '/v1/tiers/gold%20plated', body: { description: '' } }, status: 400, path: 'id' },
+  // escalation settings
+  ...[-1, 1001, 1.5, '3'].map((value): Case => ({ name: `escalation threshold ${json(value)}`, request: post({ ...policy, escalation: { threshold: value } }), status: 400, path: 'escalation.threshold' })),
+  { name: 'escalation window of zero', request: post({ ...policy, escalation: { windowSeconds: 0 } }), status: 400, path: 'escalation.windowSeconds' },
+  { name: 'escalation with an unknown field', request: post({ ...policy, escalation: { threshold: 1, forever: true } }), status: 400, path: 'escalation.forever' },
+  { name: 'escalation that is no object', request: post({ ...policy, escalation: 'off' }), status: 400, path: 'escalation' },
+  { name: 'escalation naming nothing', request: post({ ...policy, escalation: {} }), status: 422, path: 'escalation' },
+  { name: 'override escalation block too long', request: setLimit({ ...limit, escalation: { blockSeconds: 86_401 } }), status: 400, path: 'escalation.blockSeconds' },
+  // blocks with denials
+  {
+    name: 'operator block carrying denials',
+    request: { method: 'POST', url: '/v1/blocks', body: { type: 'key', value: 'k', ttlSeconds: 60, reason: 'x', denials: [{ policyId: 'p', at: '2026-11-30T00:00:00Z', region: 'us-east' }] } },
+    status: 422,
+    path: 'denials',
+  },
+  {
+    name: 'automatic block with a malformed denial',
+    request: { method: 'POST', url: '/v1/blocks', body: { type: 'key', value: 'k', ttlSeconds: 60, reason: 'x', source: 'automatic', denials: [{ policyId: 'P', at: 'now', region: 'us-east' }] } },
+    status: 400,
+    path: 'denials[0].policyId',
+  },
   { name: 'rollback to "1"', request: { method: 'POST', url: '/v1/policies/existing/rollback', body: { version: '1' } }, status: 400, path: 'version' },
   {
     name: 'replace with limit 0 and a valid If-Match',

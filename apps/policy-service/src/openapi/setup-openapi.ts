@@ -14,6 +14,7 @@ import {
   CreateApiKeyDto,
   CreatedApiKeyView,
   CreatePolicyDto,
+  CreateTierDto,
   CustomerAssignmentView,
   CustomerListView,
   CustomerView,
@@ -37,9 +38,13 @@ import {
   PolicyVersionView,
   PolicyView,
   ReplacePolicyDto,
+  ReplaceTierDto,
   RollbackPolicyDto,
   SetLimitDto,
   SnapshotView,
+  TierListView,
+  TierView,
+  WhoAmIView,
 } from '@rl/contracts';
 import { documentDtos } from './document-dtos';
 
@@ -83,6 +88,11 @@ const DTOS = [
   AnalyticsTopView,
   AnalyticsPointView,
   AnalyticsTimeseriesView,
+  CreateTierDto,
+  ReplaceTierDto,
+  TierView,
+  TierListView,
+  WhoAmIView,
 ];
 
 let documented = false;
@@ -103,7 +113,7 @@ export function setupOpenApi(app: INestApplication): void {
     .setTitle('Rate limiter policy service')
     .setDescription(
       'The control plane: versioned policies, customer tiers and overrides, propagated to every enforcer through NATS JetStream. ' +
-        'Every route needs `Authorization: Bearer <token>`; roles: viewer (read), editor (change policies, customers, overrides, blocks), admin (API keys), ' +
+        'Every route needs `Authorization: Bearer <token>`; roles: viewer (read), editor (change policies, customers, tiers, overrides, blocks), admin (API keys), ' +
         'and enforcer (read the snapshot, create automatic blocks; nothing else).',
     )
     .setVersion('1')

@@ -203,6 +203,7 @@ describe('outbox relay (real PostgreSQL and NATS JetStream)', () => {
   it('is woken by the commit, not by its poll: a change reaches the stream in well under a poll interval', async () => {
     const { db, namespace } = await fresh();
     const { api } = await app({ databaseUrl: db.url, namespace, env: { OUTBOX_POLL_MS: '60000' } });
+    expect((await api.post('/v1/tiers', { id: 'free' })).statusCode).toBe(201); // tiers take no revision
     expect((await api.put('/v1/customers/warmup', { tier: 'free' })).statusCode).toBe(200);
     await waitUntil('the warm-up change', async () => (await changesOn(nc, namespace)).length === 1);
 
@@ -220,6 +221,7 @@ describe('outbox relay (real PostgreSQL and NATS JetStream)', () => {
   it('LISTEN/NOTIFY wakes relays of other instances on every commit', async () => {
     const { db, namespace } = await fresh();
     const { api } = await app({ databaseUrl: db.url, namespace });
+    expect((await api.post('/v1/tiers', { id: 'free' })).statusCode).toBe(201); // tiers take no revision
     let notified = 0;
     const listener = new OutboxListener({ url: db.url, role: 'rl_policy_service', logger, onNotify: () => notified++ });
     listener.start();

@@ -30,6 +30,7 @@ export function normalizePolicy(input: { readonly id: string; readonly fields: P
     failureMode: fields.failureMode,
     mode: fields.mode,
     version: input.version,
+    escalation: fields.escalation === undefined ? undefined : { ...fields.escalation },
   });
   if (!result.ok) throw new RuleViolationError(result.errors);
   return result.value;

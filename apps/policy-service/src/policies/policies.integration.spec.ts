@@ -157,6 +157,8 @@ describe('policies API (real PostgreSQL and NATS)', () => {
   });
 
   it('manages customer tiers and overrides', async () => {
+    // Tier "free" exists since a policy named it; "pro" is created here.
+    expect((await api.post('/v1/tiers', { id: 'pro' })).statusCode).toBe(201);
     const put = await api.put('/v1/customers/acme', { tier: 'free' });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ id: 'acme', tier: 'free', version: 1 });
@@ -208,8 +210,89 @@ describe('policies API (real PostgreSQL and NATS)', () => {
   });
 
   it('lists a customer called __proto__ in the snapshot like any other', async () => {
+    expect((await api.put('/v1/tiers/odd', { description: '' })).statusCode).toBe(200);
     expect((await api.put('/v1/customers/__proto__', { tier: 'odd' })).statusCode).toBe(200);
     const snapshot = await api.get('/v1/policies/snapshot');
     expect(snapshot.body).toContain('"__proto__":{"tier":"odd"}');
+  });
+
+  it('lists, reads and versions overrides as the policies they are, and rolls one back', async () => {
+    const set = async (body: Record<string, unknown>) => {
+      const response = await api.put('/admin/limits', { customer_id: 'initech', ...body });
+      expect(response.statusCode).toBe(200);
+      return response.json<{ policy: Policy }>().policy;
+    };
+    const v1 = await set({ limit: 10, window: '1m' });
+    const v2 = await set({ limit: 20, window: '1h', algorithm: 'gcra', burst: 5, scope: 'global', failureMode: 'closed', mode: 'shadow', escalation: { threshold: 0 } });
+    expect(v2).toMatchObject({ version: 2, algorithm: 'gcra', burst: 5, scope: 'global', failureMode: 'closed', mode: 'shadow', escalation: { threshold: 0 } });
+    const id = v1.id;
+    expect(id).toMatch(/^override-initech-[0-9a-f]{8}$/);
+
+    const listed = (await api.get('/v1/policies')).json<{ items: Policy[] }>().items;
+    expect(listed.find((p) => p.id === id)).toEqual(v2);
+    expect(listed.map((p) => p.id)).toEqual([...listed.map((p) => p.id)].sort());
+    const fetched = await api.get(`/v1/policies/${id}`);
+    expect(fetched.statusCode).toBe(200);
+    expect(fetched.json()).toEqual(v2);
+    expect(fetched.headers.etag).toBe('"2"');
+    const history = (await api.get(`/v1/policies/${id}/versions`)).json<PolicyVersionListView>();
+    expectShape(PolicyVersionListView, history);
+    expect(history.items.map((v) => [v.version, v.change, v.policy.limit, v.actorName])).toEqual([
+      [1, 'created', 10, 'ADMIN_TOKEN'],
+      [2, 'updated', 20, 'ADMIN_TOKEN'],
+    ]);
+
+    // Rollback: a stale If-Match is refused; the content of v1 becomes v3, and reaches enforcers as an override change.
+    expect((await api.post(`/v1/policies/${id}/rollback`, { version: 1 }, { 'if-match': '1' })).statusCode).toBe(412);
+    expect((await api.post(`/v1/policies/${id}/rollback`, { version: 9 })).statusCode).toBe(422);
+    const rolled = await api.post(`/v1/policies/${id}/rollback`, { version: 1 }, { 'if-match': '2' });
+    expect(rolled.statusCode).toBe(200);
+    expect(rolled.json()).toEqual({ ...v1, version: 3 });
+    expect(rolled.headers['x-control-revision']).toBeDefined();
+    expect((await api.get('/admin/limits/initech')).json()).toMatchObject({ limit: 10, window: 60, policy: { version: 3, algorithm: 'token_bucket' } });
+    const snapshot = (await api.get('/v1/policies/snapshot')).json<{ overrides: Policy[] }>();
+    expect(snapshot.overrides.find((p) => p.id === id)).toEqual({ ...v1, version: 3 });
+    const rolledEntry = (await api.get(`/v1/policies/${id}/versions/3`)).json();
+    expect(rolledEntry).toMatchObject({ change: 'rolled_back', rolledBackFrom: 1 });
+    const audit = (await api.get(`/v1/audit?entity=override&entityId=initech&limit=1`)).json<{ items: { action: string }[] }>();
+    expect(audit.items.map((e) => e.action)).toEqual(['override.rolled_back']);
+
+    // Replacing or deleting through /v1/policies names the route that does it.
+    const put = await api.put(`/v1/policies/${id}`, { ...v1, version: undefined }, { 'if-match': '3' });
+    expect(put.statusCode).toBe(422);
+    expect(put.json()).toMatchObject({ fields: [{ path: 'id', message: expect.stringContaining('PUT /admin/limits') }] });
+    expect((await api.delete(`/v1/policies/${id}`)).statusCode).toBe(422);
+
+    // Removed: no longer listed, its history stays, and setting it again continues the numbers.
+    expect((await api.delete('/admin/limits/initech')).statusCode).toBe(204);
+    expect((await api.get(`/v1/policies/${id}`)).statusCode).toBe(404);
+    expect((await api.get('/v1/policies')).json<{ items: Policy[] }>().items.some((p) => p.id === id)).toBe(false);
+    expect((await api.get(`/v1/policies/${id}/versions`)).json<PolicyVersionListView>().items).toHaveLength(3);
+    expect((await api.post(`/v1/policies/${id}/rollback`, { version: 1 })).statusCode).toBe(404);
+    expect(await set({ limit: 7, window: 60 })).toMatchObject({ version: 4, limit: 7 });
+  });
+
+  it("stores a policy's escalation settings, versions them, and carries them in the snapshot", async () => {
+    const login = { id: 'login', match: { route: '/login', method: 'POST' }, algorithm: 'fixed_window', limit: 5, windowSeconds: 60, escalation: { threshold: 1, blockSeconds: 900 } };
+    const created = await api.post('/v1/policies', login);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ escalation: { threshold: 1, blockSeconds: 900 } });
+    expectShape(PolicyView, created.json());
+    const off = await api.put('/v1/policies/login', { ...login, id: undefined, escalation: { threshold: 0 } }, { 'if-match': '1' });
+    expect(off.json()).toMatchObject({ version: 2, escalation: { threshold: 0 } });
+    const snapshot = (await api.get('/v1/policies/snapshot')).json<{ policies: Policy[] }>();
+    expect(snapshot.policies.find((p) => p.id === 'login')).toMatchObject({ escalation: { threshold: 0 } });
+    const cleared = await api.put('/v1/policies/login', { ...login, id: undefined, escalation: undefined }, { 'if-match': '2' });
+    expect(cleared.json()).not.toHaveProperty('escalation');
+    const rolled = await api.post('/v1/policies/login/rollback', { version: 1 });
+    expect(rolled.json()).toMatchObject({ version: 4, escalation: { threshold: 1, blockSeconds: 900 } });
+
+    const bad = await api.post('/v1/policies', { ...login, id: 'bad-escalation', match: { route: '/x' }, escalation: { threshold: 2000, windowSeconds: 0 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ fields: { path: string }[] }>().fields.map((f) => f.path).sort()).toEqual(['escalation.threshold', 'escalation.windowSeconds']);
+    const empty = await api.post('/v1/policies', { ...login, id: 'bad-escalation', match: { route: '/x' }, escalation: {} });
+    expect(empty.statusCode).toBe(422);
+    expect(empty.json()).toMatchObject({ fields: [{ path: 'escalation' }] });
+    expect((await api.get('/v1/policies/bad-escalation')).statusCode).toBe(404);
   });
 });

@@ -1,4 +1,4 @@
-import type { EnvoyRule, Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
+import type { EnvoyRule, EscalationSettings, Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
 
 /** A row of `policies`. */
 export interface PolicyRow {
@@ -15,6 +15,7 @@ export interface PolicyRow {
   mode: Policy['mode'];
   /** Set exactly for a rule imported from an envoyproxy/ratelimit file. */
   envoy: EnvoyRule | null;
+  escalation: EscalationSettings | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -56,8 +57,17 @@ export function canonicalPolicy(policy: Policy): Policy {
     failureMode: policy.failureMode,
     mode: policy.mode,
     version: policy.version,
+    ...(policy.escalation === undefined ? {} : { escalation: canonicalEscalation(policy.escalation) }),
   };
   return policy.envoy === undefined ? canonical : { ...canonical, envoy: canonicalEnvoyRule(policy.envoy) };
+}
+
+function canonicalEscalation(settings: EscalationSettings): EscalationSettings {
+  return {
+    ...(settings.threshold === undefined ? {} : { threshold: settings.threshold }),
+    ...(settings.windowSeconds === undefined ? {} : { windowSeconds: settings.windowSeconds }),
+    ...(settings.blockSeconds === undefined ? {} : { blockSeconds: settings.blockSeconds }),
+  };
 }
 
 function canonicalEnvoyRule(rule: EnvoyRule): EnvoyRule {
@@ -87,6 +97,7 @@ export function toPolicy(row: PolicyRow): Policy {
     mode: row.mode,
     version: row.version,
     ...(row.envoy === null || row.envoy === undefined ? {} : { envoy: row.envoy }),
+    ...(row.escalation === null ? {} : { escalation: row.escalation }),
   });
 }
 
@@ -125,5 +136,6 @@ export function policyColumns(policy: Policy): unknown[] {
     policy.failureMode,
     policy.mode,
     policy.envoy === undefined ? null : JSON.stringify(policy.envoy),
+    policy.escalation === undefined ? null : JSON.stringify(policy.escalation),
   ];
 }

@@ -1,4 +1,5 @@
 import { CHECK_BOUNDS } from '../check/check-bounds';
+import { ESCALATION_BOUNDS } from '../policies/escalation-settings';
 
 /**
  * Bounds of the admin API's inputs. Stricter than what an enforcer accepts from a policy file
@@ -15,6 +16,8 @@ export const ADMIN_BOUNDS = {
   windowSecondsMax: CHECK_BOUNDS.windowSecondsMax,
   apiKeyNameMaxLength: 64,
   auditPageMax: 500,
+  tierDescriptionMaxLength: 500,
+  auditFilterMaxLength: 256,
 } as const;
 
 /** The messages the admin API reports, shared by the DTOs and their tests. */
@@ -34,5 +37,12 @@ export const ADMIN_MESSAGES = {
   apiKeyName: `must be a name of 1 to ${ADMIN_BOUNDS.apiKeyNameMaxLength} printable characters`,
   auditLimit: `must be an integer from 1 to ${ADMIN_BOUNDS.auditPageMax}`,
   auditBefore: 'must be a positive integer audit entry id',
+  escalationThreshold: `must be an integer from ${ESCALATION_BOUNDS.threshold.min} (off) to ${ESCALATION_BOUNDS.threshold.max}`,
+  escalationWindowSeconds: `must be an integer number of seconds from ${ESCALATION_BOUNDS.windowSeconds.min} to ${ESCALATION_BOUNDS.windowSeconds.max}`,
+  escalationBlockSeconds: `must be an integer number of seconds from ${ESCALATION_BOUNDS.blockSeconds.min} to ${ESCALATION_BOUNDS.blockSeconds.max}`,
+  tierId: 'must be a tier name of 1 to 64 characters from [A-Za-z0-9_.-]',
+  tierDescription: `must be at most ${ADMIN_BOUNDS.tierDescriptionMaxLength} printable characters`,
+  auditTime: 'must be an ISO-8601 date-time',
+  auditText: `must be 1 to ${ADMIN_BOUNDS.auditFilterMaxLength} printable characters`,
   oneOf: (values: readonly string[]): string => `must be one of ${values.join(', ')}`,
 } as const;

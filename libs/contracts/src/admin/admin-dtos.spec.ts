@@ -3,6 +3,9 @@ import { validateSync } from 'class-validator';
 import type { FieldError } from '../validation/field-error';
 import { AssignTierDto } from './assign-tier.dto';
 import { AuditQueryDto } from './audit-query.dto';
+import { CreateBlockDto } from './create-block.dto';
+import { CreateTierDto } from './create-tier.dto';
+import { ReplaceTierDto } from './replace-tier.dto';
 import { CreateApiKeyDto } from './create-api-key.dto';
 import { CreatePolicyDto } from './create-policy.dto';
 import { ReplacePolicyDto } from './replace-policy.dto';
@@ -111,6 +114,21 @@ describe('CreatePolicyDto', () => {
   });
 });
 
+describe('escalation settings on a policy', () => {
+  it('takes any of threshold, windowSeconds and blockSeconds, and names bad ones', () => {
+    expect(errorsOf(CreatePolicyDto, { ...policy, escalation: { threshold: 0 } })).toEqual([]);
+    expect(errorsOf(CreatePolicyDto, { ...policy, escalation: { threshold: 3, windowSeconds: 60, blockSeconds: 900 } })).toEqual([]);
+    expect(errorsOf(CreatePolicyDto, { ...policy, escalation: { threshold: 1.5, windowSeconds: 0, blockSeconds: 'long', often: true } })).toEqual([
+      { path: 'escalation.often', message: 'is not a known field' },
+      { path: 'escalation.threshold', message: 'must be an integer from 0 (off) to 1000' },
+      { path: 'escalation.windowSeconds', message: 'must be an integer number of seconds from 1 to 3600' },
+      { path: 'escalation.blockSeconds', message: 'must be an integer number of seconds from 1 to 86400' },
+    ]);
+    expect(errorsOf(CreatePolicyDto, { ...policy, escalation: 3 })).toEqual([{ path: 'escalation', message: 'must be an object' }]);
+    expect(errorsOf(SetLimitDto, { customer_id: 'acme', limit: 5, window: 60, escalation: { threshold: 0 } })).toEqual([]);
+  });
+});
+
 describe('ReplacePolicyDto', () => {
   it('takes a policy without id; a given version must still be an integer', () => {
     const withoutId = { ...policy, id: undefined };
@@ -173,13 +191,49 @@ describe('small DTOs', () => {
     ]);
   });
 
-  it('AuditQueryDto converts query strings', () => {
+  it('AuditQueryDto converts query strings and checks the filters', () => {
     const query = plainToInstance(AuditQueryDto, { limit: '20', before: '7' });
     expect(query).toEqual({ limit: 20, before: 7 });
     expect(errorsOf(AuditQueryDto, { limit: 'abc', before: '0' })).toEqual([
       { path: 'limit', message: 'must be an integer from 1 to 500' },
       { path: 'before', message: 'must be a positive integer audit entry id' },
     ]);
+    expect(errorsOf(AuditQueryDto, { entity: 'tier', entityId: 'gold', actor: 'ci deploy', since: '2026-11-30T00:00:00Z', until: '2026-12-01T00:00:00.000Z' })).toEqual([]);
+    expect(errorsOf(AuditQueryDto, { entity: 'planet', entityId: '', actor: 'x'.repeat(257), since: 'yesterday', until: '2026-13-01T00:00:00Z' })).toEqual([
+      { path: 'entity', message: 'must be one of policy, customer, override, tier, block, api_key, envoy_domain, counter' },
+      { path: 'entityId', message: 'must be 1 to 256 printable characters' },
+      { path: 'actor', message: 'must be 1 to 256 printable characters' },
+      { path: 'since', message: 'must be an ISO-8601 date-time' },
+      { path: 'until', message: 'must be an ISO-8601 date-time' },
+    ]);
+  });
+
+  it('CreateTierDto and ReplaceTierDto', () => {
+    expect(errorsOf(CreateTierDto, { id: 'gold' })).toEqual([]);
+    expect(errorsOf(CreateTierDto, { id: 'gold', description: 'Paying customers, 10x the free limits' })).toEqual([]);
+    expect(errorsOf(CreateTierDto, { id: 'gold plated', description: 'a\u0000b', extra: 1 })).toEqual([
+      { path: 'extra', message: 'is not a known field' },
+      { path: 'id', message: 'must be a tier name of 1 to 64 characters from [A-Za-z0-9_.-]' },
+      { path: 'description', message: 'must be at most 500 printable characters' },
+    ]);
+    expect(errorsOf(CreateTierDto, {})).toEqual([{ path: 'id', message: 'is required' }]);
+    expect(errorsOf(ReplaceTierDto, { description: '' })).toEqual([]);
+    expect(errorsOf(ReplaceTierDto, { description: 'x'.repeat(501) })).toEqual([{ path: 'description', message: 'must be at most 500 printable characters' }]);
+    expect(errorsOf(ReplaceTierDto, {})).toEqual([{ path: 'description', message: 'is required' }]);
+  });
+
+  it("CreateBlockDto takes an automatic block's denials and checks each", () => {
+    const block = { type: 'key', value: 'user:1', ttlSeconds: 60, reason: 'automatic', source: 'automatic' };
+    const denial = { policyId: 'search', at: '2026-11-30T10:00:00.000Z', region: 'us-east', route: '/v1/search', method: 'GET', customerId: 'acme' };
+    expect(errorsOf(CreateBlockDto, { ...block, denials: [denial, { policyId: 'inline', at: '2026-11-30T10:00:01Z', region: 'eu-west', limit: 5, windowSeconds: 60 }] })).toEqual([]);
+    expect(errorsOf(CreateBlockDto, { ...block, denials: [{ ...denial, policyId: 'Search', at: 'now', region: 'US', method: 'GET /' }] })).toEqual([
+      { path: 'denials[0].policyId', message: 'must be a slug of 1 to 64 characters from [a-z0-9-]' },
+      { path: 'denials[0].at', message: 'must be an ISO-8601 date-time' },
+      { path: 'denials[0].region', message: 'must be a region name of 1 to 32 characters from [a-z0-9-]' },
+      { path: 'denials[0].method', message: 'must be an HTTP method name of 1 to 16 letters' },
+    ]);
+    expect(errorsOf(CreateBlockDto, { ...block, denials: Array.from({ length: 51 }, () => denial) })).toEqual([{ path: 'denials', message: 'must hold at most 50 denials' }]);
+    expect(errorsOf(CreateBlockDto, { ...block, denials: 'many' })).toEqual([{ path: 'denials', message: 'must be an array' }]);
   });
 });
 

@@ -1,5 +1,8 @@
-import { IsIn, IsISO8601, IsString, IsUUID } from 'class-validator';
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsArray, IsIn, IsISO8601, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { BLOCK_SOURCES, BLOCK_TYPES, type BlockSource, type BlockType } from '../control-plane/block';
+import { BlockDenialDto } from './block-denial.dto';
 
 /** One block as the admin API shows it. */
 export class BlockView {
@@ -27,4 +30,11 @@ export class BlockView {
 
   @IsISO8601()
   expiresAt!: string;
+
+  /** An automatic block: the denials that caused it, oldest first. Absent for operator blocks. */
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => BlockDenialDto)
+  denials?: BlockDenialDto[];
 }

@@ -1,9 +1,12 @@
-import { IsBoolean, IsDefined, IsIn, IsOptional } from 'class-validator';
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, ValidateNested } from 'class-validator';
 import { BLOCK_BOUNDS, BLOCK_SOURCES, BLOCK_TYPES, type BlockSource, type BlockType } from '../control-plane/block';
 import { IsBlockValue } from '../control-plane/block.dto';
 import { IsIntegerIn } from '../control-plane/rule-decorators';
 import { ADMIN_MESSAGES } from './admin-bounds';
 import { IsPrintable } from './admin-validators';
+import { BLOCK_DENIALS_MAX, BlockDenialDto } from './block-denial.dto';
 
 /**
  * `POST /v1/blocks`: blocks every check whose exact `key`, `customerId` or IP (`ip`, or a `key`
@@ -43,4 +46,11 @@ export class CreateBlockDto {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   confirm?: boolean;
+  /** For an automatic block: the denials that caused it (at most 50), shown with the block. */
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @ArrayMaxSize(BLOCK_DENIALS_MAX, { message: `must hold at most ${BLOCK_DENIALS_MAX} denials` })
+  @IsArray({ message: 'must be an array' })
+  @Type(() => BlockDenialDto)
+  denials?: BlockDenialDto[];
 }

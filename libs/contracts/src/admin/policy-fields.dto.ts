@@ -7,11 +7,12 @@ import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
 import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
 import { IsPolicyMatch } from './admin-validators';
+import { EscalationSettingsDto } from './escalation-settings.dto';
 import { PolicyMatchDto } from './policy-match.dto';
 
 /**
  * The fields of a policy a client writes. `burst` defaults to `limit`, `scope` to regional,
- * `failureMode` to open and `mode` to enforce.
+ * `failureMode` to open and `mode` to enforce; `escalation` is optional.
  */
 export class PolicyFieldsDto {
   @IsDefined({ message: 'is required' })
@@ -54,4 +55,10 @@ export class PolicyFieldsDto {
   @IsOptional()
   @IsIn(POLICY_MODES, { message: ADMIN_MESSAGES.oneOf(POLICY_MODES) })
   mode?: PolicyMode;
+
+  /** When this policy's denials block a key automatically; absent: the enforcers' defaults. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EscalationSettingsDto)
+  escalation?: EscalationSettingsDto;
 }

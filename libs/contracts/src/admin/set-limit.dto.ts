@@ -1,10 +1,13 @@
-import { IsDefined, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
 import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
 import { IsCustomerId, IsWindow } from './admin-validators';
+import { EscalationSettingsDto } from './escalation-settings.dto';
 
 /**
  * `PUT /admin/limits`: sets one customer's override, which wins over every other policy.
@@ -48,4 +51,10 @@ export class SetLimitDto {
   @IsOptional()
   @IsIn(POLICY_MODES, { message: ADMIN_MESSAGES.oneOf(POLICY_MODES) })
   mode?: PolicyMode;
+
+  /** When the override's denials block a key automatically (EscalationSettings). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EscalationSettingsDto)
+  escalation?: EscalationSettingsDto;
 }

@@ -20,5 +20,6 @@ export const ANALYTICS_MESSAGES = {
   limit: `must be an integer from 1 to ${ANALYTICS_BOUNDS.topLimitMax}`,
   customerId: 'must be "" (requests without a customer) or a string of 1 to 128 printable characters',
   fromBeforeTo: 'must be before to',
+  keyHash: 'must be a key hash: 16 lowercase hex digits (the first 16 of SHA-256 of the key)',
   range: `must be at most ${ANALYTICS_BOUNDS.maxRangeDays} days before to`,
 } as const;

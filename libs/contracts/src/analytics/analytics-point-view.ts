@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { IsInt, IsISO8601, IsString } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsString, ValidateNested } from 'class-validator';
+import { AnalyticsEstimateView } from './analytics-estimate-view';
 
 /** One minute of one policy in one region. */
 export class AnalyticsPointView {
@@ -13,7 +15,7 @@ export class AnalyticsPointView {
   @IsString()
   policyId!: string;
 
-  /** Estimated from sampled events, rounded. */
+  /** Estimated from sampled events, rounded: see `allowedEstimate`. */
   @IsInt()
   allowed!: number;
 
@@ -22,4 +24,22 @@ export class AnalyticsPointView {
 
   @IsInt()
   shadowDenied!: number;
+
+  /** Requests answered 429 `blocked` (a block matched; under policy id `blocked`). Exact. */
+  @IsInt()
+  blocked!: number;
+
+  /** Decisions made while the regional store was down (any outcome): estimated like `allowed`. */
+  @IsInt()
+  degraded!: number;
+
+  /** How `allowed` was estimated: sample rate and 95% error bound. */
+  @ValidateNested()
+  @Type(() => AnalyticsEstimateView)
+  allowedEstimate!: AnalyticsEstimateView;
+
+  /** How `degraded` was estimated. */
+  @ValidateNested()
+  @Type(() => AnalyticsEstimateView)
+  degradedEstimate!: AnalyticsEstimateView;
 }

@@ -4,7 +4,7 @@ import { IsDefined, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ANALYTICS_BOUNDS, ANALYTICS_DIMENSIONS, ANALYTICS_MESSAGES, type AnalyticsDimension } from './analytics-bounds';
 import { AnalyticsRangeQueryDto } from './analytics-range-query.dto';
 
-/** `GET /v1/analytics/top?dimension=key|customer&from=&to=&region=&policyId=&limit=` */
+/** `GET /v1/analytics/top?dimension=key|customer&from=&to=&region=&policyId=&customerId=&keyHash=&limit=` */
 export class AnalyticsTopQueryDto extends AnalyticsRangeQueryDto {
   @IsDefined({ message: 'is required' })
   @IsIn(ANALYTICS_DIMENSIONS, { message: ANALYTICS_MESSAGES.dimension })

@@ -4,7 +4,7 @@ import { IsArray, IsIn, IsISO8601, ValidateNested } from 'class-validator';
 import { ANALYTICS_DIMENSIONS, type AnalyticsDimension } from './analytics-bounds';
 import { AnalyticsTopItemView } from './analytics-top-item-view';
 
-/** `GET /v1/analytics/top`: sorted by denied + shadowDenied, most first. */
+/** `GET /v1/analytics/top`: sorted by denied + shadowDenied + blocked, most first. */
 export class AnalyticsTopView {
   @IsISO8601()
   from!: string;

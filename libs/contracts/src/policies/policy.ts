@@ -1,4 +1,5 @@
 import type { EnvoyRule } from './envoy-rule';
+import type { EscalationSettings } from './escalation-settings';
 import type { FailureMode } from './failure-mode';
 import type { PolicyAlgorithm } from './policy-algorithm';
 import type { PolicyMatch } from './policy-match';
@@ -26,4 +27,6 @@ export interface Policy {
    * length, or both 0 (and `burst` 0) for a rule that is `unlimited` or has no rate limit.
    */
   readonly envoy?: EnvoyRule;
+  /** Automatic blocks caused by this policy's denials; absent: the enforcer's defaults. */
+  readonly escalation?: EscalationSettings;
 }

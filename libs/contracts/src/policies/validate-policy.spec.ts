@@ -97,4 +97,36 @@ describe('validatePolicy', () => {
     const result = validatePolicy({ ...valid, createdAt: '2024-01-01', match: { customerTier: 'free', region: 'x' } }, { unknownFields: 'ignore' });
     expect(result.ok).toBe(true);
   });
+
+  describe('escalation', () => {
+    it('is absent unless given, and keeps the fields given', () => {
+      expect(validatePolicy(valid).ok && 'escalation' in (validatePolicy(valid) as { value: object }).value).toBe(false);
+      expect(validatePolicy({ ...valid, escalation: { threshold: 0 } })).toMatchObject({ ok: true, value: { escalation: { threshold: 0 } } });
+      expect(validatePolicy({ ...valid, escalation: { threshold: 2, windowSeconds: 600, blockSeconds: 86_400 } })).toMatchObject({
+        ok: true,
+        value: { escalation: { threshold: 2, windowSeconds: 600, blockSeconds: 86_400 } },
+      });
+    });
+
+    it('names every bad field with its path', () => {
+      expect(validatePolicy({ ...valid, escalation: { threshold: -1, windowSeconds: 0.5, blockSeconds: 86_401, after: 3 } })).toEqual({
+        ok: false,
+        errors: [
+          { path: 'escalation.after', message: 'is not a known field' },
+          { path: 'escalation.threshold', message: 'must be an integer from 0 to 1000' },
+          { path: 'escalation.windowSeconds', message: 'must be an integer from 1 to 3600' },
+          { path: 'escalation.blockSeconds', message: 'must be an integer from 1 to 86400' },
+        ],
+      });
+      expect(validatePolicy({ ...valid, escalation: {} })).toEqual({
+        ok: false,
+        errors: [{ path: 'escalation', message: 'must name at least one of threshold, windowSeconds, blockSeconds' }],
+      });
+      expect(validatePolicy({ ...valid, escalation: 'off' })).toEqual({ ok: false, errors: [{ path: 'escalation', message: 'must be an object' }] });
+    });
+
+    it('ignores unknown escalation fields when asked (a newer control plane)', () => {
+      expect(validatePolicy({ ...valid, escalation: { threshold: 1, scope: 'global' } }, { unknownFields: 'ignore' })).toMatchObject({ ok: true, value: { escalation: { threshold: 1 } } });
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { fieldPath, FieldReader } from '../validation/field-reader';
 import type { ValidationResult } from '../validation/validation-result';
 import { ENVOY_RULE_BOUNDS, type EnvoyDescriptorMatch, type EnvoyRule } from './envoy-rule';
 import { ENVOY_UNIT_SECONDS } from './envoy-unit';
+import { ESCALATION_BOUNDS, ESCALATION_FIELDS, type EscalationSettings } from './escalation-settings';
 import { FAILURE_MODES, type FailureMode } from './failure-mode';
 import type { Policy } from './policy';
 import { POLICY_ALGORITHMS } from './policy-algorithm';
@@ -30,7 +31,7 @@ export const POLICY_RULES = {
   version: { min: 1, max: Number.MAX_SAFE_INTEGER },
 } as const;
 
-const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy'];
+const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy', 'escalation'];
 const MATCH_FIELDS = ['customerTier', 'customerId', 'route', 'method'];
 const ENVOY_LIMIT = { min: 0, max: ENVOY_RULE_BOUNDS.requestsPerUnitMax };
 
@@ -82,6 +83,8 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
   const failureMode = raw.failureMode === undefined ? 'open' : reader.oneOf<FailureMode>(raw.failureMode, at('failureMode'), FAILURE_MODES);
   const mode = raw.mode === undefined ? 'enforce' : reader.oneOf<PolicyMode>(raw.mode, at('mode'), POLICY_MODES);
   const version = raw.version === undefined ? 1 : reader.integer(raw.version, at('version'), POLICY_RULES.version);
+  const escalation = raw.escalation === undefined ? undefined : readEscalation(reader, raw.escalation, at('escalation'), options);
+
   if (reader.errors.length > before) return undefined;
   const policy: Policy = {
     id: id as string,
@@ -94,6 +97,7 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     failureMode: failureMode as FailureMode,
     mode: mode as PolicyMode,
     version: version as number,
+    ...(escalation === undefined ? {} : { escalation }),
   };
   return envoy === undefined ? policy : { ...policy, envoy };
 }
@@ -130,6 +134,17 @@ function readEnvoyNumbers(
   const windowSeconds = raw.windowSeconds === unitSeconds ? unitSeconds : reader.fail(at('windowSeconds'), `must be ${unitSeconds}, the length of a ${rule.unit}`);
   const burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), ENVOY_LIMIT);
   return { limit, windowSeconds, burst };
+}
+
+function readEscalation(reader: FieldReader, input: unknown, path: string, options: ValidatePolicyOptions): EscalationSettings | undefined {
+  const raw = reader.object(input, path);
+  if (raw === undefined) return undefined;
+  if (options.unknownFields !== 'ignore') reader.knownKeys(raw, path, ESCALATION_FIELDS);
+  const present = ESCALATION_FIELDS.filter((key) => raw[key] !== undefined);
+  if (present.length === 0) return reader.fail(path, `must name at least one of ${ESCALATION_FIELDS.join(', ')}`);
+  const settings: { -readonly [K in keyof EscalationSettings]: EscalationSettings[K] } = {};
+  for (const key of present) settings[key] = reader.integer(raw[key], fieldPath(path, key), ESCALATION_BOUNDS[key]);
+  return settings;
 }
 
 function readMatch(reader: FieldReader, input: unknown, path: string, options: ValidatePolicyOptions): PolicyMatch | undefined {

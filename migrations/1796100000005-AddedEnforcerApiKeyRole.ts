@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * creates automatic blocks and nothing else. `down` deletes the enforcer keys (nothing else could
  * hold that role) before restoring the narrower check.
  */
-export class AddedEnforcerApiKeyRole1796100000000 implements MigrationInterface {
+export class AddedEnforcerApiKeyRole1796100000005 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check`);
     await queryRunner.query(`ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('viewer', 'editor', 'admin', 'enforcer'))`);
