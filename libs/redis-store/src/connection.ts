@@ -1,4 +1,6 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Duplex } from 'node:stream';
+import { Cluster, Redis, SentinelConnector, type RedisOptions, type SentinelConnectionOptions } from 'ioredis';
+import StandaloneConnector, { type StandaloneConnectionOptions } from 'ioredis/built/connectors/StandaloneConnector';
 import type { RedisClient } from './script-registry';
 
 /**
@@ -66,6 +68,64 @@ export function reconnectDelayMs(input: { attempt: number; baseMs: number; capMs
 }
 
 /**
+ * ioredis listens for a connection's `error` with `once()`. A TLS socket can err twice (a failed
+ * handshake, then the server's alert or the reset that follows), and the second error, finding no
+ * listener, is thrown by Node: the whole process dies because a certificate did not verify. Every
+ * stream these connectors open keeps a listener for its whole life; ioredis still sees the first
+ * error as before and reconnects on `close`.
+ */
+function keepListening<S extends Duplex>(stream: S): S {
+  stream.on('error', ignoreLaterErrors);
+  return stream;
+}
+
+function ignoreLaterErrors(): void {
+  // The first error of a connection reached ioredis's own listener; later ones change nothing.
+}
+
+// ioredis constructs a connector with the client's own options (`ConnectorConstructor` types them `unknown`).
+class GuardedStandaloneConnector extends StandaloneConnector {
+  constructor(options: unknown) {
+    super(options as StandaloneConnectionOptions);
+  }
+
+  override async connect(emit: Parameters<StandaloneConnector['connect']>[0]): ReturnType<StandaloneConnector['connect']> {
+    return keepListening(await super.connect(emit));
+  }
+}
+
+class GuardedSentinelConnector extends SentinelConnector {
+  constructor(options: unknown) {
+    super(options as SentinelConnectionOptions);
+  }
+
+  override async connect(emit: Parameters<SentinelConnector['connect']>[0]): ReturnType<SentinelConnector['connect']> {
+    return keepListening(await super.connect(emit));
+  }
+}
+
+/**
+ * A Sentinel client with the guarded connector. ioredis gives its own Sentinel connector the client
+ * as `emitter` (for `+switch-master` and reconnection events) but not a connector passed as an
+ * option, so this does the same.
+ */
+function sentinelClient(options: RedisOptions & SentinelConnectionOptions): Redis {
+  let connector: GuardedSentinelConnector | undefined;
+  const Connector = class extends GuardedSentinelConnector {
+    constructor(connectorOptions: unknown) {
+      super(connectorOptions);
+      connector = this;
+    }
+  };
+  const client = new Redis({ ...options, Connector });
+  if (connector !== undefined) connector.emitter = client;
+  return client;
+}
+
+/** The guarded connector for a standalone server or a Cluster node. */
+const STANDALONE: Pick<RedisOptions, 'Connector'> = { Connector: GuardedStandaloneConnector };
+
+/**
  * A client for the counter store, tuned for a hot path that must fail fast rather than queue:
  * - auto-pipelining batches concurrent decisions into one write per event-loop turn;
  * - no offline queue: while disconnected, commands fail at once (the enforcer then applies the
@@ -93,18 +153,19 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
     connectionName: options.connectionName,
     lazyConnect: options.lazyConnect ?? false,
   };
+  const standalone: RedisOptions = { ...redisOptions, ...STANDALONE };
   const tls = options.tls === undefined ? undefined : { ...options.tls };
   if ('url' in target) {
-    if (tls === undefined) return new Redis(target.url, redisOptions);
+    if (tls === undefined) return new Redis(target.url, standalone);
     if (!/^rediss:\/\//i.test(target.url)) throw new RangeError('TLS settings need a rediss:// URL (a redis:// URL would connect in plaintext)');
-    return new Redis(target.url, { ...redisOptions, tls });
+    return new Redis(target.url, { ...standalone, tls });
   }
   if ('sentinels' in target) {
     // The client asks the sentinels for the current primary on every (re)connection, checks that
     // the node it reached really is the primary, and (failoverDetector) watches +switch-master so
     // a failover moves it to the new primary at once. Commands in flight on the old primary fail;
     // like every failure here they are never resent.
-    return new Redis({
+    return sentinelClient({
       ...redisOptions,
       sentinels: target.sentinels.map(hostPort),
       name: target.masterName,
@@ -117,7 +178,7 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
     });
   }
   return new Cluster([...target.clusterNodes], {
-    redisOptions: tls === undefined ? redisOptions : { ...redisOptions, tls },
+    redisOptions: tls === undefined ? standalone : { ...standalone, tls },
     enableOfflineQueue: false,
     enableAutoPipelining: true,
     lazyConnect: options.lazyConnect ?? false,

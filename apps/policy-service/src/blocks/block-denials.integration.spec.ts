@@ -7,6 +7,8 @@ import { ApiClient } from '../testing/api-client';
 import { createTestApp, TEST_ADMIN_TOKEN } from '../testing/create-test-app';
 import { connectTestNats, deletePolicyChangesStream, readPolicyChanges, testNamespace } from '../testing/nats-streams';
 
+const ENFORCER_API_KEY = 'test-enforcer-key-0123456789';
+
 /** An automatic block keeps the denials that caused it: listed with the block and in the audit log, not sent to enforcers. */
 describe('automatic blocks with their denials (real PostgreSQL and NATS)', () => {
   let db: TestDatabase;
@@ -16,7 +18,7 @@ describe('automatic blocks with their denials (real PostgreSQL and NATS)', () =>
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    ({ app } = await createTestApp({ databaseUrl: db.url, namespace }));
+    ({ app } = await createTestApp({ databaseUrl: db.url, namespace, env: { ENFORCER_API_KEY } }));
     api = new ApiClient(app, TEST_ADMIN_TOKEN);
   });
 
@@ -34,7 +36,7 @@ describe('automatic blocks with their denials (real PostgreSQL and NATS)', () =>
       { policyId: 'inline', at: '2026-11-30T10:00:01.000Z', region: 'us-east', route: '/v1/export', limit: 5, windowSeconds: 60 },
       { policyId: 'login', at: '2026-11-30T10:00:02.000Z', region: 'us-east' },
     ];
-    const created = await api.post('/v1/blocks', { type: 'key', value: 'user:42', ttlSeconds: 300, reason: 'automatic: denied by 3 distinct policies', source: 'automatic', denials });
+    const created = await api.as(ENFORCER_API_KEY).post('/v1/blocks', { type: 'key', value: 'user:42', ttlSeconds: 300, reason: 'automatic: denied by 3 distinct policies', source: 'automatic', denials });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ source: 'automatic', denials });
 

@@ -177,6 +177,7 @@ describe('outbox relay (real PostgreSQL and NATS JetStream)', () => {
   it('a forged change published first under any id a forger can compute does not take the genuine revision\'s dedup slot', async () => {
     const { db, namespace } = await fresh();
     const { api } = await app({ databaseUrl: db.url, namespace });
+    expect((await api.post('/v1/tiers', { id: 'free' })).statusCode).toBe(201); // tiers take no revision
     expect((await api.put('/v1/customers/acme', { tier: 'free' })).statusCode).toBe(200);
     await waitUntil('revision 1 on the stream', async () => (await changesOn(nc, namespace)).length === 1);
     // Revision 2 forged ahead of the real one: unsigned, and signed by another key, under the ids

@@ -5,11 +5,12 @@ import { waitFor } from '@rl/testing';
 import { connect } from 'nats';
 import { ReconcilerConfig } from '../config/reconciler-config';
 import { createReconcilerApp } from '../create-app';
+import { reconcilerSigningEnv } from '../testing/signing-keys';
 
 const TOKEN = 'reconciler-api-token-for-tests';
 
 async function start(namespace: string, env: Record<string, string>): Promise<NestFastifyApplication> {
-  const config = ReconcilerConfig.fromEnv({ NATS_NAMESPACE: namespace, RECONCILER_REGIONS: 'us-east,eu-west', LOG_LEVEL: 'silent', INSTANCE_ID: `access-${namespace}`, ...env });
+  const config = ReconcilerConfig.fromEnv({ NATS_NAMESPACE: namespace, RECONCILER_REGIONS: 'us-east,eu-west', LOG_LEVEL: 'silent', INSTANCE_ID: `access-${namespace}`, ...reconcilerSigningEnv(['us-east', 'eu-west']), ...env });
   const app = await createReconcilerApp({ config, logger: createLogger({ service: 'reconciler', level: 'silent' }) });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
