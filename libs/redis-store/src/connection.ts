@@ -110,15 +110,15 @@ class GuardedSentinelConnector extends SentinelConnector {
  * option, so this does the same.
  */
 function sentinelClient(options: RedisOptions & SentinelConnectionOptions): Redis {
-  let connector: GuardedSentinelConnector | undefined;
+  const created: GuardedSentinelConnector[] = [];
   const Connector = class extends GuardedSentinelConnector {
     constructor(connectorOptions: unknown) {
       super(connectorOptions);
-      connector = this;
+      created.push(this);
     }
   };
   const client = new Redis({ ...options, Connector });
-  if (connector !== undefined) connector.emitter = client;
+  for (const connector of created) connector.emitter = client;
   return client;
 }
 
