@@ -45,6 +45,15 @@ describe('formatDecision', () => {
     expect(reply.statusCode).toBe(429);
     expect(reply.headers).toMatchObject({ 'x-ratelimit-reset': '60', ratelimit: '"free-tier";r=0;t=60', 'retry-after': '1' });
     expect(reply.body).toMatchObject({ allowed: false, remaining: 0, resetSeconds: 59.000001, retryAfterSeconds: 0.600001, region: 'eu-west' });
+    expect(reply.body['violated-policies']).toEqual(['free-tier']);
+    expect(reply.body.violated).toEqual(['free-tier']);
+  });
+
+  it('names no violated policy when allowed, in shadow mode or failing closed', () => {
+    const allowed = formatDecision({ policy, decision: { allowed: true, remaining: 1, resetUs: 0, retryAfterUs: 0 }, source: 'store', region: 'us-east' });
+    const shadow = formatDecision({ policy: shadowPolicy, decision: { allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 1 }, source: 'store', region: 'us-east' });
+    const closed = formatDecision({ policy, decision: FAIL_CLOSED_DECISION, source: 'fail-closed', region: 'us-east' });
+    for (const reply of [allowed, shadow, closed]) expect(reply.body).not.toHaveProperty('violated-policies');
   });
 
   it('never sends Retry-After below 1, even for a sub-microsecond wait', () => {
@@ -73,10 +82,12 @@ describe('formatDecision', () => {
     expect(reply.body).toMatchObject({ allowed: false, limit: 100, degraded: true, retryAfterSeconds: 1 });
   });
 
-  it('writes sub-second windows as decimals in RateLimit-Policy', () => {
+  it('writes the window in RateLimit-Policy as whole seconds, at least 1', () => {
     const fast = compilePolicy({ parameters: { ...parameters, windowSeconds: 0.25 }, localPercent: 100 });
-    expect(fast.quota.policyHeader).toBe('"free-tier";q=100;w=0.25');
+    expect(fast.quota.policyHeader).toBe('"free-tier";q=100;w=1');
     expect(fast.windowUs).toBe(250_000);
     expect(fast.localQuota.limit).toBe(100);
+    expect(compilePolicy({ parameters: { ...parameters, windowSeconds: 1.0005 }, localPercent: 100 }).quota.policyHeader).toBe('"free-tier";q=100;w=1');
+    expect(compilePolicy({ parameters: { ...parameters, windowSeconds: 2.5 }, localPercent: 100 }).quota.policyHeader).toBe('"free-tier";q=100;w=3');
   });
 });

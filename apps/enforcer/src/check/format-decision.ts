@@ -33,7 +33,9 @@ const MICROS = 1_000_000;
  * - any source other than the store sets `degraded`, and the local fallback reports its own,
  *   smaller quota so the numbers describe what was enforced;
  * - a cost the limit can never admit (`costExceedsLimit`) is denied with
- *   `reason: "cost_exceeds_limit"` and no `Retry-After`: retrying is pointless.
+ *   `reason: "cost_exceeds_limit"` and no `Retry-After`: retrying is pointless;
+ * - a 429 names the limits that denied in `violated-policies` (the IETF draft's problem-type
+ *   member) and `violated`; a fail-closed 503 names none: no quota was exceeded.
  */
 export function formatDecision(input: { policy: CompiledPolicy; decision: RawDecision; source: DecisionSource; region: string; costExceedsLimit?: boolean }): CheckReply {
   const { policy, decision, source } = input;
@@ -66,6 +68,10 @@ export function formatDecision(input: { policy: CompiledPolicy; decision: RawDec
   }
   if (source !== 'store') body.degraded = true;
   if (input.costExceedsLimit === true) body.reason = 'cost_exceeds_limit';
+  if (!allowed && source !== 'fail-closed') {
+    body['violated-policies'] = policy.violated;
+    body.violated = policy.violated;
+  }
 
   const statusCode = allowed ? 200 : source === 'fail-closed' ? 503 : 429;
   return { statusCode, headers, body };

@@ -1,4 +1,4 @@
-import type { FailureMode, PolicyAlgorithm, PolicyRef, PolicyScope } from '@rl/contracts';
+import { policyWindowSeconds, type FailureMode, type PolicyAlgorithm, type PolicyRef, type PolicyScope } from '@rl/contracts';
 import { maxCost, type AlgorithmName } from '@rl/limiter-core';
 
 /** A limit and burst with the header values that describe them, computed once. */
@@ -7,7 +7,7 @@ export interface Quota {
   readonly burst: number;
   /** `X-RateLimit-Limit` value. */
   readonly limitHeader: string;
-  /** `RateLimit-Policy` value: `"<id>";q=<limit>;w=<window seconds>`. */
+  /** `RateLimit-Policy` value: `"<id>";q=<limit>;w=<window seconds, an integer >= 1>`. */
   readonly policyHeader: string;
 }
 
@@ -30,6 +30,8 @@ export interface CompiledPolicy {
   readonly localQuota: Quota;
   /** `RateLimit` value up to the remaining count: `"<id>";r=`. */
   readonly rateLimitPrefix: string;
+  /** A denial's `violated-policies`: the names of the limits that deny, as `RateLimit-Policy` names them. */
+  readonly violated: readonly string[];
   /**
    * The largest cost one request can ever be admitted with (the bucket's capacity, or the
    * window's limit; for a global policy the global limit). A larger cost is refused at once with
@@ -58,11 +60,6 @@ function toAlgorithmName(name: PolicyAlgorithm): AlgorithmName {
   return name;
 }
 
-/** `60` stays `60`; sub-second windows keep up to three decimals (`0.25`), as structured-field decimals allow. */
-export function formatWindowSeconds(windowSeconds: number): string {
-  return Number.isInteger(windowSeconds) ? String(windowSeconds) : String(Math.round(windowSeconds * 1000) / 1000);
-}
-
 function quota(input: { id: string; limit: number; burst: number; window: string }): Quota {
   return {
     limit: input.limit,
@@ -74,7 +71,7 @@ function quota(input: { id: string; limit: number; burst: number; window: string
 
 export function compilePolicy(input: { parameters: PolicyParameters; localPercent: number }): CompiledPolicy {
   const p = input.parameters;
-  const window = formatWindowSeconds(p.windowSeconds);
+  const window = String(policyWindowSeconds(p.windowSeconds));
   // A zero limit (an imported envoy rule denying everything) stays zero in the local bucket.
   const scale = (n: number): number => (n === 0 ? 0 : Math.max(1, Math.floor((n * input.localPercent) / 100)));
   return {
@@ -88,6 +85,7 @@ export function compilePolicy(input: { parameters: PolicyParameters; localPercen
     quota: quota({ id: p.id, limit: p.limit, burst: p.burst, window }),
     localQuota: quota({ id: p.id, limit: scale(p.limit), burst: scale(p.burst), window }),
     rateLimitPrefix: `"${p.id}";r=`,
+    violated: Object.freeze([p.id]),
     maxCost: (p.scope ?? 'regional') === 'global' ? p.limit : maxCost(toAlgorithmName(p.algorithm), p.limit, p.burst),
   };
 }

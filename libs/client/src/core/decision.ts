@@ -31,6 +31,11 @@ export interface RateLimitDecision {
   readonly degradedReason?: DegradedReason;
   /** The caller is blocked by an operator or an automatic block. */
   readonly blocked?: true;
+  /**
+   * On a denial by a policy: the names of the limits that denied it, as the enforcer's
+   * `violated-policies` gives them (the policy id, or `<policy id>-<limit name>`).
+   */
+  readonly violatedPolicies?: readonly string[];
   /** Shadow-mode policy: counted, never denied. */
   readonly shadow?: true;
   readonly wouldDeny?: boolean;

@@ -18,6 +18,11 @@ describe('parseCheckReply', () => {
     });
   });
 
+  it('keeps the names of the violated policies', () => {
+    expect(parseCheckReply({ statusCode: 429, body: { ...body, 'violated-policies': ['p-month'] }, policyHeader: undefined })?.violatedPolicies).toEqual(['p-month']);
+    expect(parseCheckReply({ statusCode: 429, body: { ...body, 'violated-policies': [1] }, policyHeader: undefined })).not.toHaveProperty('violatedPolicies');
+  });
+
   it.each([
     [500, body],
     [200, body],

@@ -37,6 +37,8 @@ export function parseCheckReply(input: { statusCode: number; body: unknown; poli
     windowSeconds: window === null || window === undefined ? undefined : Number(window[1]),
     region,
   };
+  const violated = body['violated-policies'];
+  if (Array.isArray(violated) && violated.every((name) => typeof name === 'string')) decision.violatedPolicies = violated as string[];
   if (body.degraded === true) decision.degraded = true;
   if (body.blocked === true) decision.blocked = true;
   if (body.shadow === true) {
