@@ -25,11 +25,15 @@ export { ENVOY_RATE_LIMIT_KINDS, ENVOY_RULE_BOUNDS } from './policies/envoy-rule
 export type { EnvoyDescriptorEntry, EnvoyDescriptorMatch, EnvoyRateLimitKind, EnvoyRule } from './policies/envoy-rule';
 export { ENVOY_RULE_TEXT } from './policies/read-envoy-rule';
 export type { Policy } from './policies/policy';
+export { POLICY_LIMIT_BOUNDS } from './policies/policy-limit';
+export type { PolicyLimit } from './policies/policy-limit';
+export { CALENDAR_WINDOWS, CALENDAR_WINDOW_SECONDS, isCalendarWindow, isTimeZone } from './policies/calendar-window';
+export type { CalendarWindow } from './policies/calendar-window';
 export { ESCALATION_BOUNDS, ESCALATION_FIELDS } from './policies/escalation-settings';
 export type { EscalationSettings } from './policies/escalation-settings';
 export type { CustomerAssignment } from './policies/customer-assignment';
 export type { PolicyDocument } from './policies/policy-document';
-export { POLICY_RULES, validatePolicy } from './policies/validate-policy';
+export { POLICY_RULES, limitWindowSeconds, validatePolicy } from './policies/validate-policy';
 export type { ValidatePolicyOptions } from './policies/validate-policy';
 export { validatePolicyDocument } from './policies/validate-policy-document';
 export type { FieldError } from './validation/field-error';

@@ -15,8 +15,8 @@ export type {
   TokenBucketState,
 } from './algorithms';
 export { countInWindow, windowStart } from './algorithms/fixed-window';
-export { CALENDAR_WINDOWS, CalendarWindowClock, calendarBounds, isCalendarWindow, isTimeZone } from './stacked/calendar';
-export type { CalendarBounds, CalendarWindow } from './stacked/calendar';
+export { CalendarWindowClock, calendarBounds } from './stacked/calendar';
+export type { CalendarBounds } from './stacked/calendar';
 export { calendarWindowStep } from './stacked/calendar-window';
 export { combineStacked, decideStacked, isStackedRequest, stackedMaxCost } from './stacked/stacked';
 export type { StackedDecision, StackedLimit, StackedLimitDecider, StackedRequest } from './stacked/stacked';

@@ -91,3 +91,47 @@ describe('formatDecision', () => {
     expect(compilePolicy({ parameters: { ...parameters, windowSeconds: 2.5 }, localPercent: 100 }).quota.policyHeader).toBe('"free-tier";q=100;w=3');
   });
 });
+
+describe('formatDecision of a stacked policy', () => {
+  const stacked = compilePolicy({
+    parameters: {
+      ...parameters,
+      id: 'acme',
+      counterId: 'acme',
+      limit: 10,
+      burst: 10,
+      windowSeconds: 1,
+      limits: [
+        { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'token_bucket', burst: 10 },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'UTC', algorithm: 'fixed_window', burst: 100_000 },
+      ],
+    },
+    localPercent: 50,
+  });
+  const limits = [
+    { allowed: true, remaining: 7, resetUs: 300_000, retryAfterUs: 0 },
+    { allowed: false, remaining: 0, resetUs: 86_400_000_000, retryAfterUs: 86_400_000_000 },
+  ];
+
+  it('lists every limit, describes the most constraining one, and names the limit that denied', () => {
+    const reply = formatDecision({ policy: stacked, decision: { ...limits[1], limits, constraining: 1 }, source: 'store', region: 'us-east' });
+    expect(reply.statusCode).toBe(429);
+    expect(reply.headers).toEqual({
+      'x-ratelimit-limit': '100000',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': '86400',
+      'ratelimit-policy': '"acme-burst";q=10;w=1, "acme-month";q=100000;w=2592000',
+      ratelimit: '"acme-burst";r=7;t=1, "acme-month";r=0;t=86400',
+      'retry-after': '86400',
+    });
+    expect(reply.body).toMatchObject({ limit: 100_000, remaining: 0, retryAfterSeconds: 86_400, 'violated-policies': ['acme-month'], violated: ['acme-month'] });
+  });
+
+  it('reports the local shares when the local fallback decided', () => {
+    const admitted = [{ ...limits[0], remaining: 4 }, { allowed: true, remaining: 49_000, resetUs: 5, retryAfterUs: 0 }];
+    const reply = formatDecision({ policy: stacked, decision: { ...admitted[0], limits: admitted, constraining: 0 }, source: 'local-fallback', region: 'us-east' });
+    expect(reply.headers).toMatchObject({ 'x-ratelimit-limit': '5', 'ratelimit-policy': '"acme-burst";q=5;w=1, "acme-month";q=50000;w=2592000' });
+    expect(reply.body).toMatchObject({ allowed: true, limit: 5, remaining: 4, degraded: true });
+    expect(stacked.maxCost).toBe(10);
+  });
+});

@@ -117,6 +117,7 @@ describe('migrations', () => {
         'IndexedAuditLogFilters1796100000004',
         'AddedEnforcerApiKeyRole1796100000005',
         'AddedEnvoyRules1796600000413',
+        'AddedStackedLimits1796700000016',
       ]);
       const reverted = await revertMigrations(db.url);
       expect(reverted).toEqual([...names].reverse());

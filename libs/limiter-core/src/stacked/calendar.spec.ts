@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { calendarBounds, CalendarWindowClock, isTimeZone, type CalendarWindow } from './calendar';
+import { isTimeZone, type CalendarWindow } from '@rl/contracts';
+import { calendarBounds, CalendarWindowClock } from './calendar';
 import { calendarWindowStep } from './calendar-window';
 
 const HOUR_US = 3_600_000_000;

@@ -1,3 +1,5 @@
+import type { CalendarWindow } from '@rl/contracts';
+
 /**
  * Calendar windows: a day, an ISO week (Monday to Sunday) or a month of local time in an IANA time
  * zone, DST included. Built on Intl alone (no time-zone data of our own).
@@ -11,12 +13,6 @@
  * following window's end: the script decides at Redis TIME, and a Redis clock already past the
  * end (a decision at the boundary) counts in the next window (see calendarWindowStep).
  */
-export const CALENDAR_WINDOWS = ['calendar-day', 'calendar-week', 'calendar-month'] as const;
-export type CalendarWindow = (typeof CALENDAR_WINDOWS)[number];
-
-export function isCalendarWindow(value: unknown): value is CalendarWindow {
-  return typeof value === 'string' && (CALENDAR_WINDOWS as readonly string[]).includes(value);
-}
 
 /** One calendar window and the next one's end, integer microseconds since the epoch. */
 export interface CalendarBounds {
@@ -45,18 +41,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
     formatters.set(timeZone, format);
   }
   return format;
-}
-
-/** Whether `timeZone` is an IANA time-zone name this runtime knows. */
-export function isTimeZone(timeZone: unknown): timeZone is string {
-  if (typeof timeZone !== 'string' || timeZone.length === 0 || timeZone.length > 64) return false;
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    // Intl throws a RangeError for an unknown zone: that is the answer, not a failure.
-    return false;
-  }
 }
 
 /** The local wall-clock time of instant `ms` in `timeZone`, as if it were UTC (milliseconds, whole seconds). */

@@ -1,0 +1,135 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { CheckResponse, Policy, PolicyDocument } from '@rl/contracts';
+import { calendarBounds } from '@rl/limiter-core';
+import { startRedisCluster, startRedisServer, waitFor, type RedisClusterHandle, type RedisServerHandle } from '@rl/testing';
+import { Redis } from 'ioredis';
+import { StaticPolicySource } from '../policies/static-policy-source';
+import { createTestApp } from '../testing/create-test-app';
+
+/**
+ * Stacked limits through POST /v1/check against a real redis-server and a Redis Cluster: every
+ * limit in RateLimit-Policy and RateLimit, the most constraining one in X-RateLimit-* and the
+ * body, a denial naming the limit that denied, and a partial admit that takes nothing.
+ */
+
+const plan: Policy = {
+  id: 'acme',
+  match: { customerId: 'acme' },
+  algorithm: 'fixed_window',
+  limit: 3,
+  windowSeconds: 60,
+  burst: 3,
+  scope: 'regional',
+  failureMode: 'closed',
+  mode: 'enforce',
+  version: 1,
+  limits: [
+    { name: 'minute', limit: 3, windowSeconds: 60, algorithm: 'fixed_window', burst: 3 },
+    { name: 'hour', limit: 100, windowSeconds: 3_600, algorithm: 'sliding_window', burst: 100 },
+    { name: 'month', limit: 5, window: 'calendar-month', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 5 },
+  ],
+};
+const document: PolicyDocument = { policies: [plan], overrides: [], customers: {} };
+
+async function check(app: NestFastifyApplication, payload: object): Promise<{ status: number; body: CheckResponse; headers: Record<string, unknown> }> {
+  const response = await app.inject({ method: 'POST', url: '/v1/check', payload });
+  return { status: response.statusCode, body: response.json(), headers: response.headers };
+}
+
+async function ready(app: NestFastifyApplication, timeoutMs: number): Promise<void> {
+  await waitFor('enforcer ready', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, timeoutMs);
+}
+
+/** The `r` of each item of a RateLimit header, by name. */
+function remainingOf(header: unknown): Record<string, number> {
+  return Object.fromEntries(
+    String(header)
+      .split(', ')
+      .map((item) => /^"([^"]+)";r=(\d+);t=\d+$/.exec(item))
+      .map((match) => [match?.[1] ?? '?', Number(match?.[2])]),
+  );
+}
+
+describe('stacked limits on a real redis-server', () => {
+  let redis: RedisServerHandle;
+  let app: NestFastifyApplication;
+  let probe: Redis;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    ({ app } = await createTestApp({ store: 'from-config', policies: new StaticPolicySource(document), env: { REDIS_URL: redis.url } }));
+    await ready(app, 10_000);
+    probe = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    probe?.disconnect();
+    await app?.close();
+    await redis?.stop();
+  });
+
+  it('lists every limit, describes the most constraining one, and denies naming the limit that denied', async () => {
+    const first = await check(app, { key: 'user-1', customerId: 'acme' });
+    expect(first.status).toBe(200);
+    expect(first.headers['ratelimit-policy']).toBe('"acme-minute";q=3;w=60, "acme-hour";q=100;w=3600, "acme-month";q=5;w=2592000');
+    expect(remainingOf(first.headers.ratelimit)).toEqual({ 'acme-minute': 2, 'acme-hour': 99, 'acme-month': 4 });
+    expect(first.headers).toMatchObject({ 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '2' });
+    expect(first.body).toMatchObject({ allowed: true, limit: 3, remaining: 2, policy: { id: 'acme', version: 1 } });
+
+    await check(app, { key: 'user-1', customerId: 'acme' });
+    await check(app, { key: 'user-1', customerId: 'acme' });
+    const denied = await check(app, { key: 'user-1', customerId: 'acme' });
+    expect(denied.status).toBe(429);
+    expect(denied.body).toMatchObject({ allowed: false, limit: 3, remaining: 0, 'violated-policies': ['acme-minute'], violated: ['acme-minute'] });
+    expect(Number(denied.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // The partial admit (hour and month would admit) took nothing from them.
+    expect(remainingOf(denied.headers.ratelimit)).toEqual({ 'acme-minute': 0, 'acme-hour': 97, 'acme-month': 2 });
+    expect(await probe.exists('rl:{acme:user-1}:minute:fw', 'rl:{acme:user-1}:hour:sw', 'rl:{acme:user-1}:month:cw')).toBe(3);
+  });
+
+  it('names the month when the calendar limit denies, with Retry-After pointing at the local month boundary', async () => {
+    // A cost of 3 fits the minute (3) but the month (5) only once.
+    expect((await check(app, { key: 'user-2', customerId: 'acme', cost: 3 })).status).toBe(200);
+    await probe.del('rl:{acme:user-2}:minute:fw');
+    const denied = await check(app, { key: 'user-2', customerId: 'acme', cost: 3 });
+    expect(denied.status).toBe(429);
+    expect(denied.body['violated-policies']).toEqual(['acme-month']);
+    const boundary = calendarBounds({ window: 'calendar-month', timeZone: 'Europe/Berlin', nowUs: Date.now() * 1000 }).endUs;
+    const expected = (boundary - Date.now() * 1000) / 1_000_000;
+    expect(Number(denied.headers['retry-after'])).toBeGreaterThanOrEqual(Math.floor(expected) - 5);
+    expect(Number(denied.headers['retry-after'])).toBeLessThanOrEqual(Math.ceil(expected) + 5);
+    expect(denied.body).toMatchObject({ limit: 5, remaining: 2 });
+  });
+
+  it('refuses a cost above the tightest limit, naming it, without a store call', async () => {
+    const refused = await check(app, { key: 'user-3', customerId: 'acme', cost: 4 });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ reason: 'cost_exceeds_limit', 'violated-policies': ['acme-minute'] });
+    expect(await probe.exists('rl:{acme:user-3}:minute:fw')).toBe(0);
+  });
+});
+
+describe('stacked limits on a Redis Cluster', () => {
+  let cluster: RedisClusterHandle | undefined;
+  let app: NestFastifyApplication | undefined;
+
+  afterAll(async () => {
+    await app?.close();
+    await cluster?.stop();
+  });
+
+  it('decides every identity in one call per stack, all or nothing', async () => {
+    cluster = await startRedisCluster();
+    ({ app } = await createTestApp({ store: 'from-config', policies: new StaticPolicySource(document), env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') } }));
+    await ready(app, 20_000);
+    const enforcer = app;
+    for (let i = 0; i < 20; i++) {
+      const key = `cluster-user-${i}`;
+      const statuses = [];
+      for (let n = 0; n < 4; n++) statuses.push((await check(enforcer, { key, customerId: 'acme' })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    }
+    const last = await check(enforcer, { key: 'cluster-user-0', customerId: 'acme' });
+    expect(remainingOf(last.headers.ratelimit)).toEqual({ 'acme-minute': 0, 'acme-hour': 97, 'acme-month': 2 });
+  });
+});
