@@ -37,6 +37,16 @@ describe('rateLimitHeaders', () => {
     expect(rateLimitHeaders({ ...allowed, windowSeconds: 90.6 })['ratelimit-policy']).toBe('"free-tier";q=100;w=91');
   });
 
+  it("passes a stacked policy's lists on, one item per limit", () => {
+    const limitLists = { policy: '"acme-burst";q=10;w=1, "acme-month";q=100;w=2592000', rateLimit: '"acme-burst";r=9;t=1, "acme-month";r=99;t=86400' };
+    expect(rateLimitHeaders({ ...allowed, limit: 10, remaining: 9, limitLists })).toMatchObject({
+      'x-ratelimit-limit': '10',
+      'x-ratelimit-remaining': '9',
+      'ratelimit-policy': limitLists.policy,
+      ratelimit: limitLists.rateLimit,
+    });
+  });
+
   it('claims no quota for a degraded decision made without one', () => {
     expect(rateLimitHeaders(fallbackDecision({ failureMode: 'open', reason: 'timeout' }))).toEqual({});
     expect(rateLimitHeaders(fallbackDecision({ failureMode: 'closed', reason: 'timeout' }))).toEqual({ 'retry-after': '1' });

@@ -10,7 +10,7 @@ import type { RateLimitDecision } from '../core/decision';
  *   `ratelimit: "<id>";r=<remaining>;t=<reset>`;
  * - `retry-after` (whole seconds, rounded up, at least 1) on every denial: 429 and 503.
  * A degraded decision made without a known quota carries only `retry-after` (when denied): it
- * has no numbers to report.
+ * has no numbers to report. A stacked policy's lists (one item per limit) are the enforcer's own.
  *
  * The one formatter every adapter (Nest, Fastify, Express) uses.
  */
@@ -23,8 +23,8 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
     headers['x-ratelimit-limit'] = String(decision.limit);
     headers['x-ratelimit-remaining'] = remaining;
     headers['x-ratelimit-reset'] = reset;
-    headers['ratelimit-policy'] = `"${id}";q=${decision.limit};w=${policyWindowSeconds(decision.windowSeconds)}`;
-    headers.ratelimit = `"${id}";r=${remaining};t=${reset}`;
+    headers['ratelimit-policy'] = decision.limitLists?.policy ?? `"${id}";q=${decision.limit};w=${policyWindowSeconds(decision.windowSeconds)}`;
+    headers.ratelimit = decision.limitLists?.rateLimit ?? `"${id}";r=${remaining};t=${reset}`;
   }
   if (!decision.allowed) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterSeconds)));
   return headers;
