@@ -150,11 +150,12 @@ function decisionOf(entry: unknown, request: StoreRequest): StoreDecision | unde
 /** `{allowed (0|1), then allowed, remaining, resetUs, retryAfterUs per limit}` as integers, combined (combineStacked), or undefined. */
 export function stackedDecisionOf(reply: unknown, count: number): StackedDecision | undefined {
   if (!Array.isArray(reply) || reply.length !== 1 + 4 * count || (reply[0] !== 0 && reply[0] !== 1)) return undefined;
-  const limits: RawDecision[] = [];
+  const limits: RawDecision[] = new Array(count);
   for (let index = 0; index < count; index++) {
-    const decision = rawDecisionOf(reply.slice(1 + 4 * index, 5 + 4 * index));
-    if (decision === undefined) return undefined;
-    limits.push(decision);
+    const at = 1 + 4 * index;
+    const [allowed, remaining, resetUs, retryAfterUs]: unknown[] = [reply[at], reply[at + 1], reply[at + 2], reply[at + 3]];
+    if ((allowed !== 0 && allowed !== 1) || !isCount(remaining) || !isCount(resetUs) || !isCount(retryAfterUs)) return undefined;
+    limits[index] = { allowed: allowed === 1, remaining, resetUs, retryAfterUs };
   }
   return combineStacked({ allowed: reply[0] === 1, limits });
 }

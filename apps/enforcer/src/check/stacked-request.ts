@@ -10,10 +10,19 @@ import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy'
 export function stackedRequest(input: { policy: CompiledPolicy; stack: CompiledStack; identity: string; cost: number; dryRun: boolean | undefined; nowUs: number }): StackedRequest {
   const { policy, stack, nowUs } = input;
   const keys = buildStackKeys({ policyId: policy.counterId, identity: input.identity, limits: stack.keyParts });
-  const limits = stack.limits.map((limit, index): StackedLimit => {
-    const base = { key: keys.limits[index], algorithm: limit.algorithm, limit: limit.quota.limit, windowUs: limit.windowUs, burst: limit.quota.burst };
-    return limit.calendar === undefined ? base : { ...base, calendar: limit.calendar.boundsAt(nowUs) };
-  });
+  // Object literals of one shape, no spreads: this runs for every check of a stacked policy.
+  const limits: StackedLimit[] = new Array(stack.limits.length);
+  for (let index = 0; index < stack.limits.length; index++) {
+    const limit = stack.limits[index];
+    limits[index] = {
+      key: keys.limits[index],
+      algorithm: limit.algorithm,
+      limit: limit.quota.limit,
+      windowUs: limit.windowUs,
+      burst: limit.quota.burst,
+      calendar: limit.calendar === undefined ? undefined : limit.calendar.boundsAt(nowUs),
+    };
+  }
   return { algorithm: 'stacked', key: keys.stack, limits, cost: input.cost, dryRun: input.dryRun };
 }
 

@@ -51,23 +51,40 @@ local function decide_limit(limit, cost, dry_run, jitter_ms)
   return DECIDERS[limit.kind](limit.keys, { limit.p1, limit.p2, limit.p3, cost, jitter_ms }, dry_run)
 end
 
--- Stacked limits, all or nothing; twin of decideStacked in libs/limiter-core/src/stacked/stacked.ts,
--- making the same calls in the same order, all at this call's `now`:
--- 1. every limit decides `cost` as a dry run (so a refused first read has written nothing);
--- 2. if all admit, every limit decides `cost` for real (a dry run again for a dry-run request);
--- 3. otherwise every limit that admitted is peeked (cost 0, dry run): nothing of the stack is taken.
+-- Stacked limits, all or nothing; twin of decideStacked in libs/limiter-core/src/stacked/stacked.ts
+-- (same decisions for the same states, all at this call's `now`):
+-- 1. every limit decides `cost`. When every limit keeps its state in one string (no sliding_log)
+--    and the request is real, each decides for real with its writes held (write_state); otherwise
+--    as a dry run (sliding_log writes with commands that read back, INCR, so it is not held);
+-- 2. if all admit: the held writes are SET, or, after a dry first pass, every limit decides again
+--    for real (a dry-run request keeps the first pass: it is what a real one would get);
+-- 3. otherwise nothing is written (held writes are dropped), and every limit that admitted is
+--    peeked (cost 0, dry run), so it reports what it holds, untouched.
 local function stacked(limits, cost, dry_run, jitter_ms)
+  local holding = not dry_run
+  for j = 1, #limits do
+    if KEY_COUNTS[limits[j].kind] == 2 then holding = false end
+  end
+  if holding then held_writes = {} end
   local decisions = {}
   local all = true
   for j = 1, #limits do
-    decisions[j] = decide_limit(limits[j], cost, true, jitter_ms)
+    decisions[j] = decide_limit(limits[j], cost, not holding, jitter_ms)
     if decisions[j][1] == 0 then all = false end
   end
-  for j = 1, #limits do
-    if all then
-      decisions[j] = decide_limit(limits[j], cost, dry_run, jitter_ms)
-    elseif decisions[j][1] == 1 then
-      decisions[j] = decide_limit(limits[j], 0, true, jitter_ms)
+  local held = held_writes
+  held_writes = nil
+  if all and holding then
+    for w = 1, #held do
+      redis.call('SET', held[w][1], held[w][2], 'PX', held[w][3])
+    end
+  elseif all and not dry_run then
+    for j = 1, #limits do
+      decisions[j] = decide_limit(limits[j], cost, false, jitter_ms)
+    end
+  elseif not all then
+    for j = 1, #limits do
+      if decisions[j][1] == 1 then decisions[j] = decide_limit(limits[j], 0, true, jitter_ms) end
     end
   end
   local reply = { as_flag(all) }
@@ -92,6 +109,7 @@ for i = 1, count do
   local jitter_ms = (jitter_base + (i - 1) * JITTER_STRIDE_MS) % jitter_span
   local ok, reply
   refused = nil
+  held_writes = nil
   if kind == STACKED then
     local n = tonumber(ARGV[record + 2])
     local cost = tonumber(ARGV[record + 3])
