@@ -60,6 +60,19 @@ export interface Policy {
   version: number;
   envoy?: EnvoyRule;
   escalation?: EscalationSettings;
+  /** Stacked limits (the API's PolicyLimit); the console shows and keeps them, it does not edit them. */
+  limits?: readonly PolicyLimit[];
+}
+
+/** One stacked limit of a policy. */
+export interface PolicyLimit {
+  name: string;
+  limit: number;
+  algorithm: Algorithm;
+  burst: number;
+  windowSeconds?: number;
+  window?: 'calendar-day' | 'calendar-week' | 'calendar-month';
+  timeZone?: string;
 }
 
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
