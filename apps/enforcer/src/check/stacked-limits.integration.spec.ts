@@ -29,7 +29,8 @@ const plan: Policy = {
     { name: 'month', limit: 5, window: 'calendar-month', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 5 },
   ],
 };
-const document: PolicyDocument = { policies: [plan], overrides: [], customers: {} };
+const shadowPlan: Policy = { ...plan, id: 'trial', match: { customerId: 'trial' }, mode: 'shadow' };
+const document: PolicyDocument = { policies: [plan, shadowPlan], overrides: [], customers: {} };
 
 async function check(app: NestFastifyApplication, payload: object): Promise<{ status: number; body: CheckResponse; headers: Record<string, unknown> }> {
   const response = await app.inject({ method: 'POST', url: '/v1/check', payload });
@@ -99,6 +100,15 @@ describe('stacked limits on a real redis-server', () => {
     expect(Number(denied.headers['retry-after'])).toBeGreaterThanOrEqual(Math.floor(expected) - 5);
     expect(Number(denied.headers['retry-after'])).toBeLessThanOrEqual(Math.ceil(expected) + 5);
     expect(denied.body).toMatchObject({ limit: 5, remaining: 2 });
+  });
+
+  it('in shadow mode, counts all or nothing and reports the denial it would make', async () => {
+    const replies = [];
+    for (let i = 0; i < 4; i++) replies.push(await check(app, { key: 'user-4', customerId: 'trial' }));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(replies[3].body).toMatchObject({ allowed: true, shadow: true, wouldDeny: true, remaining: 0 });
+    expect(replies[3].body).not.toHaveProperty('violated-policies');
+    expect(remainingOf(replies[3].headers.ratelimit)).toEqual({ 'trial-minute': 0, 'trial-hour': 97, 'trial-month': 2 });
   });
 
   it('refuses a cost above the tightest limit, naming it, without a store call', async () => {

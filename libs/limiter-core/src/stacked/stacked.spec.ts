@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ManualClock } from '../clock';
 import { LocalLimiter } from '../limiter';
 import { ALGORITHMS, type RawDecision } from '../types';
-import { calendarBounds } from './calendar';
+import { CalendarWindowClock, calendarBounds } from './calendar';
 import { combineStacked, stackedMaxCost, type StackedLimit, type StackedRequest } from './stacked';
 
 const T0 = 1_780_000_000_000_000;
@@ -69,5 +69,36 @@ describe('stacked limits (LocalLimiter)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a calendar limit in a stack, with an injected clock across DST', () => {
+  it.each([
+    ['America/New_York', '2026-03-08T12:00:00Z'],
+    ['Europe/Berlin', '2026-10-25T12:00:00Z'],
+  ])('resets at local midnight after a %s DST day, the retry pointing at it', (timeZone, noon) => {
+    const clock = new ManualClock(Date.parse(noon) * 1000);
+    const limiter = new LocalLimiter({ clock });
+    const day = new CalendarWindowClock('calendar-day', timeZone);
+    const request = (): StackedRequest => ({
+      algorithm: 'stacked',
+      key: 'rl:{p:u}:st',
+      cost: 1,
+      limits: [
+        limit('burst', { algorithm: 'token_bucket', limit: 100, windowUs: 1_000_000 }),
+        limit('day', { algorithm: 'fixed_window', limit: 2, windowUs: 1, calendar: day.boundsAt(clock.nowMicros()) }),
+      ],
+    });
+    expect(limiter.decideStackedSync(request()).allowed).toBe(true);
+    expect(limiter.decideStackedSync(request()).allowed).toBe(true);
+    const denied = limiter.decideStackedSync(request());
+    const end = day.boundsAt(clock.nowMicros()).endUs;
+    expect(denied).toMatchObject({ allowed: false, constraining: 1, retryAfterUs: end - clock.nowMicros() });
+    // A DST day: 23 or 25 hours from local midnight to local midnight.
+    expect(Math.abs(end - day.boundsAt(clock.nowMicros()).startUs - 24 * 3_600_000_000)).toBe(3_600_000_000);
+    clock.set(end - 1);
+    expect(limiter.decideStackedSync(request()).allowed).toBe(false);
+    clock.set(end);
+    expect(limiter.decideStackedSync(request())).toMatchObject({ allowed: true, limits: [{ allowed: true }, { allowed: true, remaining: 1 }] });
   });
 });

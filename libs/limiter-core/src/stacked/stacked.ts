@@ -56,7 +56,8 @@ export type StackedLimitDecider = (input: { limit: StackedLimit; cost: number; d
 
 /**
  * The all-or-nothing decision of a stack, in three passes over the limits (twin of `stacked` in
- * libs/redis-store/src/lua/batch.lua, which makes the same calls in the same order):
+ * libs/redis-store/src/lua/batch.lua, which reaches the same decisions and writes; it saves the
+ * second pass by holding the first pass's writes until every limit has admitted):
  * 1. every limit decides `cost` as a dry run;
  * 2. if all admit, every limit decides `cost` for real (as a dry run again for a dry-run request):
  *    the same state at the same `now` gives the same decision, now written;
