@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -39,6 +39,19 @@ const plan: Policy = {
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** CPU time a process has used (user + system), µs, from /proc (clock ticks of 10 ms on Linux). */
+function processCpuUs(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** CPU time Redis' main thread has used (user + system), µs, from INFO. */
+async function redisCpuUs(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu');
+  const read = (name: string): number => Number(new RegExp(`${name}_main_thread:([\\d.]+)`).exec(info)?.[1] ?? new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6;
+}
+
 /** Runs both contenders once per round, in turn; the ratio is the median of per-round ratios. */
 async function alternate(contenders: { single: () => Promise<number>; plan: () => Promise<number> }): Promise<{ single: number; plan: number; ratio: number }> {
   const runs = { single: [] as number[], plan: [] as number[] };
@@ -66,17 +79,43 @@ export async function stackedLimits(figures: Figure[]): Promise<void> {
     writeFileSync(file, JSON.stringify({ policies: [single, plan], overrides: [], customers: {} }));
     const svc: ServiceHandle = await startNodeService({ name: 'enforcer', entry: 'apps/enforcer/src/main.js', port: await freePort(), env: { REDIS_URL: redis.url, REGION: 'bench', POLICY_FILE: file, LOG_LEVEL: 'warn' } });
     pinServer(svc.process.child.pid);
+    const admin = new Redis(redis.url);
+    const cpuPerRequest = { single: [] as number[], plan: [] as number[] };
     try {
-      const measure = (customer: string, seconds: number) => async (): Promise<number> => {
-        process.env.BENCH_CUSTOMER = customer;
-        return (await runWrk({ url: `${svc.url}/v1/check`, connections: CALLERS, seconds, script: 'check-customer.lua' })).requestsPerSecond;
+      const measure = (name: 'single' | 'plan', seconds: number) => async (): Promise<number> => {
+        // check.lua names BENCH_CUSTOMER in every request; the other benchmarks send none.
+        process.env.BENCH_CUSTOMER = name === 'single' ? 'bench-single' : 'bench-plan';
+        const before = processCpuUs(svc.process.child.pid) + (await redisCpuUs(admin));
+        try {
+          const rps = (await runWrk({ url: `${svc.url}/v1/check`, connections: CALLERS, seconds })).requestsPerSecond;
+          cpuPerRequest[name].push((processCpuUs(svc.process.child.pid) + (await redisCpuUs(admin)) - before) / (rps * seconds));
+          return rps;
+        } finally {
+          delete process.env.BENCH_CUSTOMER;
+        }
       };
-      for (const customer of ['bench-single', 'bench-plan']) await measure(customer, 2)(); // warm-up
-      const http = await alternate({ single: measure('bench-single', SECONDS / 2), plan: measure('bench-plan', SECONDS / 2) });
+      await measure('single', 2)(); // warm-up
+      await measure('plan', 2)();
+      cpuPerRequest.single.length = 0;
+      cpuPerRequest.plan.length = 0;
+      const http = await alternate({ single: measure('single', SECONDS / 2), plan: measure('plan', SECONDS / 2) });
+      const capacity = median(cpuPerRequest.single.map((single, i) => single / cpuPerRequest.plan[i]));
       figures.push({ section: 'stacked limits', name: 'POST /v1/check, single-limit policy', value: http.single, unit: 'req/s' });
       figures.push({ section: 'stacked limits', name: 'POST /v1/check, three-limit plan (burst + minute + calendar month)', value: http.plan, unit: 'req/s' });
       figures.push({ section: 'stacked limits', name: 'POST /v1/check: three-limit plan ÷ single limit', value: http.ratio, unit: '×', target: '≥ 0.8×', met: http.ratio >= 0.8 });
+      figures.push({ section: 'stacked limits', name: 'enforcer + Redis CPU per check, single-limit policy', value: median(cpuPerRequest.single), unit: 'µs' });
+      figures.push({ section: 'stacked limits', name: 'enforcer + Redis CPU per check, three-limit plan', value: median(cpuPerRequest.plan), unit: 'µs' });
+      figures.push({
+        section: 'stacked limits',
+        name: 'checks per CPU-second: three-limit plan ÷ single limit',
+        value: capacity,
+        unit: '×',
+        target: '≥ 0.8×',
+        met: capacity >= 0.8,
+        note: '(req/s on this shared 2-core machine moves with its load; CPU per check does not)',
+      });
     } finally {
+      admin.disconnect();
       await svc.stop();
     }
     await redisCost(redis.url, figures);
@@ -111,20 +150,15 @@ async function redisCost(redisUrl: string, figures: Figure[]): Promise<void> {
     }),
     plan: (i: number): StoreRequest => stackedRequest({ policy: planPolicy, stack, identity: identity(i), cost: 1, dryRun: undefined, nowUs: Date.now() * 1000 }),
   };
-  const cpuUs = async (): Promise<number> => {
-    const info = await admin.info('cpu');
-    const read = (name: string): number => Number(new RegExp(`${name}_main_thread:([\\d.]+)`).exec(info)?.[1] ?? new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
-    return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6;
-  };
   const perDecision = (make: (i: number) => StoreRequest) => async (): Promise<number> => {
-    const before = await cpuUs();
+    const before = await redisCpuUs(admin);
     let failed = 0;
     for (let batch = 0; batch < 400; batch++) {
       const outcomes = await store.decideMany(Array.from({ length: 50 }, (_, j) => make(batch * 50 + j)));
       failed += outcomes.filter((o) => o instanceof Error).length;
     }
     if (failed > 0) throw new Error(`${failed} decisions failed`);
-    return ((await cpuUs()) - before) / 20_000;
+    return ((await redisCpuUs(admin)) - before) / 20_000;
   };
   try {
     await waitForReady(client, 10_000);

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
 import { POLICY_LIMIT_BOUNDS } from '../policies/policy-limit';
-import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
-import { IsPolicyMatch } from './admin-validators';
+import { ADMIN_MESSAGES } from './admin-bounds';
+import { IsBurstValue, IsLimitValue, IsPolicyMatch, IsWindowSecondsValue } from './admin-validators';
 import { EscalationSettingsDto } from './escalation-settings.dto';
 import { PolicyLimitDto } from './policy-limit.dto';
 import { PolicyMatchDto } from './policy-match.dto';
@@ -34,23 +34,17 @@ export class PolicyFieldsDto {
 
   @ValidateIf((fields: PolicyFieldsDto) => unlessStacked(fields, fields.limit))
   @IsDefined({ message: 'is required' })
-  @IsInt({ message: ADMIN_MESSAGES.limit })
-  @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
-  @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
+  @IsLimitValue()
   limit!: number;
 
   @ValidateIf((fields: PolicyFieldsDto) => unlessStacked(fields, fields.windowSeconds))
   @IsDefined({ message: 'is required' })
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: ADMIN_MESSAGES.windowSeconds })
-  @Min(ADMIN_BOUNDS.windowSecondsMin, { message: ADMIN_MESSAGES.windowSeconds })
-  @Max(ADMIN_BOUNDS.windowSecondsMax, { message: ADMIN_MESSAGES.windowSeconds })
+  @IsWindowSecondsValue()
   windowSeconds!: number;
 
   /** Bucket capacity (token bucket, GCRA, leaky bucket); defaults to `limit`. */
   @IsOptional()
-  @IsInt({ message: ADMIN_MESSAGES.burst })
-  @Min(ADMIN_BOUNDS.burstMin, { message: ADMIN_MESSAGES.burst })
-  @Max(ADMIN_BOUNDS.burstMax, { message: ADMIN_MESSAGES.burst })
+  @IsBurstValue()
   burst?: number;
 
   @IsOptional()

@@ -1,8 +1,9 @@
-import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsDefined, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { CALENDAR_WINDOWS, type CalendarWindow } from '../policies/calendar-window';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_RULES } from '../policies/validate-policy';
-import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
+import { ADMIN_MESSAGES } from './admin-bounds';
+import { IsBurstValue, IsLimitValue, IsWindowSecondsValue } from './admin-validators';
 
 /**
  * One limit of a stacked policy (`limits[]`, PolicyLimit). Exactly one of `windowSeconds` and a
@@ -16,15 +17,11 @@ export class PolicyLimitDto {
   name!: string;
 
   @IsDefined({ message: 'is required' })
-  @IsInt({ message: ADMIN_MESSAGES.limit })
-  @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
-  @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
+  @IsLimitValue()
   limit!: number;
 
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: ADMIN_MESSAGES.windowSeconds })
-  @Min(ADMIN_BOUNDS.windowSecondsMin, { message: ADMIN_MESSAGES.windowSeconds })
-  @Max(ADMIN_BOUNDS.windowSecondsMax, { message: ADMIN_MESSAGES.windowSeconds })
+  @IsWindowSecondsValue()
   windowSeconds?: number;
 
   @IsOptional()
@@ -40,8 +37,6 @@ export class PolicyLimitDto {
   algorithm?: PolicyAlgorithm;
 
   @IsOptional()
-  @IsInt({ message: ADMIN_MESSAGES.burst })
-  @Min(ADMIN_BOUNDS.burstMin, { message: ADMIN_MESSAGES.burst })
-  @Max(ADMIN_BOUNDS.burstMax, { message: ADMIN_MESSAGES.burst })
+  @IsBurstValue()
   burst?: number;
 }
