@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BLOCK_BOUNDS, BLOCK_DENIALS_MAX, type CheckRequest } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { PolicySource, type PolicySnapshot } from '../policies/policy-source';
 import { counterOf, EscalationRules, type EscalationRule } from './escalation-rules';
 import { EscalationTracker, type Denial } from './escalation-tracker';

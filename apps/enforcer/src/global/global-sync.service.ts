@@ -3,7 +3,7 @@ import { globalAllocationsSubject, GLOBAL_BOUNDS, parseAllocationUpdate } from '
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { DEFAULT_RETRY } from '../policies/control-plane/retry';
 import { PolicySource, type PolicySnapshot } from '../policies/policy-source';

@@ -1,6 +1,6 @@
 import { PolicySource, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
 import { LocalStoreBackend } from '@rl/decision-pipeline';
-import { ReadinessService } from './readiness.service';
+import { ReadinessService } from '@rl/platform/service';
 import { createTestApp } from '../testing/create-test-app';
 
 class UnreachableStore extends LocalStoreBackend {

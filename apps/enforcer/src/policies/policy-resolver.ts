@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { CheckRequest, MatchedRule } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy';
 import { CompiledPolicyCache, PolicyIndex } from './policy-index';
 import { PolicySource, type PolicySnapshot } from './policy-source';
