@@ -111,16 +111,13 @@ export { GlobalRegionUsageView } from './admin/global-region-usage-view';
 export { GlobalKeyUsageView } from './admin/global-key-usage-view';
 export { GlobalKeySummaryView } from './admin/global-key-summary-view';
 export { GlobalPolicyUsageView } from './admin/global-policy-usage-view';
-export type { UsageKey, UsageReport, UsageWindow } from './global/usage-report';
-export type { AllocationKey, AllocationUpdate, AllocationWindow } from './global/allocation-update';
-export { UsageReportDto } from './global/usage-report.dto';
-export { UsageWindowDto } from './global/usage-window.dto';
-export { AllocationUpdateDto } from './global/allocation-update.dto';
-export { AllocationWindowDto } from './global/allocation-window.dto';
+export { parseUsageReport, UsageReportDto } from './global/usage-report.dto';
+export type { UsageKey, UsageReport, UsageWindow } from './global/usage-report.dto';
+export { AllocationWindowDto, UsageWindowDto } from './global/policy-window.dto';
+export { AllocationUpdateDto, parseAllocationUpdate } from './global/allocation-update.dto';
+export type { AllocationKey, AllocationUpdate, AllocationWindow } from './global/allocation-update.dto';
 export { GLOBAL_BOUNDS, GLOBAL_SCHEMA_VERSION } from './global/global-bounds';
 export { globalWindowMs, globalWindowStartMs } from './global/global-window';
-export { parseUsageReport } from './global/parse-usage-report';
-export { parseAllocationUpdate } from './global/parse-allocation-update';
 export { encodeGlobalMessage } from './global/encode-global-message';
 export {
   GLOBAL_REGION_PATTERN,

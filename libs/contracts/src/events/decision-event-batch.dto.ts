@@ -1,40 +1,41 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested } from 'class-validator';
 import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
 import { DECISION_EVENT_BOUNDS, EVENT_REGION_RULE, INSTANCE_ID_RULE } from './decision-event-bounds';
 import { DecisionEventDto } from './decision-event.dto';
+import { Required } from '../validation/field-decorators';
 
 /** Random per enforcer start: 1 to 32 characters from [A-Za-z0-9]. */
 export const BOOT_ID_RULE = { pattern: /^[A-Za-z0-9]{1,32}$/, hint: '1 to 32 characters from [A-Za-z0-9]' } as const;
 
 /** The wire form of a DecisionEventBatch, validated on receipt by `parseDecisionEventBatch`. */
 export class DecisionEventBatchDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn([1], { message: 'must be 1' })
   schema!: 1;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(EVENT_REGION_RULE)
   region!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(INSTANCE_ID_RULE)
   instanceId!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(BOOT_ID_RULE)
   bootId!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIntegerIn(DECISION_EVENT_BOUNDS.sequence)
   sequence!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIntegerIn(DECISION_EVENT_BOUNDS.timeMs)
   sentAtMs!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   // class-validator checks the lowest rule first (stopAtFirstError): the type before the sizes.
   @ArrayMaxSize(DECISION_EVENT_BOUNDS.maxEventsPerBatch, { message: `must hold at most ${DECISION_EVENT_BOUNDS.maxEventsPerBatch} events` })
   @ArrayMinSize(1, { message: 'must hold at least one event' })

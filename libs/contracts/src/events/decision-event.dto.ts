@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { IsDefined, IsIn, IsString, ValidateBy } from 'class-validator';
+import { IsIn, IsString, ValidateBy } from 'class-validator';
 import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { DECISION_EVENT_BOUNDS, EVENT_REGION_RULE, KEY_HASH_RULE } from './decision-event-bounds';
 import { DECISION_OUTCOMES, type DecisionOutcome } from './decision-outcome';
+import { Required } from '../validation/field-decorators';
 
 function IsNumberIn(range: { min: number; max: number; minExclusive?: boolean }): PropertyDecorator {
   const text = range.minExclusive === true ? `above ${range.min} and at most ${range.max}` : `from ${range.min} to ${range.max}`;
@@ -30,40 +31,40 @@ function IsOptionalCustomerId(): PropertyDecorator {
 
 /** The wire form of a DecisionEvent, validated on receipt by `parseDecisionEventBatch`. */
 export class DecisionEventDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIntegerIn(DECISION_EVENT_BOUNDS.timeMs)
   ts!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(KEY_HASH_RULE)
   keyHash!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(POLICY_RULES.id)
   policyId!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIntegerIn(DECISION_EVENT_BOUNDS.policyVersion)
   policyVersion!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(DECISION_OUTCOMES, { message: `must be one of ${DECISION_OUTCOMES.join(', ')}` })
   decision!: DecisionOutcome;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsNumberIn(DECISION_EVENT_BOUNDS.latencyMs)
   latencyMs!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(EVENT_REGION_RULE)
   region!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsString({ message: `must be "" or ${POLICY_RULES.customerId.hint}` })
   @IsOptionalCustomerId()
   customerId!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsNumberIn({ min: 0, max: 1, minExclusive: true })
   sampleRate!: number;
 }
