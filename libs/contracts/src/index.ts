@@ -135,11 +135,11 @@ export {
 } from './global/subjects';
 export { DECISION_OUTCOMES } from './events/decision-outcome';
 export type { DecisionOutcome } from './events/decision-outcome';
-export type { DecisionEvent, DecisionEventBatch } from './events/decision-event';
 export { DECISION_EVENT_BOUNDS, EVENT_REGION_RULE, INSTANCE_ID_RULE, KEY_HASH_RULE } from './events/decision-event-bounds';
 export { DecisionEventDto } from './events/decision-event.dto';
-export { BOOT_ID_RULE, DecisionEventBatchDto } from './events/decision-event-batch.dto';
-export { parseDecisionEventBatch } from './events/parse-decision-event-batch';
+export type { DecisionEvent } from './events/decision-event.dto';
+export { BOOT_ID_RULE, DecisionEventBatchDto, parseDecisionEventBatch } from './events/decision-event-batch.dto';
+export type { DecisionEventBatch } from './events/decision-event-batch.dto';
 export { assertEventRegion, decisionEventsMsgId, decisionEventsStream, decisionEventsSubject, decisionEventsWildcard } from './events/subjects';
 export { ANALYTICS_BOUNDS, ANALYTICS_DIMENSIONS, ANALYTICS_MESSAGES } from './analytics/analytics-bounds';
 export type { AnalyticsDimension } from './analytics/analytics-bounds';
