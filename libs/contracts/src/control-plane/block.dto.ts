@@ -18,29 +18,36 @@ export function IsBlockValue(): PropertyDecorator {
   });
 }
 
-/** `block` of a `block.added` change, and one entry of a snapshot's `blocks`. */
+/**
+ * One active block as enforcers receive it: `block` of a `block.added` change, and one entry of a
+ * snapshot's `blocks`. The class is the type and the validation.
+ */
 export class BlockDto {
+  /** UUID assigned by the policy service. */
   @Required()
   @IsUUID('all', { message: 'must be a UUID' })
-  id!: string;
+  readonly id!: string;
 
   @Required()
   @IsIn(BLOCK_TYPES, { message: `must be one of ${BLOCK_TYPES.join(', ')}` })
-  type!: BlockType;
+  readonly type!: BlockType;
 
   @Required()
   @IsBlockValue()
-  value!: string;
+  readonly value!: string;
 
+  /** ISO-8601; the block stops applying at this instant. */
   @Required()
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'must be an ISO-8601 date-time' })
-  expiresAt!: string;
+  readonly expiresAt!: string;
 
   @Required()
   @IsPrintable(BLOCK_BOUNDS.reasonMaxLength, { message: `must be 1 to ${BLOCK_BOUNDS.reasonMaxLength} printable characters` })
-  reason!: string;
+  readonly reason!: string;
 
   @Required()
   @IsIn(BLOCK_SOURCES, { message: `must be one of ${BLOCK_SOURCES.join(', ')}` })
-  source!: BlockSource;
+  readonly source!: BlockSource;
 }
+
+export type Block = BlockDto;

@@ -7,6 +7,9 @@ import { Required } from '../validation/field-decorators';
 
 /** The wire form of a PolicyChangeMessage, validated on receipt by `parsePolicyChangeMessage`. */
 export class PolicyChangeMessageDto {
+  /** Larger payloads are rejected before parsing (NATS' default max_payload is 1 MiB too). */
+  static readonly maxBytes = 1_048_576;
+
   @Required()
   @IsIntegerIn({ min: 1, max: Number.MAX_SAFE_INTEGER })
   revision!: number;
