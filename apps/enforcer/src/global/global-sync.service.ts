@@ -6,7 +6,7 @@ import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '@rl/platform/service';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { DEFAULT_RETRY } from '../policies/control-plane/retry';
-import { PolicySource, type PolicySnapshot } from '../policies/policy-source';
+import { PolicySource, type ActivePolicies } from '../policies/policy-source';
 import { AllocationTable } from './allocation-table';
 import { GlobalChannel } from './global-channel';
 import { GlobalMetrics } from './global-metrics';
@@ -210,7 +210,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
     }
   }
 
-  private follow(snapshot: PolicySnapshot): void {
+  private follow(snapshot: ActivePolicies): void {
     if (this.channel !== undefined || this.caughtUp) return;
     if (!snapshot.policies.some((p) => p.scope === 'global') && !snapshot.overrides.some((p) => p.scope === 'global')) return;
     const { config } = this;
