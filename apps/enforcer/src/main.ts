@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createLogger } from '@rl/platform';
+import { createLogger, urlForLogs } from '@rl/platform';
 import { runService } from '@rl/platform/service';
 import { createEnforcerApp } from './app.module';
 import { EnforcerConfig } from './config/enforcer-config';
@@ -29,11 +29,5 @@ runService({
       );
     });
   },
-  listeningFields: (config) => ({ redis: config.redis.clusterNodes ?? redactPassword(config.redis.url) }),
+  listeningFields: (config) => ({ redis: config.redis.clusterNodes ?? urlForLogs(config.redis.url) }),
 });
-
-function redactPassword(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.href;
-}
