@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { BlocksModule } from './blocks/blocks.module';
 import { ChangesModule } from './changes/changes.module';
 import { CoreModule, type CoreModuleOptions } from './core/core.module';
+import { CountersModule } from './counters/counters.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { GlobalUsageModule } from './global-usage/global-usage.module';
@@ -53,6 +54,7 @@ export class AppModule {
         WhoAmIModule,
         BlocksModule,
         GlobalUsageModule,
+        CountersModule,
         AnalyticsModule,
         HealthModule,
       ],
