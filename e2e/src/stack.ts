@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decisionEventsStream, policyChangesStream } from '@rl/contracts';
-import { startPolicyService, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
+import { freePort, startPolicyService, startRegion, type RegionHandle, type ServiceHandle } from '@rl/devstack';
 import { createTestDatabase, type TestDatabase } from '@rl/testing';
 import { connect } from 'nats';
 
@@ -21,6 +21,8 @@ export interface ControlPlaneStack {
   readonly adminToken: string;
   /** The enforcers' POLICY_SERVICE_TOKEN: the policy service's ENFORCER_API_KEY (role `enforcer`). */
   readonly enforcerApiKey: string;
+  /** The enforcers' INTERNAL_API_TOKEN, which the policy service sends as ENFORCER_INTERNAL_TOKEN. */
+  readonly internalToken: string;
   readonly database: TestDatabase;
   readonly policyService: ServiceHandle;
   readonly usEast: RegionHandle;
@@ -37,26 +39,44 @@ export async function startControlPlaneStack(options: { label: string; enforcerE
   const namespace = `e2e${options.label}${unique}`;
   const adminToken = `e2e-admin-${unique}`;
   const enforcerApiKey = `e2e-enforcer-${unique}`;
+  const internalToken = `e2e-internal-${unique}`;
   const cacheDir = mkdtempSync(join(tmpdir(), `rl-e2e-${options.label}-`));
   const database = await createTestDatabase();
-  const policyService = await startPolicyService({ databaseUrl: database.url, natsUrl: NATS_URL, namespace, adminToken, enforcerApiKey });
+  // The enforcers' ports are chosen first, so the policy service knows where each region is.
+  const [usEastPort, euWestPort] = [await freePort(), await freePort()];
+  const policyService = await startPolicyService({
+    databaseUrl: database.url,
+    natsUrl: NATS_URL,
+    namespace,
+    adminToken,
+    enforcerApiKey,
+    enforcers: {
+      urls: [
+        { region: 'us-east', url: `http://127.0.0.1:${usEastPort}` },
+        { region: 'eu-west', url: `http://127.0.0.1:${euWestPort}` },
+      ],
+      internalToken,
+    },
+  });
   const regionEnv = (region: string): Record<string, string> => ({
     POLICY_SERVICE_URL: policyService.url,
     POLICY_SERVICE_TOKEN: enforcerApiKey,
+    INTERNAL_API_TOKEN: internalToken,
     NATS_URL,
     NATS_NAMESPACE: namespace,
     POLICY_CACHE_FILE: join(cacheDir, `${region}.json`),
     ...options.enforcerEnv,
   });
   const [usEast, euWest] = await Promise.all([
-    startRegion({ region: 'us-east', enforcerPorts: [undefined], env: regionEnv('us-east') }),
-    startRegion({ region: 'eu-west', enforcerPorts: [undefined], env: regionEnv('eu-west') }),
+    startRegion({ region: 'us-east', enforcerPorts: [usEastPort], env: regionEnv('us-east') }),
+    startRegion({ region: 'eu-west', enforcerPorts: [euWestPort], env: regionEnv('eu-west') }),
   ]);
   return {
     unique,
     namespace,
     adminToken,
     enforcerApiKey,
+    internalToken,
     database,
     policyService,
     usEast,
