@@ -245,3 +245,61 @@ export interface TimeSeries {
   stepSeconds: number;
   points: TimePoint[];
 }
+
+/** Which rule selected a check's policy (the enforcer's dry run, `matched`). */
+export type MatchedRule = 'override' | 'customer' | 'tier-route' | 'tier' | 'default' | 'inline';
+
+/** A check answer, as the enforcer gives it (with `dryRun` for an explanation). */
+export interface CheckDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+  retryAfterSeconds: number;
+  policy: { id: string; version: number };
+  region: string;
+  dryRun?: boolean;
+  matched?: MatchedRule;
+  shadow?: boolean;
+  blocked?: boolean;
+  degraded?: boolean;
+  reason?: string;
+}
+
+/** POST /v1/counters/explain */
+export interface CheckExplanation {
+  region: string;
+  status: number;
+  headers: Record<string, string>;
+  decision: CheckDecision;
+}
+
+/** One region's state of a counter (GET /v1/counters). */
+export interface CounterState {
+  region: string;
+  instance: string;
+  policy: { id: string; version: number };
+  key: string;
+  algorithm: string;
+  scope: Scope;
+  limit: number;
+  used: number;
+  remaining: number;
+  resetSeconds: number;
+  leasedUnits: number;
+  denyCached: boolean;
+}
+
+/** GET /v1/counters */
+export interface CountersView {
+  key: string;
+  policyId?: string;
+  customerId?: string;
+  regions: Record<string, CounterState | { unreachable: true; reason: string }>;
+}
+
+/** DELETE /v1/counters */
+export interface CounterReset {
+  resets: { policyId: string; key: string }[];
+  revision: number;
+}
