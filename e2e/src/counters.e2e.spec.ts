@@ -1,5 +1,5 @@
 import type { ServiceHandle } from '@rl/devstack';
-import { check, type CheckReply } from './http';
+import { callApi, check, type CheckReply } from './http';
 import { startControlPlaneStack, type ControlPlaneStack } from './stack';
 
 /** A reset reaches every region within this budget, like any control-plane change. */
@@ -60,15 +60,8 @@ describe('counters: inspect, explain and reset a caller (policy service, two reg
     await stack?.stop();
   });
 
-  async function api(as: Credential, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const token = tokens[as];
-    const res = await fetch(`${policyService.url}${path}`, {
-      method,
-      headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  function api(as: Credential, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    return callApi(policyService.url, { token: tokens[as], method, path, body });
   }
 
   async function counters(query: string): Promise<CountersBody> {

@@ -14,7 +14,14 @@ import type { CheckExplanation, CounterReset, CountersView, TimeSeries } from '.
 export const INSPECTOR_REFRESH_MS = 2000;
 /** The recent decisions cover this many minutes. */
 const RECENT_MINUTES = 60;
-const FIELDS = ['key', 'customerId', 'route', 'method'] as const;
+const FIELDS = [
+  { name: 'key', label: 'Key', hint: "the check's key, e.g. user:42" },
+  { name: 'customerId', label: 'Customer', hint: 'optional' },
+  { name: 'route', label: 'Route', hint: 'optional, e.g. /v1/search' },
+  { name: 'method', label: 'Method', hint: 'optional, e.g. GET' },
+] as const;
+type FieldName = (typeof FIELDS)[number]['name'];
+const FIELD_NAMES: readonly FieldName[] = FIELDS.map((field) => field.name);
 
 /**
  * The caller inspector: for a key (with its customer, route and method), the policy a check would
@@ -27,14 +34,14 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
   const api = useApi();
   const href = routeHref({ page: 'inspector', caller: props.caller });
   const key = props.caller.key;
-  const [form, setForm] = useState<Record<(typeof FIELDS)[number], string>>(() => formOf(props.caller));
+  const [form, setForm] = useState<Record<FieldName, string>>(() => formOf(props.caller));
   useEffect(() => setForm(formOf(props.caller)), [href]);
   const explanation = useAsync(() => (key === undefined ? Promise.resolve(undefined) : api.post<CheckExplanation>('/v1/counters/explain', props.caller)), [href]);
-  const errors = explanation.state.status === 'error' ? formErrors(explanation.state.error, FIELDS) : NO_ERRORS;
+  const errors = explanation.state.status === 'error' ? formErrors(explanation.state.error, FIELD_NAMES) : NO_ERRORS;
 
   const inspect = (event: Event): void => {
     event.preventDefault();
-    const caller: InspectedCaller = Object.fromEntries(FIELDS.map((name) => [name, form[name].trim() === '' ? undefined : form[name].trim()]));
+    const caller: InspectedCaller = Object.fromEntries(FIELD_NAMES.map((name) => [name, form[name].trim() === '' ? undefined : form[name].trim()]));
     const next = routeHref({ page: 'inspector', caller });
     if (next === href) void explanation.reload();
     else props.navigate(next);
@@ -44,18 +51,11 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
     <section>
       <PageHeader title="Caller inspector" subtitle="Why is this caller throttled, and by what? Explained with a dry run: nothing is consumed." />
       <form class="form form-inline card" onSubmit={inspect} aria-label="Inspect a caller" noValidate>
-        <Field label="Key" path="key" errors={errors} hint="the check's key, e.g. user:42">
-          <input name="key" value={form.key} onInput={(e) => setForm({ ...form, key: e.currentTarget.value })} autocomplete="off" />
-        </Field>
-        <Field label="Customer" path="customerId" errors={errors} hint="optional">
-          <input name="customerId" value={form.customerId} onInput={(e) => setForm({ ...form, customerId: e.currentTarget.value })} autocomplete="off" />
-        </Field>
-        <Field label="Route" path="route" errors={errors} hint="optional, e.g. /v1/search">
-          <input name="route" value={form.route} onInput={(e) => setForm({ ...form, route: e.currentTarget.value })} autocomplete="off" />
-        </Field>
-        <Field label="Method" path="method" errors={errors} hint="optional, e.g. GET">
-          <input name="method" value={form.method} onInput={(e) => setForm({ ...form, method: e.currentTarget.value })} autocomplete="off" />
-        </Field>
+        {FIELDS.map((field) => (
+          <Field key={field.name} label={field.label} path={field.name} errors={errors} hint={field.hint}>
+            <input name={field.name} value={form[field.name]} onInput={(e) => setForm({ ...form, [field.name]: e.currentTarget.value })} autocomplete="off" />
+          </Field>
+        ))}
         <button type="submit" class="button-primary">
           Inspect
         </button>
@@ -72,7 +72,7 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
   );
 }
 
-function formOf(caller: InspectedCaller): Record<(typeof FIELDS)[number], string> {
+function formOf(caller: InspectedCaller): Record<FieldName, string> {
   return { key: caller.key ?? '', customerId: caller.customerId ?? '', route: caller.route ?? '', method: caller.method ?? '' };
 }
 
