@@ -1,20 +1,8 @@
 import { matchedReason, recentDecisions, regionRows } from './inspector';
-import type { CounterState, Estimate, TimePoint } from './types';
+import { counts } from './testing/analytics-counts';
+import type { AnalyticsCounts, CounterState, TimePoint } from './types';
 
-const EXACT: Estimate = { exact: true, sampledEvents: null, sampleRate: null, errorBound: null };
-const point = (minute: string, region: string, counts: Partial<TimePoint>): TimePoint => ({
-  minute,
-  region,
-  policyId: 'gold',
-  allowed: 0,
-  denied: 0,
-  shadowDenied: 0,
-  blocked: 0,
-  degraded: 0,
-  allowedEstimate: EXACT,
-  degradedEstimate: EXACT,
-  ...counts,
-});
+const point = (minute: string, region: string, c: Partial<AnalyticsCounts>): TimePoint => ({ minute, region, policyId: 'gold', ...counts(c) });
 
 describe('caller inspector', () => {
   it('says why each rule selected the policy', () => {
