@@ -98,7 +98,8 @@ describe('admin console: caller inspector in chromium (policy service, two regio
 
     await expectText(page.locator('[data-matched-policy]'), policyId);
     expect(await page.locator('[data-matched]').getAttribute('data-matched')).toBe('tier');
-    await expectText(page.locator('[data-matched-reason]'), `customer ${customer}'s tier has a policy`);
+    await expectText(page.locator('[data-matched-reason]'), `customer ${customer}'s tier (gold) has a policy`);
+    await expectText(page.locator('[data-policy-match]'), 'tier=gold');
     // The explanation is for us-east, the first region: a check now would be denied there.
     expect(await page.locator('[data-would-status]').getAttribute('data-would-status')).toBe('429');
     await region('us-east').waitFor();

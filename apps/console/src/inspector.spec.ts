@@ -1,4 +1,5 @@
-import { matchedReason, recentDecisions, regionRows } from './inspector';
+import { ApiError } from './api';
+import { matchedReason, noneWhenNotFound, recentDecisions, regionRows } from './inspector';
 import { counts } from './testing/analytics-counts';
 import type { AnalyticsCounts, CounterState, TimePoint } from './types';
 
@@ -11,8 +12,14 @@ describe('caller inspector', () => {
       "a policy matches the route and method (GET /v1/search), for customer acme's tier or for every tier",
     );
     expect(matchedReason('tier', {})).toBe("the customer's tier has a policy, and nothing more specific matches");
+    expect(matchedReason('tier', { customerId: 'acme', tier: 'gold' })).toBe("customer acme's tier (gold) has a policy, and nothing more specific matches");
     expect(matchedReason('default', {})).toBe("no stored policy matches, so the enforcers' default policy applies");
     expect(matchedReason(undefined, {})).toBe('the enforcer did not say');
+  });
+
+  it('reads a 404 as "none" and lets every other error through', () => {
+    expect(noneWhenNotFound(new ApiError(404, 'not_found', 'no customer acme'))).toBeUndefined();
+    expect(() => noneWhenNotFound(new ApiError(502, 'bad_gateway', 'down'))).toThrow('down');
   });
 
   it('lists regions in name order, an unreachable one with its reason', () => {

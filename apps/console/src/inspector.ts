@@ -1,17 +1,22 @@
+import { ApiError } from './api';
 import type { CounterState, CountersView, MatchedRule, TimePoint, TimeSeries } from './types';
 
-/** Why the enforcer picked the policy, in the operator's words. */
-export function matchedReason(matched: MatchedRule | undefined, input: { customerId?: string; route?: string; method?: string }): string {
+/**
+ * Why the enforcer picked the policy, in the operator's words; `tier` is the customer's tier when
+ * the page knows it.
+ */
+export function matchedReason(matched: MatchedRule | undefined, input: { customerId?: string; route?: string; method?: string; tier?: string }): string {
   const customer = input.customerId === undefined ? 'the customer' : `customer ${input.customerId}`;
+  const tier = input.tier === undefined ? `${customer}'s tier` : `${customer}'s tier (${input.tier})`;
   switch (matched) {
     case 'override':
       return `${customer} has an override (PUT /admin/limits), which comes before every other policy`;
     case 'customer':
       return `a policy names ${customer} in its match`;
     case 'tier-route':
-      return `a policy matches the route and method${input.route === undefined ? '' : ` (${input.method ?? 'any method'} ${input.route})`}, for ${customer}'s tier or for every tier`;
+      return `a policy matches the route and method${input.route === undefined ? '' : ` (${input.method ?? 'any method'} ${input.route})`}, for ${tier} or for every tier`;
     case 'tier':
-      return `${customer}'s tier has a policy, and nothing more specific matches`;
+      return `${tier} has a policy, and nothing more specific matches`;
     case 'default':
       return 'no stored policy matches, so the enforcers\' default policy applies';
     case 'inline':
@@ -37,4 +42,10 @@ export function recentDecisions(series: TimeSeries, limit = 20): (TimePoint & { 
     .filter((point) => point.allowed + point.throttled + point.degraded > 0)
     .sort((a, b) => b.minute.localeCompare(a.minute) || a.region.localeCompare(b.region) || a.policyId.localeCompare(b.policyId))
     .slice(0, limit);
+}
+
+/** For a lookup whose 404 means "there is none" (a customer without a tier, the default policy): undefined. */
+export function noneWhenNotFound(error: unknown): undefined {
+  if (error instanceof ApiError && error.status === 404) return undefined;
+  throw error;
 }

@@ -3,12 +3,12 @@ import { describeEstimate, rangeQuery } from '../analytics';
 import { Badge, Bar, Empty, ErrorBanner, Field, FormBanner, Loading, Notice, PageHeader } from '../components';
 import { useApi, useSession } from '../context';
 import { formErrors, NO_ERRORS } from '../field-errors';
-import { formatCount, formatSeconds, formatTime } from '../format';
+import { describeMatch, formatCount, formatSeconds, formatTime } from '../format';
 import { useAsync, usePolling } from '../hooks';
-import { matchedReason, recentDecisions, regionRows } from '../inspector';
+import { matchedReason, noneWhenNotFound, recentDecisions, regionRows } from '../inspector';
 import { routeHref, type InspectedCaller } from '../router';
 import { keyHash } from '../sha256';
-import type { CheckExplanation, CounterReset, CountersView, TimeSeries } from '../types';
+import type { CheckExplanation, CounterReset, CountersView, Customer, Policy, TimeSeries } from '../types';
 
 /** How often each region's usage is asked again (through the policy service, from each enforcer). */
 export const INSPECTOR_REFRESH_MS = 2000;
@@ -77,8 +77,16 @@ function formOf(caller: InspectedCaller): Record<FieldName, string> {
 }
 
 function Inspection(props: { caller: InspectedCaller & { key: string }; explained: CheckExplanation }) {
+  const api = useApi();
   const { caller, explained } = props;
   const decision = explained.decision;
+  // The stored policy and the customer's tier make the "why" concrete; the default and inline policies are not stored.
+  const policy = useAsync(() => api.get<Policy>(`/v1/policies/${encodeURIComponent(decision.policy.id)}`).catch(noneWhenNotFound), [decision.policy.id]).state.value;
+  const customerId = caller.customerId;
+  const customer = useAsync(
+    () => (customerId === undefined ? Promise.resolve(undefined) : api.get<Customer>(`/v1/customers/${encodeURIComponent(customerId)}`).catch(noneWhenNotFound)),
+    [customerId],
+  ).state.value;
   return (
     <div data-inspection={caller.key}>
       <div class="card" aria-label="Matched policy">
@@ -91,7 +99,12 @@ function Inspection(props: { caller: InspectedCaller & { key: string }; explaine
             <Badge tone="info">matched: {decision.matched ?? 'unknown'}</Badge>
           </span>
         </div>
-        <p data-matched-reason>Why: {matchedReason(decision.matched, caller)}.</p>
+        <p data-matched-reason>Why: {matchedReason(decision.matched, { ...caller, tier: customer?.tier })}.</p>
+        {policy !== undefined && describeMatch(policy.match) !== '' ? (
+          <p class="muted small" data-policy-match>
+            The policy matches <span class="mono">{describeMatch(policy.match)}</span>.
+          </p>
+        ) : null}
         <dl class="facts">
           <div>
             <dt>A check now would get</dt>
