@@ -12,6 +12,8 @@ import type { CheckExplanation, CounterReset, CountersView, Customer, Policy, Ti
 
 /** How often each region's usage is asked again (through the policy service, from each enforcer). */
 export const INSPECTOR_REFRESH_MS = 2000;
+/** Control changes reach every region within this long (the reset's budget), so the explanation is asked again after it. */
+const RESET_APPLIED_MS = 1000;
 /** The recent decisions cover this many minutes. */
 const RECENT_MINUTES = 60;
 const FIELDS = [
@@ -36,7 +38,12 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
   const key = props.caller.key;
   const [form, setForm] = useState<Record<FieldName, string>>(() => formOf(props.caller));
   useEffect(() => setForm(formOf(props.caller)), [href]);
-  const explanation = useAsync(() => (key === undefined ? Promise.resolve(undefined) : api.post<CheckExplanation>('/v1/counters/explain', props.caller)), [href]);
+  // Each answer remembers the caller it explains, so a reload (after a reset) keeps the page while a new caller does not show the old answer.
+  const explanation = useAsync(
+    () => (key === undefined ? Promise.resolve(undefined) : api.post<CheckExplanation>('/v1/counters/explain', props.caller).then((explained) => ({ href, explained }))),
+    [href],
+  );
+  const current = explanation.state.status !== 'error' && explanation.state.value?.href === href ? explanation.state.value.explained : undefined;
   const errors = explanation.state.status === 'error' ? formErrors(explanation.state.error, FIELD_NAMES) : NO_ERRORS;
 
   const inspect = (event: Event): void => {
@@ -63,8 +70,8 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
       <FormBanner errors={errors} />
       {key === undefined ? (
         <Empty>Enter a key (and the customer, route and method of its requests) to see which policy applies, its usage in every region and its recent decisions.</Empty>
-      ) : explanation.state.status === 'ok' && explanation.state.value !== undefined ? (
-        <Inspection key={href} caller={{ ...props.caller, key }} explained={explanation.state.value} />
+      ) : current !== undefined ? (
+        <Inspection key={href} caller={{ ...props.caller, key }} explained={current} onReset={() => void explanation.reload()} />
       ) : explanation.state.status === 'loading' ? (
         <Loading what="the explanation" />
       ) : null}
@@ -76,7 +83,7 @@ function formOf(caller: InspectedCaller): Record<FieldName, string> {
   return { key: caller.key ?? '', customerId: caller.customerId ?? '', route: caller.route ?? '', method: caller.method ?? '' };
 }
 
-function Inspection(props: { caller: InspectedCaller & { key: string }; explained: CheckExplanation }) {
+function Inspection(props: { caller: InspectedCaller & { key: string }; explained: CheckExplanation; onReset: () => void }) {
   const api = useApi();
   const { caller, explained } = props;
   const decision = explained.decision;
@@ -143,13 +150,13 @@ function Inspection(props: { caller: InspectedCaller & { key: string }; explaine
           <pre class="mono small">{Object.entries(explained.headers).map(([name, value]) => `${name}: ${value}`).join('\n')}</pre>
         </details>
       </div>
-      <RegionUsage policyId={decision.policy.id} keyName={caller.key} />
+      <RegionUsage policyId={decision.policy.id} keyName={caller.key} onReset={props.onReset} />
       <RecentDecisions keyName={caller.key} policyId={decision.policy.id} />
     </div>
   );
 }
 
-function RegionUsage(props: { policyId: string; keyName: string }) {
+function RegionUsage(props: { policyId: string; keyName: string; onReset: () => void }) {
   const api = useApi();
   const { canEdit } = useSession();
   const query = { key: props.keyName, policyId: props.policyId };
@@ -168,6 +175,8 @@ function RegionUsage(props: { policyId: string; keyName: string }) {
       const result = await api.request<CounterReset>('DELETE', '/v1/counters', { query });
       setNotice(`Reset sent to every region (control revision ${result.revision}); the regions apply it within a second.`);
       await reload();
+      // The explanation is asked again once every region has had the propagation budget to apply the reset.
+      setTimeout(props.onReset, RESET_APPLIED_MS);
     } catch (error) {
       setFailure(error);
     } finally {
