@@ -24,7 +24,6 @@ describe('admin console for operators in chromium (policy service, two regions, 
   const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const namespace = `e2eops${unique}`;
   const adminToken = `e2e-admin-${unique}`;
-  // The enforcers' key (role enforcer): only it may create the automatic blocks this suite shows.
   const enforcerApiKey = `e2e-enforcer-${unique}`;
   const shots = artifactsDir('console');
   let cacheDir: string;

@@ -24,7 +24,7 @@ describe('caller inspector', () => {
 
   it('lists regions in name order, an unreachable one with its reason', () => {
     const state = { region: 'us-east', used: 2 } as CounterState;
-    expect(regionRows({ key: 'k', regions: { 'us-east': state, 'eu-west': { unreachable: true, reason: 'connection refused' } } })).toEqual([
+    expect(regionRows({ key: 'k', policyId: 'gold', customerId: undefined, regions: { 'us-east': state, 'eu-west': { unreachable: true, reason: 'connection refused' } } })).toEqual([
       { region: 'eu-west', unreachable: 'connection refused' },
       { region: 'us-east', state },
     ]);

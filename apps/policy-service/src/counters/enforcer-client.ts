@@ -5,7 +5,7 @@ import { validateSync } from 'class-validator';
 import type { Logger } from 'pino';
 import { PolicyServiceConfig } from '../config/policy-service-config';
 import type { RegionEnforcer } from '../config/enforcers-env';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { BadGatewayError, NotConfiguredError, RuleViolationError } from '../errors/api-errors';
 import { describeFetchError, MAX_UPSTREAM_BODY_BYTES, messageOf, parseJson } from '../http/upstream-response';
 

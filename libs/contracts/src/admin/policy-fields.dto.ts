@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
@@ -9,29 +9,30 @@ import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
 import { IsPolicyMatch } from './admin-validators';
 import { EscalationSettingsDto } from './escalation-settings.dto';
 import { PolicyMatchDto } from './policy-match.dto';
+import { Required } from '../validation/field-decorators';
 
 /**
  * The fields of a policy a client writes. `burst` defaults to `limit`, `scope` to regional,
  * `failureMode` to open and `mode` to enforce; `escalation` is optional.
  */
 export class PolicyFieldsDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsPolicyMatch()
   @ValidateNested()
   @Type(() => PolicyMatchDto)
   match!: PolicyMatchDto;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(POLICY_ALGORITHMS) })
   algorithm!: PolicyAlgorithm;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsInt({ message: ADMIN_MESSAGES.limit })
   @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
   @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
   limit!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: ADMIN_MESSAGES.windowSeconds })
   @Min(ADMIN_BOUNDS.windowSecondsMin, { message: ADMIN_MESSAGES.windowSeconds })
   @Max(ADMIN_BOUNDS.windowSecondsMax, { message: ADMIN_MESSAGES.windowSeconds })
