@@ -231,6 +231,32 @@ describe('HotKeyStore', () => {
     expect((await store.decide(hot)).allowed).toBe(true);
   });
 
+  it("forgets a key on an operator's reset: its lease is dropped without giving units back, its denial is forgotten", async () => {
+    const { store, counter, clock, metrics } = track(setup());
+    await drive(store, clock, { count: 200, stepMs: 1 });
+    const acquisitions = metrics.acquisitions.length;
+    while (metrics.acquisitions.length === acquisitions) await drive(store, clock, { count: 1, stepMs: 1 });
+    expect(store.describe(hot.key).leaseUnits).toBeGreaterThan(0);
+    const tokens = counter.tokens;
+    const calls = counter.calls;
+    store.forget(hot.key);
+    expect(store.describe(hot.key)).toEqual({ leaseUnits: 0, denyCached: false });
+    // The counter being deleted is not credited with the lease's units.
+    expect(counter.tokens).toBe(tokens);
+    expect(metrics.returned).toBe(0);
+    // The next decision is not served from the dropped lease: it goes to the store.
+    await store.decide(hot);
+    expect(counter.calls).toBeGreaterThan(calls);
+
+    const denied = track(setup({ counter: new SharedCounter(0), settings: { leaseThresholdPerSecond: 0 } }));
+    expect((await denied.store.decide(hot)).allowed).toBe(false);
+    expect(denied.store.describe(hot.key).denyCached).toBe(true);
+    denied.store.forget(hot.key);
+    expect(denied.store.describe(hot.key).denyCached).toBe(false);
+    denied.counter.tokens = 1;
+    expect((await denied.store.decide(hot)).allowed).toBe(true);
+  });
+
   it('spends leased units while the store is down, then fails over to the inner store (a StoreError)', async () => {
     const { store, counter, clock, metrics } = track(setup());
     await drive(store, clock, { count: 200, stepMs: 1 });
