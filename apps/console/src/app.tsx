@@ -9,6 +9,7 @@ import { AuditPage } from './pages/audit';
 import { BlocksPage } from './pages/blocks';
 import { CustomersPage } from './pages/customers';
 import { GlobalUsagePage } from './pages/global-usage';
+import { InspectorPage } from './pages/inspector';
 import { PoliciesPage } from './pages/policies';
 import { PolicyDetailPage } from './pages/policy-detail';
 import { PolicyNewPage } from './pages/policy-new';
@@ -17,12 +18,13 @@ import { TiersPage } from './pages/tiers';
 import { roleAllows } from './roles';
 import { parseRoute, routeHref, type Route } from './router';
 import { clearToken, loadToken, saveToken } from './session';
-import type { Role, WhoAmI } from './types';
+import type { ApiKeyRole, Role, WhoAmI } from './types';
 
 const NAV: readonly { readonly label: string; readonly route: Route; readonly pages: readonly Route['page'][]; readonly role: Role }[] = [
   { label: 'Policies', route: { page: 'policies' }, pages: ['policies', 'policy', 'policy-new'], role: 'viewer' },
   { label: 'Customers & overrides', route: { page: 'customers' }, pages: ['customers'], role: 'viewer' },
   { label: 'Tiers', route: { page: 'tiers' }, pages: ['tiers'], role: 'viewer' },
+  { label: 'Caller inspector', route: { page: 'inspector', caller: {} }, pages: ['inspector'], role: 'viewer' },
   { label: 'Block list', route: { page: 'blocks' }, pages: ['blocks'], role: 'viewer' },
   { label: 'Global limits', route: { page: 'global' }, pages: ['global'], role: 'viewer' },
   { label: 'Analytics', route: { page: 'analytics' }, pages: ['analytics'], role: 'viewer' },
@@ -137,7 +139,7 @@ function SignedIn(props: {
   );
 }
 
-function Page(props: { route: Route; navigate: (href: string, flash?: string) => void; flashFor: (href: string) => string | undefined; role: Role }) {
+function Page(props: { route: Route; navigate: (href: string, flash?: string) => void; flashFor: (href: string) => string | undefined; role: ApiKeyRole }) {
   const { route } = props;
   switch (route.page) {
     case 'policies':
@@ -158,6 +160,8 @@ function Page(props: { route: Route; navigate: (href: string, flash?: string) =>
       return <BlocksPage />;
     case 'global':
       return <GlobalUsagePage policyId={route.policyId} keyId={route.key} navigate={props.navigate} />;
+    case 'inspector':
+      return <InspectorPage caller={route.caller} navigate={props.navigate} />;
     case 'analytics':
       return <AnalyticsPage />;
     case 'tiers':

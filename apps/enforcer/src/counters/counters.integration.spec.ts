@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CheckResponse, CounterStateView, Policy } from '@rl/contracts';
 import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
-import { Listeners, PolicySource, SnapshotListeners, type CounterReset, type CounterResetListener, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
+import { Listeners, PolicySource, SnapshotListeners, type CounterReset, type CounterResetListener, type ActivePolicies, type SnapshotListener } from '../policies/policy-source';
 import { createTestApp } from '../testing/create-test-app';
 
 /** A static set of policies whose source also delivers counter resets, as the control plane does. */
@@ -10,7 +10,7 @@ class ResettingSource extends PolicySource {
   private readonly listeners = new SnapshotListeners();
   private revision = 1;
 
-  constructor(private readonly snapshot: PolicySnapshot) {
+  constructor(private readonly snapshot: ActivePolicies) {
     super();
   }
 
@@ -18,7 +18,7 @@ class ResettingSource extends PolicySource {
     this.resets.publish({ policyId, key, revision: ++this.revision });
   }
 
-  current(): PolicySnapshot {
+  current(): ActivePolicies {
     return this.snapshot;
   }
 
@@ -140,5 +140,51 @@ describe('counters: without INTERNAL_API_TOKEN', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('counters: a reset drops a hot-key lease at once (real redis-server)', () => {
+  let redis: RedisServerHandle;
+  let app: NestFastifyApplication;
+  const LIMIT = 1_000;
+  const source = new ResettingSource({
+    revision: '1',
+    policies: [policy('busy', { limit: LIMIT, burst: LIMIT })],
+    overrides: [],
+    customerTiers: new Map([['acme', 'gold']]),
+  });
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    // Leases from 20 req/s per key, held up to 5 s idle: only a reset can end one within the test.
+    ({ app } = await createTestApp({
+      store: 'from-config',
+      policies: source,
+      env: { REDIS_URL: redis.url, INTERNAL_API_TOKEN: TOKEN, INSTANCE_ID: 'us-east-1', HOTKEY_THRESHOLD_PER_SECOND: '20', HOTKEY_LEASE_MS: '5000' },
+    }));
+    await waitFor('enforcer ready', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+  });
+
+  const inspect = async (): Promise<CounterStateView> =>
+    (await app.inject({ method: 'GET', url: '/internal/v1/counters?policyId=busy&key=hot', headers: { authorization: `Bearer ${TOKEN}` } })).json<CounterStateView>();
+
+  it('leases a hot key; a reset ends the lease and the fresh counter reads zero, long before the lease would go idle', async () => {
+    let leased = 0;
+    for (let round = 0; round < 20 && leased === 0; round++) {
+      for (let i = 0; i < 50; i++) await app.inject({ method: 'POST', url: '/v1/check', payload: { key: 'hot', customerId: 'acme' } });
+      leased = (await inspect()).leasedUnits;
+    }
+    expect(leased).toBeGreaterThan(0);
+    expect((await inspect()).used).toBeGreaterThan(0);
+
+    source.reset('busy', 'hot');
+    // While the lease is held, a peek is answered from it: only a dropped lease reads the fresh counter.
+    await waitFor('counter reset', async () => (await inspect()).used === 0, 2_000, 10);
+    expect(await inspect()).toMatchObject({ leasedUnits: 0, used: 0, remaining: LIMIT, denyCached: false });
   });
 });

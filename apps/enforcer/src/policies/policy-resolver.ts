@@ -2,17 +2,17 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { CheckRequest, MatchedRule } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy';
 import { CompiledPolicyCache, PolicyIndex } from './policy-index';
-import { PolicySource, type PolicySnapshot } from './policy-source';
+import { PolicySource, type ActivePolicies } from './policy-source';
 
 function query(request: CheckRequest): { customerId: string | undefined; route: string | undefined; method: string | undefined } {
   const method = request.method;
   return { customerId: request.customerId, route: request.route, method: method === undefined ? undefined : method.toUpperCase() };
 }
 
-const EMPTY_SNAPSHOT: PolicySnapshot = { revision: 'none', policies: [], overrides: [], customerTiers: new Map() };
+const EMPTY_SNAPSHOT: ActivePolicies = { revision: 'none', policies: [], overrides: [], customerTiers: new Map() };
 
 /** Distinct inline limits kept compiled; beyond this the cache starts over (it only saves work). */
 const INLINE_CACHE_SIZE = 1_024;
@@ -78,7 +78,7 @@ export class PolicyResolver implements OnModuleDestroy {
     this.unsubscribe();
   }
 
-  private build(snapshot: PolicySnapshot): PolicyIndex {
+  private build(snapshot: ActivePolicies): PolicyIndex {
     return PolicyIndex.build({ snapshot, localPercent: this.config.localLimitPercent, cache: this.compiled, previous: this.index });
   }
 

@@ -7,7 +7,7 @@ import { DatabaseSetupError, openDatabase } from '../database/open-database';
 import { ApiClient } from '../testing/api-client';
 import { createTestApp, TEST_ADMIN_TOKEN } from '../testing/create-test-app';
 import { connectTestNats, deletePolicyChangesStream, testNamespace } from '../testing/nats-streams';
-import { ReadinessService } from './readiness.service';
+import { ReadinessService } from '@rl/platform/service';
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, { security?: unknown[] }>>;
@@ -72,8 +72,10 @@ describe('health, metrics and docs', () => {
     expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: expect.stringContaining('Not a JWT') });
     expect(doc.paths['/v1/policies'].post.security).toEqual([{ bearer: [] }]);
     const create = doc.components.schemas.CreatePolicyDto;
-    expect(create.required).toEqual(expect.arrayContaining(['id', 'match', 'algorithm', 'limit', 'windowSeconds']));
-    expect(create.required).not.toContain('burst');
+    expect(create.required).toEqual(expect.arrayContaining(['id', 'match', 'algorithm']));
+    // limit and windowSeconds may be left out when the policy has stacked limits.
+    for (const optional of ['burst', 'limit', 'windowSeconds', 'limits']) expect(create.required).not.toContain(optional);
+    expect(create.properties.limits).toMatchObject({ type: 'array' });
     expect(create.properties.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 1_000_000_000 });
     expect(create.properties.windowSeconds).toMatchObject({ type: 'number', minimum: 1, maximum: 2_592_000 });
     expect(create.properties.algorithm).toMatchObject({ enum: ['token_bucket', 'sliding_window', 'fixed_window', 'leaky_bucket', 'gcra', 'sliding_log'] });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
@@ -11,6 +11,7 @@ import { IsBurstValue, IsLimitValue, IsPolicyMatch, IsWindowSecondsValue } from 
 import { EscalationSettingsDto } from './escalation-settings.dto';
 import { PolicyLimitDto } from './policy-limit.dto';
 import { PolicyMatchDto } from './policy-match.dto';
+import { Required } from '../validation/field-decorators';
 
 /**
  * The fields of a policy a client writes. `burst` defaults to `limit`, `scope` to regional,
@@ -22,23 +23,23 @@ import { PolicyMatchDto } from './policy-match.dto';
 /** `limit` and `windowSeconds` are required unless the policy has stacked `limits`. */
 const unlessStacked = (fields: PolicyFieldsDto, value: unknown): boolean => fields.limits === undefined || value !== undefined;
 export class PolicyFieldsDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsPolicyMatch()
   @ValidateNested()
   @Type(() => PolicyMatchDto)
   match!: PolicyMatchDto;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(POLICY_ALGORITHMS) })
   algorithm!: PolicyAlgorithm;
 
   @ValidateIf((fields: PolicyFieldsDto) => unlessStacked(fields, fields.limit))
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsLimitValue()
   limit!: number;
 
   @ValidateIf((fields: PolicyFieldsDto) => unlessStacked(fields, fields.windowSeconds))
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsWindowSecondsValue()
   windowSeconds!: number;
 

@@ -1,9 +1,10 @@
-import { IsDefined, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { CALENDAR_WINDOWS, type CalendarWindow } from '../policies/calendar-window';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { ADMIN_MESSAGES } from './admin-bounds';
 import { IsBurstValue, IsLimitValue, IsWindowSecondsValue } from './admin-validators';
+import { Required } from '../validation/field-decorators';
 
 /**
  * One limit of a stacked policy (`limits[]`, PolicyLimit). Exactly one of `windowSeconds` and a
@@ -12,11 +13,11 @@ import { IsBurstValue, IsLimitValue, IsWindowSecondsValue } from './admin-valida
  * window, unique names, a known time zone) are checked when the policy is normalised (422).
  */
 export class PolicyLimitDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @Matches(POLICY_RULES.limitName.pattern, { message: `must be ${POLICY_RULES.limitName.hint}` })
   name!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsLimitValue()
   limit!: number;
 
