@@ -133,6 +133,9 @@ describe('stacked limits on a Redis Cluster', () => {
     ({ app } = await createTestApp({ store: 'from-config', policies: new StaticPolicySource(document), env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') } }));
     await ready(app, 20_000);
     const enforcer = app;
+    // Every node answering: a probe key decided by the store (the plan fails closed otherwise).
+    let probe = 0;
+    await waitFor('the cluster deciding', async () => (await check(enforcer, { key: `probe-${probe++}`, customerId: 'acme' })).body.degraded !== true, 20_000);
     for (let i = 0; i < 20; i++) {
       const key = `cluster-user-${i}`;
       const statuses = [];
@@ -141,5 +144,48 @@ describe('stacked limits on a Redis Cluster', () => {
     }
     const last = await check(enforcer, { key: 'cluster-user-0', customerId: 'acme' });
     expect(remainingOf(last.headers.ratelimit)).toEqual({ 'acme-minute': 0, 'acme-hour': 97, 'acme-month': 2 });
+  });
+});
+
+describe('stacked limits while redis-server is down', () => {
+  let redis: RedisServerHandle | undefined;
+  let app: NestFastifyApplication | undefined;
+  const openPlan: Policy = {
+    ...plan,
+    id: 'open-plan',
+    match: { customerId: 'open-co' },
+    failureMode: 'open',
+    limits: [
+      { name: 'minute', limit: 4, windowSeconds: 60, algorithm: 'fixed_window', burst: 4 },
+      { name: 'month', limit: 2, window: 'calendar-month', timeZone: 'UTC', algorithm: 'fixed_window', burst: 2 },
+    ],
+  };
+  const closedPlan: Policy = { ...plan, id: 'closed-plan', match: { customerId: 'closed-co' } };
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+  });
+
+  it('fails open within the local share of every limit, and fails closed with 503 naming no limit', async () => {
+    redis = await startRedisServer();
+    ({ app } = await createTestApp({ store: 'from-config', policies: new StaticPolicySource({ policies: [openPlan, closedPlan], overrides: [], customers: {} }), env: { REDIS_URL: redis.url } }));
+    await ready(app, 10_000);
+    await redis.stop();
+    const enforcer = app;
+    await waitFor('the store failing', async () => (await check(enforcer, { key: 'probe', customerId: 'closed-co' })).status === 503, 10_000);
+
+    // DEGRADED_LIMIT_PERCENT 50 on one instance: 2 of the minute, 1 of the month, all or nothing.
+    const first = await check(enforcer, { key: 'user-5', customerId: 'open-co' });
+    expect(first).toMatchObject({ status: 200, body: { degraded: true } });
+    expect(first.headers['ratelimit-policy']).toBe('"open-plan-minute";q=2;w=60, "open-plan-month";q=1;w=2592000');
+    const second = await check(enforcer, { key: 'user-5', customerId: 'open-co' });
+    expect(second).toMatchObject({ status: 429, body: { degraded: true, 'violated-policies': ['open-plan-month'] } });
+    expect(remainingOf(second.headers.ratelimit)).toEqual({ 'open-plan-minute': 1, 'open-plan-month': 0 });
+
+    const closed = await check(enforcer, { key: 'user-5', customerId: 'closed-co' });
+    expect(closed).toMatchObject({ status: 503, body: { degraded: true } });
+    expect(closed.body).not.toHaveProperty('violated-policies');
+    expect(Number(closed.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 });
