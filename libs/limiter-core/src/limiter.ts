@@ -88,9 +88,9 @@ export class LocalLimiter implements CounterStore {
   }
 
   private decideAt(request: LimitRequest, now: number): RawDecision {
+    if (request.calendar !== undefined) return this.decideCalendar(request, request.calendar, now);
     // A state left by another algorithm under the same key is not this one's: the kind makes it a
     // miss (buildCounterKey keys differ per algorithm anyway; this guards other callers).
-    if (request.calendar !== undefined) return this.decideCalendar(request, request.calendar, now);
     const kind = ALGORITHMS.indexOf(request.algorithm);
     const log = request.algorithm === 'sliding_log';
     const result = algorithmFor(request.algorithm).step({
@@ -110,7 +110,7 @@ export class LocalLimiter implements CounterStore {
     return Promise.resolve(this.decideSync(request));
   }
 
-  /** A stack of limits, all or nothing (decideStacked), every limit decided by decideSync at one `now`. */
+  /** A stack of limits, all or nothing (decideStacked), every limit decided here at one `now`. */
   decideStackedSync(request: StackedRequest): StackedDecision {
     const refused = unadmissibleStacked(request);
     if (refused !== undefined) return refused;
