@@ -102,6 +102,15 @@ describe('stacked limits on a real redis-server', () => {
     expect(denied.body).toMatchObject({ limit: 5, remaining: 2 });
   });
 
+  it('answers a dry run as a real check would, taking nothing from any limit', async () => {
+    await check(app, { key: 'user-6', customerId: 'acme' });
+    const dry = await check(app, { key: 'user-6', customerId: 'acme', dryRun: true, cost: 2 });
+    expect(dry).toMatchObject({ status: 200, body: { dryRun: true, matched: 'customer', remaining: 0 } });
+    expect(remainingOf(dry.headers.ratelimit)).toEqual({ 'acme-minute': 0, 'acme-hour': 97, 'acme-month': 2 });
+    const after = await check(app, { key: 'user-6', customerId: 'acme', dryRun: true });
+    expect(remainingOf(after.headers.ratelimit)).toEqual({ 'acme-minute': 1, 'acme-hour': 98, 'acme-month': 3 });
+  });
+
   it('in shadow mode, counts all or nothing and reports the denial it would make', async () => {
     const replies = [];
     for (let i = 0; i < 4; i++) replies.push(await check(app, { key: 'user-4', customerId: 'trial' }));
