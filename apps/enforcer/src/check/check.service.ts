@@ -99,8 +99,9 @@ export class CheckService {
     const dryRun = request.dryRun === true;
     if (cost > policy.maxCost) {
       if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, COST_EXCEEDS_LIMIT, 'store'));
-      const violated = policy.stack === undefined ? undefined : unadmitting(policy.stack, cost);
-      return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true, violated });
+      if (policy.stack === undefined) return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true });
+      const refusal = stackRefusal(policy.stack, cost);
+      return formatDecision({ policy, decision: refusal.decision, source: 'store', region: this.region, costExceedsLimit: true, violated: refusal.violated });
     }
     const outcome =
       policy.stack !== undefined
@@ -190,9 +191,15 @@ function explained(reply: CheckReply, matched: MatchedRule | undefined): CheckRe
   return { statusCode: reply.statusCode, headers: reply.headers, body };
 }
 
-/** The limits of a stack that can never admit `cost`: a cost_exceeds_limit denial names them. */
-function unadmitting(stack: CompiledStack, cost: number): string[] {
-  return stack.limits.filter((limit) => cost > maxCost(limit.algorithm, limit.quota.limit, limit.quota.burst)).map((limit) => limit.itemName);
+/**
+ * A stack refusing a cost some of its limits can never admit, without a store call: every limit
+ * reports nothing remaining for it (as one limit does), the first that can never admit is the
+ * constraining one, and the denial names all that can never admit.
+ */
+function stackRefusal(stack: CompiledStack, cost: number): { decision: StackedDecision; violated: string[] } {
+  const never = stack.limits.filter((limit) => cost > maxCost(limit.algorithm, limit.quota.limit, limit.quota.burst));
+  const decision: StackedDecision = { ...COST_EXCEEDS_LIMIT, limits: stack.limits.map(() => COST_EXCEEDS_LIMIT), constraining: stack.limits.indexOf(never[0]) };
+  return { decision, violated: never.map((limit) => limit.itemName) };
 }
 
 function resultOf(policy: CompiledPolicy, decision: RawDecision, source: DecisionSource): DecisionResult {

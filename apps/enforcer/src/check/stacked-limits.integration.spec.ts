@@ -123,7 +123,9 @@ describe('stacked limits on a real redis-server', () => {
   it('refuses a cost above the tightest limit, naming it, without a store call', async () => {
     const refused = await check(app, { key: 'user-3', customerId: 'acme', cost: 4 });
     expect(refused.status).toBe(429);
-    expect(refused.body).toMatchObject({ reason: 'cost_exceeds_limit', 'violated-policies': ['acme-minute'] });
+    expect(refused.body).toMatchObject({ reason: 'cost_exceeds_limit', 'violated-policies': ['acme-minute'], limit: 3, remaining: 0 });
+    expect(refused.headers['ratelimit-policy']).toBe('"acme-minute";q=3;w=60, "acme-hour";q=100;w=3600, "acme-month";q=5;w=2592000');
+    expect(refused.headers['retry-after']).toBeUndefined();
     expect(await probe.exists('rl:{acme:user-3}:minute:fw')).toBe(0);
   });
 });
