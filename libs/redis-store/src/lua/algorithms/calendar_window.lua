@@ -3,7 +3,8 @@
 -- computed on the caller's clock: Lua has no time-zone data). The window is [start, end) while
 -- now (Redis TIME) is before end; from end on it is the next one, [end, next_end), so a Redis clock
 -- already past the boundary counts in the new window; beyond next_end (a late write-back) windows
--- of the last one's length follow. Same state and semantics as fixed_window (lib/window.lua).
+-- of the last one's length follow; a now still before start (Redis' clock behind the caller's)
+-- counts in the window given. Same state and semantics as fixed_window (lib/window.lua).
 
 -- One decision. dry_run: decide the same, write nothing.
 local function calendar_window(keys, args, dry_run)
