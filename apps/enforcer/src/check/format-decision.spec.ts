@@ -37,6 +37,7 @@ describe('formatDecision', () => {
         policy: { id: 'free-tier', version: 3 },
         region: 'us-east',
       },
+      currentLimit: { name: 'free-tier', limit: 100, windowSeconds: 60 },
     });
   });
 
@@ -125,6 +126,7 @@ describe('formatDecision of a stacked policy', () => {
       'retry-after': '86400',
     });
     expect(reply.body).toMatchObject({ limit: 100_000, remaining: 0, retryAfterSeconds: 86_400, 'violated-policies': ['acme-month'], violated: ['acme-month'] });
+    expect(reply.currentLimit).toEqual({ name: 'acme-month', limit: 100_000, windowSeconds: 2_592_000 });
   });
 
   it('reports the local shares when the local fallback decided', () => {

@@ -8,6 +8,12 @@ export interface CheckReply {
   readonly statusCode: 200 | 429 | 503;
   readonly headers: Record<string, string>;
   readonly body: CheckResponse;
+  /**
+   * The limit the decision reports (the most constraining one of a stack) with its exact window,
+   * for answers that state it in other units (Envoy's `current_limit`); `RateLimit-Policy` states
+   * the window in whole seconds only. Absent when no policy decided (overloaded, blocked).
+   */
+  readonly currentLimit?: { readonly name: string; readonly limit: number; readonly windowSeconds: number };
 }
 
 /**
@@ -84,7 +90,8 @@ export function formatDecision(input: {
   }
 
   const statusCode = allowed ? 200 : source === 'fail-closed' ? 503 : 429;
-  return { statusCode, headers, body };
+  const currentLimit = { name: stacked?.name ?? policy.ref.id, limit: quota.limit, windowSeconds: (stacked?.windowUs ?? policy.windowUs) / MICROS };
+  return { statusCode, headers, body, currentLimit };
 }
 
 /**
@@ -93,6 +100,8 @@ export function formatDecision(input: {
  * (the decision's own numbers are that limit's). A denial names the limits that denied.
  */
 function describeStack(input: { stack: CompiledStack; decision: StackedDecision; local: boolean }): {
+  name: string;
+  windowUs: number;
   quota: CompiledPolicy['quota'];
   policyHeader: string;
   rateLimitHeader: string;
@@ -108,6 +117,8 @@ function describeStack(input: { stack: CompiledStack; decision: StackedDecision;
   });
   const constraining = stack.limits[decision.constraining];
   return {
+    name: constraining.itemName,
+    windowUs: constraining.windowUs,
     quota: local ? constraining.localQuota : constraining.quota,
     policyHeader: local ? stack.localPolicyHeader : stack.policyHeader,
     rateLimitHeader: items.join(', '),
