@@ -2,6 +2,7 @@ import { algorithmFor, maxCost } from './algorithms';
 import type { Clock } from './clock';
 import { CompactStateTable } from './compact-state-table';
 import { MemoryStateStore } from './memory-state-store';
+import { algorithmKind, settleStep, type DecisionRecord, type SettleResult } from './settle/settle';
 import { ALGORITHMS, type AlgorithmName, type RawDecision } from './types';
 
 /** One request to a counter store: which counter, by which algorithm and parameters, at what cost. */
@@ -86,6 +87,19 @@ export class LocalLimiter implements CounterStore {
 
   decide(request: LimitRequest): Promise<RawDecision> {
     return Promise.resolve(this.decideSync(request));
+  }
+
+  /**
+   * Settles `record`, the decision record of counter `key` (settleStep), and writes what it
+   * changes to the counter. The caller keeps the record and writes back `result.record`.
+   */
+  settle(input: { key: string; record: DecisionRecord; actualCost: number }): SettleResult {
+    const { key, record } = input;
+    const now = this.clock.nowMicros();
+    const kind = algorithmKind(record.algorithm) - 1;
+    const result = settleStep({ record, state: this.states.get(key, now, kind), actualCost: input.actualCost, now });
+    if (result.next !== undefined) this.states.set(key, result.next, now + result.ttlUs, kind);
+    return result;
   }
 
   /** Forgets the state of `key` (an operator reset it). */
