@@ -41,3 +41,5 @@ export { InvalidThrottlerHitError, parseThrottlerReply, ThrottlerCounterStore, t
 export type { ThrottlerCounterStoreOptions, ThrottlerHit, ThrottlerHits } from './throttler-store';
 export { isLeaseAlgorithm, parseLeaseReply, RedisLeaseStore } from './lease-store';
 export type { LeaseAlgorithm, LeaseGrant, RedisLeaseStoreOptions } from './lease-store';
+export { DECISION_RECORD_GRACE_MS, parseSettleReply, RedisSettleStore } from './settle-store';
+export type { DecisionToRecord, RedisSettleStoreOptions, SettleReply } from './settle-store';

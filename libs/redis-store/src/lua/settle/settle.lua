@@ -1,0 +1,59 @@
+-- Settles one recorded decision; twin of settleStep in libs/limiter-core/src/settle/settle.ts
+-- (same arithmetic, same order). Atomic: the record and the counter share one hash tag.
+-- - status 1 (settled): the counter is charged actual - estimated when the actual cost is higher
+--   (never refused: the units used may exceed the capacity, a debt the next requests pay off by
+--   waiting), or refunded the difference when it is lower, never below zero used (a refund never
+--   lifts the counter above its limit). The record keeps the applied actual cost.
+-- - status 2 (repeated): a settle was applied before; nothing changes, whatever the actual cost.
+-- - status 3 (expired): at or after the record's expiry; nothing changes.
+-- - status 0 (unknown): no record; nothing changes.
+-- Reply: {status, remaining, reset_us, estimated_cost, applied_actual_cost (-1: none)}.
+
+local record_key = KEYS[1]          -- the decision record: <counter key>:d:<nonce>
+local counter_key = KEYS[2]         -- the counter: meter state {used, last_write_us} or fixed window {count, window_start_us}
+local actual = tonumber(ARGV[1])    -- the actual cost, integer >= 0
+local jitter_ms = tonumber(ARGV[2]) -- TTL jitter of a written counter, milliseconds
+
+local record = read_record(record_key)
+if record == nil then return { 0, 0, 0, 0, NOT_SETTLED } end
+
+local status = 1
+if now >= record.expires_at then
+  status = 3
+elseif record.actual ~= NOT_SETTLED then
+  status = 2
+end
+local delta = 0
+if status == 1 then delta = actual - record.estimated end
+
+local limit = record.limit
+local window_us = record.window_us
+local state = read_state(counter_key, 1)
+local remaining
+local reset_us
+if record.kind == FIXED_WINDOW_KIND then
+  local start = window_start(now, window_us)
+  local count = 0
+  if state ~= nil and state[2] == start then count = state[1] end
+  if delta ~= 0 then
+    if count + delta < 0 then count = 0 else count = count + delta end
+    write_state(counter_key, { count, start }, ttl_ms(start + window_us - now, jitter_ms))
+  end
+  remaining = clamp_remaining(limit - count, limit)
+  reset_us = 0
+  if count > 0 then reset_us = start + window_us - now end
+else
+  local used = meter_used_at(state, limit, window_us, now)
+  if delta ~= 0 then
+    if used + delta < 0 then used = 0 else used = used + delta end
+  end
+  reset_us = math.ceil((used * window_us) / limit)
+  if delta ~= 0 then write_state(counter_key, { used, stamp(state and state[2], now) }, ttl_ms(reset_us, jitter_ms)) end
+  remaining = clamp_remaining(record.burst - used, limit)
+end
+
+if status == 1 then
+  record.actual = actual
+  redis.call('SET', record_key, pack_record(record), 'KEEPTTL')
+end
+return { status, remaining, reset_us, record.estimated, record.actual }
