@@ -22,6 +22,8 @@ export type { RedisSettings, RedisStoreBackendOptions } from './store/redis-back
 export { RedisTier } from './store/redis-tier';
 export type { BreakerSettings, RedisTierOptions, RedisTlsFile, RedisTlsSettings } from './store/redis-tier';
 export { StoreBackend } from './store/store-backend';
+export { guardedSettlementPort } from './settle/settlement-port';
+export type { SettlementPort } from './settle/settlement-port';
 export { isGlobalRequest, limitShape } from './store-port';
 export type { BatchCounterStore, DecisionFor, DecisionStore, LimitShape, StoreDecision, StoreRequest } from './store-port';
 export { CountingMetrics } from './testing/counting-metrics';

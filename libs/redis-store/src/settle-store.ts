@@ -38,6 +38,8 @@ export interface SettleReply {
   readonly estimatedCost: number;
   /** The actual cost applied (now or by an earlier settle); undefined when none was. */
   readonly actualCost: number | undefined;
+  /** The limit the decision was made under (0 when unknown). */
+  readonly limit: number;
 }
 
 const STATUSES: readonly SettleReply['status'][] = ['unknown', 'settled', 'repeated', 'expired'];
@@ -131,10 +133,10 @@ export class RedisSettleStore {
 }
 
 export function parseSettleReply(reply: unknown): SettleReply {
-  if (Array.isArray(reply) && reply.length === 5 && reply.every((n) => typeof n === 'number')) {
-    const [status, remaining, resetUs, estimatedCost, actualCost] = reply as number[];
+  if (Array.isArray(reply) && reply.length === 6 && reply.every((n) => typeof n === 'number')) {
+    const [status, remaining, resetUs, estimatedCost, actualCost, limit] = reply as number[];
     const named = STATUSES[status];
-    if (named !== undefined && remaining >= 0 && resetUs >= 0) return { status: named, remaining, resetUs, estimatedCost, actualCost: actualCost < 0 ? undefined : actualCost };
+    if (named !== undefined && remaining >= 0 && resetUs >= 0) return { status: named, remaining, resetUs, estimatedCost, actualCost: actualCost < 0 ? undefined : actualCost, limit };
   }
   throw new StoreUnavailableError(`settle script returned an unexpected reply: ${JSON.stringify(reply)}`, { cause: reply });
 }

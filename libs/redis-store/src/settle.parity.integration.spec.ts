@@ -94,7 +94,7 @@ describe.each(['standalone', 'cluster'] as const)('settle parity on %s', (topolo
             const expected = twin.settle({ key, record, actualCost: step.actualCost });
             if (expected.record !== undefined) records.set(nonce, expected.record);
             const applied = expected.record ?? record;
-            expect(reply).toEqual({ status: expected.status, remaining: expected.remaining, resetUs: expected.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost });
+            expect(reply).toEqual({ status: expected.status, remaining: expected.remaining, resetUs: expected.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost, limit });
           }
         }
       }),

@@ -1,4 +1,18 @@
-import { globalWindowStep, LocalLimiter, MemoryStateStore, systemClock, type Clock, type GlobalWindowDecision, type GlobalWindowRequest, type GlobalWindowState } from '@rl/limiter-core';
+import {
+  decisionExpiryUs,
+  decisionRecordKey,
+  globalWindowStep,
+  LocalLimiter,
+  MemoryStateStore,
+  systemClock,
+  type Clock,
+  type DecisionRecord,
+  type GlobalWindowDecision,
+  type GlobalWindowRequest,
+  type GlobalWindowState,
+} from '@rl/limiter-core';
+import { DECISION_RECORD_GRACE_MS, type DecisionToRecord, type SettleReply } from '@rl/redis-store';
+import type { SettlementPort } from '../settle/settlement-port';
 import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type DecisionStore, type StoreDecision, type StoreRequest } from '../store-port';
 
 /**
@@ -6,15 +20,38 @@ import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type Decisio
  * LocalLimiter for the six algorithms, globalWindowStep for global windows. For tests,
  * single-instance experiments and library mode; it never fails.
  */
-export class MemoryDecisionStore implements DecisionStore, BatchCounterStore {
+export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, SettlementPort {
   private readonly limits: LocalLimiter;
   private readonly windows: MemoryStateStore<GlobalWindowState>;
+  private readonly records: MemoryStateStore<DecisionRecord>;
   private readonly clock: Clock;
 
   constructor(options: { clock?: Clock; maxKeys?: number } = {}) {
     this.clock = options.clock ?? systemClock;
     this.limits = new LocalLimiter({ clock: this.clock, maxKeys: options.maxKeys });
     this.windows = new MemoryStateStore(options.maxKeys ?? 100_000);
+    this.records = new MemoryStateStore(options.maxKeys ?? 100_000);
+  }
+
+  /** Records an admitted decision, as settle/record.lua does. */
+  record(decision: DecisionToRecord): Promise<number> {
+    const now = this.clock.nowMicros();
+    const { algorithm, limit, windowUs, burst } = decision;
+    const expiresAtUs = decisionExpiryUs(algorithm, windowUs, now);
+    const record: DecisionRecord = { algorithm, params: { limit, windowUs, burst }, estimatedCost: decision.cost, decidedAtUs: now, expiresAtUs, actualCost: undefined };
+    this.records.set(decisionRecordKey(decision.counterKey, decision.nonce), record, expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
+    return Promise.resolve(expiresAtUs);
+  }
+
+  /** Settles a recorded decision, as settle/settle.lua does (settleStep). */
+  settle(input: { counterKey: string; nonce: string; actualCost: number }): Promise<SettleReply> {
+    const key = decisionRecordKey(input.counterKey, input.nonce);
+    const record = this.records.get(key, this.clock.nowMicros());
+    if (record === undefined) return Promise.resolve({ status: 'unknown', remaining: 0, resetUs: 0, estimatedCost: 0, actualCost: undefined, limit: 0 });
+    const result = this.limits.settle({ key: input.counterKey, record, actualCost: input.actualCost });
+    if (result.record !== undefined) this.records.set(key, result.record, record.expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
+    const applied = result.record ?? record;
+    return Promise.resolve({ status: result.status, remaining: result.remaining, resetUs: result.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost, limit: record.params.limit });
   }
 
   decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
@@ -29,6 +66,7 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore {
   forget(key: string): void {
     this.limits.forget(key);
     this.windows.delete(key);
+    // Records under the counter's key stay: their settles then adjust a counter that restarted.
   }
 
   decideSync(request: StoreRequest): StoreDecision {
