@@ -158,3 +158,7 @@ export { CounterQueryDto } from './admin/counter-query.dto';
 export type { CounterStateView, CountersView } from './admin/counter-state-view';
 export { generateSigningKeyPair, signingKeyId } from './control-plane/signing-key-id';
 export type { SigningKeyPair } from './control-plane/signing-key-id';
+export type { SettleRequest } from './check/settle-request';
+export { DECISION_ID_PATTERN, SETTLE_FIELD_RULES, SETTLE_REQUEST_SCHEMA } from './check/settle-request.schema';
+export { SETTLE_RESPONSE_SCHEMA } from './check/settle-response';
+export type { SettleResponse } from './check/settle-response';

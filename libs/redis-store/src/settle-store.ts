@@ -40,6 +40,8 @@ export interface SettleReply {
   readonly actualCost: number | undefined;
   /** The limit the decision was made under (0 when unknown). */
   readonly limit: number;
+  /** The store's time of the settle, epoch microseconds: with an id's expiry, tells "unknown" from "gone after expiry". */
+  readonly nowUs: number;
 }
 
 const STATUSES: readonly SettleReply['status'][] = ['unknown', 'settled', 'repeated', 'expired'];
@@ -133,10 +135,10 @@ export class RedisSettleStore {
 }
 
 export function parseSettleReply(reply: unknown): SettleReply {
-  if (Array.isArray(reply) && reply.length === 6 && reply.every((n) => typeof n === 'number')) {
-    const [status, remaining, resetUs, estimatedCost, actualCost, limit] = reply as number[];
+  if (Array.isArray(reply) && reply.length === 7 && reply.every((n) => typeof n === 'number')) {
+    const [status, remaining, resetUs, estimatedCost, actualCost, limit, nowUs] = reply as number[];
     const named = STATUSES[status];
-    if (named !== undefined && remaining >= 0 && resetUs >= 0) return { status: named, remaining, resetUs, estimatedCost, actualCost: actualCost < 0 ? undefined : actualCost, limit };
+    if (named !== undefined && remaining >= 0 && resetUs >= 0) return { status: named, remaining, resetUs, estimatedCost, actualCost: actualCost < 0 ? undefined : actualCost, limit, nowUs };
   }
   throw new StoreUnavailableError(`settle script returned an unexpected reply: ${JSON.stringify(reply)}`, { cause: reply });
 }

@@ -88,13 +88,13 @@ describe.each(['standalone', 'cluster'] as const)('settle parity on %s', (topolo
             const reply = await settles.settle({ counterKey: key, nonce, actualCost: step.actualCost });
             const record = records.get(nonce);
             if (record === undefined) {
-              expect(reply.status).toBe('unknown');
+              expect(reply).toMatchObject({ status: 'unknown', nowUs: now });
               continue;
             }
             const expected = twin.settle({ key, record, actualCost: step.actualCost });
             if (expected.record !== undefined) records.set(nonce, expected.record);
             const applied = expected.record ?? record;
-            expect(reply).toEqual({ status: expected.status, remaining: expected.remaining, resetUs: expected.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost, limit });
+            expect(reply).toEqual({ status: expected.status, remaining: expected.remaining, resetUs: expected.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost, limit, nowUs: now });
           }
         }
       }),

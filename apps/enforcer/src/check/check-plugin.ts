@@ -1,13 +1,16 @@
 import AjvCompiler, { type Ajv } from '@fastify/ajv-compiler';
-import { CHECK_REQUEST_SCHEMA, CHECK_RESPONSE_SCHEMA, type CheckRequest } from '@rl/contracts';
+import { CHECK_REQUEST_SCHEMA, CHECK_RESPONSE_SCHEMA, SETTLE_FIELD_RULES, SETTLE_REQUEST_SCHEMA, SETTLE_RESPONSE_SCHEMA, type CheckRequest, type SettleRequest } from '@rl/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { Logger } from 'pino';
 import { fromRequestError, fromValidationError } from './bad-request';
 import type { CheckService } from './check.service';
+import type { SettleService } from './settle.service';
 
 export interface CheckPluginOptions {
   /** Decides, and notes each decision (latency, automatic blocks, decision events). */
   readonly service: CheckService;
+  /** `POST /v1/settle`. */
+  readonly settle: SettleService;
   readonly logger: Logger;
   /** Largest accepted body in bytes. */
   readonly bodyLimit: number;
@@ -29,7 +32,7 @@ function strictValidatorCompiler(): FastifySchemaCompiler<unknown> {
 }
 
 /**
- * `POST /v1/check` as an encapsulated Fastify plugin, off Nest's request pipeline (no guards,
+ * `POST /v1/check` and `POST /v1/settle` as an encapsulated Fastify plugin, off Nest's request pipeline (no guards,
  * pipes or interceptors: they cost throughput). It owns, for its routes only:
  * - the content-type parser: `application/json` alone, size-limited, with Fastify's
  *   prototype-poisoning-safe JSON parser;
@@ -38,7 +41,7 @@ function strictValidatorCompiler(): FastifySchemaCompiler<unknown> {
  *   counter is touched; anything else is logged and gets 500.
  */
 export async function checkPlugin(instance: FastifyInstance, options: CheckPluginOptions): Promise<void> {
-  const { service, logger, bodyLimit } = options;
+  const { service, settle, logger, bodyLimit } = options;
 
   instance.setValidatorCompiler(strictValidatorCompiler());
   instance.removeAllContentTypeParsers();
@@ -46,7 +49,7 @@ export async function checkPlugin(instance: FastifyInstance, options: CheckPlugi
 
   instance.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.validation !== undefined && error.validation.length > 0) {
-      return reply.code(400).send(fromValidationError(error.validation[0]));
+      return reply.code(400).send(fromValidationError(error.validation[0], request.routeOptions.url === '/v1/settle' ? SETTLE_FIELD_RULES : undefined));
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(400).send(fromRequestError(error, bodyLimit));
@@ -62,6 +65,17 @@ export async function checkPlugin(instance: FastifyInstance, options: CheckPlugi
     },
     handler: async (request, reply) => {
       const result = await service.check(request.body);
+      return reply.code(result.statusCode).headers(result.headers).send(result.body);
+    },
+  });
+
+  instance.post<{ Body: SettleRequest }>('/v1/settle', {
+    schema: {
+      body: SETTLE_REQUEST_SCHEMA,
+      response: { 200: SETTLE_RESPONSE_SCHEMA },
+    },
+    handler: async (request, reply) => {
+      const result = await settle.settle(request.body);
       return reply.code(result.statusCode).headers(result.headers).send(result.body);
     },
   });

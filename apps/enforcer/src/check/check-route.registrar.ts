@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../core/logger.token';
 import { checkPlugin } from './check-plugin';
 import { CheckService } from './check.service';
+import { SettleService } from './settle.service';
 
 /**
  * Check bodies are small; anything larger is refused before it is parsed. The largest valid body
@@ -21,6 +22,7 @@ export class CheckRouteRegistrar implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly service: CheckService,
+    private readonly settle: SettleService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -28,6 +30,6 @@ export class CheckRouteRegistrar implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter.getType() !== 'fastify') throw new Error(`the check route needs the Fastify adapter, not ${adapter.getType()}`);
     const fastify = adapter.getInstance<FastifyInstance>();
-    void fastify.register(checkPlugin, { service: this.service, logger: this.logger, bodyLimit: CHECK_BODY_LIMIT_BYTES });
+    void fastify.register(checkPlugin, { service: this.service, settle: this.settle, logger: this.logger, bodyLimit: CHECK_BODY_LIMIT_BYTES });
   }
 }

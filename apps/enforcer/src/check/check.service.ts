@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
-import { decideGlobalWindow, DecisionPipeline, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
-import { buildCounterKey, buildGlobalCounterKey, safeIdentity, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
+import { decideGlobalWindow, DecisionPipeline, StoreBackend, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
+import { buildCounterKey, buildGlobalCounterKey, isSettleable, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
@@ -12,6 +12,7 @@ import { GlobalSyncService } from '../global/global-sync.service';
 import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';
+import { DecisionIds } from './decision-id';
 import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply } from './format-decision';
 
 /**
@@ -25,6 +26,12 @@ import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply }
  * Overload is explicit: past ENFORCER_MAX_IN_FLIGHT decisions in flight, a request gets 503
  * `overloaded` at once, so the gateway applies its own failure mode. It is never answered from
  * the local buckets, which exist for store failures only.
+ *
+ * Every answer carries a `decisionId` (DecisionIds). A request with `settle: true` whose decision
+ * the regional store admitted under a settleable policy (regional; token_bucket, gcra,
+ * leaky_bucket or fixed_window) is recorded beside its counter (one more script call, made only
+ * then), and its id names the record for `POST /v1/settle`. A record that cannot be written leaves
+ * the decision as it is, with an unrecorded id.
  */
 @Injectable()
 export class CheckService {
@@ -32,6 +39,7 @@ export class CheckService {
   private readonly localPercent: number;
   private readonly maxInFlight: number;
   private inFlight = 0;
+  private readonly ids = new DecisionIds();
 
   constructor(
     private readonly resolver: PolicyResolver,
@@ -42,6 +50,7 @@ export class CheckService {
     private readonly sync: GlobalSyncService,
     private readonly escalator: BlockEscalator,
     @Inject(DECISION_OBSERVER) private readonly observer: DecisionObserver | null,
+    private readonly backend: StoreBackend,
   ) {
     this.region = config.region;
     this.localPercent = config.localLimitPercent;
@@ -66,7 +75,7 @@ export class CheckService {
   private async run(request: CheckRequest, policy: CompiledPolicy | undefined): Promise<CheckReply> {
     if (this.inFlight >= this.maxInFlight) {
       this.metrics.recordOverloaded();
-      return formatOverloaded(this.region);
+      return withDecisionId(formatOverloaded(this.region), this.ids.next());
     }
     this.inFlight += 1;
     const started = performance.now();
@@ -91,18 +100,43 @@ export class CheckService {
     const blocked = this.blocks.check(request, this.region);
     if (blocked !== undefined) {
       this.metrics.recordDecision(BLOCKED_POLICY_REF.id, 'blocked');
-      return blocked;
+      return withDecisionId(blocked, this.ids.next());
     }
     const policy = resolved ?? this.resolver.resolve(request);
     const cost = request.cost ?? 1;
     const dryRun = request.dryRun === true;
     if (cost > policy.maxCost) {
       if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, COST_EXCEEDS_LIMIT, 'store'));
-      return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true });
+      return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true, decisionId: this.ids.next() });
     }
-    const outcome = policy.scope === 'global' ? await this.decideGlobal(request, policy, cost) : await this.decideRegional(request, policy, cost);
+    if (policy.scope === 'global') {
+      const outcome = await this.decideGlobal(request, policy, cost);
+      if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
+      return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region, decisionId: this.ids.next() });
+    }
+    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm });
+    const outcome = await this.decideRegional(request, policy, { counterKey, cost });
     if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
-    return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region });
+    const recordable = request.settle === true && !dryRun && outcome.source === 'store' && outcome.decision.allowed;
+    const decisionId = recordable ? await this.record(policy, { counterKey, cost }) : this.ids.next();
+    return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region, decisionId });
+  }
+
+  /** Records an admitted decision for a later settle; its id names the record. Unrecorded id when it cannot be. */
+  private async record(policy: CompiledPolicy, input: { counterKey: string; cost: number }): Promise<string> {
+    const settlement = this.backend.settlement;
+    const algorithm = policy.algorithm;
+    if (settlement === undefined || !isSettleable(algorithm)) return this.ids.next();
+    const nonce = DecisionIds.nonce();
+    const { counterKey, cost } = input;
+    try {
+      const expiresAtUs = await settlement.record({ counterKey, nonce, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost });
+      return DecisionIds.recorded({ expiresAtUs, nonce, counterKey });
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.metrics.recordStoreFailure('unavailable');
+      return this.ids.next();
+    }
   }
 
   /** The rule that selected the policy of a dry run: the caller's own choice (Envoy rules) is none of the resolver's. */
@@ -111,10 +145,11 @@ export class CheckService {
     return this.resolver.explain(request).matched;
   }
 
-  private decideRegional(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<DecisionOutcome<RawDecision>> {
+  private decideRegional(request: CheckRequest, policy: CompiledPolicy, input: { counterKey: string; cost: number }): Promise<DecisionOutcome<RawDecision>> {
+    const { counterKey, cost } = input;
     return this.pipeline.decide({
       request: {
-        key: buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm }),
+        key: counterKey,
         algorithm: policy.algorithm,
         limit: policy.quota.limit,
         windowUs: policy.windowUs,
@@ -172,6 +207,11 @@ export class CheckService {
 function explained(reply: CheckReply, matched: MatchedRule | undefined): CheckReply {
   const body: CheckResponse = matched === undefined ? { ...reply.body, dryRun: true } : { ...reply.body, dryRun: true, matched };
   return { statusCode: reply.statusCode, headers: reply.headers, body };
+}
+
+/** A reply made without a policy decision (blocked, overloaded), with its decision id. */
+function withDecisionId(reply: CheckReply, decisionId: string): CheckReply {
+  return { statusCode: reply.statusCode, headers: reply.headers, body: { ...reply.body, decisionId } };
 }
 
 function resultOf(policy: CompiledPolicy, decision: RawDecision, source: DecisionSource): DecisionResult {

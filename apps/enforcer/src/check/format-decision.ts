@@ -35,7 +35,7 @@ const MICROS = 1_000_000;
  * - a cost the limit can never admit (`costExceedsLimit`) is denied with
  *   `reason: "cost_exceeds_limit"` and no `Retry-After`: retrying is pointless.
  */
-export function formatDecision(input: { policy: CompiledPolicy; decision: RawDecision; source: DecisionSource; region: string; costExceedsLimit?: boolean }): CheckReply {
+export function formatDecision(input: { policy: CompiledPolicy; decision: RawDecision; source: DecisionSource; region: string; decisionId: string; costExceedsLimit?: boolean }): CheckReply {
   const { policy, decision, source } = input;
   const hopeless = input.costExceedsLimit === true && !policy.shadow;
   const quota = source === 'local-fallback' ? policy.localQuota : policy.quota;
@@ -59,6 +59,7 @@ export function formatDecision(input: { policy: CompiledPolicy; decision: RawDec
     retryAfterSeconds: allowed ? 0 : decision.retryAfterUs / MICROS,
     policy: policy.ref,
     region: input.region,
+    decisionId: input.decisionId,
   };
   if (policy.shadow) {
     body.shadow = true;

@@ -23,5 +23,6 @@ export const CHECK_RESPONSE_SCHEMA = {
     reason: { type: 'string' },
     dryRun: { type: 'boolean' },
     matched: { type: 'string' },
+    decisionId: { type: 'string' },
   },
 } as const;

@@ -46,12 +46,13 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
   /** Settles a recorded decision, as settle/settle.lua does (settleStep). */
   settle(input: { counterKey: string; nonce: string; actualCost: number }): Promise<SettleReply> {
     const key = decisionRecordKey(input.counterKey, input.nonce);
-    const record = this.records.get(key, this.clock.nowMicros());
-    if (record === undefined) return Promise.resolve({ status: 'unknown', remaining: 0, resetUs: 0, estimatedCost: 0, actualCost: undefined, limit: 0 });
+    const nowUs = this.clock.nowMicros();
+    const record = this.records.get(key, nowUs);
+    if (record === undefined) return Promise.resolve({ status: 'unknown', remaining: 0, resetUs: 0, estimatedCost: 0, actualCost: undefined, limit: 0, nowUs });
     const result = this.limits.settle({ key: input.counterKey, record, actualCost: input.actualCost });
     if (result.record !== undefined) this.records.set(key, result.record, record.expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
     const applied = result.record ?? record;
-    return Promise.resolve({ status: result.status, remaining: result.remaining, resetUs: result.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost, limit: record.params.limit });
+    return Promise.resolve({ status: result.status, remaining: result.remaining, resetUs: result.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost, limit: record.params.limit, nowUs });
   }
 
   decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {

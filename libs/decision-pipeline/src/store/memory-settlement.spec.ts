@@ -19,7 +19,7 @@ describe('MemoryDecisionStore settlement', () => {
     expect(await store.decide(request)).toMatchObject({ allowed: true, remaining: 50 });
     const expiresAtUs = await store.record({ counterKey, nonce: 'a', algorithm: 'token_bucket', limit: 100, windowUs: 60 * SECOND, burst: 100, cost: 50 });
     expect(expiresAtUs).toBe(clock.nowMicros() + 60 * SECOND);
-    expect(await store.settle({ counterKey, nonce: 'a', actualCost: 20 })).toEqual({ status: 'settled', remaining: 80, resetUs: 12 * SECOND, estimatedCost: 50, actualCost: 20, limit: 100 });
+    expect(await store.settle({ counterKey, nonce: 'a', actualCost: 20 })).toEqual({ status: 'settled', remaining: 80, resetUs: 12 * SECOND, estimatedCost: 50, actualCost: 20, limit: 100, nowUs: clock.nowMicros() });
     expect(await store.settle({ counterKey, nonce: 'a', actualCost: 0 })).toMatchObject({ status: 'repeated', remaining: 80, actualCost: 20 });
     expect(await store.settle({ counterKey, nonce: 'b', actualCost: 0 })).toMatchObject({ status: 'unknown' });
     clock.advanceMicros(60 * SECOND);

@@ -7,7 +7,8 @@
 -- - status 2 (repeated): a settle was applied before; nothing changes, whatever the actual cost.
 -- - status 3 (expired): at or after the record's expiry; nothing changes.
 -- - status 0 (unknown): no record; nothing changes.
--- Reply: {status, remaining, reset_us, estimated_cost, applied_actual_cost (-1: none), limit}.
+-- Reply: {status, remaining, reset_us, estimated_cost, applied_actual_cost (-1: none), limit, now_us}:
+-- now_us lets the caller tell an unknown decision from one whose record is gone after its expiry.
 
 local record_key = KEYS[1]          -- the decision record: <counter key>:d:<nonce>
 local counter_key = KEYS[2]         -- the counter: meter state {used, last_write_us} or fixed window {count, window_start_us}
@@ -15,7 +16,7 @@ local actual = tonumber(ARGV[1])    -- the actual cost, integer >= 0
 local jitter_ms = tonumber(ARGV[2]) -- TTL jitter of a written counter, milliseconds
 
 local record = read_record(record_key)
-if record == nil then return { 0, 0, 0, 0, NOT_SETTLED, 0 } end
+if record == nil then return { 0, 0, 0, 0, NOT_SETTLED, 0, now } end
 
 local status = 1
 if now >= record.expires_at then
@@ -56,4 +57,4 @@ if status == 1 then
   record.actual = actual
   redis.call('SET', record_key, pack_record(record), 'KEEPTTL')
 end
-return { status, remaining, reset_us, record.estimated, record.actual, limit }
+return { status, remaining, reset_us, record.estimated, record.actual, limit, now }
