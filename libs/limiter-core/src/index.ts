@@ -29,5 +29,5 @@ export { buildGlobalCounterKey, globalWindowStep } from './global-window';
 export type { GlobalWindowDecision, GlobalWindowRequest, GlobalWindowState, GlobalWindowStepInput, GlobalWindowStepResult, GlobalWindowStore } from './global-window';
 export { StoreError, StoreTimeoutError, StoreUnavailableError } from './store-errors';
 export type { BatchCounterStore, StoreDecision, StoreRequest } from './store-port';
-export { algorithmKind, decisionExpiryUs, decisionRecordKey, isSettleable, SETTLEABLE_ALGORITHMS, settleStep } from './settle/settle';
-export type { DecisionRecord, SettleableAlgorithm, SettleInput, SettleResult, SettleStatus } from './settle/settle';
+export { adjustCounter, algorithmKind, decisionExpiryUs, decisionRecordKey, isSettleable, SETTLEABLE_ALGORITHMS, settleStep } from './settle/settle';
+export type { AdjustedCounter, DecisionRecord, SettleableAlgorithm, SettleInput, SettleResult, SettleStatus } from './settle/settle';

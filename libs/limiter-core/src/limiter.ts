@@ -2,7 +2,7 @@ import { algorithmFor, maxCost } from './algorithms';
 import type { Clock } from './clock';
 import { CompactStateTable } from './compact-state-table';
 import { MemoryStateStore } from './memory-state-store';
-import { algorithmKind, settleStep, type DecisionRecord, type SettleResult } from './settle/settle';
+import { adjustCounter, algorithmKind, settleStep, type AdjustedCounter, type DecisionRecord, type SettleableAlgorithm, type SettleResult } from './settle/settle';
 import { ALGORITHMS, type AlgorithmName, type RawDecision } from './types';
 
 /** One request to a counter store: which counter, by which algorithm and parameters, at what cost. */
@@ -99,6 +99,16 @@ export class LocalLimiter implements CounterStore {
     const kind = algorithmKind(record.algorithm) - 1;
     const result = settleStep({ record, state: this.states.get(key, now, kind), actualCost: input.actualCost, now });
     if (result.next !== undefined) this.states.set(key, result.next, now + result.ttlUs, kind);
+    return result;
+  }
+
+  /** Charges `cost` to counter `key` without deciding: never refused, it may run into debt (adjustCounter). */
+  charge(request: LimitRequest & { algorithm: SettleableAlgorithm }): AdjustedCounter {
+    const now = this.clock.nowMicros();
+    const kind = algorithmKind(request.algorithm) - 1;
+    const params = { limit: request.limit, windowUs: request.windowUs, burst: request.burst };
+    const result = adjustCounter({ algorithm: request.algorithm, params, state: this.states.get(request.key, now, kind), delta: request.cost, now });
+    if (result.next !== undefined) this.states.set(request.key, result.next, now + result.ttlUs, kind);
     return result;
   }
 

@@ -42,4 +42,4 @@ export type { ThrottlerCounterStoreOptions, ThrottlerHit, ThrottlerHits } from '
 export { isLeaseAlgorithm, parseLeaseReply, RedisLeaseStore } from './lease-store';
 export type { LeaseAlgorithm, LeaseGrant, RedisLeaseStoreOptions } from './lease-store';
 export { DECISION_RECORD_GRACE_MS, parseSettleReply, RedisSettleStore } from './settle-store';
-export type { DecisionToRecord, RedisSettleStoreOptions, SettleReply } from './settle-store';
+export type { CounterToCharge, DecisionToRecord, RedisSettleStoreOptions, SettleReply } from './settle-store';

@@ -26,6 +26,16 @@ export interface DecisionToRecord {
   readonly cost: number;
 }
 
+/** A counter to charge (settle/charge.lua): its key, its policy's limit, and the cost. */
+export interface CounterToCharge {
+  readonly counterKey: string;
+  readonly algorithm: SettleableAlgorithm;
+  readonly limit: number;
+  readonly windowUs: number;
+  readonly burst: number;
+  readonly cost: number;
+}
+
 /** One settle, as settle/settle.lua replies. */
 export interface SettleReply {
   /** `unknown`: no record (never recorded, reset, or gone after its grace period). */
@@ -69,8 +79,8 @@ export interface RedisSettleStoreOptions {
 }
 
 /**
- * Decision records and settles (lua/settle/*.lua), composed like the limiter scripts: clock
- * prelude, lib/common.lua, lib/meter.lua, lib/decision_record.lua, then the script. The record and
+ * Decision records, settles and charges (lua/settle/*.lua), composed like the limiter scripts:
+ * clock prelude, lib/common.lua, lib/meter.lua, lib/settle.lua, then the script. The record and
  * the counter share a hash tag (decisionRecordKey), so a settle is one atomic script on one
  * Cluster slot. Failures reject with a StoreError; nothing is retried (a settle that timed out may
  * have been applied: a repeat is idempotent anyway, and the caller may send it again).
@@ -79,6 +89,7 @@ export class RedisSettleStore {
   private readonly client: RedisClient;
   private readonly recordScript: SettleScript;
   private readonly settleScript: SettleScript;
+  private readonly chargeScript: SettleScript;
   private readonly jitterMs: () => number;
   private readonly clockArgs: (() => readonly number[]) | undefined;
 
@@ -86,11 +97,12 @@ export class RedisSettleStore {
     this.client = options.client;
     const prelude = options.clockPrelude ?? redisTimeClockPrelude();
     const compose = (file: string): SettleScript => {
-      const source = composeScript([prelude, ...['lib/common.lua', 'lib/meter.lua', 'lib/decision_record.lua', `settle/${file}`].map(readLua)]);
+      const source = composeScript([prelude, ...['lib/common.lua', 'lib/meter.lua', 'lib/settle.lua', `settle/${file}`].map(readLua)]);
       return { source, sha: sha1(source) };
     };
     this.recordScript = compose('record.lua');
     this.settleScript = compose('settle.lua');
+    this.chargeScript = compose('charge.lua');
     this.jitterMs = options.jitterMs ?? (() => Math.floor(Math.random() * 1_000));
     this.clockArgs = options.clockArgs;
   }
@@ -111,11 +123,23 @@ export class RedisSettleStore {
     return parseSettleReply(await this.call(this.settleScript, keys, [input.actualCost, jitter], 'settle'));
   }
 
-  /** SCRIPT LOAD of both scripts into every master. */
+  /** Charges `cost` to a counter without deciding (settle/charge.lua): never refused, it may run into debt. */
+  async charge(request: CounterToCharge): Promise<{ remaining: number; resetUs: number }> {
+    const jitter = Math.max(0, Math.floor(this.jitterMs()));
+    const args = [algorithmKind(request.algorithm), request.limit, request.windowUs, request.burst, request.cost, jitter];
+    const reply = await this.call(this.chargeScript, [request.counterKey], args, 'charge');
+    if (Array.isArray(reply) && reply.length === 2 && reply.every((n) => typeof n === 'number' && n >= 0)) {
+      const [remaining, resetUs] = reply as number[];
+      return { remaining, resetUs };
+    }
+    throw new StoreUnavailableError(`charge script replied ${JSON.stringify(reply)}`, { cause: reply });
+  }
+
+  /** SCRIPT LOAD of the three scripts into every master. */
   async load(): Promise<void> {
     const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
     try {
-      await Promise.all(nodes.flatMap((node) => [this.recordScript, this.settleScript].map((script) => node.script('LOAD', script.source))));
+      await Promise.all(nodes.flatMap((node) => [this.recordScript, this.settleScript, this.chargeScript].map((script) => node.script('LOAD', script.source))));
     } catch (error) {
       throw toStoreError(error, 'SCRIPT LOAD (settle)');
     }

@@ -7,8 +7,8 @@ import { ScriptRegistry, type RedisClient } from './script-registry';
 import { RedisSettleStore } from './settle-store';
 
 /**
- * settle/record.lua and settle/settle.lua against limiter-core's settleStep (through LocalLimiter):
- * random sequences of decisions, records and settles (refunds, charges into debt, repeats, late
+ * settle/record.lua, settle/settle.lua and settle/charge.lua against limiter-core's settleStep and
+ * adjustCounter (through LocalLimiter): random sequences of decisions, records, settles, charges (refunds, charges into debt, repeats, late
  * ones) are replayed at exact times (the argv clock) through Redis and through the TypeScript twin,
  * on a standalone redis-server and on a 3-master Cluster, and must agree step by step. Windows are
  * long enough that no key expires in real time while the test runs.
@@ -22,11 +22,16 @@ let now = T0;
 const prelude = argvClockPrelude();
 const clockArgs = (): readonly number[] => [now];
 
-type Op = { kind: 'decide'; cost: number; record: boolean } | { kind: 'settle'; pick: number; actualCost: number } | { kind: 'advance'; fraction: number };
+type Op =
+  | { kind: 'decide'; cost: number; record: boolean }
+  | { kind: 'settle'; pick: number; actualCost: number }
+  | { kind: 'charge'; cost: number }
+  | { kind: 'advance'; fraction: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('decide' as const), cost: fc.integer({ min: 1, max: 6 }), record: fc.boolean() }),
   fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), actualCost: fc.integer({ min: 0, max: 25 }) }),
+  fc.record({ kind: fc.constant('charge' as const), cost: fc.integer({ min: 1, max: 15 }) }),
   fc.record({ kind: fc.constant('advance' as const), fraction: fc.double({ min: 0, max: 0.7, noNaN: true }) }),
 );
 
@@ -73,6 +78,9 @@ describe.each(['standalone', 'cluster'] as const)('settle parity on %s', (topolo
           clock.set(now);
           if (step.kind === 'advance') {
             now += Math.floor(step.fraction * windowUs);
+          } else if (step.kind === 'charge') {
+            const expected = twin.charge({ key, algorithm, ...params, cost: step.cost });
+            expect(await settles.charge({ counterKey: key, algorithm, ...params, cost: step.cost })).toEqual({ remaining: expected.remaining, resetUs: expected.resetUs });
           } else if (step.kind === 'decide') {
             const request = { key, algorithm, ...params, cost: step.cost };
             const expected = twin.decideSync(request);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
 import { decideGlobalWindow, DecisionPipeline, StoreBackend, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
-import { buildCounterKey, buildGlobalCounterKey, isSettleable, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
+import { buildCounterKey, buildGlobalCounterKey, isSettleable, safeIdentity, StoreError, StoreTimeoutError, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
@@ -65,6 +65,32 @@ export class CheckService {
   /** Decides `request` under `policy`, resolved by the caller (Envoy rules); everything else as `check`. */
   checkWithPolicy(request: CheckRequest, policy: CompiledPolicy): Promise<CheckReply> {
     return this.run(request, policy);
+  }
+
+  /**
+   * Charges `request.cost` after the response, without deciding: Envoy's second ShouldRateLimit
+   * from `apply_on_stream_done` (whose answer Envoy ignores) reports what the request really cost.
+   * For a regional token_bucket, gcra, leaky_bucket or fixed_window policy the cost is added to the
+   * counter and never refused, so it may run the caller into debt that later requests pay off
+   * (settle/charge.lua). Any other policy decides the cost as a check would: counted if admitted.
+   * Blocks do not apply: the request was served already. A store failure leaves the cost uncounted
+   * and the reply `degraded`.
+   */
+  async charge(request: CheckRequest, resolved?: CompiledPolicy): Promise<CheckReply> {
+    const policy = resolved ?? this.resolver.resolve(request);
+    const settlement = this.backend.settlement;
+    const algorithm = policy.algorithm;
+    if (policy.scope !== 'regional' || !isSettleable(algorithm) || settlement === undefined) return this.run(request, policy);
+    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
+    const decisionId = this.ids.next();
+    try {
+      const charged = await settlement.charge({ counterKey, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost: request.cost ?? 1 });
+      return formatDecision({ policy, decision: { allowed: true, remaining: charged.remaining, resetUs: charged.resetUs, retryAfterUs: 0 }, source: 'store', region: this.region, decisionId });
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.metrics.recordStoreFailure(error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+      return formatDecision({ policy, decision: UNCOUNTED_CHARGE, source: 'local-fallback', region: this.region, decisionId });
+    }
   }
 
   /** Decisions being made right now (tests, metrics). */
@@ -208,6 +234,9 @@ function explained(reply: CheckReply, matched: MatchedRule | undefined): CheckRe
   const body: CheckResponse = matched === undefined ? { ...reply.body, dryRun: true } : { ...reply.body, dryRun: true, matched };
   return { statusCode: reply.statusCode, headers: reply.headers, body };
 }
+
+/** The reply to a charge the store could not count: nothing is known of the counter. */
+const UNCOUNTED_CHARGE: RawDecision = { allowed: true, remaining: 0, resetUs: 0, retryAfterUs: 0 };
 
 /** A reply made without a policy decision (blocked, overloaded), with its decision id. */
 function withDecisionId(reply: CheckReply, decisionId: string): CheckReply {

@@ -1,4 +1,4 @@
-import type { DecisionToRecord, SettleReply } from '@rl/redis-store';
+import type { CounterToCharge, DecisionToRecord, SettleReply } from '@rl/redis-store';
 import type { BreakerGuardedStore } from '../resilience/breaker-guarded-store';
 
 /**
@@ -12,6 +12,8 @@ export interface SettlementPort {
   record(decision: DecisionToRecord): Promise<number>;
   /** Settles the decision recorded as (counterKey, nonce): see settle/settle.lua for what it changes. */
   settle(input: { readonly counterKey: string; readonly nonce: string; readonly actualCost: number }): Promise<SettleReply>;
+  /** Charges a counter without deciding: never refused, it may run into debt (settle/charge.lua). */
+  charge(request: CounterToCharge): Promise<{ remaining: number; resetUs: number }>;
 }
 
 /** A settlement port behind a connection's circuit breaker: an open breaker fails it at once, like a decision. */
@@ -20,5 +22,6 @@ export function guardedSettlementPort(input: { guard: BreakerGuardedStore; settl
   return {
     record: (decision) => guard.guard(() => settlement.record(decision)),
     settle: (call) => guard.guard(() => settlement.settle(call)),
+    charge: (request) => guard.guard(() => settlement.charge(request)),
   };
 }

@@ -11,7 +11,7 @@ import {
   type GlobalWindowRequest,
   type GlobalWindowState,
 } from '@rl/limiter-core';
-import { DECISION_RECORD_GRACE_MS, type DecisionToRecord, type SettleReply } from '@rl/redis-store';
+import { DECISION_RECORD_GRACE_MS, type CounterToCharge, type DecisionToRecord, type SettleReply } from '@rl/redis-store';
 import type { SettlementPort } from '../settle/settlement-port';
 import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type DecisionStore, type StoreDecision, type StoreRequest } from '../store-port';
 
@@ -41,6 +41,13 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
     const record: DecisionRecord = { algorithm, params: { limit, windowUs, burst }, estimatedCost: decision.cost, decidedAtUs: now, expiresAtUs, actualCost: undefined };
     this.records.set(decisionRecordKey(decision.counterKey, decision.nonce), record, expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
     return Promise.resolve(expiresAtUs);
+  }
+
+  /** Charges a counter without deciding, as settle/charge.lua does (adjustCounter). */
+  charge(request: CounterToCharge): Promise<{ remaining: number; resetUs: number }> {
+    const { counterKey, ...limit } = request;
+    const { remaining, resetUs } = this.limits.charge({ key: counterKey, ...limit });
+    return Promise.resolve({ remaining, resetUs });
   }
 
   /** Settles a recorded decision, as settle/settle.lua does (settleStep). */

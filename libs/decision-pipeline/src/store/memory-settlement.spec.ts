@@ -27,4 +27,11 @@ describe('MemoryDecisionStore settlement', () => {
     clock.advanceMicros(61 * SECOND);
     expect(await store.settle({ counterKey, nonce: 'a', actualCost: 0 })).toMatchObject({ status: 'unknown' });
   });
+
+  it('charges without deciding, into debt', async () => {
+    const key = buildCounterKey({ policyId: 'p', identity: 'charged', algorithm: 'fixed_window' });
+    const limit = { algorithm: 'fixed_window' as const, limit: 10, windowUs: 60 * SECOND, burst: 10 };
+    expect(await store.charge({ counterKey: key, ...limit, cost: 25 })).toMatchObject({ remaining: 0 });
+    expect(await store.decide({ key, ...limit, cost: 1 })).toMatchObject({ allowed: false });
+  });
 });

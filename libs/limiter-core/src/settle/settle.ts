@@ -87,10 +87,30 @@ export interface SettleResult {
  *   and changes nothing. A settle at or after `expiresAtUs` changes nothing either.
  */
 export function settleStep({ record, state, actualCost, now }: SettleInput): SettleResult {
-  const { limit, windowUs, burst } = record.params;
   const status: SettleStatus = now >= record.expiresAtUs ? 'expired' : record.actualCost !== undefined ? 'repeated' : 'settled';
   const delta = status === 'settled' ? actualCost - record.estimatedCost : 0;
-  if (record.algorithm === 'fixed_window') {
+  const adjusted = adjustCounter({ algorithm: record.algorithm, params: record.params, state, delta, now });
+  return { status, ...adjusted, record: status === 'settled' ? { ...record, actualCost } : undefined };
+}
+
+/** A counter after adjustCounter: what is left, and the state to write (undefined: unchanged). */
+export interface AdjustedCounter {
+  readonly remaining: number;
+  readonly resetUs: number;
+  readonly next: readonly number[] | undefined;
+  readonly ttlUs: number;
+}
+
+/**
+ * Adds `delta` units to what a counter has used: a negative delta (refund) never takes it below
+ * zero used, a positive one (charge) is never refused and may take it above the capacity (debt).
+ * Writes nothing for a delta of 0. The counting core of settleStep, and of a charge after the
+ * response (Envoy's `apply_on_stream_done`). Twin of adjust_counter in lua/lib/settle.lua.
+ */
+export function adjustCounter(input: { algorithm: SettleableAlgorithm; params: LimitParams; state: readonly number[] | undefined; delta: number; now: number }): AdjustedCounter {
+  const { state, delta, now } = input;
+  const { limit, windowUs, burst } = input.params;
+  if (input.algorithm === 'fixed_window') {
     const start = windowStart(now, windowUs);
     let count = state !== undefined && state[0] === start ? state[1] : 0;
     let next: readonly number[] | undefined;
@@ -98,32 +118,17 @@ export function settleStep({ record, state, actualCost, now }: SettleInput): Set
       count = count + delta < 0 ? 0 : count + delta;
       next = [start, count];
     }
-    return {
-      status,
-      remaining: clampRemaining(limit - count, limit),
-      resetUs: count > 0 ? start + windowUs - now : 0,
-      next,
-      ttlUs: start + windowUs - now,
-      record: status === 'settled' ? { ...record, actualCost } : undefined,
-    };
+    return { remaining: clampRemaining(limit - count, limit), resetUs: count > 0 ? start + windowUs - now : 0, next, ttlUs: start + windowUs - now };
   }
-  let used = usedAt(state as MeterState | undefined, record.params, now);
+  let used = usedAt(state as MeterState | undefined, input.params, now);
   let next: readonly number[] | undefined;
   if (delta !== 0) {
     used = used + delta < 0 ? 0 : used + delta;
     next = [used, state !== undefined && state[1] > now ? state[1] : now];
   }
   const resetUs = Math.ceil((used * windowUs) / limit);
-  return {
-    status,
-    remaining: clampRemaining(burst - used, limit),
-    resetUs,
-    next,
-    ttlUs: resetUs,
-    record: status === 'settled' ? { ...record, actualCost } : undefined,
-  };
+  return { remaining: clampRemaining(burst - used, limit), resetUs, next, ttlUs: resetUs };
 }
-
 
 /** The key of a decision record: beside its counter, under the counter's hash tag, so one script call reaches both. */
 export function decisionRecordKey(counterKey: string, nonce: string): string {

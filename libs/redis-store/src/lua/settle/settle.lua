@@ -1,5 +1,6 @@
 -- Settles one recorded decision; twin of settleStep in libs/limiter-core/src/settle/settle.ts
--- (same arithmetic, same order). Atomic: the record and the counter share one hash tag.
+-- (same arithmetic, same order; the counting is adjust_counter in lib/settle.lua). Atomic: the
+-- record and the counter share one hash tag.
 -- - status 1 (settled): the counter is charged actual - estimated when the actual cost is higher
 --   (never refused: the units used may exceed the capacity, a debt the next requests pay off by
 --   waiting), or refunded the difference when it is lower, never below zero used (a refund never
@@ -27,34 +28,10 @@ end
 local delta = 0
 if status == 1 then delta = actual - record.estimated end
 
-local limit = record.limit
-local window_us = record.window_us
-local state = read_state(counter_key, 1)
-local remaining
-local reset_us
-if record.kind == FIXED_WINDOW_KIND then
-  local start = window_start(now, window_us)
-  local count = 0
-  if state ~= nil and state[2] == start then count = state[1] end
-  if delta ~= 0 then
-    if count + delta < 0 then count = 0 else count = count + delta end
-    write_state(counter_key, { count, start }, ttl_ms(start + window_us - now, jitter_ms))
-  end
-  remaining = clamp_remaining(limit - count, limit)
-  reset_us = 0
-  if count > 0 then reset_us = start + window_us - now end
-else
-  local used = meter_used_at(state, limit, window_us, now)
-  if delta ~= 0 then
-    if used + delta < 0 then used = 0 else used = used + delta end
-  end
-  reset_us = math.ceil((used * window_us) / limit)
-  if delta ~= 0 then write_state(counter_key, { used, stamp(state and state[2], now) }, ttl_ms(reset_us, jitter_ms)) end
-  remaining = clamp_remaining(record.burst - used, limit)
-end
+local remaining, reset_us = adjust_counter(counter_key, record.kind, record.limit, record.window_us, record.burst, delta, jitter_ms)
 
 if status == 1 then
   record.actual = actual
   redis.call('SET', record_key, pack_record(record), 'KEEPTTL')
 end
-return { status, remaining, reset_us, record.estimated, record.actual, limit, now }
+return { status, remaining, reset_us, record.estimated, record.actual, record.limit, now }
