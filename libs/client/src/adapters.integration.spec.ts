@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { Controller, Get, Module, Post } from '@nestjs/common';
+import { Controller, Get, Module, Post, Req } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { counterIdentity } from '@rl/limiter-core';
@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { RateLimitClient } from './core/rate-limit-client';
 import { rateLimitMiddleware } from './express/rate-limit-middleware';
 import { rateLimitPlugin } from './fastify/rate-limit-plugin';
-import { RequestLimiter } from './http/request-limiter';
+import { RequestLimiter, settleRequest } from './http/request-limiter';
 import { RateLimit } from './nest/rate-limit.decorator';
 import { RateLimitModule } from './nest/rate-limit.module';
 import { startEnforcerFromSource, type EnforcerFromSource } from './testing/start-enforcer';
@@ -244,5 +244,73 @@ describe('Nest RateLimitGuard', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(res.json()).toMatchObject({ allowed: false, degraded: true });
+  });
+});
+
+/** A chat completion whose usage is known only once the handler has answered. */
+@Controller('llm')
+class CompletionController {
+  @Post('complete')
+  @RateLimit({ cost: 500, actualCost: (result) => (result as { usage: { total_tokens: number } }).usage.total_tokens })
+  complete(@Req() request: { headers: Record<string, string | undefined> }): { usage: { total_tokens: number } } {
+    return { usage: { total_tokens: Number(request.headers['x-tokens']) } };
+  }
+}
+
+describe('settling the actual cost after the handler', () => {
+  const limit = 1_000;
+  const remainingOf = async (key: string) => {
+    // A dry run of cost 1 reports what would be left after it.
+    const res = await fetch(`${enforcer.url}/v1/check`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key, limit, windowSeconds: 3_600, dryRun: true }),
+    });
+    return ((await res.json()) as { remaining: number }).remaining + 1;
+  };
+
+  it('Express: the handler settles its request from req', async () => {
+    const key = `express-settle:${++run}`;
+    const limiter = new RequestLimiter({ client });
+    const app = express();
+    app.post('/complete', rateLimitMiddleware({ limiter, limit, windowSeconds: 3_600, cost: 300, settle: true, key: () => key }), (req, res, next) => {
+      settleRequest(req, 120)
+        .then((settled) => res.json(settled))
+        .catch(next);
+    });
+    const base = await listenExpress(app);
+    const reply = await fetch(`${base}/complete`, { method: 'POST' });
+    expect(await reply.json()).toEqual({ status: 'settled', remaining: 880, resetSeconds: expect.any(Number), actualCost: 120 });
+    expect(await remainingOf(key)).toBe(880);
+  });
+
+  it('Fastify: the handler settles its request, into debt past the limit', async () => {
+    const key = `fastify-settle:${++run}`;
+    const app = Fastify();
+    await app.register(rateLimitPlugin, { limiter: new RequestLimiter({ client }), limit, windowSeconds: 3_600, cost: 10, settle: true, key: () => key });
+    app.post('/complete', async (request) => settleRequest(request, 1_500));
+    const base = await listenFastify(app);
+    const reply = await fetch(`${base}/complete`, { method: 'POST' });
+    expect(await reply.json()).toMatchObject({ status: 'settled', remaining: 0, actualCost: 1_500 });
+    expect((await fetch(`${base}/complete`, { method: 'POST' })).status).toBe(429);
+  });
+
+  it('Nest: @RateLimit({ actualCost }) settles from the handler result', async () => {
+    const key = `nest-settle:${++run}`;
+    @Module({
+      imports: [RateLimitModule.forRoot({ client: { mode: 'remote', enforcerUrl: enforcer.url, timeoutMs: 2_000 }, global: true, defaults: { limit, windowSeconds: 3_600, key: () => key } })],
+      controllers: [CompletionController],
+    })
+    class CompletionAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [CompletionAppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.init();
+    cleanups.push(() => app.close());
+    await app.getHttpAdapter().getInstance().ready();
+    const res = await app.inject({ method: 'POST', url: '/llm/complete', headers: { 'x-tokens': '42' } });
+    expect(res.statusCode).toBe(201);
+    // The estimate of 500 was checked, then 42 settled: 958 left.
+    expect(res.headers['x-ratelimit-remaining']).toBe('500');
+    expect(await remainingOf(key)).toBe(958);
   });
 });

@@ -1,7 +1,8 @@
 import { LibraryDecider, type LibraryModeOptions } from '../library/library-decider';
 import { EnforcerClient, type DegradedListener, type RemoteModeOptions } from '../remote/enforcer-client';
-import { validateCheckInput, type CheckInput } from './check-input';
-import type { RateLimitDecision } from './decision';
+import { CHECK_BOUNDS } from '@rl/contracts';
+import { InvalidCheckError, validateCheckInput, type CheckInput } from './check-input';
+import type { RateLimitDecision, SettleResult } from './decision';
 
 /** Ask the regional enforcer over HTTP. */
 export interface RemoteClientOptions extends RemoteModeOptions {
@@ -49,6 +50,20 @@ export class RateLimitClient {
       return Promise.reject(error);
     }
     return this.decider.check(valid);
+  }
+
+  /**
+   * Charges or refunds the difference between what a decision consumed and `actualCost` (an
+   * integer >= 0), once: the decision must come from a check with `settle: true` in remote mode.
+   * A decision without a `decisionId` (library mode, or a client-side fallback) has nothing to
+   * settle: `unknown`, and no call is made.
+   */
+  settle(decision: Pick<RateLimitDecision, 'decisionId'>, actualCost: number): Promise<SettleResult> {
+    if (!(Number.isInteger(actualCost) && actualCost >= 0 && actualCost <= CHECK_BOUNDS.costMax)) {
+      return Promise.reject(new InvalidCheckError('actualCost', `must be an integer from 0 to ${CHECK_BOUNDS.costMax}`));
+    }
+    if (decision.decisionId === undefined || !(this.decider instanceof EnforcerClient)) return Promise.resolve({ status: 'unknown' });
+    return this.decider.settle({ decisionId: decision.decisionId, actualCost });
   }
 
   /** Library mode with Redis: loads the scripts before the first decision. A no-op otherwise. */

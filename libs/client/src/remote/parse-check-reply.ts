@@ -37,6 +37,7 @@ export function parseCheckReply(input: { statusCode: number; body: unknown; poli
     windowSeconds: window === null || window === undefined ? undefined : Number(window[1]),
     region,
   };
+  if (typeof body.decisionId === 'string') decision.decisionId = body.decisionId;
   if (body.degraded === true) decision.degraded = true;
   if (body.blocked === true) decision.blocked = true;
   if (body.shadow === true) {
