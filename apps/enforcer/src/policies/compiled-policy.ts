@@ -1,4 +1,4 @@
-import type { FailureMode, PolicyAlgorithm, PolicyRef, PolicyScope } from '@rl/contracts';
+import { CONCURRENCY_ALGORITHM, type FailureMode, type Policy, type PolicyAlgorithm, type PolicyRef, type PolicyScope } from '@rl/contracts';
 import { maxCost, type AlgorithmName } from '@rl/limiter-core';
 
 /** A limit and burst with the header values that describe them, computed once. */
@@ -51,6 +51,16 @@ export interface PolicyParameters {
   readonly mode: 'enforce' | 'shadow';
   /** Default `regional`; the default and inline policies are always regional. */
   readonly scope?: PolicyScope;
+}
+
+/**
+ * The rate algorithm of a stored policy. Concurrency policies never reach a rate index: the
+ * resolver indexes them apart (concurrency-policies.ts), so meeting one here is a bug.
+ */
+export function rateParameters(policy: Policy): PolicyParameters {
+  const algorithm = policy.algorithm;
+  if (algorithm === CONCURRENCY_ALGORITHM) throw new Error(`policy ${policy.id} is a concurrency policy: it has no rate limit to compile`);
+  return { ...policy, algorithm, counterId: policy.id };
 }
 
 /** contracts and limiter-core name the same algorithms; this fails to compile if they drift apart. */

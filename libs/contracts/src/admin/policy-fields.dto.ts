@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
-import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
+import { CONCURRENCY_ALGORITHM, STORED_POLICY_ALGORITHMS, type ConcurrencyAlgorithm, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
 import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
@@ -22,8 +22,8 @@ export class PolicyFieldsDto {
   match!: PolicyMatchDto;
 
   @IsDefined({ message: 'is required' })
-  @IsIn(POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(POLICY_ALGORITHMS) })
-  algorithm!: PolicyAlgorithm;
+  @IsIn(STORED_POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(STORED_POLICY_ALGORITHMS) })
+  algorithm!: PolicyAlgorithm | ConcurrencyAlgorithm;
 
   @IsDefined({ message: 'is required' })
   @IsInt({ message: ADMIN_MESSAGES.limit })
@@ -31,11 +31,21 @@ export class PolicyFieldsDto {
   @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
   limit!: number;
 
+  /** Required, except for a concurrency policy (it defaults to `leaseSeconds`). */
+  @ValidateIf((fields: PolicyFieldsDto) => fields.algorithm !== CONCURRENCY_ALGORITHM || fields.windowSeconds !== undefined)
   @IsDefined({ message: 'is required' })
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: ADMIN_MESSAGES.windowSeconds })
   @Min(ADMIN_BOUNDS.windowSecondsMin, { message: ADMIN_MESSAGES.windowSeconds })
   @Max(ADMIN_BOUNDS.windowSecondsMax, { message: ADMIN_MESSAGES.windowSeconds })
   windowSeconds!: number;
+
+  /** Concurrency policies only, and required there: seconds after which an unreleased lease expires. */
+  @ValidateIf((fields: PolicyFieldsDto) => fields.algorithm === CONCURRENCY_ALGORITHM || fields.leaseSeconds !== undefined)
+  @IsDefined({ message: 'is required for a concurrency policy' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: ADMIN_MESSAGES.windowSeconds })
+  @Min(ADMIN_BOUNDS.windowSecondsMin, { message: ADMIN_MESSAGES.windowSeconds })
+  @Max(ADMIN_BOUNDS.windowSecondsMax, { message: ADMIN_MESSAGES.windowSeconds })
+  leaseSeconds?: number;
 
   /** Bucket capacity (token bucket, GCRA, leaky bucket); defaults to `limit`. */
   @IsOptional()

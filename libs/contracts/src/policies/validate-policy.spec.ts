@@ -63,7 +63,7 @@ describe('validatePolicy', () => {
         { path: 'policies[0].match.customerTier', message: 'must not be combined with customerId' },
         {
           path: 'policies[0].algorithm',
-          message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log',
+          message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log, concurrency',
         },
         { path: 'policies[0].limit', message: 'must be an integer from 1 to 1000000000' },
         { path: 'policies[0].windowSeconds', message: 'must be a number from 0.001 to 2592000' },
@@ -128,5 +128,25 @@ describe('validatePolicy', () => {
     it('ignores unknown escalation fields when asked (a newer control plane)', () => {
       expect(validatePolicy({ ...valid, escalation: { threshold: 1, scope: 'global' } }, { unknownFields: 'ignore' })).toMatchObject({ ok: true, value: { escalation: { threshold: 1 } } });
     });
+  });
+});
+
+describe('validatePolicy: concurrency policies', () => {
+  const base = { id: 'in-flight', match: { customerTier: 'llm' }, algorithm: 'concurrency', limit: 5, leaseSeconds: 30 };
+
+  it('takes a lease, and names the window after it', () => {
+    expect(validatePolicy(base)).toEqual({ ok: true, value: { ...base, windowSeconds: 30, burst: 5, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 } });
+    expect(validatePolicy({ ...base, windowSeconds: 30 }).ok).toBe(true);
+  });
+
+  it.each([
+    [{ ...base, leaseSeconds: undefined }, 'leaseSeconds', 'is required'],
+    [{ ...base, leaseSeconds: 0 }, 'leaseSeconds', 'must be a number from 0.001 to 2592000'],
+    [{ ...base, windowSeconds: 60 }, 'windowSeconds', 'must equal leaseSeconds (or be left out) for a concurrency policy'],
+    [{ ...base, scope: 'global' }, 'scope', 'must be regional for a concurrency policy'],
+    [{ ...base, mode: 'shadow' }, 'mode', 'must be enforce for a concurrency policy'],
+    [{ ...base, algorithm: 'token_bucket', windowSeconds: 60 }, 'leaseSeconds', 'is only for a concurrency policy'],
+  ])('refuses %j at %s', (input, path, message) => {
+    expect(validatePolicy(input)).toEqual({ ok: false, errors: [{ path, message }] });
   });
 });
