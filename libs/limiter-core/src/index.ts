@@ -19,7 +19,7 @@ export { MemoryStateStore } from './memory-state-store';
 export { GenerationalCache } from './generational-cache';
 export { LocalLimiter, unadmissible } from './limiter';
 export type { CounterStore, LimitRequest, LocalLimiterOptions } from './limiter';
-export { buildCounterKey, counterIdentity, safeIdentity } from './keys';
+export { buildConcurrencyKey, buildCounterKey, counterIdentity, safeIdentity } from './keys';
 export { compactIpIdentity, expandIpIdentity } from './ip-identity';
 export { RateEstimator } from './hot-keys/rate-estimator';
 export type { RateEstimatorOptions } from './hot-keys/rate-estimator';
@@ -31,3 +31,5 @@ export { StoreError, StoreTimeoutError, StoreUnavailableError } from './store-er
 export type { BatchCounterStore, StoreDecision, StoreRequest } from './store-port';
 export { adjustCounter, algorithmKind, decisionExpiryUs, decisionRecordKey, isSettleable, SETTLEABLE_ALGORITHMS, settleStep } from './settle/settle';
 export type { AdjustedCounter, DecisionRecord, SettleableAlgorithm, SettleInput, SettleResult, SettleStatus } from './settle/settle';
+export { acquireStep, releaseStep } from './concurrency/concurrency';
+export type { AcquireInput, AcquireResult, LeaseSet } from './concurrency/concurrency';

@@ -37,6 +37,14 @@ export function buildCounterKey(input: { policyId: string; identity: string; alg
 }
 
 /**
+ * The Redis key of one concurrency limit's leases: `rl:{<policy>:<identity>}:cc`, a sorted set
+ * (see acquireStep). Same hash tag and identity forms as buildCounterKey.
+ */
+export function buildConcurrencyKey(input: { policyId: string; identity: string }): string {
+  return flatKey(input.policyId, counterIdentity(input.identity), 'cc');
+}
+
+/**
  * The identity part of a Redis counter key: the compact form of a client address, else
  * `safeIdentity`. Only keys use it: reports, views and logs keep `safeIdentity`, which stays
  * readable.

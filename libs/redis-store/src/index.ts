@@ -43,3 +43,5 @@ export { isLeaseAlgorithm, parseLeaseReply, RedisLeaseStore } from './lease-stor
 export type { LeaseAlgorithm, LeaseGrant, RedisLeaseStoreOptions } from './lease-store';
 export { DECISION_RECORD_GRACE_MS, parseSettleReply, RedisSettleStore } from './settle-store';
 export type { CounterToCharge, DecisionToRecord, RedisSettleStoreOptions, SettleReply } from './settle-store';
+export { RedisConcurrencyStore } from './concurrency-store';
+export type { LeaseToAcquire, RedisConcurrencyStoreOptions } from './concurrency-store';
