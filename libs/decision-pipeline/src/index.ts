@@ -23,6 +23,8 @@ export { RedisTier } from './store/redis-tier';
 export type { BreakerSettings, RedisTierOptions, RedisTlsFile, RedisTlsSettings } from './store/redis-tier';
 export { StoreBackend } from './store/store-backend';
 export { guardedSettlementPort } from './settle/settlement-port';
+export { guardedConcurrencyPort } from './concurrency/concurrency-port';
+export type { ConcurrencyPort } from './concurrency/concurrency-port';
 export type { SettlementPort } from './settle/settlement-port';
 export { isGlobalRequest, limitShape } from './store-port';
 export type { BatchCounterStore, DecisionFor, DecisionStore, LimitShape, StoreDecision, StoreRequest } from './store-port';

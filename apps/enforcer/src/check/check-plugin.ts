@@ -1,9 +1,22 @@
 import AjvCompiler, { type Ajv } from '@fastify/ajv-compiler';
-import { CHECK_REQUEST_SCHEMA, CHECK_RESPONSE_SCHEMA, SETTLE_FIELD_RULES, SETTLE_REQUEST_SCHEMA, SETTLE_RESPONSE_SCHEMA, type CheckRequest, type SettleRequest } from '@rl/contracts';
+import {
+  ACQUIRE_RESPONSE_SCHEMA,
+  CHECK_REQUEST_SCHEMA,
+  CHECK_RESPONSE_SCHEMA,
+  RELEASE_FIELD_RULES,
+  RELEASE_REQUEST_SCHEMA,
+  SETTLE_FIELD_RULES,
+  SETTLE_REQUEST_SCHEMA,
+  SETTLE_RESPONSE_SCHEMA,
+  type CheckRequest,
+  type ReleaseRequest,
+  type SettleRequest,
+} from '@rl/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { Logger } from 'pino';
 import { fromRequestError, fromValidationError } from './bad-request';
 import type { CheckService } from './check.service';
+import type { AcquireService } from '../concurrency/acquire.service';
 import type { SettleService } from './settle.service';
 
 export interface CheckPluginOptions {
@@ -11,6 +24,8 @@ export interface CheckPluginOptions {
   readonly service: CheckService;
   /** `POST /v1/settle`. */
   readonly settle: SettleService;
+  /** `POST /v1/acquire` and `POST /v1/release`. */
+  readonly concurrency: AcquireService;
   readonly logger: Logger;
   /** Largest accepted body in bytes. */
   readonly bodyLimit: number;
@@ -32,7 +47,7 @@ function strictValidatorCompiler(): FastifySchemaCompiler<unknown> {
 }
 
 /**
- * `POST /v1/check` and `POST /v1/settle` as an encapsulated Fastify plugin, off Nest's request pipeline (no guards,
+ * `POST /v1/check`, `/v1/settle`, `/v1/acquire` and `/v1/release` as an encapsulated Fastify plugin, off Nest's request pipeline (no guards,
  * pipes or interceptors: they cost throughput). It owns, for its routes only:
  * - the content-type parser: `application/json` alone, size-limited, with Fastify's
  *   prototype-poisoning-safe JSON parser;
@@ -41,7 +56,8 @@ function strictValidatorCompiler(): FastifySchemaCompiler<unknown> {
  *   counter is touched; anything else is logged and gets 500.
  */
 export async function checkPlugin(instance: FastifyInstance, options: CheckPluginOptions): Promise<void> {
-  const { service, settle, logger, bodyLimit } = options;
+  const { service, settle, concurrency, logger, bodyLimit } = options;
+  const fieldRules: Readonly<Record<string, Readonly<Record<string, string>>>> = { '/v1/settle': SETTLE_FIELD_RULES, '/v1/release': RELEASE_FIELD_RULES };
 
   instance.setValidatorCompiler(strictValidatorCompiler());
   instance.removeAllContentTypeParsers();
@@ -49,7 +65,7 @@ export async function checkPlugin(instance: FastifyInstance, options: CheckPlugi
 
   instance.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.validation !== undefined && error.validation.length > 0) {
-      return reply.code(400).send(fromValidationError(error.validation[0], request.routeOptions.url === '/v1/settle' ? SETTLE_FIELD_RULES : undefined));
+      return reply.code(400).send(fromValidationError(error.validation[0], fieldRules[request.routeOptions.url ?? '']));
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(400).send(fromRequestError(error, bodyLimit));
@@ -76,6 +92,25 @@ export async function checkPlugin(instance: FastifyInstance, options: CheckPlugi
     },
     handler: async (request, reply) => {
       const result = await settle.settle(request.body);
+      return reply.code(result.statusCode).headers(result.headers).send(result.body);
+    },
+  });
+
+  instance.post<{ Body: CheckRequest }>('/v1/acquire', {
+    schema: {
+      body: CHECK_REQUEST_SCHEMA,
+      response: { 200: ACQUIRE_RESPONSE_SCHEMA, 429: ACQUIRE_RESPONSE_SCHEMA, 503: ACQUIRE_RESPONSE_SCHEMA },
+    },
+    handler: async (request, reply) => {
+      const result = await concurrency.acquire(request.body);
+      return reply.code(result.statusCode).headers(result.headers).send(result.body);
+    },
+  });
+
+  instance.post<{ Body: ReleaseRequest }>('/v1/release', {
+    schema: { body: RELEASE_REQUEST_SCHEMA },
+    handler: async (request, reply) => {
+      const result = await concurrency.release(request.body);
       return reply.code(result.statusCode).headers(result.headers).send(result.body);
     },
   });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../core/logger.token';
 import { checkPlugin } from './check-plugin';
 import { CheckService } from './check.service';
+import { AcquireService } from '../concurrency/acquire.service';
 import { SettleService } from './settle.service';
 
 /**
@@ -23,6 +24,7 @@ export class CheckRouteRegistrar implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly service: CheckService,
     private readonly settle: SettleService,
+    private readonly concurrency: AcquireService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -30,6 +32,6 @@ export class CheckRouteRegistrar implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter.getType() !== 'fastify') throw new Error(`the check route needs the Fastify adapter, not ${adapter.getType()}`);
     const fastify = adapter.getInstance<FastifyInstance>();
-    void fastify.register(checkPlugin, { service: this.service, settle: this.settle, logger: this.logger, bodyLimit: CHECK_BODY_LIMIT_BYTES });
+    void fastify.register(checkPlugin, { service: this.service, settle: this.settle, concurrency: this.concurrency, logger: this.logger, bodyLimit: CHECK_BODY_LIMIT_BYTES });
   }
 }

@@ -1,4 +1,8 @@
 import {
+  acquireStep,
+  releaseStep,
+  type LeaseSet,
+  type RawDecision,
   decisionExpiryUs,
   decisionRecordKey,
   globalWindowStep,
@@ -11,7 +15,8 @@ import {
   type GlobalWindowRequest,
   type GlobalWindowState,
 } from '@rl/limiter-core';
-import { DECISION_RECORD_GRACE_MS, type CounterToCharge, type DecisionToRecord, type SettleReply } from '@rl/redis-store';
+import { DECISION_RECORD_GRACE_MS, type CounterToCharge, type DecisionToRecord, type LeaseToAcquire, type SettleReply } from '@rl/redis-store';
+import type { ConcurrencyPort } from '../concurrency/concurrency-port';
 import type { SettlementPort } from '../settle/settlement-port';
 import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type DecisionStore, type StoreDecision, type StoreRequest } from '../store-port';
 
@@ -20,10 +25,11 @@ import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type Decisio
  * LocalLimiter for the six algorithms, globalWindowStep for global windows. For tests,
  * single-instance experiments and library mode; it never fails.
  */
-export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, SettlementPort {
+export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, SettlementPort, ConcurrencyPort {
   private readonly limits: LocalLimiter;
   private readonly windows: MemoryStateStore<GlobalWindowState>;
   private readonly records: MemoryStateStore<DecisionRecord>;
+  private readonly leases: MemoryStateStore<LeaseSet>;
   private readonly clock: Clock;
 
   constructor(options: { clock?: Clock; maxKeys?: number } = {}) {
@@ -31,6 +37,24 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
     this.limits = new LocalLimiter({ clock: this.clock, maxKeys: options.maxKeys });
     this.windows = new MemoryStateStore(options.maxKeys ?? 100_000);
     this.records = new MemoryStateStore(options.maxKeys ?? 100_000);
+    this.leases = new MemoryStateStore(options.maxKeys ?? 100_000);
+  }
+
+  /** Takes a lease, as concurrency/acquire.lua does (acquireStep). */
+  acquire(lease: LeaseToAcquire): Promise<RawDecision> {
+    const now = this.clock.nowMicros();
+    const result = acquireStep({ leases: this.leases.get(lease.key, now), limit: lease.limit, leaseUs: lease.leaseUs, leaseId: lease.leaseId, now });
+    if (result.next !== undefined) this.leases.set(lease.key, result.next, now + result.ttlUs);
+    return Promise.resolve(result.decision);
+  }
+
+  /** Releases a lease, as concurrency/release.lua does (releaseStep). */
+  release(input: { key: string; leaseId: string }): Promise<boolean> {
+    const now = this.clock.nowMicros();
+    const result = releaseStep({ leases: this.leases.get(input.key, now), leaseId: input.leaseId, now });
+    // The set lives as long as its last lease (an empty one expires at once).
+    if (result.next !== undefined) this.leases.set(input.key, result.next, Math.max(now, ...result.next.values()));
+    return Promise.resolve(result.released);
   }
 
   /** Records an admitted decision, as settle/record.lua does. */

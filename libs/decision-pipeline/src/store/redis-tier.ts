@@ -7,6 +7,7 @@ import {
   toStoreError,
   RedisLeaseStore,
   RedisSettleStore,
+  RedisConcurrencyStore,
   withProgressDeadline,
   type CallDeadline,
   type RedisClient,
@@ -21,6 +22,7 @@ import type { PipelineMetrics } from '../metrics';
 import { BreakerGuardedStore } from '../resilience/breaker-guarded-store';
 import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
 import { guardedSettlementPort, type SettlementPort } from '../settle/settlement-port';
+import { guardedConcurrencyPort, type ConcurrencyPort } from '../concurrency/concurrency-port';
 
 /** A TLS file as configured: its path (for messages) and its PEM text. */
 export interface RedisTlsFile {
@@ -94,10 +96,13 @@ export class RedisTier {
   readonly leases: LeasePort;
   /** Decision records and settles on this connection, behind the same breaker. */
   readonly settlement: SettlementPort;
+  /** Concurrency leases on this connection, behind the same breaker. */
+  readonly concurrency: ConcurrencyPort;
   private readonly client: RedisClient;
   private readonly scripts: RedisCounterStore;
   private readonly leaseScripts: RedisLeaseStore;
   private readonly settleScripts: RedisSettleStore;
+  private readonly concurrencyScripts: RedisConcurrencyStore;
   private connected = false;
   /** Why the store is not connected (the latest error), for /readyz. */
   private downReason: string | undefined;
@@ -142,6 +147,8 @@ export class RedisTier {
     this.leases = guardedLeasePort({ guard: this.store, leases: this.leaseScripts });
     this.settleScripts = new RedisSettleStore({ client: this.client, deadline });
     this.settlement = guardedSettlementPort({ guard: this.store, settlement: this.settleScripts });
+    this.concurrencyScripts = new RedisConcurrencyStore({ client: this.client, deadline });
+    this.concurrency = guardedConcurrencyPort({ guard: this.store, concurrency: this.concurrencyScripts });
   }
 
   start(): void {
@@ -219,6 +226,7 @@ export class RedisTier {
     this.scripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading counter-store scripts failed; decisions fall back to EVAL'));
     this.leaseScripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading lease scripts failed; leases fall back to EVAL'));
     this.settleScripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading settle scripts failed; settles fall back to EVAL'));
+    this.concurrencyScripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading concurrency scripts failed; leases fall back to EVAL'));
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { ConcurrencyPort } from '../concurrency/concurrency-port';
 import type { SettlementPort } from '../settle/settlement-port';
 import type { DecisionStore, StoreRequest } from '../store-port';
 
@@ -13,6 +14,8 @@ export abstract class StoreBackend {
   abstract readonly store: DecisionStore;
   /** Decision records and settles on the store of the counters; undefined when the backend keeps none. */
   readonly settlement: SettlementPort | undefined = undefined;
+  /** Concurrency leases on the store of the counters; undefined when the backend keeps none. */
+  readonly concurrency: ConcurrencyPort | undefined = undefined;
   /** A short label for logs and /readyz, e.g. `redis` or `memory`. */
   abstract readonly name: string;
   /** Resolves when the store answers; rejects with the reason otherwise. */
