@@ -1,10 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Controller, Get, Module, Post, Req } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { counterIdentity } from '@rl/limiter-core';
 import { createRedisClient, waitForReady, type RedisClient } from '@rl/redis-store';
-import { startRedisServer, type RedisServerHandle } from '@rl/testing';
+import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
@@ -28,9 +31,18 @@ let client: RateLimitClient;
 let run = 0;
 const cleanups: (() => Promise<void> | void)[] = [];
 
+/** One request in flight at a time for customer `cc-client` (its concurrency policy), with 30 s leases. */
+const CONCURRENCY_POLICIES = {
+  policies: [{ id: 'one-in-flight', match: { customerId: 'cc-client' }, algorithm: 'concurrency', limit: 1, leaseSeconds: 30 }],
+  overrides: [],
+  customers: {},
+};
+
 beforeAll(async () => {
   redis = await startRedisServer();
-  enforcer = await startEnforcerFromSource({ redisUrl: redis.url });
+  const policyFile = join(mkdtempSync(join(tmpdir(), 'rl-client-')), 'policies.json');
+  writeFileSync(policyFile, JSON.stringify(CONCURRENCY_POLICIES));
+  enforcer = await startEnforcerFromSource({ redisUrl: redis.url, env: { POLICY_FILE: policyFile } });
   client = new RateLimitClient({ mode: 'remote', enforcerUrl: enforcer.url, timeoutMs: 2_000 });
 }, 90_000);
 
@@ -312,5 +324,91 @@ describe('settling the actual cost after the handler', () => {
     // The estimate of 500 was checked, then 42 settled: 958 left.
     expect(res.headers['x-ratelimit-remaining']).toBe('500');
     expect(await remainingOf(key)).toBe(958);
+  });
+});
+
+/** A handler that stays in flight until the test lets it finish. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+describe('requests in flight (concurrency: true)', () => {
+  const options = { limit: 1_000, windowSeconds: 3_600, customerId: 'cc-client', concurrency: true } as const;
+
+  it('Express: holds a lease while in flight, 429 beside it, released when the response finishes or the client aborts', async () => {
+    const key = `express-cc:${++run}`;
+    const limiter = new RequestLimiter({ client });
+    let held = gate();
+    let entered = 0;
+    const app = express();
+    app.get('/slow', rateLimitMiddleware({ limiter, ...options, key: () => key }), (_req, res, next) => {
+      entered += 1;
+      held.wait.then(() => res.json({ ok: true })).catch(next);
+    });
+    const base = await listenExpress(app);
+    const first = fetch(`${base}/slow`);
+    await waitFor('the first request in its handler', () => Promise.resolve(entered === 1), 5_000);
+    const denied = await get(`${base}/slow`);
+    expect(denied.status).toBe(429);
+    expect(denied.body).toMatchObject({ allowed: false, policy: { id: 'one-in-flight' } });
+    held.open();
+    expect((await first).status).toBe(200);
+
+    // Released on finish: the next request gets the slot; then its client aborts.
+    held = gate();
+    const controller = new AbortController();
+    const aborted = fetch(`${base}/slow`, { signal: controller.signal }).catch((error: unknown) => error);
+    await waitFor('the second request in its handler', () => Promise.resolve(entered === 2), 5_000);
+    expect((await get(`${base}/slow`)).status).toBe(429);
+    controller.abort();
+    await aborted;
+    // Released on abort, though the handler never answered: a later request gets into its handler
+    // (until the release lands, a request may still be refused with 429).
+    const admitted: Promise<Response>[] = [];
+    await waitFor(
+      'a request to get the aborted one\'s slot',
+      async () => {
+        const before = entered;
+        const probe = fetch(`${base}/slow`);
+        const denied = await Promise.race([probe.then((r) => r.status === 429), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500))]);
+        if (!denied && entered > before) admitted.push(probe);
+        return admitted.length > 0;
+      },
+      10_000,
+    );
+    held.open();
+    expect((await admitted[0]).status).toBe(200);
+  });
+
+  it('Fastify: releases the lease when the handler fails', async () => {
+    const key = `fastify-cc:${++run}`;
+    const app = Fastify();
+    await app.register(rateLimitPlugin, { limiter: new RequestLimiter({ client }), ...options, key: () => key });
+    app.get('/fails', async () => {
+      throw new Error('handler failed');
+    });
+    const base = await listenFastify(app);
+    for (let i = 0; i < 3; i++) expect((await get(`${base}/fails`)).status).toBe(500);
+  });
+
+  it('Nest: the guard holds a lease per request and releases it after the response', async () => {
+    const key = `nest-cc:${++run}`;
+    @Module({
+      imports: [RateLimitModule.forRoot({ client: { mode: 'remote', enforcerUrl: enforcer.url, timeoutMs: 2_000 }, global: true, defaults: { ...options, key: () => key } })],
+      controllers: [LimitedController],
+    })
+    class InFlightAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [InFlightAppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.init();
+    cleanups.push(() => app.close());
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    // One at a time, each released once answered: all pass.
+    for (let i = 0; i < 3; i++) expect((await get(`${url}/nest/plain`)).status).toBe(200);
   });
 });

@@ -36,6 +36,8 @@ export interface RateLimitDecision {
   readonly wouldDeny?: boolean;
   /** The enforcer's id of this decision; settle it with `RateLimitClient.settle` when it was checked with `settle: true`. */
   readonly decisionId?: string;
+  /** An admitted acquire (`RateLimitClient.acquire`): the lease to release when the request is done. */
+  readonly leaseId?: string;
 }
 
 /**

@@ -53,6 +53,29 @@ export class RateLimitClient {
   }
 
   /**
+   * Remote mode: a lease under the concurrency policy that matches `input` (`POST /v1/acquire`),
+   * to release with `release(decision.leaseId)` when the request is done; a denial otherwise. An
+   * unreachable enforcer gets the client's failure mode (no lease). Library mode keeps no leases:
+   * it rejects with a RangeError, a configuration error.
+   */
+  acquire(input: CheckInput): Promise<RateLimitDecision> {
+    if (!(this.decider instanceof EnforcerClient)) return Promise.reject(new RangeError('concurrency limits (acquire) need remote mode: leases live in the regional enforcer'));
+    let valid: CheckInput;
+    try {
+      valid = validateCheckInput(input);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.decider.acquire(valid);
+  }
+
+  /** Releases a lease taken by `acquire`; never rejects (see EnforcerClient.release). */
+  release(leaseId: string): Promise<'released' | 'unknown' | 'failed'> {
+    if (!(this.decider instanceof EnforcerClient)) return Promise.resolve('unknown');
+    return this.decider.release(leaseId);
+  }
+
+  /**
    * Charges or refunds the difference between what a decision consumed and `actualCost` (an
    * integer >= 0), once: the decision must come from a check with `settle: true` in remote mode.
    * A decision without a `decisionId` (library mode, or a client-side fallback) has nothing to

@@ -42,6 +42,12 @@ export interface RouteLimitOptions<TRequest = unknown> {
    * RateLimitSettleInterceptor settles it before the response is sent. Undefined settles nothing.
    */
   readonly actualCost?: (result: unknown, request: TRequest) => number | undefined;
+  /**
+   * Also limit requests in flight (remote mode): after an admitted check, acquire a lease under
+   * the concurrency policy that matches the request (`POST /v1/acquire`; 429 when all are held),
+   * and release it when the response finishes, errors or the connection is aborted.
+   */
+  readonly concurrency?: boolean;
 }
 
 export interface RequestLimiterOptions {
@@ -69,7 +75,13 @@ export interface LimitedRequest {
   readonly headers: Record<string, string>;
   /** Settles this decision at `actualCost` (RateLimitClient.settle). */
   settle(actualCost: number): Promise<SettleResult>;
+  /** Whether a lease is held for this request (`concurrency`): the adapter calls `release` when the response is done. */
+  readonly holdsLease: boolean;
+  /** Releases the request's lease, once (later calls do nothing); never rejects. */
+  release(): Promise<void>;
 }
+
+const NOTHING_TO_RELEASE = (): Promise<void> => Promise.resolve();
 
 /** The decision of each limited request, by the framework's request object, for settleRequest. */
 const limitedRequests = new WeakMap<object, LimitedRequest>();
@@ -120,12 +132,27 @@ export class RequestLimiter {
     if (options.windowSeconds !== undefined) check.windowSeconds = options.windowSeconds;
     const settleable = options.settle === true || options.actualCost !== undefined;
     if (settleable) check.settle = true;
-    const decision = await this.client.check(check);
     const client = this.client;
-    const limited: LimitedRequest = { decision, headers: rateLimitHeaders(decision), settle: (actualCost) => client.settle(decision, actualCost) };
+    const checked = await client.check(check);
+    const acquired = options.concurrency === true && checked.allowed ? await client.acquire(check) : undefined;
+    // A denied acquire answers the request; an admitted one adds its lease to the check's decision.
+    const decision = acquired !== undefined && !acquired.allowed ? acquired : checked;
+    const leaseId = acquired?.allowed === true ? acquired.leaseId : undefined;
+    const limited: LimitedRequest = {
+      decision,
+      headers: rateLimitHeaders(decision),
+      settle: (actualCost) => client.settle(decision, actualCost),
+      holdsLease: leaseId !== undefined,
+      release: leaseId === undefined ? NOTHING_TO_RELEASE : releaseOnce(client, leaseId),
+    };
     if (settleable && typeof facts.request === 'object' && facts.request !== null) limitedRequests.set(facts.request, limited);
     return limited;
   }
+}
+
+function releaseOnce(client: RateLimitClient, leaseId: string): () => Promise<void> {
+  let released: Promise<void> | undefined;
+  return () => (released ??= client.release(leaseId).then(() => undefined));
 }
 
 function resolve<T, TRequest>(value: PerRequest<T, TRequest> | undefined, request: TRequest): T | undefined {

@@ -70,6 +70,8 @@ function positiveInteger(name: string, value: number): number {
 export class EnforcerClient {
   private readonly url: URL;
   private readonly settleUrl: URL;
+  private readonly acquireUrl: URL;
+  private readonly releaseUrl: URL;
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly timeoutMs: number;
@@ -92,6 +94,8 @@ export class EnforcerClient {
     const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
     this.url = new URL('v1/check', root);
     this.settleUrl = new URL('v1/settle', root);
+    this.acquireUrl = new URL('v1/acquire', root);
+    this.releaseUrl = new URL('v1/release', root);
     this.timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? DEFAULTS.timeoutMs);
     this.maxConcurrency = positiveInteger('maxConcurrency', options.maxConcurrency ?? DEFAULTS.maxConcurrency);
     this.maxReplyBytes = positiveInteger('maxReplyBytes', options.maxReplyBytes ?? DEFAULTS.maxReplyBytes);
@@ -110,13 +114,39 @@ export class EnforcerClient {
   }
 
   /** Never rejects for an enforcer failure (the failure mode answers); rejects with EnforcerRejectedError on a 400. */
-  async check(input: CheckInput): Promise<RateLimitDecision> {
+  check(input: CheckInput): Promise<RateLimitDecision> {
+    return this.decide(this.url, input);
+  }
+
+  /**
+   * `POST /v1/acquire`: a lease under the concurrency policy that matches `input` (its `leaseId`),
+   * or a denial. Like `check`, the failure mode answers when the enforcer cannot (with no lease).
+   */
+  acquire(input: CheckInput): Promise<RateLimitDecision> {
+    return this.decide(this.acquireUrl, input);
+  }
+
+  /**
+   * `POST /v1/release`: `released`, `unknown` (released already or expired) or `failed` (the
+   * enforcer did not answer; the lease then expires on its own). Never rejects.
+   */
+  async release(leaseId: string): Promise<'released' | 'unknown' | 'failed'> {
+    try {
+      const { statusCode } = await this.exchange(this.releaseUrl, JSON.stringify({ leaseId }));
+      return statusCode === 204 ? 'released' : statusCode === 404 ? 'unknown' : 'failed';
+    } catch (error) {
+      if (error instanceof CallFailure) return 'failed';
+      throw error;
+    }
+  }
+
+  private async decide(url: URL, input: CheckInput): Promise<RateLimitDecision> {
     if (this.inFlight >= this.maxConcurrency) {
       return this.degrade(input, new CallFailure('overloaded', `${this.inFlight} checks already in flight (maxConcurrency)`));
     }
     this.inFlight++;
     try {
-      return await this.call(input);
+      return await this.call(url, input);
     } catch (error) {
       if (error instanceof CallFailure) return this.degrade(input, error);
       throw error;
@@ -165,8 +195,8 @@ export class EnforcerClient {
     return fallbackDecision({ failureMode: this.failureMode, reason: failure.reason, limit: input.limit, windowSeconds: input.windowSeconds });
   }
 
-  private async call(input: CheckInput): Promise<RateLimitDecision> {
-    const { statusCode, headers, text } = await this.exchange(this.url, JSON.stringify(checkBody(input)));
+  private async call(url: URL, input: CheckInput): Promise<RateLimitDecision> {
+    const { statusCode, headers, text } = await this.exchange(url, JSON.stringify(checkBody(input)));
     return this.toDecision({ statusCode, headers }, text);
   }
 

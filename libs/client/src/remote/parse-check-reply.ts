@@ -38,6 +38,7 @@ export function parseCheckReply(input: { statusCode: number; body: unknown; poli
     region,
   };
   if (typeof body.decisionId === 'string') decision.decisionId = body.decisionId;
+  if (typeof body.leaseId === 'string') decision.leaseId = body.leaseId;
   if (body.degraded === true) decision.degraded = true;
   if (body.blocked === true) decision.blocked = true;
   if (body.shadow === true) {
