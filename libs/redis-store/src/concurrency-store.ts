@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Cluster, type Redis } from 'ioredis';
 import type { RawDecision } from '@rl/limiter-core';
-import { boundCall, type CallDeadline } from './call-deadline';
-import { keySlot, masterForSlot } from './cluster-routing';
-import { StoreUnavailableError, toStoreError } from './errors';
-import { composeScript, evalScript, redisTimeClockPrelude, sha1, type RedisClient } from './script-registry';
+import { StoreUnavailableError } from './errors';
+import { ScriptSet, type ScriptSetOptions } from './script-set';
 
 /** One lease to take: the key of its concurrency limit (buildConcurrencyKey), the limit, and the new lease. */
 export interface LeaseToAcquire {
@@ -15,27 +10,7 @@ export interface LeaseToAcquire {
   readonly leaseId: string;
 }
 
-interface ConcurrencyScript {
-  readonly source: string;
-  readonly sha: string;
-}
-
-const LUA_DIR = join(__dirname, 'lua');
-const readLua = (relativePath: string): string => readFileSync(join(LUA_DIR, relativePath), 'utf8');
-
-export interface RedisConcurrencyStoreOptions {
-  readonly client: RedisClient;
-  /** Milliseconds added to the key's TTL. Default: uniform in [0, 1000). */
-  readonly jitterMs?: () => number;
-  /** Deadline of one script call, milliseconds (see RedisLeaseStore). */
-  readonly deadlineMs?: number;
-  /** Bounds every script call in place of `deadlineMs`. */
-  readonly deadline?: CallDeadline;
-  /** Lua that defines `local now`; Redis TIME by default (tests: the argv clock). */
-  readonly clockPrelude?: string;
-  /** Appended to every call's ARGV, for a swapped clock prelude. */
-  readonly clockArgs?: () => readonly number[];
-}
+export type RedisConcurrencyStoreOptions = ScriptSetOptions;
 
 /**
  * Concurrency limits (lua/concurrency/*.lua): one sorted set of leases per key, trimmed of expired
@@ -43,27 +18,19 @@ export interface RedisConcurrencyStoreOptions {
  * with a StoreError; nothing is retried (an acquire that timed out may hold a lease: it expires).
  */
 export class RedisConcurrencyStore {
-  private readonly client: RedisClient;
-  private readonly acquireScript: ConcurrencyScript;
-  private readonly releaseScript: ConcurrencyScript;
-  private readonly jitterMs: () => number;
+  private readonly scripts: ScriptSet<'acquire' | 'release'>;
 
-  constructor(private readonly options: RedisConcurrencyStoreOptions) {
-    this.client = options.client;
-    const prelude = options.clockPrelude ?? redisTimeClockPrelude();
-    const compose = (file: string): ConcurrencyScript => {
-      const source = composeScript([prelude, readLua('lib/common.lua'), readLua(`concurrency/${file}`)]);
-      return { source, sha: sha1(source) };
-    };
-    this.acquireScript = compose('acquire.lua');
-    this.releaseScript = compose('release.lua');
-    this.jitterMs = options.jitterMs ?? (() => Math.floor(Math.random() * 1_000));
+  constructor(options: RedisConcurrencyStoreOptions) {
+    this.scripts = new ScriptSet(options, {
+      acquire: ['lib/common.lua', 'concurrency/acquire.lua'],
+      release: ['lib/common.lua', 'concurrency/release.lua'],
+    });
   }
 
   /** Takes a lease when fewer than `limit` are held (see acquire.lua). */
   async acquire(lease: LeaseToAcquire): Promise<RawDecision> {
-    const jitter = Math.max(0, Math.floor(this.jitterMs()));
-    const reply = await this.call(this.acquireScript, lease.key, [lease.limit, lease.leaseUs, lease.leaseId, jitter], 'acquire');
+    const args = [lease.limit, lease.leaseUs, lease.leaseId, this.scripts.jitter()];
+    const reply = await this.scripts.run('acquire', { keys: [lease.key], args, context: 'acquire' });
     if (Array.isArray(reply) && reply.length === 4 && reply.every((n) => typeof n === 'number' && n >= 0) && (reply[0] === 0 || reply[0] === 1)) {
       const [allowed, remaining, resetUs, retryAfterUs] = reply as number[];
       return { allowed: allowed === 1, remaining, resetUs, retryAfterUs };
@@ -73,30 +40,13 @@ export class RedisConcurrencyStore {
 
   /** Releases a lease: true when it was held and had not expired. */
   async release(input: { key: string; leaseId: string }): Promise<boolean> {
-    const reply = await this.call(this.releaseScript, input.key, [input.leaseId], 'release');
+    const reply = await this.scripts.run('release', { keys: [input.key], args: [input.leaseId], context: 'release' });
     if (reply === 0 || reply === 1) return reply === 1;
     throw new StoreUnavailableError(`release script replied ${JSON.stringify(reply)}`, { cause: reply });
   }
 
   /** SCRIPT LOAD of both scripts into every master. */
-  async load(): Promise<void> {
-    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
-    try {
-      await Promise.all(nodes.flatMap((node) => [this.acquireScript, this.releaseScript].map((script) => node.script('LOAD', script.source))));
-    } catch (error) {
-      throw toStoreError(error, 'SCRIPT LOAD (concurrency)');
-    }
-  }
-
-  private async call(script: ConcurrencyScript, key: string, args: readonly (string | number)[], context: string): Promise<unknown> {
-    const client = this.client;
-    const node: Redis | undefined = client instanceof Cluster ? masterForSlot(client, keySlot(key)) : client;
-    const clock = this.options.clockArgs?.() ?? [];
-    try {
-      const work = evalScript(client, { script, keys: [key], args: [...args, ...clock] });
-      return await boundCall({ work, node, context, deadline: this.options.deadline, deadlineMs: this.options.deadlineMs });
-    } catch (error) {
-      throw toStoreError(error, context);
-    }
+  load(): Promise<void> {
+    return this.scripts.load('SCRIPT LOAD (concurrency)');
   }
 }

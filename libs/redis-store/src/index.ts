@@ -45,3 +45,5 @@ export { DECISION_RECORD_GRACE_MS, parseSettleReply, RedisSettleStore } from './
 export type { CounterToCharge, DecisionToRecord, RedisSettleStoreOptions, SettleReply } from './settle-store';
 export { RedisConcurrencyStore } from './concurrency-store';
 export type { LeaseToAcquire, RedisConcurrencyStoreOptions } from './concurrency-store';
+export { ScriptSet } from './script-set';
+export type { ScriptSetOptions } from './script-set';

@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Cluster, type Redis } from 'ioredis';
 import { algorithmKind, decisionRecordKey, type SettleableAlgorithm, type SettleStatus } from '@rl/limiter-core';
-import { boundCall, type CallDeadline } from './call-deadline';
-import { keySlot, masterForSlot } from './cluster-routing';
-import { StoreUnavailableError, toStoreError } from './errors';
-import { composeScript, evalScript, redisTimeClockPrelude, sha1, type RedisClient } from './script-registry';
+import { StoreUnavailableError } from './errors';
+import { ScriptSet, type ScriptSetOptions } from './script-set';
 
 /**
  * How long a decision record outlives its expiry: a settle that comes that much late is still told
@@ -56,62 +51,29 @@ export interface SettleReply {
 
 const STATUSES: readonly SettleReply['status'][] = ['unknown', 'settled', 'repeated', 'expired'];
 
-interface SettleScript {
-  readonly source: string;
-  readonly sha: string;
-}
+export type RedisSettleStoreOptions = ScriptSetOptions;
 
-const LUA_DIR = join(__dirname, 'lua');
-const readLua = (relativePath: string): string => readFileSync(join(LUA_DIR, relativePath), 'utf8');
-
-export interface RedisSettleStoreOptions {
-  readonly client: RedisClient;
-  /** Milliseconds added to a written counter's TTL. Default: uniform in [0, 1000). */
-  readonly jitterMs?: () => number;
-  /** Deadline of one script call, milliseconds (see RedisLeaseStore). */
-  readonly deadlineMs?: number;
-  /** Bounds every script call in place of `deadlineMs` (see RedisCounterStoreOptions.deadline). */
-  readonly deadline?: CallDeadline;
-  /** Lua that defines `local now`; Redis TIME by default (tests: the argv clock, see ScriptRegistryOptions). */
-  readonly clockPrelude?: string;
-  /** Appended to every call's ARGV, for a swapped clock prelude. */
-  readonly clockArgs?: () => readonly number[];
-}
+/** The settle scripts are composed from the same helpers: clock prelude, lib/common.lua, lib/meter.lua, lib/settle.lua, then the script. */
+const settleFiles = (file: string): readonly string[] => ['lib/common.lua', 'lib/meter.lua', 'lib/settle.lua', `settle/${file}`];
 
 /**
- * Decision records, settles and charges (lua/settle/*.lua), composed like the limiter scripts:
- * clock prelude, lib/common.lua, lib/meter.lua, lib/settle.lua, then the script. The record and
- * the counter share a hash tag (decisionRecordKey), so a settle is one atomic script on one
- * Cluster slot. Failures reject with a StoreError; nothing is retried (a settle that timed out may
- * have been applied: a repeat is idempotent anyway, and the caller may send it again).
+ * Decision records, settles and charges (lua/settle/*.lua). The record and the counter share a
+ * hash tag (decisionRecordKey), so a settle is one atomic script on one Cluster slot. Failures
+ * reject with a StoreError; nothing is retried (a settle that timed out may have been applied: a
+ * repeat is idempotent anyway, and the caller may send it again).
  */
 export class RedisSettleStore {
-  private readonly client: RedisClient;
-  private readonly recordScript: SettleScript;
-  private readonly settleScript: SettleScript;
-  private readonly chargeScript: SettleScript;
-  private readonly jitterMs: () => number;
-  private readonly clockArgs: (() => readonly number[]) | undefined;
+  private readonly scripts: ScriptSet<'record' | 'settle' | 'charge'>;
 
-  constructor(private readonly options: RedisSettleStoreOptions) {
-    this.client = options.client;
-    const prelude = options.clockPrelude ?? redisTimeClockPrelude();
-    const compose = (file: string): SettleScript => {
-      const source = composeScript([prelude, ...['lib/common.lua', 'lib/meter.lua', 'lib/settle.lua', `settle/${file}`].map(readLua)]);
-      return { source, sha: sha1(source) };
-    };
-    this.recordScript = compose('record.lua');
-    this.settleScript = compose('settle.lua');
-    this.chargeScript = compose('charge.lua');
-    this.jitterMs = options.jitterMs ?? (() => Math.floor(Math.random() * 1_000));
-    this.clockArgs = options.clockArgs;
+  constructor(options: RedisSettleStoreOptions) {
+    this.scripts = new ScriptSet(options, { record: settleFiles('record.lua'), settle: settleFiles('settle.lua'), charge: settleFiles('charge.lua') });
   }
 
   /** Records an admitted decision; resolves with its expiry, epoch microseconds (Redis time). */
   async record(decision: DecisionToRecord): Promise<number> {
     const key = decisionRecordKey(decision.counterKey, decision.nonce);
     const args = [algorithmKind(decision.algorithm), decision.limit, decision.windowUs, decision.burst, decision.cost, DECISION_RECORD_GRACE_MS];
-    const reply = await this.call(this.recordScript, [key], args, 'decision record');
+    const reply = await this.scripts.run('record', { keys: [key], args, context: 'decision record' });
     if (typeof reply !== 'number') throw new StoreUnavailableError(`decision record script replied ${JSON.stringify(reply)}`, { cause: reply });
     return reply;
   }
@@ -119,15 +81,13 @@ export class RedisSettleStore {
   /** Settles the decision recorded as (counterKey, nonce) at `actualCost` (see settle/settle.lua). */
   async settle(input: { counterKey: string; nonce: string; actualCost: number }): Promise<SettleReply> {
     const keys = [decisionRecordKey(input.counterKey, input.nonce), input.counterKey];
-    const jitter = Math.max(0, Math.floor(this.jitterMs()));
-    return parseSettleReply(await this.call(this.settleScript, keys, [input.actualCost, jitter], 'settle'));
+    return parseSettleReply(await this.scripts.run('settle', { keys, args: [input.actualCost, this.scripts.jitter()], context: 'settle' }));
   }
 
   /** Charges `cost` to a counter without deciding (settle/charge.lua): never refused, it may run into debt. */
   async charge(request: CounterToCharge): Promise<{ remaining: number; resetUs: number }> {
-    const jitter = Math.max(0, Math.floor(this.jitterMs()));
-    const args = [algorithmKind(request.algorithm), request.limit, request.windowUs, request.burst, request.cost, jitter];
-    const reply = await this.call(this.chargeScript, [request.counterKey], args, 'charge');
+    const args = [algorithmKind(request.algorithm), request.limit, request.windowUs, request.burst, request.cost, this.scripts.jitter()];
+    const reply = await this.scripts.run('charge', { keys: [request.counterKey], args, context: 'charge' });
     if (Array.isArray(reply) && reply.length === 2 && reply.every((n) => typeof n === 'number' && n >= 0)) {
       const [remaining, resetUs] = reply as number[];
       return { remaining, resetUs };
@@ -136,25 +96,8 @@ export class RedisSettleStore {
   }
 
   /** SCRIPT LOAD of the three scripts into every master. */
-  async load(): Promise<void> {
-    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
-    try {
-      await Promise.all(nodes.flatMap((node) => [this.recordScript, this.settleScript, this.chargeScript].map((script) => node.script('LOAD', script.source))));
-    } catch (error) {
-      throw toStoreError(error, 'SCRIPT LOAD (settle)');
-    }
-  }
-
-  private async call(script: SettleScript, keys: readonly string[], args: readonly number[], context: string): Promise<unknown> {
-    const client = this.client;
-    const node: Redis | undefined = client instanceof Cluster ? masterForSlot(client, keySlot(keys[0])) : client;
-    const withClock = this.clockArgs === undefined ? args : [...args, ...this.clockArgs()];
-    try {
-      const work = evalScript(client, { script, keys, args: withClock });
-      return await boundCall({ work, node, context, deadline: this.options.deadline, deadlineMs: this.options.deadlineMs });
-    } catch (error) {
-      throw toStoreError(error, context);
-    }
+  load(): Promise<void> {
+    return this.scripts.load('SCRIPT LOAD (settle)');
   }
 }
 

@@ -12,7 +12,7 @@ import {
   type ReleaseRequest,
   type SettleRequest,
 } from '@rl/contracts';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, FastifySchemaCompiler } from 'fastify';
 import type { Logger } from 'pino';
 import { fromRequestError, fromValidationError } from './bad-request';
 import type { CheckService } from './check.service';
@@ -74,43 +74,24 @@ export async function checkPlugin(instance: FastifyInstance, options: CheckPlugi
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
 
-  instance.post<{ Body: CheckRequest }>('/v1/check', {
-    schema: {
-      body: CHECK_REQUEST_SCHEMA,
-      response: { 200: CHECK_RESPONSE_SCHEMA, 429: CHECK_RESPONSE_SCHEMA, 503: CHECK_RESPONSE_SCHEMA },
-    },
-    handler: async (request, reply) => {
-      const result = await service.check(request.body);
-      return reply.code(result.statusCode).headers(result.headers).send(result.body);
-    },
-  });
+  const check = { body: CHECK_REQUEST_SCHEMA, response: { 200: CHECK_RESPONSE_SCHEMA, 429: CHECK_RESPONSE_SCHEMA, 503: CHECK_RESPONSE_SCHEMA } };
+  answerRoute<CheckRequest>(instance, { url: '/v1/check', schema: check, answer: (body) => service.check(body) });
+  answerRoute<SettleRequest>(instance, { url: '/v1/settle', schema: { body: SETTLE_REQUEST_SCHEMA, response: { 200: SETTLE_RESPONSE_SCHEMA } }, answer: (body) => settle.settle(body) });
+  const acquire = { body: CHECK_REQUEST_SCHEMA, response: { 200: ACQUIRE_RESPONSE_SCHEMA, 429: ACQUIRE_RESPONSE_SCHEMA, 503: ACQUIRE_RESPONSE_SCHEMA } };
+  answerRoute<CheckRequest>(instance, { url: '/v1/acquire', schema: acquire, answer: (body) => concurrency.acquire(body) });
+  answerRoute<ReleaseRequest>(instance, { url: '/v1/release', schema: { body: RELEASE_REQUEST_SCHEMA }, answer: (body) => concurrency.release(body) });
+}
 
-  instance.post<{ Body: SettleRequest }>('/v1/settle', {
-    schema: {
-      body: SETTLE_REQUEST_SCHEMA,
-      response: { 200: SETTLE_RESPONSE_SCHEMA },
-    },
+/** A POST route whose body is validated by `schema.body` and answered by `answer`'s status, headers and body. */
+function answerRoute<B>(
+  instance: FastifyInstance,
+  route: { url: string; schema: FastifySchema; answer: (body: B) => Promise<{ readonly statusCode: number; readonly headers: Record<string, string>; readonly body: unknown }> },
+): void {
+  instance.post(route.url, {
+    schema: route.schema,
     handler: async (request, reply) => {
-      const result = await settle.settle(request.body);
-      return reply.code(result.statusCode).headers(result.headers).send(result.body);
-    },
-  });
-
-  instance.post<{ Body: CheckRequest }>('/v1/acquire', {
-    schema: {
-      body: CHECK_REQUEST_SCHEMA,
-      response: { 200: ACQUIRE_RESPONSE_SCHEMA, 429: ACQUIRE_RESPONSE_SCHEMA, 503: ACQUIRE_RESPONSE_SCHEMA },
-    },
-    handler: async (request, reply) => {
-      const result = await concurrency.acquire(request.body);
-      return reply.code(result.statusCode).headers(result.headers).send(result.body);
-    },
-  });
-
-  instance.post<{ Body: ReleaseRequest }>('/v1/release', {
-    schema: { body: RELEASE_REQUEST_SCHEMA },
-    handler: async (request, reply) => {
-      const result = await concurrency.release(request.body);
+      // The body passed schema.body before any handler runs.
+      const result = await route.answer(request.body as B);
       return reply.code(result.statusCode).headers(result.headers).send(result.body);
     },
   });

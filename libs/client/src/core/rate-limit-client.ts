@@ -43,13 +43,7 @@ export class RateLimitClient {
   }
 
   check(input: CheckInput): Promise<RateLimitDecision> {
-    let valid: CheckInput;
-    try {
-      valid = validateCheckInput(input);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.decider.check(valid);
+    return withValidInput(input, (valid) => this.decider.check(valid));
   }
 
   /**
@@ -59,14 +53,9 @@ export class RateLimitClient {
    * it rejects with a RangeError, a configuration error.
    */
   acquire(input: CheckInput): Promise<RateLimitDecision> {
-    if (!(this.decider instanceof EnforcerClient)) return Promise.reject(new RangeError('concurrency limits (acquire) need remote mode: leases live in the regional enforcer'));
-    let valid: CheckInput;
-    try {
-      valid = validateCheckInput(input);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.decider.acquire(valid);
+    const decider = this.decider;
+    if (!(decider instanceof EnforcerClient)) return Promise.reject(new RangeError('concurrency limits (acquire) need remote mode: leases live in the regional enforcer'));
+    return withValidInput(input, (valid) => decider.acquire(valid));
   }
 
   /** Releases a lease taken by `acquire`; never rejects (see EnforcerClient.release). */
@@ -98,4 +87,15 @@ export class RateLimitClient {
   close(): void {
     if (this.decider instanceof EnforcerClient) this.decider.close();
   }
+}
+
+/** `use(validateCheckInput(input))`, or a rejection with the InvalidCheckError. */
+function withValidInput(input: CheckInput, use: (valid: CheckInput) => Promise<RateLimitDecision>): Promise<RateLimitDecision> {
+  let valid: CheckInput;
+  try {
+    valid = validateCheckInput(input);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return use(valid);
 }
