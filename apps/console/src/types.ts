@@ -1,12 +1,15 @@
 /** The admin API's shapes as the console reads them (the policy service's OpenAPI document at /docs). */
 
 export const ALGORITHMS = ['token_bucket', 'sliding_window', 'fixed_window', 'leaky_bucket', 'gcra', 'sliding_log'] as const;
+/** What a policy may name: the rate algorithms, and `concurrency` (requests in flight, with a lease). Overrides are rate limits only. */
+export const POLICY_ALGORITHMS = [...ALGORITHMS, 'concurrency'] as const;
 export const SCOPES = ['regional', 'global'] as const;
 export const FAILURE_MODES = ['open', 'closed'] as const;
 export const MODES = ['enforce', 'shadow'] as const;
 export const BLOCK_TYPES = ['key', 'customer', 'ip', 'cidr'] as const;
 
 export type Algorithm = (typeof ALGORITHMS)[number];
+export type PolicyAlgorithm = (typeof POLICY_ALGORITHMS)[number];
 export type Scope = (typeof SCOPES)[number];
 export type FailureMode = (typeof FAILURE_MODES)[number];
 export type Mode = (typeof MODES)[number];
@@ -50,9 +53,11 @@ export interface EscalationSettings {
 export interface Policy {
   id: string;
   match: PolicyMatch;
-  algorithm: Algorithm;
+  algorithm: PolicyAlgorithm;
   limit: number;
   windowSeconds: number;
+  /** Concurrency policies: seconds after which an unreleased lease expires (windowSeconds equals it). */
+  leaseSeconds?: number;
   burst?: number;
   scope?: Scope;
   failureMode?: FailureMode;
