@@ -4,6 +4,7 @@ import { LocalStoreBackend, MemoryDecisionStore } from '@rl/decision-pipeline';
 import { buildCounterKey, ManualClock } from '@rl/limiter-core';
 import { StaticPolicySource } from '../policies/static-policy-source';
 import { createTestApp } from '../testing/create-test-app';
+import { CheckService } from './check.service';
 import { DecisionIds } from './decision-id';
 
 const policy = (overrides: Partial<Policy> & Pick<Policy, 'id' | 'match'>): Policy => ({
@@ -116,6 +117,17 @@ describe('POST /v1/settle', () => {
     const counterKey = buildCounterKey({ policyId: 'tokens', identity: 'user-x', algorithm: 'token_bucket' });
     const forged = DecisionIds.recorded({ expiresAtUs: (Date.now() + 60_000) * 1000, nonce: DecisionIds.nonce(), counterKey });
     expect(await settle(forged, 0)).toMatchObject({ status: 404, body: { error: 'unknown_decision' } });
+  });
+
+  it('charges after the response (Envoy stream done): never refused for a settleable policy, decided like a check otherwise', async () => {
+    const service = app.get(CheckService);
+    const key = `charged-${users}`;
+    const charged = await service.charge({ key, customerId: 'llm', cost: 250 });
+    expect(charged).toMatchObject({ statusCode: 200, body: { allowed: true, remaining: 0, policy: { id: 'tokens' } } });
+    expect((await check('llm', { key })).status).toBe(429);
+    // sliding_window cannot be charged without deciding: the cost is decided as a check's, and refused when over.
+    expect((await service.charge({ key, customerId: 'sliding', cost: 250 })).statusCode).toBe(429);
+    expect((await service.charge({ key, customerId: 'sliding', cost: 30 })).body).toMatchObject({ allowed: true, remaining: 70 });
   });
 
   it.each([
