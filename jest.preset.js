@@ -24,4 +24,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: pathsToModuleNameMapper(path.join(__dirname)),
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Every skipped test is printed with its title (which names the reason); see the reporter.
+  reporters: ['default', path.join(__dirname, 'tools/jest-skip-reporter.js')],
 };

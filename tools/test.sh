@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
 # `terraform validate` needs the AWS provider; it runs when a local provider mirror is present
-# (infra/terraform/README.md), and is skipped with a printed reason otherwise.
-if [ -z "${TF_PLUGIN_DIR:-}" ] && [ -d /opt/tf-plugins ]; then export TF_PLUGIN_DIR=/opt/tf-plugins; fi
+# (TF_PLUGIN_DIR, a CLI config, or /opt/tf-plugins: infra/terraform/README.md), and is skipped
+# otherwise. Every skipped test is named, with its reason, in the summary at the end.
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -37,5 +37,8 @@ npx nx run e2e:e2e --outputStyle=static 2>&1 | tee -a "$log"
 count() { { grep -E '^Tests:' "$log" || true; } | { grep -oE "[0-9]+ $1" || true; } | awk '{s+=$1} END {print s+0}'; }
 passed=$(count passed)
 failed=$(count failed)
+skipped=$(count skipped)
 echo
-echo "tests: ${passed} passed, ${failed} failed"
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+# Lines printed by tools/jest-skip-reporter.js: each skipped test with the reason in its title.
+grep -oE 'skipped: .*' "$log" | sort -u || true

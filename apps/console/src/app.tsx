@@ -17,7 +17,7 @@ import { TiersPage } from './pages/tiers';
 import { roleAllows } from './roles';
 import { parseRoute, routeHref, type Route } from './router';
 import { clearToken, loadToken, saveToken } from './session';
-import type { Role, WhoAmI } from './types';
+import type { ApiKeyRole, Role, WhoAmI } from './types';
 
 const NAV: readonly { readonly label: string; readonly route: Route; readonly pages: readonly Route['page'][]; readonly role: Role }[] = [
   { label: 'Policies', route: { page: 'policies' }, pages: ['policies', 'policy', 'policy-new'], role: 'viewer' },
@@ -137,7 +137,7 @@ function SignedIn(props: {
   );
 }
 
-function Page(props: { route: Route; navigate: (href: string, flash?: string) => void; flashFor: (href: string) => string | undefined; role: Role }) {
+function Page(props: { route: Route; navigate: (href: string, flash?: string) => void; flashFor: (href: string) => string | undefined; role: ApiKeyRole }) {
   const { route } = props;
   switch (route.page) {
     case 'policies':

@@ -1,7 +1,7 @@
 import { groupEnvoyPolicies } from './envoy-rules';
 import type { EnvoyRule, Policy } from './types';
 
-const base = { algorithm: 'fixed_window', scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 } as const;
+const base = { algorithm: 'fixed_window', burst: 0, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 } as const;
 
 function rule(input: { id: string; domain: string; path: { key: string; value?: string }[]; envoy: Partial<EnvoyRule> & { position: number }; fields?: Partial<Policy> }): Policy {
   return {

@@ -1,4 +1,4 @@
-import type { EscalationSettings, FailureMode, Mode, Policy, PolicyAlgorithm, Scope } from './types';
+import type { EscalationSettings, FailureMode, Mode, Policy, Scope, StoredPolicyAlgorithm } from './types';
 
 /** Automatic blocks on a form: the enforcers' defaults, off, or the operator's own numbers. */
 export type EscalationChoice = 'default' | 'off' | 'custom';
@@ -43,7 +43,7 @@ export interface PolicyFormState extends EscalationFormState {
   customerId: string;
   route: string;
   method: string;
-  algorithm: PolicyAlgorithm;
+  algorithm: StoredPolicyAlgorithm;
   limit: string;
   windowSeconds: string;
   burst: string;

@@ -1,252 +1,86 @@
-/** The admin API's shapes as the console reads them (the policy service's OpenAPI document at /docs). */
+/**
+ * The admin API's shapes as the console reads them: the policy service's own model and view
+ * classes from @rl/contracts, imported as types only (lint refuses a value import from there, so
+ * no server code reaches the bundle). The lists the console offers in its forms are its own
+ * values, each checked at compile time to hold every member of the contracts' type.
+ */
+import type {
+  AnalyticsEstimateView,
+  AnalyticsPointView,
+  AnalyticsTimeseriesView,
+  AnalyticsTopItemView,
+  AnalyticsTopView,
+  ApiKeyRole,
+  ApiKeyView,
+  AuditEntityType,
+  AuditEntryView,
+  AuditPageView,
+  BlockDenialDto,
+  BlockView,
+  CreatedApiKeyView,
+  CustomerView,
+  GlobalKeyUsageView,
+  GlobalPolicyUsageView,
+  GlobalRegionUsageView,
+  OverrideView,
+  PolicyVersionView,
+  TierView,
+  WhoAmIView,
+} from '@rl/contracts';
+import type { BlockType, ConcurrencyAlgorithm, FailureMode, PolicyAlgorithm, PolicyMode, PolicyScope } from '@rl/contracts';
 
-export const ALGORITHMS = ['token_bucket', 'sliding_window', 'fixed_window', 'leaky_bucket', 'gcra', 'sliding_log'] as const;
+export type { AnalyticsDimension, ApiKeyRole, BlockType, EnvoyDescriptorEntry, EnvoyRule, EscalationSettings, FailureMode, Policy, PolicyMatch } from '@rl/contracts';
+export type Algorithm = PolicyAlgorithm;
+export type Scope = PolicyScope;
+export type Mode = PolicyMode;
+
+/** `list` as it is, refused at compile time unless it holds every member of `T` (and nothing else). */
+function everyOf<T>() {
+  return <const List extends readonly T[]>(list: List & ([Exclude<T, List[number]>] extends [never] ? unknown : { missing: Exclude<T, List[number]> })): List => list;
+}
+
+export const ALGORITHMS = everyOf<PolicyAlgorithm>()(['token_bucket', 'sliding_window', 'fixed_window', 'leaky_bucket', 'gcra', 'sliding_log']);
 /** What a policy may name: the rate algorithms, and `concurrency` (requests in flight, with a lease). Overrides are rate limits only. */
-export const POLICY_ALGORITHMS = [...ALGORITHMS, 'concurrency'] as const;
-export const SCOPES = ['regional', 'global'] as const;
-export const FAILURE_MODES = ['open', 'closed'] as const;
-export const MODES = ['enforce', 'shadow'] as const;
-export const BLOCK_TYPES = ['key', 'customer', 'ip', 'cidr'] as const;
+export type StoredPolicyAlgorithm = PolicyAlgorithm | ConcurrencyAlgorithm;
+export const POLICY_ALGORITHMS = everyOf<StoredPolicyAlgorithm>()([...ALGORITHMS, 'concurrency']);
+export const SCOPES = everyOf<PolicyScope>()(['regional', 'global']);
+export const FAILURE_MODES = everyOf<FailureMode>()(['open', 'closed']);
+export const MODES = everyOf<PolicyMode>()(['enforce', 'shadow']);
+export const BLOCK_TYPES = everyOf<BlockType>()(['key', 'customer', 'ip', 'cidr']);
+export const AUDIT_ENTITIES = everyOf<AuditEntityType>()(['policy', 'customer', 'override', 'tier', 'block', 'api_key', 'envoy_domain', 'counter']);
+export type AuditEntity = AuditEntityType;
 
-export type Algorithm = (typeof ALGORITHMS)[number];
-export type PolicyAlgorithm = (typeof POLICY_ALGORITHMS)[number];
-export type Scope = (typeof SCOPES)[number];
-export type FailureMode = (typeof FAILURE_MODES)[number];
-export type Mode = (typeof MODES)[number];
-export type BlockType = (typeof BLOCK_TYPES)[number];
-
-export interface EnvoyDescriptorEntry {
-  key: string;
-  value?: string;
-}
-
-export interface PolicyMatch {
-  customerTier?: string;
-  customerId?: string;
-  route?: string;
-  method?: string;
-  /** A rule imported from an envoyproxy/ratelimit file: its domain and descriptor path. */
-  envoy?: { domain: string; descriptors: EnvoyDescriptorEntry[] };
-}
-
-/** The envoy settings of an imported rule (POST /v1/imports/envoy-ratelimit). */
-export interface EnvoyRule {
-  position: number;
-  rateLimit: 'limited' | 'unlimited' | 'none';
-  unit?: string;
-  name?: string;
-  replaces: string[];
-  shareThreshold: boolean;
-  quotaMode: boolean;
-  detailedMetric: boolean;
-  valueToMetric: boolean;
-}
-
-/** A policy's automatic-block settings; a field left out takes the enforcers' ESCALATION_* default. */
-export interface EscalationSettings {
-  /** Distinct policies that must deny a key within windowSeconds, this one last; 0: never. */
-  threshold?: number;
-  windowSeconds?: number;
-  blockSeconds?: number;
-}
-
-export interface Policy {
-  id: string;
-  match: PolicyMatch;
-  algorithm: PolicyAlgorithm;
-  limit: number;
-  windowSeconds: number;
-  /** Concurrency policies: seconds after which an unreleased lease expires (windowSeconds equals it). */
-  leaseSeconds?: number;
-  burst?: number;
-  scope?: Scope;
-  failureMode?: FailureMode;
-  mode?: Mode;
-  version: number;
-  envoy?: EnvoyRule;
-  escalation?: EscalationSettings;
-}
-
-export const ROLES = ['viewer', 'editor', 'admin'] as const;
+/** The roles an operator may give a key in the console; `enforcer` keys are made for the enforcers only. */
+export const ROLES = ['viewer', 'editor', 'admin'] as const satisfies readonly ApiKeyRole[];
 export type Role = (typeof ROLES)[number];
 
 /** GET /v1/whoami */
-export interface WhoAmI {
-  keyId: string;
-  name: string;
-  role: Role;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  revokedAt?: string | null;
-}
-
+export type WhoAmI = WhoAmIView;
+export type ApiKey = ApiKeyView;
 /** POST /v1/api-keys: the only answer that carries the token. */
-export interface CreatedApiKey extends ApiKey {
-  token: string;
-}
-
-export interface Tier {
-  id: string;
-  description: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  customerCount: number;
-  policies: Policy[];
-}
-
-export const AUDIT_ENTITIES = ['policy', 'customer', 'override', 'tier', 'block', 'api_key', 'envoy_domain', 'counter'] as const;
-export type AuditEntity = (typeof AUDIT_ENTITIES)[number];
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actorKeyId?: string;
-  actorName: string;
-  action: string;
-  entityType: string;
-  entityId: string;
-  revision?: number;
-  before?: Record<string, unknown> | null;
-  after?: Record<string, unknown> | null;
-}
-
+export type CreatedApiKey = CreatedApiKeyView;
+export type Tier = TierView;
+export type AuditEntry = AuditEntryView;
 /** GET /v1/audit */
-export interface AuditPage {
-  items: AuditEntry[];
-  nextBefore: number | null;
-}
-
-export interface PolicyVersion {
-  version: number;
-  change: 'created' | 'updated' | 'rolled_back';
-  rolledBackFrom?: number;
-  createdAt: string;
-  actorName: string;
-  policy: Policy;
-}
-
-export interface Customer {
-  id: string;
-  tier: string;
-  version: number;
-  updatedAt: string;
-}
-
-export interface Override {
-  customer_id: string;
-  limit: number;
-  window: number;
-  policy: Policy;
-  updatedAt: string;
-}
-
+export type AuditPage = AuditPageView;
+export type PolicyVersion = PolicyVersionView;
+export type Customer = CustomerView;
+export type Override = OverrideView;
 /** One denial that caused an automatic block. */
-export interface BlockDenial {
-  policyId: string;
-  at: string;
-  region: string;
-  route?: string;
-  method?: string;
-  customerId?: string;
-  limit?: number;
-  windowSeconds?: number;
-}
-
-export interface Block {
-  id: string;
-  type: BlockType;
-  value: string;
-  reason: string;
-  source: 'operator' | 'automatic';
-  createdAt: string;
-  createdBy: string;
-  expiresAt: string;
-  denials?: BlockDenial[];
-}
-
-export interface RegionUsage {
-  region: string;
-  admitted: number;
-  denied: number;
-  allocation: number;
-  lastReportAt?: string | null;
-  silent?: boolean;
-}
-
+export type BlockDenial = BlockDenialDto;
+export type Block = BlockView;
+export type RegionUsage = GlobalRegionUsageView;
 /** GET /v1/global-usage?policyId=&key= */
-export interface GlobalKeyUsage {
-  policyId: string;
-  key: string;
-  limit: number;
-  windowSeconds: number;
-  windowStart: string;
-  epoch: number;
-  leader: boolean;
-  regions: RegionUsage[];
-}
-
+export type GlobalKeyUsage = GlobalKeyUsageView;
 /** GET /v1/global-usage?policyId= */
-export interface GlobalPolicyUsage {
-  policyId: string;
-  limit: number;
-  windowSeconds: number;
-  windowStart: string;
-  epoch: number;
-  keys: { key: string; admitted: number; denied: number; regions: RegionUsage[] }[];
-}
-
-export type AnalyticsDimension = 'key' | 'customer';
-
+export type GlobalPolicyUsage = GlobalPolicyUsageView;
 /** How an estimated count was made (sampled events): null fields are unknown (rows from before the statistics). */
-export interface Estimate {
-  exact: boolean;
-  sampledEvents: number | null;
-  sampleRate: number | null;
-  /** Half-width of the 95% confidence interval. */
-  errorBound: number | null;
-}
-
+export type Estimate = AnalyticsEstimateView;
 /** The counts every analytics row carries: allowed and degraded estimated, the others counted. */
-export interface AnalyticsCounts {
-  allowed: number;
-  denied: number;
-  shadowDenied: number;
-  blocked: number;
-  degraded: number;
-  allowedEstimate: Estimate;
-  degradedEstimate: Estimate;
-}
-
-export interface TopItem extends AnalyticsCounts {
-  value: string;
-  region: string;
-  policyId: string;
-}
-
+export type AnalyticsCounts = Omit<AnalyticsPointView, 'minute' | 'region' | 'policyId'>;
+export type TopItem = AnalyticsTopItemView;
 /** GET /v1/analytics/top */
-export interface TopItems {
-  from: string;
-  to: string;
-  dimension: AnalyticsDimension;
-  items: TopItem[];
-}
-
-export interface TimePoint extends AnalyticsCounts {
-  minute: string;
-  region: string;
-  policyId: string;
-}
-
+export type TopItems = AnalyticsTopView;
+export type TimePoint = AnalyticsPointView;
 /** GET /v1/analytics/timeseries */
-export interface TimeSeries {
-  from: string;
-  to: string;
-  stepSeconds: number;
-  points: TimePoint[];
-}
+export type TimeSeries = AnalyticsTimeseriesView;

@@ -1,16 +1,25 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { NatsConnector } from '@rl/platform';
+import { HealthModule, ServiceCoreModule } from '@rl/platform/service';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { Public } from './auth/access.decorator';
+import { PolicyServiceConfig } from './config/policy-service-config';
+import { Clock, SystemClock } from './core/clock';
+import { PolicyServiceMetrics } from './core/policy-service-metrics';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BlocksModule } from './blocks/blocks.module';
 import { ChangesModule } from './changes/changes.module';
-import { CoreModule, type CoreModuleOptions } from './core/core.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { GlobalUsageModule } from './global-usage/global-usage.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
-import { HealthModule } from './health/health.module';
+import { policyServiceReadiness } from './health/policy-service-readiness';
 import { ImportsModule } from './imports/imports.module';
 import { AdminValidationPipe } from './http/admin-validation.pipe';
 import { NatsModule } from './nats/nats.module';
@@ -22,7 +31,13 @@ import { SnapshotModule } from './snapshot/snapshot.module';
 import { TiersModule } from './tiers/tiers.module';
 import { WhoAmIModule } from './whoami/whoami.module';
 
-export interface AppOptions extends CoreModuleOptions {
+export interface AppOptions {
+  readonly config: PolicyServiceConfig;
+  readonly logger: Logger;
+  /** Defaults to a fresh registry with process metrics. */
+  readonly registry?: Registry;
+  /** Defaults to the system clock. */
+  readonly clock?: Clock;
   /** Test seam of the outbox relay. */
   readonly relayHooks?: RelayHooks;
 }
@@ -37,7 +52,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.register(options),
+        ServiceCoreModule.register({
+          service: 'policy-service',
+          ...options,
+          configClass: PolicyServiceConfig,
+          providers: (registry) => [
+            { provide: PolicyServiceMetrics, useValue: new PolicyServiceMetrics(registry) },
+            { provide: Clock, useValue: options.clock ?? new SystemClock() },
+          ],
+        }),
         DatabaseModule,
         NatsModule,
         ChangesModule,
@@ -54,7 +77,12 @@ export class AppModule {
         BlocksModule,
         GlobalUsageModule,
         AnalyticsModule,
-        HealthModule,
+        HealthModule.register({
+          inject: [DataSource, NatsConnector, PolicyServiceConfig],
+          readiness: policyServiceReadiness,
+          // No token needed for health, readiness and metrics; not part of the admin API's docs.
+          controllerDecorators: [ApiExcludeController(), Public()],
+        }),
       ],
       providers: [
         { provide: APP_PIPE, useClass: AdminValidationPipe },

@@ -1,6 +1,5 @@
-import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PinoNestLogger } from '@rl/platform';
+import { createServiceApp } from '@rl/platform/service';
 import { AppModule, type AppOptions } from './app.module';
 import { serveConsole } from './console/serve-console';
 import { InvalidInputError } from './errors/api-errors';
@@ -30,11 +29,7 @@ export function createFastifyAdapter(): FastifyAdapter {
  * migrated), stores ADMIN_TOKEN, and connects to NATS in the background.
  */
 export async function createPolicyServiceApp(options: AppOptions): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), createFastifyAdapter(), {
-    logger: new PinoNestLogger(options.logger.child({ component: 'nest' })),
-    abortOnError: false,
-    bodyParser: false,
-  });
+  const app = await createServiceApp({ module: AppModule.register(options), logger: options.logger, adapter: createFastifyAdapter(), bodyParser: false });
   setupOpenApi(app);
   try {
     await serveConsole(app, { dir: options.config.console.dir, logger: options.logger });

@@ -1,12 +1,12 @@
-import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import { createMetricsRegistry } from '@rl/platform';
+import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createServiceApp, HealthModule, LOGGER, ServiceCoreModule } from '@rl/platform/service';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { ReconcilerConfig } from './config/reconciler-config';
-import { LOGGER } from './core/logger.token';
-import { HealthController } from './http/health.controller';
 import { UsageController } from './http/usage.controller';
 import { ReconcilerMetrics } from './metrics/reconciler-metrics';
+import { QuotaLedger } from './reconcile/quota-ledger';
 import { ReconcilerService } from './reconcile/reconciler.service';
 
 export interface AppModuleOptions {
@@ -36,27 +36,36 @@ class ReconcilerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
   }
 }
 
-@Global()
+/** The reconciler: config, logger, metrics and its parts (core), the usage views, health endpoints. */
 @Module({})
 export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
-    const registry = options.registry ?? createMetricsRegistry({ defaultLabels: { service: 'reconciler' } });
-    const holder: { service?: ReconcilerService } = {};
-    const metrics = new ReconcilerMetrics(registry, () => holder.service?.quotaBook().allocationTotals(holder.service.clock()) ?? []);
-    const service = new ReconcilerService({ config: options.config, logger: options.logger, metrics, now: options.now });
-    holder.service = service;
+    const now = options.now ?? Date.now;
+    const ledger = new QuotaLedger(options.config);
     return {
       module: AppModule,
-      controllers: [HealthController, UsageController],
-      providers: [
-        { provide: ReconcilerConfig, useValue: options.config },
-        { provide: LOGGER, useValue: options.logger },
-        { provide: Registry, useValue: registry },
-        { provide: ReconcilerMetrics, useValue: metrics },
-        { provide: ReconcilerService, useValue: service },
-        ReconcilerLifecycle,
+      imports: [
+        ServiceCoreModule.register({
+          service: 'reconciler',
+          ...options,
+          configClass: ReconcilerConfig,
+          providers: (registry) => {
+            const metrics = new ReconcilerMetrics(registry, () => ledger.book.allocationTotals(now()));
+            return [
+              { provide: ReconcilerMetrics, useValue: metrics },
+              { provide: ReconcilerService, useValue: new ReconcilerService({ config: options.config, logger: options.logger, metrics, ledger, now }) },
+            ];
+          },
+        }),
+        HealthModule.register({ inject: [ReconcilerService], readiness: (reconciler: ReconcilerService) => reconciler.readiness() }),
       ],
-      exports: [ReconcilerConfig, LOGGER, Registry, ReconcilerService],
+      controllers: [UsageController],
+      providers: [ReconcilerLifecycle],
     };
   }
+}
+
+/** Builds the Nest application without listening; main.ts listens. */
+export function createReconcilerApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
+  return createServiceApp({ module: AppModule.register(options), logger: options.logger });
 }

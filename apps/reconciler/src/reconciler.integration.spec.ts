@@ -4,7 +4,7 @@ import { createLogger, MessageSigner } from '@rl/platform';
 import { waitFor } from '@rl/testing';
 import { connect, nanos, type NatsConnection } from 'nats';
 import { ReconcilerConfig } from './config/reconciler-config';
-import { createReconcilerApp } from './create-app';
+import { createReconcilerApp } from './app.module';
 import { ReconcilerService } from './reconcile/reconciler.service';
 import { FakeRegion } from './testing/fake-region';
 import { FORGER_KEY, reconcilerSigningEnv, TEST_ALLOCATION_KEY, testUsageKey, testUsageSigner } from './testing/signing-keys';

@@ -1,5 +1,5 @@
 export type { EnvReadResult, EnvSchema, EnvValues, EnvVar } from './config/env-var';
-export { envEnum, envFile, envHostPortList, envInt, envString, envUrl, optional, pemCheck } from './config/env-vars';
+export { envEnum, envFile, envHostPortList, envInt, envString, envUrl, optional, pemCheck, urlForLogs } from './config/env-vars';
 export type { EnvDefault, EnvEnumOptions, EnvFile, EnvFileOptions, EnvIntOptions, EnvStringOptions, EnvUrlOptions, HostPort } from './config/env-vars';
 export { ConfigError, loadEnv } from './config/load-env';
 export { parseEnvFile } from './config/parse-env-file';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Policy } from '@rl/contracts';
 import { waitFor } from '@rl/devstack';
-import { PolicySource, SnapshotListeners, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
+import { PolicySource, SnapshotListeners, type ActivePolicies, type SnapshotListener } from '../policies/policy-source';
 import { createTestApp } from '../testing/create-test-app';
 import { TEST_POLICY_KEY } from '../testing/signing-keys';
 
@@ -11,11 +11,11 @@ import { TEST_POLICY_KEY } from '../testing/signing-keys';
 class TestSource extends PolicySource {
   private readonly listeners = new SnapshotListeners();
 
-  constructor(private snapshot: PolicySnapshot) {
+  constructor(private snapshot: ActivePolicies) {
     super();
   }
 
-  current(): PolicySnapshot {
+  current(): ActivePolicies {
     return this.snapshot;
   }
 

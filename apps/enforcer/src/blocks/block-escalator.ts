@@ -2,8 +2,8 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BLOCK_BOUNDS, BLOCK_DENIALS_MAX, type CheckRequest } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
-import { PolicySource, type PolicySnapshot } from '../policies/policy-source';
+import { LOGGER } from '@rl/platform/service';
+import { PolicySource, type ActivePolicies } from '../policies/policy-source';
 import { counterOf, EscalationRules, type EscalationRule } from './escalation-rules';
 import { EscalationTracker, type Denial } from './escalation-tracker';
 
@@ -73,7 +73,7 @@ export class BlockEscalator implements OnModuleDestroy {
     this.unsubscribe();
   }
 
-  private compile(snapshot: PolicySnapshot | undefined): EscalationRules {
+  private compile(snapshot: ActivePolicies | undefined): EscalationRules {
     return EscalationRules.compile({ policies: snapshot === undefined ? [] : [...snapshot.policies, ...snapshot.overrides], defaults: this.defaults });
   }
 

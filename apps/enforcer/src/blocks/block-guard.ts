@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { CheckRequest } from '@rl/contracts';
-import { PolicySource, type PolicySnapshot } from '../policies/policy-source';
+import { PolicySource, type ActivePolicies } from '../policies/policy-source';
 import { BlockList } from './block-list';
 import { formatBlocked } from './format-blocked';
 import type { CheckReply } from '../check/format-decision';
@@ -38,7 +38,7 @@ export class BlockGuard implements OnModuleDestroy {
   }
 }
 
-function compile(snapshot: PolicySnapshot | undefined): BlockList {
+function compile(snapshot: ActivePolicies | undefined): BlockList {
   const blocks = snapshot?.blocks;
   return blocks === undefined || blocks.length === 0 ? BlockList.EMPTY : new BlockList(blocks);
 }

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Block } from '@rl/contracts';
 import { systemClock } from '@rl/limiter-core';
 import type { Registry } from 'prom-client';
-import { PolicySource, SnapshotListeners, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
+import { PolicySource, SnapshotListeners, type ActivePolicies, type SnapshotListener } from '../policies/policy-source';
 import { LocalStoreBackend, MemoryDecisionStore, type DecisionFor, type DecisionStore, type StoreRequest } from '@rl/decision-pipeline';
 import { createTestApp } from '../testing/create-test-app';
 
@@ -18,7 +18,7 @@ class RecordingStore implements DecisionStore {
 
 /** A source whose blocks a test sets, published as a control plane would. */
 class BlocksSource extends PolicySource {
-  private snapshot: PolicySnapshot = { revision: '0', policies: [], overrides: [], customerTiers: new Map(), blocks: [] };
+  private snapshot: ActivePolicies = { revision: '0', policies: [], overrides: [], customerTiers: new Map(), blocks: [] };
   private readonly listeners = new SnapshotListeners();
 
   setBlocks(blocks: Block[]): void {
@@ -26,7 +26,7 @@ class BlocksSource extends PolicySource {
     this.listeners.publish(this.snapshot);
   }
 
-  current(): PolicySnapshot {
+  current(): ActivePolicies {
     return this.snapshot;
   }
 

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CheckResponse, Policy, PolicyAlgorithm } from '@rl/contracts';
 import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
-import { PolicySource, SnapshotListeners, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
+import { PolicySource, SnapshotListeners, type ActivePolicies, type SnapshotListener } from '../policies/policy-source';
 import { createTestApp } from '../testing/create-test-app';
 
 /**
@@ -12,7 +12,7 @@ import { createTestApp } from '../testing/create-test-app';
 
 /** A source whose customer override a test replaces, as the control plane would. */
 class OverrideSource extends PolicySource {
-  private snapshot: PolicySnapshot = { revision: '0', policies: [], overrides: [], customerTiers: new Map(), blocks: [] };
+  private snapshot: ActivePolicies = { revision: '0', policies: [], overrides: [], customerTiers: new Map(), blocks: [] };
   private readonly listeners = new SnapshotListeners();
 
   setOverride(override: Policy): void {
@@ -21,7 +21,7 @@ class OverrideSource extends PolicySource {
     this.listeners.publish(this.snapshot);
   }
 
-  current(): PolicySnapshot {
+  current(): ActivePolicies {
     return this.snapshot;
   }
 

@@ -5,7 +5,7 @@ import { ALGORITHMS, buildCounterKey, buildGlobalCounterKey, safeIdentity } from
 import { scriptKeys } from '@rl/redis-store';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { GlobalSyncService } from '../global/global-sync.service';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';

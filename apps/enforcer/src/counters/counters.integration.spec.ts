@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CheckResponse, CounterStateView, Policy } from '@rl/contracts';
 import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
-import { Listeners, PolicySource, SnapshotListeners, type CounterReset, type CounterResetListener, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
+import { Listeners, PolicySource, SnapshotListeners, type CounterReset, type CounterResetListener, type ActivePolicies, type SnapshotListener } from '../policies/policy-source';
 import { createTestApp } from '../testing/create-test-app';
 
 /** A static set of policies whose source also delivers counter resets, as the control plane does. */
@@ -10,7 +10,7 @@ class ResettingSource extends PolicySource {
   private readonly listeners = new SnapshotListeners();
   private revision = 1;
 
-  constructor(private readonly snapshot: PolicySnapshot) {
+  constructor(private readonly snapshot: ActivePolicies) {
     super();
   }
 
@@ -18,7 +18,7 @@ class ResettingSource extends PolicySource {
     this.resets.publish({ policyId, key, revision: ++this.revision });
   }
 
-  current(): PolicySnapshot {
+  current(): ActivePolicies {
     return this.snapshot;
   }
 

@@ -4,7 +4,7 @@ import type { Block, Policy, PolicyDocument } from '@rl/contracts';
 import { freePort, startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
 import { Redis } from 'ioredis';
 import { createServer, type Server } from 'node:net';
-import { PolicySource, type PolicySnapshot } from '../policies/policy-source';
+import { PolicySource, type ActivePolicies } from '../policies/policy-source';
 import { snapshotFromDocument } from '../policies/snapshot-from-document';
 import { createTestApp } from '../testing/create-test-app';
 import { RlsTestClient, type RlsRequestInput, type RlsResponse } from '../testing/envoy-rls-client';
@@ -53,8 +53,8 @@ const blocks: Block[] = [
 
 /** The policies above and two blocks, as a control plane would deliver them. */
 class FixedSource extends PolicySource {
-  private readonly snapshot: PolicySnapshot = { ...snapshotFromDocument(document, 'r1'), blocks };
-  current(): PolicySnapshot {
+  private readonly snapshot: ActivePolicies = { ...snapshotFromDocument(document, 'r1'), blocks };
+  current(): ActivePolicies {
     return this.snapshot;
   }
   subscribe(): () => void {

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { EnforcerConfig, type EnvoyGrpcSettings } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { EnvoyMetrics, type RlsCallOutcome } from './envoy-metrics';
 import { EnvoyRateLimitService } from './envoy-rate-limit.service';
 import { loadRlsDefinition, RLS_SERVICE_NAME, type RateLimitRequestMessage, type RateLimitResponseMessage } from './rls-proto';

@@ -2,7 +2,7 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { DecisionEventBuffer } from './decision-event-buffer';
 import { DecisionEventMetrics } from './decision-event-metrics';
 import { DecisionEventPublisher } from './decision-event-publisher';

@@ -3,10 +3,10 @@ import { globalAllocationsSubject, GLOBAL_BOUNDS, parseAllocationUpdate } from '
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { DEFAULT_RETRY } from '../policies/control-plane/retry';
-import { PolicySource, type PolicySnapshot } from '../policies/policy-source';
+import { PolicySource, type ActivePolicies } from '../policies/policy-source';
 import { AllocationTable } from './allocation-table';
 import { GlobalChannel } from './global-channel';
 import { GlobalMetrics } from './global-metrics';
@@ -210,7 +210,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
     }
   }
 
-  private follow(snapshot: PolicySnapshot): void {
+  private follow(snapshot: ActivePolicies): void {
     if (this.channel !== undefined || this.caughtUp) return;
     if (!snapshot.policies.some((p) => p.scope === 'global') && !snapshot.overrides.some((p) => p.scope === 'global')) return;
     const { config } = this;

@@ -1,6 +1,6 @@
-import { PolicySource, type PolicySnapshot, type SnapshotListener } from '../policies/policy-source';
+import { PolicySource, type ActivePolicies, type SnapshotListener } from '../policies/policy-source';
 import { LocalStoreBackend } from '@rl/decision-pipeline';
-import { ReadinessService } from './readiness.service';
+import { ReadinessService } from '@rl/platform/service';
 import { createTestApp } from '../testing/create-test-app';
 
 class UnreachableStore extends LocalStoreBackend {
@@ -13,7 +13,7 @@ class UnreachableStore extends LocalStoreBackend {
 
 /** A source still waiting for its first snapshot, as a control-plane source would be. */
 class PendingPolicySource extends PolicySource {
-  current(): PolicySnapshot | undefined {
+  current(): ActivePolicies | undefined {
     return undefined;
   }
   subscribe(_listener: SnapshotListener): () => void {

@@ -1,5 +1,5 @@
 import { CONCURRENCY_ALGORITHM, type Policy } from '@rl/contracts';
-import type { PolicySnapshot } from './policy-source';
+import type { ActivePolicies } from './policy-source';
 
 /**
  * Concurrency policies (requests in flight) are matched exactly like rate policies (customer,
@@ -24,7 +24,7 @@ function carrierOf(policy: Policy): Policy {
 }
 
 /** The snapshot's rate policies (and every override), and its concurrency policies as carriers. */
-export function splitSnapshot(snapshot: PolicySnapshot): { rate: PolicySnapshot; concurrency: PolicySnapshot } {
+export function splitSnapshot(snapshot: ActivePolicies): { rate: ActivePolicies; concurrency: ActivePolicies } {
   const isConcurrency = (policy: Policy): boolean => policy.algorithm === CONCURRENCY_ALGORITHM;
   if (!snapshot.policies.some(isConcurrency)) return { rate: snapshot, concurrency: { ...snapshot, policies: [], overrides: [] } };
   return {

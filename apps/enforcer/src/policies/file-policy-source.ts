@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { validatePolicyDocument, type PolicyDocument } from '@rl/contracts';
 import { parse as parseYaml } from 'yaml';
-import { PolicySource, SnapshotListeners, type PolicySnapshot, type SnapshotListener } from './policy-source';
+import { PolicySource, SnapshotListeners, type ActivePolicies, type SnapshotListener } from './policy-source';
 import { snapshotFromDocument } from './snapshot-from-document';
 
 /** A policy file that cannot be used; the message names the file and every bad field path. */
@@ -61,7 +61,7 @@ export class FilePolicySource extends PolicySource {
 
   private constructor(
     readonly path: string,
-    private snapshot: PolicySnapshot,
+    private snapshot: ActivePolicies,
   ) {
     super();
   }
@@ -71,7 +71,7 @@ export class FilePolicySource extends PolicySource {
     return new FilePolicySource(path, snapshotFromDocument(document, revision));
   }
 
-  current(): PolicySnapshot {
+  current(): ActivePolicies {
     return this.snapshot;
   }
 

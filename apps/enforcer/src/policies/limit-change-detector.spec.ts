@@ -1,11 +1,11 @@
 import type { Block, Policy } from '@rl/contracts';
 import { LimitChangeDetector } from './limit-change-detector';
-import type { PolicySnapshot } from './policy-source';
+import type { ActivePolicies } from './policy-source';
 
 const policy: Policy = { id: 'free', match: { customerTier: 'free' }, algorithm: 'token_bucket', limit: 10, windowSeconds: 60, burst: 10, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 };
 const block = { id: 'b1', kind: 'key', value: 'user:1', reason: 'abuse', source: 'automatic', createdAt: '2026-11-30T00:00:00Z', expiresAt: '2026-11-30T01:00:00Z' } as unknown as Block;
 
-const snapshot = (over: Partial<PolicySnapshot> = {}): PolicySnapshot => ({
+const snapshot = (over: Partial<ActivePolicies> = {}): ActivePolicies => ({
   revision: 'r1',
   policies: [policy],
   overrides: [],

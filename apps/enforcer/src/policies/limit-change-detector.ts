@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PolicySnapshot } from './policy-source';
+import type { ActivePolicies } from './policy-source';
 
 /**
  * Tells whether a policy snapshot changes what any counter enforces: its policies, overrides or
@@ -14,7 +14,7 @@ export class LimitChangeDetector {
   private last: string | undefined;
 
   /** Whether `snapshot` differs in limits from the previous one seen (the first one always does). */
-  changed(snapshot: PolicySnapshot): boolean {
+  changed(snapshot: ActivePolicies): boolean {
     const tiers = [...snapshot.customerTiers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const digest = createHash('sha256').update(JSON.stringify([snapshot.policies, snapshot.overrides, tiers])).digest('base64');
     if (digest === this.last) return false;

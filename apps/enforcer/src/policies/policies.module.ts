@@ -2,7 +2,7 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { createControlPlanePolicySource } from './control-plane/create-control-plane-source';
 import { EnvoyConfigDirectory } from './envoy/envoy-config-directory';
 import { EnvoyRules } from './envoy/envoy-rules';

@@ -1,12 +1,12 @@
 import type { Policy, PolicyMatch } from '@rl/contracts';
 import { CompiledPolicyCache, PolicyIndex, type PolicyQuery } from './policy-index';
-import type { PolicySnapshot } from './policy-source';
+import type { ActivePolicies } from './policy-source';
 
 function policy(id: string, match: PolicyMatch): Policy {
   return { id, match, algorithm: 'token_bucket', limit: 10, windowSeconds: 60, burst: 10, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 };
 }
 
-const snapshot: PolicySnapshot = {
+const snapshot: ActivePolicies = {
   revision: 'r1',
   overrides: [policy('acme-override', { customerId: 'acme' })],
   policies: [
@@ -101,7 +101,7 @@ describe('PolicyIndex', () => {
     const cache = new CompiledPolicyCache(50);
     const first = PolicyIndex.build({ snapshot, localPercent: 50, cache });
     const raised = { ...snapshot.policies[1], limit: 99 }; // free-search
-    const changed: PolicySnapshot = { ...snapshot, revision: 'r2', policies: snapshot.policies.map((p, i) => (i === 1 ? raised : p)) };
+    const changed: ActivePolicies = { ...snapshot, revision: 'r2', policies: snapshot.policies.map((p, i) => (i === 1 ? raised : p)) };
     const second = PolicyIndex.build({ snapshot: changed, localPercent: 50, cache, previous: first });
     const query = (q: Partial<PolicyQuery>): PolicyQuery => ({ customerId: undefined, route: undefined, method: undefined, ...q });
 

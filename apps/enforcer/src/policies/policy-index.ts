@@ -1,6 +1,6 @@
 import type { MatchedRule, Policy } from '@rl/contracts';
 import { compilePolicy, rateParameters, type CompiledPolicy } from './compiled-policy';
-import type { PolicySnapshot } from './policy-source';
+import type { ActivePolicies } from './policy-source';
 import { compileRouteGlob, type RouteGlob } from './route-glob';
 import { RouteTable, type RouteEntry } from './route-table';
 
@@ -85,7 +85,7 @@ export class PolicyIndex {
    * reuse what an earlier build compiled: only the scopes whose policies changed are rebuilt, so a
    * control-plane change costs little even with 10,000 policies loaded.
    */
-  static build(input: { snapshot: PolicySnapshot; localPercent: number; cache?: CompiledPolicyCache; previous?: PolicyIndex }): PolicyIndex {
+  static build(input: { snapshot: ActivePolicies; localPercent: number; cache?: CompiledPolicyCache; previous?: PolicyIndex }): PolicyIndex {
     const cache = input.cache ?? new CompiledPolicyCache(input.localPercent);
 
     const overrides = new Map<string, CompiledPolicy>();

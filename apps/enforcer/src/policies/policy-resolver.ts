@@ -2,18 +2,18 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { CheckRequest, MatchedRule } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy';
 import { splitSnapshot } from './concurrency-policies';
 import { CompiledPolicyCache, PolicyIndex } from './policy-index';
-import { PolicySource, type PolicySnapshot } from './policy-source';
+import { PolicySource, type ActivePolicies } from './policy-source';
 
 function query(request: CheckRequest): { customerId: string | undefined; route: string | undefined; method: string | undefined } {
   const method = request.method;
   return { customerId: request.customerId, route: request.route, method: method === undefined ? undefined : method.toUpperCase() };
 }
 
-const EMPTY_SNAPSHOT: PolicySnapshot = { revision: 'none', policies: [], overrides: [], customerTiers: new Map() };
+const EMPTY_SNAPSHOT: ActivePolicies = { revision: 'none', policies: [], overrides: [], customerTiers: new Map() };
 
 /** Distinct inline limits kept compiled; beyond this the cache starts over (it only saves work). */
 const INLINE_CACHE_SIZE = 1_024;
@@ -92,7 +92,7 @@ export class PolicyResolver implements OnModuleDestroy {
   }
 
   /** Builds both indexes of `snapshot`; returns the rate one. */
-  private build(snapshot: PolicySnapshot): PolicyIndex {
+  private build(snapshot: ActivePolicies): PolicyIndex {
     const { rate, concurrency } = splitSnapshot(snapshot);
     this.concurrencyIndex = PolicyIndex.build({ snapshot: concurrency, localPercent: this.config.localLimitPercent, cache: this.compiled, previous: this.concurrencyIndex });
     return PolicyIndex.build({ snapshot: rate, localPercent: this.config.localLimitPercent, cache: this.compiled, previous: this.index });

@@ -1,7 +1,11 @@
 import type { Block, Policy } from '@rl/contracts';
 
-/** One consistent view of the policies, swapped atomically when anything changes. */
-export interface PolicySnapshot {
+/**
+ * The policies an enforcer decides with: one consistent view, swapped atomically when anything
+ * changes. Built from a policy file, or from the control plane's PolicySnapshot (@rl/contracts)
+ * and the changes after it.
+ */
+export interface ActivePolicies {
   /** Identifies this content (a hash, or the control plane's version), for logs and /readyz. */
   readonly revision: string;
   readonly policies: readonly Policy[];
@@ -13,7 +17,7 @@ export interface PolicySnapshot {
   readonly blocks?: readonly Block[];
 }
 
-export type SnapshotListener = (snapshot: PolicySnapshot) => void;
+export type SnapshotListener = (snapshot: ActivePolicies) => void;
 
 /** An operator reset one counter (`counter.reset`): the counted `key` under policy `policyId`. */
 export interface CounterReset {
@@ -30,7 +34,7 @@ export type CounterResetListener = (reset: CounterReset) => void;
  */
 export abstract class PolicySource {
   /** The latest snapshot, or `undefined` until the first one has loaded (the enforcer is not ready then). */
-  abstract current(): PolicySnapshot | undefined;
+  abstract current(): ActivePolicies | undefined;
   /** Calls `listener` with every later snapshot; returns the unsubscribe function. */
   abstract subscribe(listener: SnapshotListener): () => void;
   /** Why no snapshot is available, or `undefined` when one is. */
@@ -65,4 +69,4 @@ export class Listeners<T> {
 }
 
 /** The listeners of a source's snapshots. */
-export class SnapshotListeners extends Listeners<PolicySnapshot> {}
+export class SnapshotListeners extends Listeners<ActivePolicies> {}

@@ -1,7 +1,7 @@
 import type { PolicyDocument } from '@rl/contracts';
-import type { PolicySnapshot } from './policy-source';
+import type { ActivePolicies } from './policy-source';
 
-export function snapshotFromDocument(document: PolicyDocument, revision: string): PolicySnapshot {
+export function snapshotFromDocument(document: PolicyDocument, revision: string): ActivePolicies {
   return {
     revision,
     policies: document.policies,

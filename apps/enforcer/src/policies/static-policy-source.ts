@@ -1,5 +1,5 @@
 import type { PolicyDocument } from '@rl/contracts';
-import { PolicySource, SnapshotListeners, type PolicySnapshot, type SnapshotListener } from './policy-source';
+import { PolicySource, SnapshotListeners, type ActivePolicies, type SnapshotListener } from './policy-source';
 import { snapshotFromDocument } from './snapshot-from-document';
 
 const EMPTY: PolicyDocument = { policies: [], overrides: [], customers: {} };
@@ -10,7 +10,7 @@ const EMPTY: PolicyDocument = { policies: [], overrides: [], customers: {} };
  * new snapshot, as a control-plane source would.
  */
 export class StaticPolicySource extends PolicySource {
-  private snapshot: PolicySnapshot;
+  private snapshot: ActivePolicies;
   private readonly listeners = new SnapshotListeners();
   private revision = 0;
 
@@ -19,7 +19,7 @@ export class StaticPolicySource extends PolicySource {
     this.snapshot = snapshotFromDocument(document, `static-${this.revision}`);
   }
 
-  current(): PolicySnapshot {
+  current(): ActivePolicies {
     return this.snapshot;
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import { PoliciesModule } from '../policies/policies.module';
 import { LimitChangeDetector } from '../policies/limit-change-detector';

@@ -4,7 +4,7 @@ import { createLogger, createMetricsRegistry } from '@rl/platform';
 import type { Registry } from 'prom-client';
 import { AppModule } from '../app.module';
 import { EnforcerConfig } from '../config/enforcer-config';
-import { createFastifyAdapter } from '../create-app';
+import { createServiceAdapter } from '@rl/platform/service';
 import { PolicySource } from '../policies/policy-source';
 import { LocalStoreBackend } from '@rl/decision-pipeline';
 import { StoreBackend } from '@rl/decision-pipeline';
@@ -36,7 +36,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (options.store !== 'from-config') builder = builder.overrideProvider(StoreBackend).useValue(options.store ?? new LocalStoreBackend());
   if (options.policies !== undefined) builder = builder.overrideProvider(PolicySource).useValue(options.policies);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createServiceAdapter(), { logger: false });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return { app, registry, config };

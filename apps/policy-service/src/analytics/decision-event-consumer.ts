@@ -4,7 +4,7 @@ import type { ConsumerMessages, JsMsg } from 'nats';
 import type { Logger } from 'pino';
 import { PolicyServiceConfig } from '../config/policy-service-config';
 import { Clock } from '../core/clock';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { AnalyticsMetrics } from './analytics-metrics';
 import { ensureDecisionEventsStream, ROLLUP_CONSUMER } from './decision-events-stream';
 import { rollupBatch } from './rollup';

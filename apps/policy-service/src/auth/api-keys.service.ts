@@ -3,7 +3,7 @@ import type { ApiKeyRole, ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from 
 import type { Logger } from 'pino';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { writeAudit } from '../changes/audit-writer';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { sql } from '../database/sql';
 import { inTransaction } from '../database/transaction';
 import { ConflictError, NotFoundError } from '../errors/api-errors';

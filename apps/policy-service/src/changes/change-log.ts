@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { Actor } from '../auth/principal';
 import { Clock } from '../core/clock';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { PolicyServiceMetrics } from '../core/policy-service-metrics';
 import { sql, type SqlResult } from '../database/sql';
 import { inTransaction } from '../database/transaction';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { assertNamespace } from '@rl/contracts';
-import { ConfigError, loadEnv, natsTransportProblems, natsTransportSettings, type EnvValues, type LogLevel, type MessageSigner, type NatsTransportSettings } from '@rl/platform';
+import { ConfigError, loadEnv, natsTransportProblems, natsTransportSettings, urlForLogs, type EnvValues, type LogLevel, type MessageSigner, type NatsTransportSettings } from '@rl/platform';
 import { analyticsSettings, type AnalyticsSettings } from '../analytics/analytics-env';
 import { accessProblems, accessSettings, type AccessSettings } from './access-env';
 import { databaseTlsProblems, databaseTlsSettings, type DatabaseTlsSettings } from './database-tls-env';
@@ -93,8 +93,6 @@ export class PolicyServiceConfig {
 
   /** DATABASE_URL with any password masked, for logs. */
   get databaseUrlForLogs(): string {
-    const url = new URL(this.database.url);
-    if (url.password !== '') url.password = '***';
-    return url.href;
+    return urlForLogs(this.database.url);
   }
 }

@@ -2,7 +2,7 @@ import { Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PolicyServiceConfig } from '../config/policy-service-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { openDatabase } from './open-database';
 
 @Injectable()

@@ -4,7 +4,7 @@ import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { Logger } from 'pino';
 import { PolicyServiceConfig } from '../config/policy-service-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { BadGatewayError, NotFoundError } from '../errors/api-errors';
 
 /** Reconciler answers larger than this are refused (its top-50 view is a few KiB). */

@@ -7,7 +7,7 @@ import { DatabaseSetupError, openDatabase } from '../database/open-database';
 import { ApiClient } from '../testing/api-client';
 import { createTestApp, TEST_ADMIN_TOKEN } from '../testing/create-test-app';
 import { connectTestNats, deletePolicyChangesStream, testNamespace } from '../testing/nats-streams';
-import { ReadinessService } from './readiness.service';
+import { ReadinessService } from '@rl/platform/service';
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, { security?: unknown[] }>>;

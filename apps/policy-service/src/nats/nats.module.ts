@@ -1,7 +1,7 @@
 import { Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { PolicyServiceConfig } from '../config/policy-service-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { NatsConnector } from '@rl/platform';
 
 @Injectable()

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { OutboxSignal } from '../changes/outbox-signal';
 import { PolicyServiceConfig } from '../config/policy-service-config';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { PolicyServiceMetrics } from '../core/policy-service-metrics';
 import { OutboxListener } from './outbox-listener';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BLOCK_COLUMNS, toBlock, type BlockRow } from '../blocks/blocks.service';
 import { Clock } from '../core/clock';
-import { LOGGER } from '../core/logger.token';
+import { LOGGER } from '@rl/platform/service';
 import { sql } from '../database/sql';
 import { canonicalPolicy, toPolicy, type PolicyRow } from '../policies/policy-row';
 

@@ -4,7 +4,7 @@ import { createLogger } from '@rl/platform';
 import { waitFor } from '@rl/testing';
 import { connect } from 'nats';
 import { ReconcilerConfig } from '../config/reconciler-config';
-import { createReconcilerApp } from '../create-app';
+import { createReconcilerApp } from '../app.module';
 import { reconcilerSigningEnv } from '../testing/signing-keys';
 
 const TOKEN = 'reconciler-api-token-for-tests';

@@ -1,9 +1,10 @@
-import { IsDefined, IsInt, IsISO8601, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsISO8601, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CHECK_BOUNDS } from '../check/check-bounds';
 import { EVENT_REGION_RULE } from '../events/decision-event-bounds';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { ADMIN_MESSAGES } from './admin-bounds';
 import { IsCustomerId, IsPrintable } from './admin-validators';
+import { Required } from '../validation/field-decorators';
 
 /** Denials an automatic block may carry, at most. */
 export const BLOCK_DENIALS_MAX = 50;
@@ -15,15 +16,15 @@ export const BLOCK_DENIALS_MAX = 50;
  */
 export class BlockDenialDto {
   /** The denying policy's id; `inline` for an inline limit, `default` for the enforcer's default policy. */
-  @IsDefined({ message: 'is required' })
+  @Required()
   @Matches(POLICY_RULES.id.pattern, { message: ADMIN_MESSAGES.policyId })
   policyId!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'must be an ISO-8601 date-time' })
   at!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @Matches(EVENT_REGION_RULE.pattern, { message: `must be ${EVENT_REGION_RULE.hint}` })
   region!: string;
 

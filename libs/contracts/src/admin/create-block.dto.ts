@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, ValidateNested } from 'class-validator';
 import { BLOCK_BOUNDS, BLOCK_SOURCES, BLOCK_TYPES, type BlockSource, type BlockType } from '../control-plane/block';
 import { IsBlockValue } from '../control-plane/block.dto';
 import { IsIntegerIn } from '../control-plane/rule-decorators';
 import { ADMIN_MESSAGES } from './admin-bounds';
 import { IsPrintable } from './admin-validators';
 import { BLOCK_DENIALS_MAX, BlockDenialDto } from './block-denial.dto';
+import { Required } from '../validation/field-decorators';
 
 /**
  * `POST /v1/blocks`: blocks every check whose exact `key`, `customerId` or IP (`ip`, or a `key`
@@ -14,19 +15,19 @@ import { BLOCK_DENIALS_MAX, BlockDenialDto } from './block-denial.dto';
  * customer id as the check endpoint accepts it, an IPv4/IPv6 address, or an IPv4/IPv6 CIDR range.
  */
 export class CreateBlockDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(BLOCK_TYPES, { message: ADMIN_MESSAGES.oneOf(BLOCK_TYPES) })
   type!: BlockType;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsBlockValue()
   value!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIntegerIn({ min: BLOCK_BOUNDS.ttlSecondsMin, max: BLOCK_BOUNDS.ttlSecondsMax })
   ttlSeconds!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsPrintable(BLOCK_BOUNDS.reasonMaxLength, { message: `must be 1 to ${BLOCK_BOUNDS.reasonMaxLength} printable characters` })
   reason!: string;
 

@@ -1,11 +1,12 @@
-import { IsDefined, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { ADMIN_MESSAGES } from './admin-bounds';
 import { PolicyFieldsDto } from './policy-fields.dto';
+import { Required } from '../validation/field-decorators';
 
 /** `POST /v1/policies`. */
 export class CreatePolicyDto extends PolicyFieldsDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @Matches(POLICY_RULES.id.pattern, { message: ADMIN_MESSAGES.policyId })
   id!: string;
 

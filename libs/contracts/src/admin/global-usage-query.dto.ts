@@ -1,5 +1,6 @@
-import { IsDefined, IsOptional, Matches } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { GLOBAL_BOUNDS } from '../global/global-bounds';
+import { Required } from '../validation/field-decorators';
 
 /**
  * `GET /v1/global-usage?policyId=&key=`: the reconciler's view of a global policy in the current
@@ -7,7 +8,7 @@ import { GLOBAL_BOUNDS } from '../global/global-bounds';
  * the policy's top keys by demand.
  */
 export class GlobalUsageQueryDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @Matches(GLOBAL_BOUNDS.policyId.pattern, { message: `must be ${GLOBAL_BOUNDS.policyId.hint}` })
   policyId!: string;
 

@@ -9,23 +9,24 @@ import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
 import { IsPolicyMatch } from './admin-validators';
 import { EscalationSettingsDto } from './escalation-settings.dto';
 import { PolicyMatchDto } from './policy-match.dto';
+import { Required } from '../validation/field-decorators';
 
 /**
  * The fields of a policy a client writes. `burst` defaults to `limit`, `scope` to regional,
  * `failureMode` to open and `mode` to enforce; `escalation` is optional.
  */
 export class PolicyFieldsDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsPolicyMatch()
   @ValidateNested()
   @Type(() => PolicyMatchDto)
   match!: PolicyMatchDto;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(STORED_POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(STORED_POLICY_ALGORITHMS) })
   algorithm!: PolicyAlgorithm | ConcurrencyAlgorithm;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsInt({ message: ADMIN_MESSAGES.limit })
   @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
   @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
@@ -33,7 +34,7 @@ export class PolicyFieldsDto {
 
   /** Required, except for a concurrency policy (it defaults to `leaseSeconds`). */
   @ValidateIf((fields: PolicyFieldsDto) => fields.algorithm !== CONCURRENCY_ALGORITHM || fields.windowSeconds !== undefined)
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: ADMIN_MESSAGES.windowSeconds })
   @Min(ADMIN_BOUNDS.windowSecondsMin, { message: ADMIN_MESSAGES.windowSeconds })
   @Max(ADMIN_BOUNDS.windowSecondsMax, { message: ADMIN_MESSAGES.windowSeconds })

@@ -1,9 +1,9 @@
-import { IsDefined } from 'class-validator';
 import { IsTierDescription } from './tier-description';
+import { Required } from '../validation/field-decorators';
 
 /** `PUT /v1/tiers/{id}`: creates the tier or replaces its description. */
 export class ReplaceTierDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsTierDescription()
   description!: string;
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
@@ -8,6 +8,7 @@ import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
 import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
 import { IsCustomerId, IsWindow } from './admin-validators';
 import { EscalationSettingsDto } from './escalation-settings.dto';
+import { Required } from '../validation/field-decorators';
 
 /**
  * `PUT /admin/limits`: sets one customer's override, which wins over every other policy.
@@ -15,18 +16,18 @@ import { EscalationSettingsDto } from './escalation-settings.dto';
  * with the policy defaults (token bucket, burst = limit, regional, open, enforce).
  */
 export class SetLimitDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsCustomerId()
   customer_id!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsInt({ message: ADMIN_MESSAGES.limit })
   @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
   @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
   limit!: number;
 
   /** Seconds (a JSON number), or a duration string such as "30s", "1m", "1h", "1d". */
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsWindow()
   window!: number | string;
 

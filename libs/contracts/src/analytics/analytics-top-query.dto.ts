@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ANALYTICS_BOUNDS, ANALYTICS_DIMENSIONS, ANALYTICS_MESSAGES, type AnalyticsDimension } from './analytics-bounds';
 import { AnalyticsRangeQueryDto } from './analytics-range-query.dto';
+import { Required } from '../validation/field-decorators';
 
 /** `GET /v1/analytics/top?dimension=key|customer&from=&to=&region=&policyId=&customerId=&keyHash=&limit=` */
 export class AnalyticsTopQueryDto extends AnalyticsRangeQueryDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(ANALYTICS_DIMENSIONS, { message: ANALYTICS_MESSAGES.dimension })
   dimension!: AnalyticsDimension;
 

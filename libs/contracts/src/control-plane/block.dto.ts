@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { IsDefined, IsIn, IsISO8601, IsUUID, ValidateBy } from 'class-validator';
+import { IsIn, IsISO8601, IsUUID, ValidateBy } from 'class-validator';
 import { IsPrintable } from '../admin/admin-validators';
 import { BLOCK_BOUNDS, BLOCK_SOURCES, BLOCK_TYPES, blockValueProblem, type BlockSource, type BlockType } from './block';
+import { Required } from '../validation/field-decorators';
 
 /** `value` valid for the object's `type` (an unknown type is reported on `type` instead). */
 export function IsBlockValue(): PropertyDecorator {
@@ -17,29 +18,36 @@ export function IsBlockValue(): PropertyDecorator {
   });
 }
 
-/** `block` of a `block.added` change, and one entry of a snapshot's `blocks`. */
+/**
+ * One active block as enforcers receive it: `block` of a `block.added` change, and one entry of a
+ * snapshot's `blocks`. The class is the type and the validation.
+ */
 export class BlockDto {
-  @IsDefined({ message: 'is required' })
+  /** UUID assigned by the policy service. */
+  @Required()
   @IsUUID('all', { message: 'must be a UUID' })
-  id!: string;
+  readonly id!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(BLOCK_TYPES, { message: `must be one of ${BLOCK_TYPES.join(', ')}` })
-  type!: BlockType;
+  readonly type!: BlockType;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsBlockValue()
-  value!: string;
+  readonly value!: string;
 
-  @IsDefined({ message: 'is required' })
+  /** ISO-8601; the block stops applying at this instant. */
+  @Required()
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'must be an ISO-8601 date-time' })
-  expiresAt!: string;
+  readonly expiresAt!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsPrintable(BLOCK_BOUNDS.reasonMaxLength, { message: `must be 1 to ${BLOCK_BOUNDS.reasonMaxLength} printable characters` })
-  reason!: string;
+  readonly reason!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(BLOCK_SOURCES, { message: `must be one of ${BLOCK_SOURCES.join(', ')}` })
-  source!: BlockSource;
+  readonly source!: BlockSource;
 }
+
+export type Block = BlockDto;

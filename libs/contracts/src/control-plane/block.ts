@@ -12,18 +12,6 @@ export type BlockSource = (typeof BLOCK_SOURCES)[number];
 /** Bounds of a block: a TTL from one second to 30 days, a reason of 1..500 printable characters. */
 export const BLOCK_BOUNDS = { ttlSecondsMin: 1, ttlSecondsMax: 2_592_000, reasonMaxLength: 500 } as const;
 
-/** One active block as enforcers receive it (snapshot `blocks`, and `block.added` changes). */
-export interface Block {
-  /** UUID assigned by the policy service. */
-  readonly id: string;
-  readonly type: BlockType;
-  readonly value: string;
-  /** ISO-8601; the block stops applying at this instant. */
-  readonly expiresAt: string;
-  readonly reason: string;
-  readonly source: BlockSource;
-}
-
 const printable = new RegExp(PRINTABLE_PATTERN, 'u');
 
 function isPrintableUpTo(value: string, max: number): boolean {

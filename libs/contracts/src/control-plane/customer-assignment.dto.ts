@@ -1,10 +1,10 @@
-import { IsDefined } from 'class-validator';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { SatisfiesRule } from './rule-decorators';
+import { Required } from '../validation/field-decorators';
 
 /** `assignment` of a `customer.upserted` change: the customer's tier. */
 export class CustomerAssignmentDto {
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(POLICY_RULES.customerTier)
   tier!: string;
 }

@@ -1,6 +1,6 @@
 import type { CustomerAssignment } from '../policies/customer-assignment';
 import type { Policy } from '../policies/policy';
-import type { Block } from './block';
+import type { Block } from './block.dto';
 
 /** Kinds of change, each carrying the entity's full state after the change. */
 export const POLICY_CHANGE_KINDS = [

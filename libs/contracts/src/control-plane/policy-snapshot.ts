@@ -1,5 +1,5 @@
 import type { PolicyDocument } from '../policies/policy-document';
-import type { Block } from './block';
+import type { Block } from './block.dto';
 
 /**
  * `GET /v1/policies/snapshot`: everything enforcers resolve against, as of one revision.

@@ -5,7 +5,7 @@ import { fieldPath, FieldReader, indexPath } from '../validation/field-reader';
 import type { ValidationResult } from '../validation/validation-result';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type { Block } from './block';
+import type { Block } from './block.dto';
 import { BlockDto } from './block.dto';
 import { toFieldErrors } from './class-validator-errors';
 import type { PolicySnapshot } from './policy-snapshot';
@@ -71,12 +71,13 @@ function readBlocks(reader: FieldReader, input: unknown): Block[] {
     const path = indexPath('blocks', index);
     if (reader.object(item, path) === undefined) return;
     const dto = plainToInstance(BlockDto, item);
-    const errors = toFieldErrors(validateSync(dto, { stopAtFirstError: true, validationError: { target: false, value: false } }), path);
+    // Unknown fields are stripped (whitelist): a newer control plane may add some.
+    const errors = toFieldErrors(validateSync(dto, { whitelist: true, stopAtFirstError: true, validationError: { target: false, value: false } }), path);
     if (errors.length > 0) {
       for (const error of errors) reader.fail(error.path, error.message);
       return;
     }
-    blocks.push({ id: dto.id, type: dto.type, value: dto.value, expiresAt: dto.expiresAt, reason: dto.reason, source: dto.source });
+    blocks.push(dto);
   });
   return blocks;
 }

@@ -1,45 +1,74 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested } from 'class-validator';
 import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
 import { DECISION_EVENT_BOUNDS, EVENT_REGION_RULE, INSTANCE_ID_RULE } from './decision-event-bounds';
 import { DecisionEventDto } from './decision-event.dto';
+import { Required } from '../validation/field-decorators';
+import type { FieldError } from '../validation/field-error';
+import { indexPath } from '../validation/field-reader';
+import { parseMessage } from '../validation/parse-message';
+import type { ValidationResult } from '../validation/validation-result';
 
 /** Random per enforcer start: 1 to 32 characters from [A-Za-z0-9]. */
 export const BOOT_ID_RULE = { pattern: /^[A-Za-z0-9]{1,32}$/, hint: '1 to 32 characters from [A-Za-z0-9]' } as const;
 
-/** The wire form of a DecisionEventBatch, validated on receipt by `parseDecisionEventBatch`. */
+/**
+ * One NATS message on `<ns>.events.decisions.<region>`: many events of one enforcer instance.
+ * `(region, instanceId, bootId, sequence)` names the batch uniquely, so a consumer can drop
+ * redeliveries. Every event must come from the batch's region. The class is the type, the
+ * validation (on receipt: parseDecisionEventBatch) and the wire form.
+ */
 export class DecisionEventBatchDto {
-  @IsDefined({ message: 'is required' })
+  static readonly maxBytes = DECISION_EVENT_BOUNDS.maxBatchBytes;
+
+  static crossFieldErrors(batch: DecisionEventBatchDto): FieldError[] {
+    const errors: FieldError[] = [];
+    batch.events.forEach((e, index) => {
+      if (e.region !== batch.region) errors.push({ path: `${indexPath('events', index)}.region`, message: `must be the batch's region ${JSON.stringify(batch.region)}` });
+    });
+    return errors;
+  }
+
+  @Required()
   @IsIn([1], { message: 'must be 1' })
-  schema!: 1;
+  readonly schema!: 1;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(EVENT_REGION_RULE)
-  region!: string;
+  readonly region!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(INSTANCE_ID_RULE)
-  instanceId!: string;
+  readonly instanceId!: string;
 
-  @IsDefined({ message: 'is required' })
+  /** Random per process start, so sequences of a restarted instance do not collide. */
+  @Required()
   @SatisfiesRule(BOOT_ID_RULE)
-  bootId!: string;
+  readonly bootId!: string;
 
-  @IsDefined({ message: 'is required' })
+  /** Per (instanceId, bootId), from 0. */
+  @Required()
   @IsIntegerIn(DECISION_EVENT_BOUNDS.sequence)
-  sequence!: number;
+  readonly sequence!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIntegerIn(DECISION_EVENT_BOUNDS.timeMs)
-  sentAtMs!: number;
+  readonly sentAtMs!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   // class-validator checks the lowest rule first (stopAtFirstError): the type before the sizes.
   @ArrayMaxSize(DECISION_EVENT_BOUNDS.maxEventsPerBatch, { message: `must hold at most ${DECISION_EVENT_BOUNDS.maxEventsPerBatch} events` })
   @ArrayMinSize(1, { message: 'must hold at least one event' })
   @IsArray({ message: 'must be an array' })
   @ValidateNested({ each: true })
   @Type(() => DecisionEventDto)
-  events!: DecisionEventDto[];
+  readonly events!: readonly DecisionEventDto[];
+}
+
+export type DecisionEventBatch = DecisionEventBatchDto;
+
+/** One decision-event batch as received (bytes or text): the batch, or every problem with its field path (`events[3].keyHash`). */
+export function parseDecisionEventBatch(input: Uint8Array | string): ValidationResult<DecisionEventBatch> {
+  return parseMessage(DecisionEventBatchDto, input);
 }

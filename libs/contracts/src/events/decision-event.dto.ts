@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { IsDefined, IsIn, IsString, ValidateBy } from 'class-validator';
+import { IsIn, IsString, ValidateBy } from 'class-validator';
 import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { DECISION_EVENT_BOUNDS, EVENT_REGION_RULE, KEY_HASH_RULE } from './decision-event-bounds';
 import { DECISION_OUTCOMES, type DecisionOutcome } from './decision-outcome';
+import { Required } from '../validation/field-decorators';
 
 function IsNumberIn(range: { min: number; max: number; minExclusive?: boolean }): PropertyDecorator {
   const text = range.minExclusive === true ? `above ${range.min} and at most ${range.max}` : `from ${range.min} to ${range.max}`;
@@ -28,43 +29,56 @@ function IsOptionalCustomerId(): PropertyDecorator {
   });
 }
 
-/** The wire form of a DecisionEvent, validated on receipt by `parseDecisionEventBatch`. */
+/**
+ * One decision of `POST /v1/check`, as an enforcer publishes it (inside a DecisionEventBatch).
+ * Allowed decisions are sampled: `sampleRate` is the probability this event was kept, so it
+ * stands for 1 / sampleRate decisions. Denials (denied, shadow_denied, blocked, degraded ones) are
+ * published with sampleRate 1 until the enforcer's rate cap, beyond which they are dropped (and
+ * counted in `rl_decision_events_dropped_total`). The class is the type and the validation.
+ */
 export class DecisionEventDto {
-  @IsDefined({ message: 'is required' })
+  /** When it was decided, ms since the Unix epoch. */
+  @Required()
   @IsIntegerIn(DECISION_EVENT_BOUNDS.timeMs)
-  ts!: number;
+  readonly ts!: number;
 
-  @IsDefined({ message: 'is required' })
+  /** First 16 hex digits of SHA-256 of the counted key (see KEY_HASH_RULE). */
+  @Required()
   @SatisfiesRule(KEY_HASH_RULE)
-  keyHash!: string;
+  readonly keyHash!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(POLICY_RULES.id)
-  policyId!: string;
+  readonly policyId!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIntegerIn(DECISION_EVENT_BOUNDS.policyVersion)
-  policyVersion!: number;
+  readonly policyVersion!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIn(DECISION_OUTCOMES, { message: `must be one of ${DECISION_OUTCOMES.join(', ')}` })
-  decision!: DecisionOutcome;
+  readonly decision!: DecisionOutcome;
 
-  @IsDefined({ message: 'is required' })
+  /** Time to decide, ms. */
+  @Required()
   @IsNumberIn(DECISION_EVENT_BOUNDS.latencyMs)
-  latencyMs!: number;
+  readonly latencyMs!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(EVENT_REGION_RULE)
-  region!: string;
+  readonly region!: string;
 
-  @IsDefined({ message: 'is required' })
+  /** "" when the request named no customer. */
+  @Required()
   @IsString({ message: `must be "" or ${POLICY_RULES.customerId.hint}` })
   @IsOptionalCustomerId()
-  customerId!: string;
+  readonly customerId!: string;
 
-  @IsDefined({ message: 'is required' })
+  /** In (0, 1]: this event stands for 1 / sampleRate decisions. */
+  @Required()
   @IsNumberIn({ min: 0, max: 1, minExclusive: true })
-  sampleRate!: number;
+  readonly sampleRate!: number;
 }
 
+
+export type DecisionEvent = DecisionEventDto;

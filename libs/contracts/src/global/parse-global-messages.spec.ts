@@ -1,8 +1,7 @@
 import { encodeGlobalMessage } from './encode-global-message';
 import { globalWindowStartMs } from './global-window';
-import { parseAllocationUpdate } from './parse-allocation-update';
-import { parseUsageReport } from './parse-usage-report';
-import type { UsageReport } from './usage-report';
+import { parseAllocationUpdate } from './allocation-update.dto';
+import { parseUsageReport, type UsageReport } from './usage-report.dto';
 
 const report: UsageReport = {
   schema: 1,

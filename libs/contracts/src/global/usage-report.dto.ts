@@ -1,40 +1,71 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsArray, IsDefined, IsIn, ValidateNested } from 'class-validator';
+import { IsArray, IsIn, ValidateNested } from 'class-validator';
 import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
+import { Required } from '../validation/field-decorators';
+import type { FieldError } from '../validation/field-error';
+import { parseMessage } from '../validation/parse-message';
+import type { ValidationResult } from '../validation/validation-result';
 import { GLOBAL_BOUNDS, GLOBAL_SCHEMA_VERSION } from './global-bounds';
+import { instanceWithoutKeyTuples, windowErrors } from './global-message';
+import { UsageWindowDto, type UsageKey } from './policy-window.dto';
 import { GLOBAL_REGION_PATTERN } from './subjects';
-import { UsageWindowDto } from './usage-window.dto';
 
-/** The wire form of a UsageReport, validated on receipt by `parseUsageReport`. */
+/**
+ * One enforcer instance's usage of global policies (subject `<ns>.global.usage.<region>`).
+ * Counts are ABSOLUTE per (instance, policy, identity, window), never deltas: a duplicate or a
+ * redelivery changes nothing, and the reconciler keeps the entry from the highest `sequence`.
+ * The class is the type, the validation (on receipt: parseUsageReport) and the wire form.
+ */
 export class UsageReportDto {
-  @IsDefined({ message: 'is required' })
+  static readonly maxBytes = GLOBAL_BOUNDS.messageMaxBytes;
+
+  static fromPlain(plain: Record<string, unknown>): UsageReportDto {
+    return instanceWithoutKeyTuples(UsageReportDto, plain);
+  }
+
+  static crossFieldErrors(report: UsageReportDto): FieldError[] {
+    return windowErrors(report, 3);
+  }
+
+  @Required()
   @IsIn([GLOBAL_SCHEMA_VERSION], { message: `must be ${GLOBAL_SCHEMA_VERSION}` })
-  schema!: 1;
+  readonly schema!: 1;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule({ pattern: GLOBAL_REGION_PATTERN, hint: 'a region name of 1 to 32 characters from [a-z0-9-]' })
-  region!: string;
+  readonly region!: string;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @SatisfiesRule(GLOBAL_BOUNDS.instanceId)
-  instanceId!: string;
+  readonly instanceId!: string;
 
-  @IsDefined({ message: 'is required' })
+  /** Monotonic per instance (restart: start above the last one, e.g. from the clock). */
+  @Required()
   @IsIntegerIn(GLOBAL_BOUNDS.count)
-  sequence!: number;
+  readonly sequence!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsIntegerIn(GLOBAL_BOUNDS.timeMs)
-  sentAtMs!: number;
+  readonly sentAtMs!: number;
 
-  @IsDefined({ message: 'is required' })
+  /** Highest allocation epoch this instance has applied (its acknowledgement). */
+  @Required()
   @IsIntegerIn(GLOBAL_BOUNDS.epoch)
-  appliedEpoch!: number;
+  readonly appliedEpoch!: number;
 
-  @IsDefined({ message: 'is required' })
+  @Required()
   @IsArray({ message: 'must be an array' })
   @ValidateNested({ each: true })
   @Type(() => UsageWindowDto)
-  windows!: UsageWindowDto[];
+  readonly windows!: readonly UsageWindowDto[];
+}
+
+export type UsageReport = UsageReportDto;
+export type UsageWindow = UsageWindowDto;
+export type { UsageKey };
+
+/** One usage report as received (bytes or text): the report, or every problem with its field path (`windows[0].keys`). */
+export function parseUsageReport(input: Uint8Array | string): ValidationResult<UsageReport> {
+  return parseMessage(UsageReportDto, input);
 }

@@ -116,6 +116,11 @@ function withoutPassword(raw: string, url: URL): string {
   return copy.href;
 }
 
+/** A URL as logs may show it: any password masked (`***`). */
+export function urlForLogs(raw: string): string {
+  return withoutPassword(raw, new URL(raw));
+}
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;

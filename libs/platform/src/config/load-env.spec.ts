@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeEnv, renderEnvTable } from './describe-env';
-import { envEnum, envHostPortList, envInt, envString, envUrl, optional } from './env-vars';
+import { envEnum, envHostPortList, envInt, envString, envUrl, optional, urlForLogs } from './env-vars';
 import { ConfigError, loadEnv } from './load-env';
 import { parseEnvFile } from './parse-env-file';
 
@@ -112,5 +112,12 @@ describe('describeEnv', () => {
 describe('parseEnvFile', () => {
   it('rejects lines that are not assignments', () => {
     expect(() => parseEnvFile('A=1\nnonsense\n')).toThrow('line 2: expected NAME=value');
+  });
+});
+
+describe('urlForLogs', () => {
+  it('masks the password of a URL and leaves one without a password as it is', () => {
+    expect(urlForLogs('redis://user:secret@127.0.0.1:6380/0')).toBe('redis://user:***@127.0.0.1:6380/0');
+    expect(urlForLogs('postgres://postgres@127.0.0.1:5432/ratelimit')).toBe('postgres://postgres@127.0.0.1:5432/ratelimit');
   });
 });

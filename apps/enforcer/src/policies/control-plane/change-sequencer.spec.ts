@@ -32,7 +32,7 @@ describe('ChangeSequencer', () => {
     expect(s.offerMessage(message(6)).outcome).toBe('duplicate');
     expect(s.offerMessage(message(2)).outcome).toBe('duplicate');
     expect(s.revision).toBe(6);
-    expect(s.document?.toPolicySnapshot().policies.map((p) => p.id)).toEqual(['p6']);
+    expect(s.document?.toActivePolicies().policies.map((p) => p.id)).toEqual(['p6']);
   });
 
   it('buffers past a gap, and drains behind the message or snapshot that closes it', () => {
@@ -50,7 +50,7 @@ describe('ChangeSequencer', () => {
     const snap = s.offerSnapshot({ ...empty(6), policies: [policy('from-snapshot', 1)] });
     expect(snap.applied.map((m) => m.revision)).toEqual([7]);
     expect(s.revision).toBe(7);
-    expect(s.document?.toPolicySnapshot().policies.map((p) => p.id)).toEqual(['from-snapshot', 'p7']);
+    expect(s.document?.toActivePolicies().policies.map((p) => p.id)).toEqual(['from-snapshot', 'p7']);
   });
 
   it('drops buffered messages a newer snapshot already covers', () => {
@@ -68,7 +68,7 @@ describe('ChangeSequencer', () => {
     expect(s.offerSnapshot(empty(7)).outcome).toBe('stale');
     expect(s.offerSnapshot(empty(8)).outcome).toBe('current');
     expect(s.revision).toBe(8);
-    expect(s.document?.toPolicySnapshot().policies.map((p) => p.id)).toEqual(['keep']);
+    expect(s.document?.toActivePolicies().policies.map((p) => p.id)).toEqual(['keep']);
   });
 
   it('lets the first snapshot replace a seeded (persisted) document even at a lower revision, then never moves back', () => {
@@ -77,7 +77,7 @@ describe('ChangeSequencer', () => {
     expect(s.offerMessage(message(41)).outcome).toBe('applied');
     expect(s.offerSnapshot({ ...empty(3), policies: [policy('rebuilt', 1)] }).outcome).toBe('replaced-provisional');
     expect(s.revision).toBe(3);
-    expect(s.document?.toPolicySnapshot().policies.map((p) => p.id)).toEqual(['rebuilt']);
+    expect(s.document?.toActivePolicies().policies.map((p) => p.id)).toEqual(['rebuilt']);
     expect(s.offerSnapshot(empty(2)).outcome).toBe('stale');
   });
 
@@ -120,7 +120,7 @@ describe('ChangeSequencer', () => {
       blocks: [],
     });
     s.offerMessage(message(8, { kind: 'override.deleted', customerId: 'acme' }));
-    expect(s.document?.toPolicySnapshot()).toEqual({ revision: '8', policies: [policy('free', 20)], overrides: [], customerTiers: new Map([['beta', 'pro']]), blocks: [] });
+    expect(s.document?.toActivePolicies()).toEqual({ revision: '8', policies: [policy('free', 20)], overrides: [], customerTiers: new Map([['beta', 'pro']]), blocks: [] });
   });
 
   it('adds and removes blocks in revision order, starting from the snapshot\'s', () => {
@@ -131,7 +131,7 @@ describe('ChangeSequencer', () => {
     s.offerSnapshot({ ...empty(1), blocks: [first] });
     expect(s.offerMessage(message(2, { kind: 'block.added', block: second })).outcome).toBe('applied');
     expect(s.offerMessage(message(3, { kind: 'block.removed', blockId: first.id })).outcome).toBe('applied');
-    expect(s.document?.toPolicySnapshot().blocks).toEqual([second]);
+    expect(s.document?.toActivePolicies().blocks).toEqual([second]);
     expect(s.document?.toControlPlaneSnapshot().blocks).toEqual([second]);
   });
 

@@ -6,7 +6,7 @@ import { encodeSignedEnvelope, parseSignedEnvelope, type Policy, type PolicyChan
 import { createLogger, createMetricsRegistry, generateSigningKeyPair, MessageSigner, type VerificationFailure } from '@rl/platform';
 import type { Registry } from 'prom-client';
 import { forgerSigner, signedChange, signedSnapshot, TEST_POLICY_KEY, testPolicyVerifier } from '../../testing/signing-keys';
-import type { PolicySnapshot } from '../policy-source';
+import type { ActivePolicies } from '../policy-source';
 import { ChangeFeed, type ChangeFeedHandlers } from './change-feed';
 import { ControlPlanePolicySource } from './control-plane-policy-source';
 import { PolicySyncMetrics } from './policy-sync-metrics';
@@ -91,7 +91,7 @@ describe('ControlPlanePolicySource', () => {
   let client: FakeSnapshotClient;
   let feed: FakeChangeFeed;
   let registry: Registry;
-  let published: PolicySnapshot[];
+  let published: ActivePolicies[];
   const sources: ControlPlanePolicySource[] = [];
 
   const origin = { policyServiceUrl: 'http://policy', namespace: 't' };

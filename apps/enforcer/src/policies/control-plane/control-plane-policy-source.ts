@@ -1,6 +1,6 @@
 import { parsePolicyChangeMessage, POLICY_CHANGE_MESSAGE_MAX_BYTES, type PolicyChangeMessage } from '@rl/contracts';
 import type { Logger } from 'pino';
-import { Listeners, PolicySource, SnapshotListeners, type CounterReset, type CounterResetListener, type PolicySnapshot, type SnapshotListener } from '../policy-source';
+import { Listeners, PolicySource, SnapshotListeners, type CounterReset, type CounterResetListener, type ActivePolicies, type SnapshotListener } from '../policy-source';
 import type { ChangeFeed } from './change-feed';
 import { ChangeSequencer } from './change-sequencer';
 import type { PolicySyncMetrics, ResyncReason } from './policy-sync-metrics';
@@ -75,7 +75,7 @@ export class ControlPlanePolicySource extends PolicySource {
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
   private readonly random: () => number;
-  private snapshot: PolicySnapshot | undefined;
+  private snapshot: ActivePolicies | undefined;
   private resyncWanted: ResyncReason | undefined;
   private resyncing: Promise<void> | undefined;
   private lastFetchProblem: string | undefined;
@@ -115,7 +115,7 @@ export class ControlPlanePolicySource extends PolicySource {
     }
   }
 
-  current(): PolicySnapshot | undefined {
+  current(): ActivePolicies | undefined {
     return this.snapshot;
   }
 
@@ -312,7 +312,7 @@ export class ControlPlanePolicySource extends PolicySource {
   private publish(options: { persist: boolean }): void {
     const document = this.sequencer.document;
     if (document === undefined) return;
-    this.snapshot = document.toPolicySnapshot();
+    this.snapshot = document.toActivePolicies();
     this.options.metrics.revisionApplied(document.revision);
     this.listeners.publish(this.snapshot);
     if (options.persist) this.persist();

@@ -15,12 +15,12 @@ describe('PolicyState', () => {
     const kept = rule('envoy-other-1', 'other', 'a');
     const state = PolicyState.fromSnapshot({ revision: 4, policies: [plain, rule('envoy-edge-1', 'edge', 'a'), rule('envoy-edge-2', 'edge', 'b'), kept], overrides: [], customers: {} });
     state.apply({ kind: 'envoy.domain.replaced', domain: 'edge', policies: [rule('envoy-edge-2', 'edge', 'b'), rule('envoy-edge-3', 'edge', 'c')] }, 5);
-    const snapshot = state.toPolicySnapshot();
+    const snapshot = state.toActivePolicies();
     expect(snapshot.revision).toBe('5');
     expect(snapshot.policies.map((p) => p.id).sort()).toEqual(['envoy-edge-2', 'envoy-edge-3', 'envoy-other-1', 'free']);
     expect(snapshot.policies.find((p) => p.id === 'envoy-other-1')).toBe(kept);
 
     state.apply({ kind: 'envoy.domain.replaced', domain: 'edge', policies: [] }, 6);
-    expect(state.toPolicySnapshot().policies.map((p) => p.id).sort()).toEqual(['envoy-other-1', 'free']);
+    expect(state.toActivePolicies().policies.map((p) => p.id).sort()).toEqual(['envoy-other-1', 'free']);
   });
 });

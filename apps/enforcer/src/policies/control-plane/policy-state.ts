@@ -1,5 +1,5 @@
 import type { Block, CustomerAssignment, Policy, PolicyChange, PolicySnapshot as ControlPlaneSnapshot } from '@rl/contracts';
-import type { PolicySnapshot } from '../policy-source';
+import type { ActivePolicies } from '../policy-source';
 
 /**
  * The control plane's policy document at one revision, as maps so a change applies in O(1):
@@ -68,7 +68,7 @@ export class PolicyState {
   }
 
   /** The enforcer's view, for the resolver. */
-  toPolicySnapshot(): PolicySnapshot {
+  toActivePolicies(): ActivePolicies {
     const customerTiers = new Map<string, string>();
     for (const [customerId, { tier }] of this.customers) customerTiers.set(customerId, tier);
     return { revision: String(this.rev), policies: [...this.policies.values()], overrides: [...this.overrides.values()], customerTiers, blocks: [...this.blocks.values()] };

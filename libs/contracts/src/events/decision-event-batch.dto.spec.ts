@@ -1,5 +1,5 @@
 import { DECISION_EVENT_BOUNDS } from './decision-event-bounds';
-import { parseDecisionEventBatch } from './parse-decision-event-batch';
+import { parseDecisionEventBatch } from './decision-event-batch.dto';
 import { decisionEventsMsgId, decisionEventsStream, decisionEventsSubject, decisionEventsWildcard } from './subjects';
 
 const event = {

@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import { IsNumber, Max, Min } from 'class-validator';
+import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
+import { Required } from '../validation/field-decorators';
+import { GLOBAL_BOUNDS } from './global-bounds';
+import { IsAllocationKeys, IsUsageKeys } from './tuple-validators';
+
+const windowMessage = `must be a number from ${GLOBAL_BOUNDS.windowSeconds.min} to ${GLOBAL_BOUNDS.windowSeconds.max}`;
+
+/** `[identity, admitted, denied]`: one instance's absolute counts in a window. */
+export type UsageKey = readonly [identity: string, admitted: number, denied: number];
+
+/** `[identity, allocation]`. */
+export type AllocationKey = readonly [identity: string, allocation: number];
+
+/**
+ * One policy window of a global message: the same fields in usage reports and allocation updates,
+ * only the key tuples differ (validated by `keys`, a tuple decorator).
+ */
+function policyWindow<Key>(keys: PropertyDecorator) {
+  class PolicyWindow {
+    @Required()
+    @SatisfiesRule(GLOBAL_BOUNDS.policyId)
+    readonly policyId!: string;
+
+    /** floor(nowMs / windowMs) * windowMs: the same aligned window in every region. */
+    @Required()
+    @IsIntegerIn(GLOBAL_BOUNDS.timeMs)
+    readonly windowStartMs!: number;
+
+    @Required()
+    @IsNumber({ allowNaN: false, allowInfinity: false }, { message: windowMessage })
+    @Min(GLOBAL_BOUNDS.windowSeconds.min, { message: windowMessage })
+    @Max(GLOBAL_BOUNDS.windowSeconds.max, { message: windowMessage })
+    readonly windowSeconds!: number;
+
+    /** The policy's global limit per window. */
+    @Required()
+    @IsIntegerIn(GLOBAL_BOUNDS.limit)
+    readonly limit!: number;
+
+    @Required()
+    @keys
+    readonly keys!: readonly Key[];
+  }
+  return PolicyWindow;
+}
+
+/** One policy window of a UsageReport: this instance's absolute counts per identity. */
+export class UsageWindowDto extends policyWindow<UsageKey>(IsUsageKeys()) {}
+
+/** One policy window of an AllocationUpdate: each identity's allocation. */
+export class AllocationWindowDto extends policyWindow<AllocationKey>(IsAllocationKeys()) {}
