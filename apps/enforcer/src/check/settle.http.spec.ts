@@ -3,6 +3,7 @@ import type { Policy, PolicyDocument } from '@rl/contracts';
 import { LocalStoreBackend, MemoryDecisionStore } from '@rl/decision-pipeline';
 import { buildCounterKey, ManualClock } from '@rl/limiter-core';
 import { StaticPolicySource } from '../policies/static-policy-source';
+import { postJson } from '../testing/app-on-redis';
 import { createTestApp } from '../testing/create-test-app';
 import { CheckService } from './check.service';
 import { DecisionIds } from './decision-id';
@@ -29,10 +30,7 @@ const document: PolicyDocument = {
   customers: { llm: { tier: 'llm' }, window: { tier: 'window' }, sliding: { tier: 'sliding' } },
 };
 
-async function post(app: NestFastifyApplication, url: string, payload: unknown) {
-  const response = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
-  return { status: response.statusCode, headers: response.headers, body: response.json() };
-}
+const post = postJson;
 
 describe('POST /v1/settle', () => {
   let app: NestFastifyApplication;

@@ -1,8 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Policy, PolicyDocument } from '@rl/contracts';
 import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
-import { StaticPolicySource } from '../policies/static-policy-source';
-import { createTestApp } from '../testing/create-test-app';
+import { postJson, startAppOnRedis } from '../testing/app-on-redis';
 
 /**
  * Settling cost after the response, against a real redis-server with `npm start`'s settings: the
@@ -38,8 +37,7 @@ describe('settle against a real redis-server', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    ({ app } = await createTestApp({ store: 'from-config', policies: new StaticPolicySource(document), env: { REDIS_URL: redis.url } }));
-    await waitFor('enforcer ready', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000);
+    app = await startAppOnRedis({ redisUrl: redis.url, document });
   });
 
   afterAll(async () => {
@@ -47,10 +45,7 @@ describe('settle against a real redis-server', () => {
     await redis?.stop();
   });
 
-  async function post(url: string, payload: Record<string, unknown>) {
-    const response = await app.inject({ method: 'POST', url, payload });
-    return { status: response.statusCode, body: response.json() };
-  }
+  const post = (url: string, payload: Record<string, unknown>) => postJson(app, url, payload);
   const check = (key: string, customerId: string, cost: number, settle = true) => post('/v1/check', { key, customerId, cost, settle });
   const settle = (decisionId: string, actualCost: number) => post('/v1/settle', { decisionId, actualCost });
   /** Units left now: a dry run of cost 1 reports what would be left after it. */

@@ -4,6 +4,7 @@ import { LocalStoreBackend, MemoryDecisionStore, type ConcurrencyPort } from '@r
 import { ManualClock } from '@rl/limiter-core';
 import { StoreUnavailableError } from '@rl/redis-store';
 import { StaticPolicySource } from '../policies/static-policy-source';
+import { postJson } from '../testing/app-on-redis';
 import { createTestApp } from '../testing/create-test-app';
 
 const policy = (overrides: Partial<Policy> & Pick<Policy, 'id' | 'match'>): Policy => ({
@@ -29,10 +30,7 @@ const document: PolicyDocument = {
   customers: { acme: { tier: 'llm' } },
 };
 
-async function post(app: NestFastifyApplication, url: string, payload: unknown) {
-  const response = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
-  return { status: response.statusCode, headers: response.headers, body: response.body === '' ? undefined : response.json() };
-}
+const post = postJson;
 
 describe('POST /v1/acquire and /v1/release', () => {
   let app: NestFastifyApplication;

@@ -1,8 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Policy, PolicyDocument } from '@rl/contracts';
 import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
-import { StaticPolicySource } from '../policies/static-policy-source';
-import { createTestApp } from '../testing/create-test-app';
+import { postJson, startAppOnRedis } from '../testing/app-on-redis';
 
 /**
  * Concurrency limits against a real redis-server with `npm start`'s settings: leases in flight up
@@ -32,8 +31,7 @@ describe('acquire and release against a real redis-server', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    ({ app } = await createTestApp({ store: 'from-config', policies: new StaticPolicySource(document), env: { REDIS_URL: redis.url } }));
-    await waitFor('enforcer ready', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000);
+    app = await startAppOnRedis({ redisUrl: redis.url, document });
   });
 
   afterAll(async () => {
@@ -41,10 +39,7 @@ describe('acquire and release against a real redis-server', () => {
     await redis?.stop();
   });
 
-  async function post(url: string, payload: Record<string, unknown>) {
-    const response = await app.inject({ method: 'POST', url, payload });
-    return { status: response.statusCode, headers: response.headers, body: response.body === '' ? undefined : response.json() };
-  }
+  const post = (url: string, payload: Record<string, unknown>) => postJson(app, url, payload);
   const acquire = (key: string) => post('/v1/acquire', { key, customerId: 'acme' });
 
   it('holds at most the limit in flight, and a release frees a slot at once', async () => {
