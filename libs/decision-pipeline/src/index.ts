@@ -7,7 +7,7 @@ export type { HotKeySettings } from './hot-keys/hot-key-settings';
 export { HotKeyStore } from './hot-keys/hot-key-store';
 export type { LeasePort, LeaseRequest } from './hot-keys/hot-key-store';
 export type { HotKeyMetrics, LeaseAcquisitionOutcome, LeaseReturnOutcome, PipelineMetrics, StoreFailureKind, WriteBackOutcome } from './metrics';
-export { DecisionPipeline, FAIL_CLOSED_DECISION } from './pipeline';
+export { DecisionPipeline, FAIL_CLOSED_DECISION, storeFailureKind } from './pipeline';
 export type { DecisionInput, DecisionOutcome, DecisionPipelineOptions, DecisionSource } from './pipeline';
 export { BreakerGuardedStore, StoreCircuitOpenError } from './resilience/breaker-guarded-store';
 export { CircuitBreaker } from './resilience/circuit-breaker';

@@ -1,7 +1,7 @@
 import { type Clock, type GlobalWindowDecision, type LimitRequest, LocalLimiter, type RawDecision, StoreError, StoreTimeoutError, systemClock } from '@rl/limiter-core';
 import { ThrottledLog } from '@rl/platform';
 import type { Logger } from 'pino';
-import type { PipelineMetrics } from './metrics';
+import type { PipelineMetrics, StoreFailureKind } from './metrics';
 import { StoreCircuitOpenError } from './resilience/breaker-guarded-store';
 import type { StoreBackend } from './store/store-backend';
 import { isGlobalRequest, type DecisionFor, type StoreDecision, type StoreRequest } from './store-port';
@@ -88,9 +88,14 @@ export class DecisionPipeline {
   }
 
   private noteStoreFailure(error: StoreError): void {
-    this.options.metrics.recordStoreFailure(error instanceof StoreCircuitOpenError ? 'circuit_open' : error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+    this.options.metrics.recordStoreFailure(storeFailureKind(error));
     this.log.warn('store', { err: error }, 'counter store failed; applying policy failure modes');
   }
+}
+
+/** How a store call failed, as the store-failure metric counts it. */
+export function storeFailureKind(error: StoreError): StoreFailureKind {
+  return error instanceof StoreCircuitOpenError ? 'circuit_open' : error instanceof StoreTimeoutError ? 'timeout' : 'unavailable';
 }
 
 /** A decision made without the store, in the shape `request` expects (a global one keeps its window). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
-import { decideGlobalWindow, DecisionPipeline, StoreBackend, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
-import { buildCounterKey, buildGlobalCounterKey, isSettleable, safeIdentity, StoreError, StoreTimeoutError, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
+import { decideGlobalWindow, DecisionPipeline, StoreBackend, storeFailureKind, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
+import { buildCounterKey, buildGlobalCounterKey, isSettleable, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
@@ -88,7 +88,7 @@ export class CheckService {
       return formatDecision({ policy, decision: { allowed: true, remaining: charged.remaining, resetUs: charged.resetUs, retryAfterUs: 0 }, source: 'store', region: this.region, decisionId });
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
-      this.metrics.recordStoreFailure(error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+      this.metrics.recordStoreFailure(storeFailureKind(error));
       return formatDecision({ policy, decision: UNCOUNTED_CHARGE, source: 'local-fallback', region: this.region, decisionId });
     }
   }
@@ -160,7 +160,7 @@ export class CheckService {
       return DecisionIds.recorded({ expiresAtUs, nonce, counterKey });
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
-      this.metrics.recordStoreFailure('unavailable');
+      this.metrics.recordStoreFailure(storeFailureKind(error));
       return this.ids.next();
     }
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AcquireResponse, CheckRequest, ReleaseRequest } from '@rl/contracts';
-import { StoreBackend } from '@rl/decision-pipeline';
-import { buildConcurrencyKey, StoreError, StoreTimeoutError, type RawDecision } from '@rl/limiter-core';
+import { StoreBackend, storeFailureKind } from '@rl/decision-pipeline';
+import { buildConcurrencyKey, StoreError, type RawDecision } from '@rl/limiter-core';
 import { BlockGuard } from '../blocks/block-guard';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { EnforcerMetrics } from '../metrics/enforcer-metrics';
@@ -72,7 +72,7 @@ export class AcquireService {
       return this.format({ policy, decision, leaseId: decision.allowed ? lease.id : undefined });
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
-      this.metrics.recordStoreFailure(error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+      this.metrics.recordStoreFailure(storeFailureKind(error));
       const open = policy.failureMode === 'open';
       this.metrics.recordDecision(policy.ref.id, open ? 'degraded_allowed' : 'degraded_denied');
       const decision: RawDecision = { allowed: open, remaining: 0, resetUs: 0, retryAfterUs: open ? 0 : MICROS };
@@ -90,7 +90,7 @@ export class AcquireService {
       return (await concurrency.release({ key: parsed.key, leaseId: parsed.leaseId })) ? { statusCode: 204, headers: {}, body: undefined } : notFound(request.leaseId);
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
-      this.metrics.recordStoreFailure(error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+      this.metrics.recordStoreFailure(storeFailureKind(error));
       return { statusCode: 503, headers: { 'retry-after': '1' }, body: { error: 'store_unavailable', message: 'the regional store is unavailable; the lease expires on its own' } };
     }
   }
