@@ -29,7 +29,7 @@ export { buildGlobalCounterKey, globalWindowStep } from './global-window';
 export type { GlobalWindowDecision, GlobalWindowRequest, GlobalWindowState, GlobalWindowStepInput, GlobalWindowStepResult, GlobalWindowStore } from './global-window';
 export { StoreError, StoreTimeoutError, StoreUnavailableError } from './store-errors';
 export type { BatchCounterStore, StoreDecision, StoreRequest } from './store-port';
-export { adjustCounter, algorithmKind, decisionExpiryUs, decisionRecordKey, isSettleable, SETTLEABLE_ALGORITHMS, settleStep } from './settle/settle';
+export { adjustCounter, algorithmKind, decisionExpiryUs, recordExpiryUs, decisionRecordKey, isSettleable, SETTLEABLE_ALGORITHMS, settleStep } from './settle/settle';
 export type { AdjustedCounter, DecisionRecord, SettleableAlgorithm, SettleInput, SettleResult, SettleStatus } from './settle/settle';
 export { acquireStep, releaseStep } from './concurrency/concurrency';
 export type { AcquireInput, AcquireResult, LeaseSet } from './concurrency/concurrency';

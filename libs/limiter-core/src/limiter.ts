@@ -102,6 +102,11 @@ export class LocalLimiter implements CounterStore {
     return result;
   }
 
+  /** The state held for counter `key` of `algorithm` (fixed window: [windowStartUs, count]), unless expired. */
+  stateOf(key: string, algorithm: Exclude<AlgorithmName, 'sliding_log'>): readonly number[] | undefined {
+    return this.states.get(key, this.clock.nowMicros(), ALGORITHMS.indexOf(algorithm));
+  }
+
   /** Charges `cost` to counter `key` without deciding: never refused, it may run into debt (adjustCounter). */
   charge(request: LimitRequest & { algorithm: SettleableAlgorithm }): AdjustedCounter {
     const now = this.clock.nowMicros();

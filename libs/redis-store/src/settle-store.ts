@@ -73,7 +73,7 @@ export class RedisSettleStore {
   async record(decision: DecisionToRecord): Promise<number> {
     const key = decisionRecordKey(decision.counterKey, decision.nonce);
     const args = [algorithmKind(decision.algorithm), decision.limit, decision.windowUs, decision.burst, decision.cost, DECISION_RECORD_GRACE_MS];
-    const reply = await this.scripts.run('record', { keys: [key], args, context: 'decision record' });
+    const reply = await this.scripts.run('record', { keys: [key, decision.counterKey], args, context: 'decision record' });
     if (typeof reply !== 'number') throw new StoreUnavailableError(`decision record script replied ${JSON.stringify(reply)}`, { cause: reply });
     return reply;
   }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { buildCounterKey, decisionExpiryUs, LocalLimiter, ManualClock, type DecisionRecord, type SettleableAlgorithm } from '@rl/limiter-core';
+import { buildCounterKey, decisionExpiryUs, LocalLimiter, ManualClock, recordExpiryUs, type DecisionRecord, type SettleableAlgorithm } from '@rl/limiter-core';
 import { argvClockPrelude, startRedisCluster, startRedisServer } from '@rl/testing';
 import { createRedisClient, waitForReady } from './connection';
 import { RedisCounterStore } from './redis-counter-store';
@@ -62,6 +62,20 @@ describe.each(['standalone', 'cluster'] as const)('settle parity on %s', (topolo
   afterAll(async () => {
     client?.disconnect();
     await stop?.();
+  });
+
+  it('records a fixed-window decision that lands after its window in that window: expired, nothing changes', async () => {
+    const windowUs = 60 * SECOND;
+    const params = { limit: 10, windowUs, burst: 10 };
+    const key = buildCounterKey({ policyId: 'settle-edge', identity: `${topology}-${sequence++}`, algorithm: 'fixed_window' });
+    now = Math.floor(T0 / windowUs) * windowUs + windowUs - 1;
+    expect(await counters.decide({ key, algorithm: 'fixed_window', ...params, cost: 4 })).toMatchObject({ allowed: true, remaining: 6 });
+    const windowEnd = now + 1;
+    now = windowEnd + 500;
+    expect(await settles.record({ counterKey: key, nonce: 'late', algorithm: 'fixed_window', ...params, cost: 4 })).toBe(windowEnd);
+    expect(await settles.settle({ counterKey: key, nonce: 'late', actualCost: 0 })).toMatchObject({ status: 'expired', remaining: 10 });
+    // The twin: the record's window is the counter's.
+    expect(recordExpiryUs({ algorithm: 'fixed_window', windowUs, recordedAtUs: now, counterWindowStartUs: windowEnd - windowUs })).toBe(windowEnd);
   });
 
   it.each(ALGORITHMS)('%s: Lua and TypeScript agree on every decision and settle', async (algorithm) => {

@@ -3,7 +3,7 @@ import {
   releaseStep,
   type LeaseSet,
   type RawDecision,
-  decisionExpiryUs,
+  recordExpiryUs,
   decisionRecordKey,
   globalWindowStep,
   LocalLimiter,
@@ -61,7 +61,8 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
   record(decision: DecisionToRecord): Promise<number> {
     const now = this.clock.nowMicros();
     const { algorithm, limit, windowUs, burst } = decision;
-    const expiresAtUs = decisionExpiryUs(algorithm, windowUs, now);
+    const counterWindowStartUs = algorithm === 'fixed_window' ? this.limits.stateOf(decision.counterKey, algorithm)?.[0] : undefined;
+    const expiresAtUs = recordExpiryUs({ algorithm, windowUs, recordedAtUs: now, counterWindowStartUs });
     const record: DecisionRecord = { algorithm, params: { limit, windowUs, burst }, estimatedCost: decision.cost, decidedAtUs: now, expiresAtUs, actualCost: undefined };
     this.records.set(decisionRecordKey(decision.counterKey, decision.nonce), record, expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
     return Promise.resolve(expiresAtUs);

@@ -3,7 +3,7 @@ import { fixedWindow } from '../algorithms/fixed-window';
 import { tokenBucket } from '../algorithms/token-bucket';
 import { ManualClock } from '../clock';
 import { LocalLimiter } from '../limiter';
-import { decisionExpiryUs, decisionRecordKey, isSettleable, settleStep, type DecisionRecord, type SettleableAlgorithm } from './settle';
+import { decisionExpiryUs, decisionRecordKey, isSettleable, recordExpiryUs, settleStep, type DecisionRecord, type SettleableAlgorithm } from './settle';
 
 const SECOND = 1_000_000;
 const T0 = 1_700_000_040_000_000;
@@ -24,6 +24,15 @@ describe('decisionExpiryUs', () => {
   it('is one window after the decision for the meter, the window end for the fixed window', () => {
     expect(decisionExpiryUs('token_bucket', 60 * SECOND, T0 + 5)).toBe(T0 + 5 + 60 * SECOND);
     expect(decisionExpiryUs('fixed_window', 60 * SECOND, T0 + 5)).toBe(T0 + 60 * SECOND);
+  });
+});
+
+describe('recordExpiryUs', () => {
+  it("keeps a late fixed-window record in its counter's window; the meter ignores the counter", () => {
+    const late = T0 + 60 * SECOND + 5;
+    expect(recordExpiryUs({ algorithm: 'fixed_window', windowUs: 60 * SECOND, recordedAtUs: late, counterWindowStartUs: T0 })).toBe(T0 + 60 * SECOND);
+    expect(recordExpiryUs({ algorithm: 'fixed_window', windowUs: 60 * SECOND, recordedAtUs: late, counterWindowStartUs: undefined })).toBe(T0 + 120 * SECOND);
+    expect(recordExpiryUs({ algorithm: 'token_bucket', windowUs: 60 * SECOND, recordedAtUs: late, counterWindowStartUs: T0 })).toBe(late + 60 * SECOND);
   });
 });
 

@@ -49,6 +49,18 @@ export function decisionExpiryUs(algorithm: SettleableAlgorithm, windowUs: numbe
 }
 
 /**
+ * The expiry of a record written at `recordedAtUs`, just after its decision (settle/record.lua):
+ * decisionExpiryUs, except that a fixed-window decision belongs to the window its counter was
+ * written in (`counterWindowStartUs`, the counter's state) when that ends sooner: a record landing
+ * just after the window's end then expires at that end, not a window later.
+ */
+export function recordExpiryUs(input: { algorithm: SettleableAlgorithm; windowUs: number; recordedAtUs: number; counterWindowStartUs: number | undefined }): number {
+  const expiry = decisionExpiryUs(input.algorithm, input.windowUs, input.recordedAtUs);
+  if (input.algorithm !== 'fixed_window' || input.counterWindowStartUs === undefined) return expiry;
+  return Math.min(expiry, input.counterWindowStartUs + input.windowUs);
+}
+
+/**
  * `settled`: the difference was applied now; `repeated`: an earlier settle was applied, this one
  * changes nothing; `expired`: too late, nothing changed.
  */
