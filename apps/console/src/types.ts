@@ -33,7 +33,7 @@ import type {
 } from '@rl/contracts';
 import type { BlockType, ConcurrencyAlgorithm, FailureMode, PolicyAlgorithm, PolicyMode, PolicyScope } from '@rl/contracts';
 
-export type { AnalyticsDimension, ApiKeyRole, BlockType, EnvoyDescriptorEntry, EnvoyRule, EscalationSettings, FailureMode, Policy, PolicyMatch } from '@rl/contracts';
+export type { AnalyticsDimension, ApiKeyRole, BlockType, EnvoyDescriptorEntry, EnvoyRule, EscalationSettings, FailureMode, Policy, PolicyLimit, PolicyMatch } from '@rl/contracts';
 export type Algorithm = PolicyAlgorithm;
 export type Scope = PolicyScope;
 export type Mode = PolicyMode;

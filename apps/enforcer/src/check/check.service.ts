@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
 import { decideGlobalWindow, DecisionPipeline, StoreBackend, storeFailureKind, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
-import { buildCounterKey, buildGlobalCounterKey, isSettleable, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
+import { buildCounterKey, buildGlobalCounterKey, isSettleable, maxCost, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision, type StackedDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
@@ -10,10 +10,11 @@ import type { DecisionObserver } from '../events/decision-observer';
 import { DECISION_OBSERVER } from '../events/events.module';
 import { GlobalSyncService } from '../global/global-sync.service';
 import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
-import type { CompiledPolicy } from '../policies/compiled-policy';
+import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';
 import { DecisionIds } from './decision-id';
 import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply } from './format-decision';
+import { stackedRequest } from './stacked-request';
 
 /**
  * The decision path of every API that decides (`POST /v1/check`, nginx's `GET /v1/auth`, Envoy's
@@ -28,7 +29,7 @@ import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply }
  * the local buckets, which exist for store failures only.
  *
  * Every answer carries a `decisionId` (DecisionIds). A request with `settle: true` whose decision
- * the regional store admitted under a settleable policy (regional; token_bucket, gcra,
+ * the regional store admitted under a settleable policy (regional, one limit; token_bucket, gcra,
  * leaky_bucket or fixed_window) is recorded beside its counter (one more script call, made only
  * then), and its id names the record for `POST /v1/settle`. A record that cannot be written leaves
  * the decision as it is, with an unrecorded id.
@@ -70,9 +71,10 @@ export class CheckService {
   /**
    * Charges `request.cost` after the response, without deciding: Envoy's second ShouldRateLimit
    * from `apply_on_stream_done` (whose answer Envoy ignores) reports what the request really cost.
-   * For a regional token_bucket, gcra, leaky_bucket or fixed_window policy the cost is added to the
-   * counter and never refused, so it may run the caller into debt that later requests pay off
-   * (settle/charge.lua). Any other policy decides the cost as a check would: counted if admitted.
+   * For a regional token_bucket, gcra, leaky_bucket or fixed_window policy of one limit the cost is
+   * added to the counter and never refused, so it may run the caller into debt that later requests
+   * pay off (settle/charge.lua). Any other policy, a stacked one included, decides the cost as a
+   * check would: counted if admitted (by every limit of a stack, or by none).
    * Blocks do not apply: the request was served already. A store failure leaves the cost uncounted
    * and the reply `degraded`.
    */
@@ -80,7 +82,7 @@ export class CheckService {
     const policy = resolved ?? this.resolver.resolve(request);
     const settlement = this.backend.settlement;
     const algorithm = policy.algorithm;
-    if (policy.scope !== 'regional' || !isSettleable(algorithm) || settlement === undefined) return this.run(request, policy);
+    if (policy.scope !== 'regional' || policy.stack !== undefined || !isSettleable(algorithm) || settlement === undefined) return this.run(request, policy);
     const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
     const decisionId = this.ids.next();
     try {
@@ -133,28 +135,34 @@ export class CheckService {
     const dryRun = request.dryRun === true;
     if (cost > policy.maxCost) {
       if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, COST_EXCEEDS_LIMIT, 'store'));
-      return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true, decisionId: this.ids.next() });
+      const refusedId = this.ids.next();
+      if (policy.stack === undefined) return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true, decisionId: refusedId });
+      const refusal = stackRefusal(policy.stack, cost);
+      return formatDecision({ policy, decision: refusal.decision, source: 'store', region: this.region, costExceedsLimit: true, violated: refusal.violated, decisionId: refusedId });
     }
-    if (policy.scope === 'global') {
-      const outcome = await this.decideGlobal(request, policy, cost);
-      if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
-      return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region, decisionId: this.ids.next() });
-    }
-    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm });
-    const outcome = await this.decideRegional(request, policy, { counterKey, cost });
+    const outcome =
+      policy.stack !== undefined
+        ? await this.decideStacked(request, policy, policy.stack, cost)
+        : policy.scope === 'global'
+          ? await this.decideGlobal(request, policy, cost)
+          : await this.decideRegional(request, policy, cost);
     if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
     const recordable = request.settle === true && !dryRun && outcome.source === 'store' && outcome.decision.allowed;
-    const decisionId = recordable ? await this.record(policy, { counterKey, cost }) : this.ids.next();
+    const decisionId = recordable ? await this.record(request, policy, cost) : this.ids.next();
     return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region, decisionId });
   }
 
-  /** Records an admitted decision for a later settle; its id names the record. Unrecorded id when it cannot be. */
-  private async record(policy: CompiledPolicy, input: { counterKey: string; cost: number }): Promise<string> {
+  /**
+   * Records an admitted decision for a later settle; its id names the record. Unrecorded id when it
+   * cannot be: a global policy, an algorithm that is not settleable, or a stacked policy (a record
+   * and its settle script adjust one counter, and a stack's cost is taken from every limit).
+   */
+  private async record(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<string> {
     const settlement = this.backend.settlement;
     const algorithm = policy.algorithm;
-    if (settlement === undefined || !isSettleable(algorithm)) return this.ids.next();
+    if (settlement === undefined || policy.scope !== 'regional' || policy.stack !== undefined || !isSettleable(algorithm)) return this.ids.next();
     const nonce = DecisionIds.nonce();
-    const { counterKey, cost } = input;
+    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
     try {
       const expiresAtUs = await settlement.record({ counterKey, nonce, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost });
       return DecisionIds.recorded({ expiresAtUs, nonce, counterKey });
@@ -171,11 +179,10 @@ export class CheckService {
     return this.resolver.explain(request).matched;
   }
 
-  private decideRegional(request: CheckRequest, policy: CompiledPolicy, input: { counterKey: string; cost: number }): Promise<DecisionOutcome<RawDecision>> {
-    const { counterKey, cost } = input;
+  private decideRegional(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<DecisionOutcome<RawDecision>> {
     return this.pipeline.decide({
       request: {
-        key: counterKey,
+        key: buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm: policy.algorithm }),
         algorithm: policy.algorithm,
         limit: policy.quota.limit,
         windowUs: policy.windowUs,
@@ -185,6 +192,15 @@ export class CheckService {
       },
       failureMode: policy.failureMode,
       local: policy.localQuota,
+    });
+  }
+
+  /** Every limit of a stacked policy in one store request: all admit and each is charged, or none is. */
+  private decideStacked(request: CheckRequest, policy: CompiledPolicy, stack: CompiledStack, cost: number): Promise<DecisionOutcome<StackedDecision>> {
+    return this.pipeline.decide({
+      request: stackedRequest({ policy, stack, identity: request.key, cost, dryRun: request.dryRun, nowUs: Date.now() * 1000 }),
+      failureMode: policy.failureMode,
+      local: { ...policy.localQuota, limits: stack.localQuotas },
     });
   }
 
@@ -241,6 +257,17 @@ const UNCOUNTED_CHARGE: RawDecision = { allowed: true, remaining: 0, resetUs: 0,
 /** A reply made without a policy decision (blocked, overloaded), with its decision id. */
 function withDecisionId(reply: CheckReply, decisionId: string): CheckReply {
   return { statusCode: reply.statusCode, headers: reply.headers, body: { ...reply.body, decisionId } };
+}
+
+/**
+ * A stack refusing a cost some of its limits can never admit, without a store call: every limit
+ * reports nothing remaining for it (as one limit does), the first that can never admit is the
+ * constraining one, and the denial names all that can never admit.
+ */
+function stackRefusal(stack: CompiledStack, cost: number): { decision: StackedDecision; violated: string[] } {
+  const never = stack.limits.filter((limit) => cost > maxCost(limit.algorithm, limit.quota.limit, limit.quota.burst));
+  const decision: StackedDecision = { ...COST_EXCEEDS_LIMIT, limits: stack.limits.map(() => COST_EXCEEDS_LIMIT), constraining: stack.limits.indexOf(never[0]) };
+  return { decision, violated: never.map((limit) => limit.itemName) };
 }
 
 function resultOf(policy: CompiledPolicy, decision: RawDecision, source: DecisionSource): DecisionResult {

@@ -25,9 +25,19 @@ const document: PolicyDocument = {
     policy({ id: 'tokens', match: { customerTier: 'llm' } }),
     policy({ id: 'monthly', match: { customerTier: 'window' }, algorithm: 'fixed_window' }),
     policy({ id: 'sliding', match: { customerTier: 'sliding' }, algorithm: 'sliding_window' }),
+    policy({
+      id: 'plan',
+      match: { customerTier: 'plan' },
+      limit: 50,
+      burst: 50,
+      limits: [
+        { name: 'minute', limit: 50, windowSeconds: 60, algorithm: 'token_bucket', burst: 50 },
+        { name: 'hour', limit: 80, windowSeconds: 3_600, algorithm: 'token_bucket', burst: 80 },
+      ],
+    }),
   ],
   overrides: [],
-  customers: { llm: { tier: 'llm' }, window: { tier: 'window' }, sliding: { tier: 'sliding' } },
+  customers: { llm: { tier: 'llm' }, window: { tier: 'window' }, sliding: { tier: 'sliding' }, plan: { tier: 'plan' } },
 };
 
 const post = postJson;
@@ -126,6 +136,24 @@ describe('POST /v1/settle', () => {
     // sliding_window cannot be charged without deciding: the cost is decided as a check's, and refused when over.
     expect((await service.charge({ key, customerId: 'sliding', cost: 250 })).statusCode).toBe(429);
     expect((await service.charge({ key, customerId: 'sliding', cost: 30 })).body).toMatchObject({ allowed: true, remaining: 70 });
+  });
+
+  it('records no decision of a stacked policy (a settle adjusts one counter): 404 from a settle', async () => {
+    const decided = await check('plan', { cost: 10, settle: true });
+    expect(decided).toMatchObject({ status: 200, body: { remaining: 40, policy: { id: 'plan' } } });
+    expect(decided.body.decisionId).toMatch(/^n1\./);
+    expect(await settle(decided.body.decisionId, 1)).toMatchObject({ status: 404, body: { error: 'unknown_decision' } });
+    expect((await check('plan', { dryRun: true })).body.remaining).toBe(39);
+  });
+
+  it('decides a charge after the response under a stacked policy like a check: every limit or none', async () => {
+    const service = app.get(CheckService);
+    const key = `user-${users}`;
+    await check('plan', { cost: 10 });
+    // 40 left in the minute, 70 in the hour: 45 is refused by the minute and takes nothing from the hour.
+    expect(await service.charge({ key, customerId: 'plan', cost: 45 })).toMatchObject({ statusCode: 429, body: { 'violated-policies': ['plan-minute'] } });
+    expect(await service.charge({ key, customerId: 'plan', cost: 40 })).toMatchObject({ statusCode: 200, body: { allowed: true, remaining: 0 } });
+    expect((await check('plan', { dryRun: true })).headers.ratelimit).toMatch(/^"plan-minute";r=0;t=\d+, "plan-hour";r=30;t=\d+$/);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Policy, PolicyDocument } from '@rl/contracts';
 import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
 import { postJson, startAppOnRedis } from '../testing/app-on-redis';
+import { CheckService } from './check.service';
 
 /**
  * Settling cost after the response, against a real redis-server with `npm start`'s settings: the
@@ -26,9 +27,19 @@ const document: PolicyDocument = {
   policies: [
     policy({ id: 'llm-tokens', match: { customerTier: 'llm' } }),
     policy({ id: 'short-window', match: { customerTier: 'short' }, algorithm: 'fixed_window', limit: 100, burst: 100, windowSeconds: 2 }),
+    policy({
+      id: 'plan',
+      match: { customerTier: 'plan' },
+      limit: 100,
+      burst: 100,
+      limits: [
+        { name: 'hour', limit: 100, windowSeconds: 3_600, algorithm: 'token_bucket', burst: 100 },
+        { name: 'day', limit: 150, window: 'calendar-day', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 150 },
+      ],
+    }),
   ],
   overrides: [],
-  customers: { llm: { tier: 'llm' }, short: { tier: 'short' } },
+  customers: { llm: { tier: 'llm' }, short: { tier: 'short' }, plan: { tier: 'plan' } },
 };
 
 describe('settle against a real redis-server', () => {
@@ -88,5 +99,19 @@ describe('settle against a real redis-server', () => {
     await waitFor('the fixed window to end', async () => (await remaining('short-a', 'short')) === 100, 5_000);
     expect(await settle(decided.body.decisionId, 100)).toMatchObject({ status: 410, body: { error: 'decision_expired' } });
     expect(await remaining('short-a', 'short')).toBe(100);
+  });
+
+  it('records no decision of a stacked policy, and charges a stack after the response like a check: every limit or none', async () => {
+    const decided = await check('plan-a', 'plan', 60);
+    expect(decided).toMatchObject({ status: 200, body: { remaining: 40 } });
+    expect(decided.body.decisionId).toMatch(/^n1\./);
+    expect(await settle(decided.body.decisionId, 0)).toMatchObject({ status: 404 });
+    expect(await remaining('plan-a', 'plan')).toBe(40);
+
+    const service = app.get(CheckService);
+    // 40 left in the hour, 90 in the day: 50 is refused by the hour and takes nothing from the day.
+    expect(await service.charge({ key: 'plan-a', customerId: 'plan', cost: 50 })).toMatchObject({ statusCode: 429, body: { 'violated-policies': ['plan-hour'] } });
+    expect(await service.charge({ key: 'plan-a', customerId: 'plan', cost: 30 })).toMatchObject({ statusCode: 200, body: { remaining: 10 } });
+    expect((await post('/v1/check', { key: 'plan-a', customerId: 'plan', dryRun: true })).headers.ratelimit).toMatch(/^"plan-hour";r=9;t=\d+, "plan-day";r=59;t=\d+$/);
   });
 });

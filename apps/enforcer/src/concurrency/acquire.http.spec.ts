@@ -65,7 +65,7 @@ describe('POST /v1/acquire and /v1/release', () => {
     });
     expect((await acquire()).status).toBe(200);
     const denied = await acquire();
-    expect(denied).toMatchObject({ status: 429, body: { allowed: false, remaining: 0, retryAfterSeconds: 30 }, headers: { 'retry-after': '30' } });
+    expect(denied).toMatchObject({ status: 429, body: { allowed: false, remaining: 0, retryAfterSeconds: 30, 'violated-policies': ['in-flight'], violated: ['in-flight'] }, headers: { 'retry-after': '30' } });
     expect(denied.body.leaseId).toBeUndefined();
 
     expect((await release(first.body.leaseId)).status).toBe(204);

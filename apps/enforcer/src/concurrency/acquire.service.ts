@@ -129,6 +129,11 @@ export class AcquireService {
     if (input.leaseId !== undefined) body.leaseId = input.leaseId;
     if (input.degraded === true) body.degraded = true;
     const statusCode = decision.allowed ? 200 : input.degraded === true ? 503 : 429;
+    // A 429 names the policy that refused the lease, as a check's denial does (problem details).
+    if (statusCode === 429) {
+      body['violated-policies'] = policy.violated;
+      body.violated = policy.violated;
+    }
     return { statusCode, headers, body };
   }
 }

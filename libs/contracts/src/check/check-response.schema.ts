@@ -24,5 +24,7 @@ export const CHECK_RESPONSE_SCHEMA = {
     dryRun: { type: 'boolean' },
     matched: { type: 'string' },
     decisionId: { type: 'string' },
+    'violated-policies': { type: 'array', items: { type: 'string' } },
+    violated: { type: 'array', items: { type: 'string' } },
   },
 } as const;

@@ -384,6 +384,7 @@ export class HotKeyStore implements DecisionStore {
   }
 }
 
+/** Leases serve single regional limits; a stack (all or nothing over several counters) always goes to the store. */
 function isLeaseRequest(request: StoreRequest): request is LeaseRequest {
-  return !isGlobalRequest(request) && isLeaseAlgorithm(request.algorithm);
+  return !isGlobalRequest(request) && request.algorithm !== 'stacked' && request.calendar === undefined && isLeaseAlgorithm(request.algorithm);
 }

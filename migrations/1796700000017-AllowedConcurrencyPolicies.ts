@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Their `leaseSeconds` is kept in `window_seconds` (a concurrency policy's windowSeconds equals its
  * lease), so no column is added. `down` fails while a concurrency policy exists: delete it first.
  */
-export class AllowedConcurrencyPolicies1796700000016 implements MigrationInterface {
+export class AllowedConcurrencyPolicies1796700000017 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE policies DROP CONSTRAINT policies_algorithm_check`);
     await queryRunner.query(
