@@ -12,7 +12,7 @@ import { closedLoop } from './support/closed-loop';
 
 async function main(): Promise<void> {
   const redis = await startRedisServer();
-  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const logger = createLogger({ service: 'bench', level: (process.env.LOG_LEVEL as 'silent' | undefined) ?? 'silent' });
   const metrics = new CountingMetrics();
   const backend = new RedisStoreBackend({
     settings: {

@@ -29,6 +29,7 @@ import { onLoadCpus, pinningNote, pinSelfToLoad, pinServer } from './support/pin
 import { envoyGrpc } from './envoy-grpc';
 import { globalAccuracy } from './global-accuracy';
 import { reconcilerCycle } from './reconciler-cycle';
+import { stackedLimits } from './stacked-limits';
 
 const exec = promisify(execFile);
 const KEYS = 100_000;
@@ -246,6 +247,7 @@ async function main(): Promise<void> {
   if (!only || only === 'envoy') await envoyGrpc(figures);
   if (!only || only === 'global-accuracy') await globalAccuracy(figures);
   if (!only || only === 'reconciler-cycle') await reconcilerCycle(figures);
+  if (!only || only === 'stacked') await stackedLimits(figures);
   report(figures, { date: new Date().toISOString(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, node: process.version, 'seconds per run': String(SECONDS / 2), rounds: String(ROUNDS), pinning: pinningNote() });
 }
 

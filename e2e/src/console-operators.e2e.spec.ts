@@ -24,6 +24,7 @@ describe('admin console for operators in chromium (policy service, two regions, 
   const unique = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const namespace = `e2eops${unique}`;
   const adminToken = `e2e-admin-${unique}`;
+  const enforcerApiKey = `e2e-enforcer-${unique}`;
   const shots = artifactsDir('console');
   let cacheDir: string;
   let database: TestDatabase;
@@ -52,11 +53,12 @@ describe('admin console for operators in chromium (policy service, two regions, 
       natsUrl: NATS_URL,
       namespace,
       adminToken,
+      enforcerApiKey,
       env: { CONSOLE_DIR: join(workspaceRoot(), 'dist', 'console'), RECONCILER_URL: `http://127.0.0.1:${reconcilerPort}` },
     });
     const regionEnv = (region: string): Record<string, string> => ({
       POLICY_SERVICE_URL: policyService.url,
-      POLICY_SERVICE_TOKEN: adminToken,
+      POLICY_SERVICE_TOKEN: enforcerApiKey,
       NATS_URL,
       NATS_NAMESPACE: namespace,
       POLICY_CACHE_FILE: join(cacheDir, `${region}.json`),

@@ -346,8 +346,9 @@ describe('admin console in chromium (policy service, two regions, real Postgres,
     // Picking the customer draws its throttled requests per minute, by region.
     await customerRow.getByRole('button').click();
     await page.getByText(`customer ${customerId}`, { exact: false }).first().waitFor();
-    await page.locator('.chart canvas').waitFor();
-    await expectText(page.locator('.chart .u-legend'), 'us-east');
+    const throttled = page.getByRole('img', { name: 'Throttled requests per minute' });
+    await throttled.locator('canvas').waitFor();
+    await expectText(throttled.locator('.u-legend'), 'us-east');
     await shot('13-analytics');
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServiceHandle } from '@rl/devstack';
-import { check, sleep, type CheckReply } from './http';
+import { callApi, check, sleep, type CheckReply } from './http';
 import { startControlPlaneStack, type ControlPlaneStack } from './stack';
 
 type Credential = 'none' | 'wrong' | 'viewer' | 'editor' | 'admin';
@@ -40,15 +40,8 @@ describe('operators: tiers, audit, overrides and analytics (policy service, two 
     await stack?.stop();
   });
 
-  async function api(as: Credential, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const token = tokens[as];
-    const res = await fetch(`${policyService.url}${path}`, {
-      method,
-      headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  function api(as: Credential, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    return callApi(policyService.url, { token: tokens[as], method, path, body });
   }
 
   async function until(url: string, request: Record<string, unknown>, done: (reply: CheckReply) => boolean): Promise<{ reply: CheckReply; ms: number }> {

@@ -1,5 +1,5 @@
 import { globalAllocationsStream } from '@rl/contracts';
-import { freePort, natsPermissionLayout, startNatsServer, startNodeService, startPolicyService, startReconciler, type NatsServerHandle, type ServiceHandle } from '@rl/devstack';
+import { defaultStackSigningKeys, freePort, natsPermissionLayout, reconcilerSigningEnv, startNatsServer, startNodeService, startPolicyService, startReconciler, type NatsServerHandle, type ServiceHandle } from '@rl/devstack';
 import { createTestDatabase, waitFor, type TestDatabase } from '@rl/testing';
 
 /**
@@ -84,7 +84,7 @@ describe('services on an authenticating NATS server, and the reconciler behind i
       entry: 'apps/reconciler/src/main.js',
       port,
       readyPath: '/healthz',
-      env: { RECONCILER_REGIONS: 'us-east,eu-west', NATS_URL: nats.url, NATS_NAMESPACE: mutedNamespace, INSTANCE_ID: 'muted', ...natsEnv(mutedReconciler) },
+      env: { RECONCILER_REGIONS: 'us-east,eu-west', NATS_URL: nats.url, NATS_NAMESPACE: mutedNamespace, INSTANCE_ID: 'muted', ...reconcilerSigningEnv(defaultStackSigningKeys(), ['us-east', 'eu-west']), ...natsEnv(mutedReconciler) },
     });
     services.push(reconciler);
     const denied = `Permissions Violation for Publish to "$JS.API.STREAM.CREATE.${globalAllocationsStream(mutedNamespace)}"`;

@@ -58,6 +58,14 @@ describe('infra/compose/compose.yaml', () => {
     expect(services['policy-service'].environment?.RECONCILER_API_TOKEN).toMatch(/^\$\{RECONCILER_API_TOKEN:\?/);
   });
 
+  it("lets the policy service ask every region's enforcer for counters, with the enforcers' internal token", () => {
+    const env = services['policy-service'].environment ?? {};
+    expect(env.ENFORCER_INTERNAL_TOKEN).toMatch(/^\$\{ENFORCER_INTERNAL_TOKEN:\?/);
+    const urls = Object.fromEntries((env.ENFORCER_URLS ?? '').split(',').map((entry) => entry.split('=')));
+    expect(urls).toEqual(Object.fromEntries(enforcers.map(([name, service]) => [name.slice('enforcer-'.length), `http://${name}:${service.environment?.PORT ?? ''}`])));
+    for (const [, enforcer] of enforcers) expect(enforcer.environment?.INTERNAL_API_TOKEN).toMatch(/^\$\{ENFORCER_INTERNAL_TOKEN:\?/);
+  });
+
   it.each(enforcers)('%s gets its REGION, its own region\'s REDIS_URL and NATS_URL', (name, service) => {
     const env = service.environment ?? {};
     const region = name.slice('enforcer-'.length);

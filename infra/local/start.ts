@@ -6,7 +6,9 @@
  * 3. Generates the stack's Ed25519 signing keys (policy changes and snapshots, allocations, one
  *    per region for usage reports) and hands each process its part; prints the key ids.
  * 4. Starts the policy service on 8080 with ADMIN_TOKEN (generated and printed when unset) and
- *    ENFORCER_API_KEY (generated when unset): the enforcers' key, of the `enforcer` role.
+ *    ENFORCER_API_KEY (generated when unset): the enforcers' key, of the `enforcer` role; and
+ *    ENFORCER_URLS with a generated ENFORCER_INTERNAL_TOKEN, so GET /v1/counters can ask each
+ *    region's enforcer (their INTERNAL_API_TOKEN) for a counter.
  * 5. Starts the reconciler on 8090 (global limits: usage sums and regional allocations over NATS);
  *    its /v1/global/usage answers loopback clients only (no RECONCILER_API_TOKEN locally).
  * 6. Starts each region: its own redis-server and an enforcer that takes its policies from the
@@ -84,6 +86,8 @@ async function main(): Promise<void> {
   const runDir = mkdtempSync(join(tmpdir(), 'rl-local-'));
   // The enforcers' least-privilege key: it reads the snapshot and creates automatic blocks, nothing else.
   const enforcerApiKey = process.env.ENFORCER_API_KEY || `rl_enforcer_${randomBytes(24).toString('base64url')}`;
+  // The token of the enforcers' internal routes, which the policy service's counter inspector uses.
+  const internalToken = `rl_internal_${randomBytes(24).toString('base64url')}`;
 
   const regions: RegionHandle[] = [];
   let policyService: ServiceHandle | undefined;
@@ -114,6 +118,7 @@ async function main(): Promise<void> {
       adminToken,
       signingKeys,
       enforcerApiKey,
+      enforcers: { urls: REGIONS.map((r) => ({ region: r.region, url: `http://127.0.0.1:${r.enforcerPort}` })), internalToken },
       onLine: (line) => relay('policy-service', line),
     });
     reconciler = await startReconciler({
@@ -135,6 +140,7 @@ async function main(): Promise<void> {
           env: {
             POLICY_SERVICE_URL: policyService.url,
             POLICY_SERVICE_TOKEN: enforcerApiKey,
+            INTERNAL_API_TOKEN: internalToken,
             POLICY_CACHE_FILE: join(runDir, `${plan.region}-policies.json`),
             NATS_URL,
             NATS_NAMESPACE,
@@ -166,6 +172,7 @@ async function main(): Promise<void> {
   console.log(`  signing keys      policy ${signingKeys.policy.keyId}, allocations ${signingKeys.allocation.keyId}, usage ${REGIONS.map((r) => `${r.region} ${signingKeys.usage(r.region).keyId}`).join(', ')}   (key ids; generated for this run)`);
   console.log(`\n  ADMIN_TOKEN=${adminToken}${generatedToken ? '   (generated; set ADMIN_TOKEN to choose one)' : ''}`);
   console.log('  enforcers authenticate with ENFORCER_API_KEY (role enforcer: snapshot and automatic blocks only), never the admin token');
+  console.log('  the policy service asks the enforcers for counters (GET /v1/counters) with a generated internal token (ENFORCER_INTERNAL_TOKEN = their INTERNAL_API_TOKEN)');
   console.log('\nTry:');
   console.log(
     `  curl -s -XPUT ${policyService.url}/admin/limits -H "authorization: Bearer ${adminToken}" -H "content-type: application/json" -d '{"customer_id":"acme","limit":5,"window":"1m"}'`,

@@ -121,6 +121,26 @@ describe('infra/terraform HCL', () => {
     for (const arn of ['var.signing.policy_private_key_secret_arn', 'var.signing.allocation_private_key_secret_arn']) expect(services).toContain(arn);
   });
 
+  it("wires the caller inspector: the policy service gets every region's enforcer URL and the internal token, each region's enforcers the same token", () => {
+    const controlPlane = locals('modules/control-plane');
+    expect((controlPlane.policy_service_environment as Record<string, string>).ENFORCER_URLS).toContain('var.enforcer_urls');
+    expect(controlPlane.policy_service_secrets).toMatchObject({ ENFORCER_INTERNAL_TOKEN: '${var.enforcer_internal_token_secret_arn}' });
+    expect(locals('modules/region').enforcer_secrets).toMatchObject({ INTERNAL_API_TOKEN: '${var.internal_api_token_secret_arn}' });
+    for (const env of ['environments/example']) {
+      const calls = filesIn(env).flatMap((f) => Object.entries(f.hcl.module ?? {}));
+      const regions = calls.filter(([, blocks]) => String(blocks[0].source).endsWith('modules/region'));
+      const controlPlaneCall = calls.find(([, blocks]) => String(blocks[0].source).endsWith('modules/control-plane'))?.[1][0] ?? {};
+      const urls = (controlPlaneCall.enforcer_urls ?? {}) as Record<string, string>;
+      expect(regions.length).toBeGreaterThan(1);
+      expect(Object.keys(urls).sort()).toEqual(regions.map(([, blocks]) => String(blocks[0].name)).sort());
+      for (const [name, blocks] of regions) {
+        expect(urls[String(blocks[0].name)]).toBe(`\${module.${name}.enforcer_url}`);
+        expect(String(blocks[0].internal_api_token_secret_arn)).toContain(`var.enforcer_internal_token_secret_arns["${String(blocks[0].name)}"]`);
+      }
+      expect(String(controlPlaneCall.enforcer_internal_token_secret_arn)).toContain('var.enforcer_internal_token_secret_arns');
+    }
+  });
+
   it('marks every variable that carries signing keys sensitive', () => {
     const variables = parsed.flatMap((f) => Object.entries(f.hcl.variable ?? {}).map(([name, blocks]) => ({ file: relative(tfRoot, f.path), name, block: blocks[0] })));
     const keyVariables = variables.filter((v) => v.name.includes('signing') && !v.name.endsWith('_arns'));

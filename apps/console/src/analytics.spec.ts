@@ -1,18 +1,6 @@
 import { blockedAndDegraded, describeEstimate, rangeQuery, throttledPerRegion, topRows } from './analytics';
 import { formatCount } from './format';
-import type { AnalyticsCounts, Estimate } from './types';
-
-const EXACT: Estimate = { exact: true, sampledEvents: 0, sampleRate: null, errorBound: 0 };
-const counts = (c: Partial<AnalyticsCounts>): AnalyticsCounts => ({
-  allowed: 0,
-  denied: 0,
-  shadowDenied: 0,
-  blocked: 0,
-  degraded: 0,
-  allowedEstimate: EXACT,
-  degradedEstimate: EXACT,
-  ...c,
-});
+import { counts } from './testing/analytics-counts';
 
 describe('throttledPerRegion', () => {
   it('makes one line per region with every minute of the range, summing policies and blocks, zero where no row came', () => {

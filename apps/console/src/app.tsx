@@ -9,6 +9,7 @@ import { AuditPage } from './pages/audit';
 import { BlocksPage } from './pages/blocks';
 import { CustomersPage } from './pages/customers';
 import { GlobalUsagePage } from './pages/global-usage';
+import { InspectorPage } from './pages/inspector';
 import { PoliciesPage } from './pages/policies';
 import { PolicyDetailPage } from './pages/policy-detail';
 import { PolicyNewPage } from './pages/policy-new';
@@ -23,6 +24,7 @@ const NAV: readonly { readonly label: string; readonly route: Route; readonly pa
   { label: 'Policies', route: { page: 'policies' }, pages: ['policies', 'policy', 'policy-new'], role: 'viewer' },
   { label: 'Customers & overrides', route: { page: 'customers' }, pages: ['customers'], role: 'viewer' },
   { label: 'Tiers', route: { page: 'tiers' }, pages: ['tiers'], role: 'viewer' },
+  { label: 'Caller inspector', route: { page: 'inspector', caller: {} }, pages: ['inspector'], role: 'viewer' },
   { label: 'Block list', route: { page: 'blocks' }, pages: ['blocks'], role: 'viewer' },
   { label: 'Global limits', route: { page: 'global' }, pages: ['global'], role: 'viewer' },
   { label: 'Analytics', route: { page: 'analytics' }, pages: ['analytics'], role: 'viewer' },
@@ -158,6 +160,8 @@ function Page(props: { route: Route; navigate: (href: string, flash?: string) =>
       return <BlocksPage />;
     case 'global':
       return <GlobalUsagePage policyId={route.policyId} keyId={route.key} navigate={props.navigate} />;
+    case 'inspector':
+      return <InspectorPage caller={route.caller} navigate={props.navigate} />;
     case 'analytics':
       return <AnalyticsPage />;
     case 'tiers':

@@ -28,6 +28,16 @@ describe('policy form', () => {
     expect(formToPolicyBody({ ...policyToForm(policy), burst: '150' }, { includeId: true })).toMatchObject({ id: 'search', burst: 150 });
   });
 
+  it("keeps a stacked policy's limits, which the form does not edit", () => {
+    const limits = [
+      { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra' as const, burst: 10 },
+      { name: 'month', limit: 1_000, window: 'calendar-month' as const, timeZone: 'UTC', algorithm: 'fixed_window' as const, burst: 1_000 },
+    ];
+    const stacked: Policy = { ...policy, scope: 'regional', limit: 10, windowSeconds: 1, burst: 10, limits };
+    expect(formToPolicyBody({ ...policyToForm(stacked), mode: 'enforce' }, { includeId: false })).toMatchObject({ limit: 10, windowSeconds: 1, mode: 'enforce', limits });
+    expect(formToPolicyBody(policyToForm(policy), { includeId: false })).not.toHaveProperty('limits');
+  });
+
   it('sends what the operator typed when it is not a number, and leaves empty fields out, so the API names them', () => {
     const body = formToPolicyBody({ ...emptyPolicyForm(), id: ' new ', limit: 'ten', windowSeconds: '', method: 'get' }, { includeId: true });
     expect(body).toEqual({

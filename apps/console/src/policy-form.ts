@@ -1,4 +1,4 @@
-import type { Algorithm, EscalationSettings, FailureMode, Mode, Policy, Scope } from './types';
+import type { Algorithm, EscalationSettings, FailureMode, Mode, Policy, PolicyLimit, Scope } from './types';
 
 /** Automatic blocks on a form: the enforcers' defaults, off, or the operator's own numbers. */
 export type EscalationChoice = 'default' | 'off' | 'custom';
@@ -50,6 +50,12 @@ export interface PolicyFormState extends EscalationFormState {
   scope: Scope;
   failureMode: FailureMode;
   mode: Mode;
+  /**
+   * A stacked policy's limits, kept as loaded: the form edits the rest and sends them back
+   * unchanged (its limit and window fields are then those of the shortest window, which the API
+   * checks against the limits).
+   */
+  limits?: readonly PolicyLimit[];
 }
 
 /** The API paths the policy form has a field for (for inline messages). */
@@ -103,6 +109,7 @@ export function policyToForm(policy: Policy): PolicyFormState {
     failureMode: policy.failureMode ?? 'open',
     mode: policy.mode ?? 'enforce',
     ...escalationToForm(policy.escalation),
+    ...(policy.limits === undefined ? {} : { limits: policy.limits }),
   };
 }
 
@@ -130,6 +137,7 @@ export function formToPolicyBody(form: PolicyFormState, options: { includeId: bo
   if (form.burst.trim() !== '') body.burst = numberOrText(form.burst);
   const escalation = formToEscalation(form);
   if (escalation !== undefined) body.escalation = escalation;
+  if (form.limits !== undefined) body.limits = form.limits;
   return options.includeId ? { id: form.id.trim(), ...body } : body;
 }
 

@@ -11,6 +11,14 @@ export interface AuditFilters {
   readonly until?: string;
 }
 
+/** The caller the inspector page looks at, as its URL carries it. */
+export interface InspectedCaller {
+  readonly key?: string;
+  readonly customerId?: string;
+  readonly route?: string;
+  readonly method?: string;
+}
+
 /** The console's pages, addressed by the URL hash (`#/policies/free-tier`), so the server needs no fallback route. */
 export type Route =
   | { readonly page: 'policies' }
@@ -20,6 +28,7 @@ export type Route =
   | { readonly page: 'tiers' }
   | { readonly page: 'blocks' }
   | { readonly page: 'global'; readonly policyId?: string; readonly key?: string }
+  | { readonly page: 'inspector'; readonly caller: InspectedCaller }
   | { readonly page: 'analytics' }
   | { readonly page: 'audit'; readonly filters: AuditFilters }
   | { readonly page: 'api-keys' }
@@ -41,6 +50,9 @@ export function parseRoute(hash: string): Route {
     const single = SINGLE_PAGES.find((p) => p === parts[0]);
     if (single !== undefined) return { page: single };
     if (parts[0] === 'global') return { page: 'global', policyId: param('policyId'), key: param('key') };
+    if (parts[0] === 'inspector') {
+      return { page: 'inspector', caller: dropUndefined({ key: param('key'), customerId: param('customerId'), route: param('route'), method: param('method') }) };
+    }
     if (parts[0] === 'audit') {
       const entity = AUDIT_ENTITIES.find((e) => e === param('entity'));
       return { page: 'audit', filters: dropUndefined({ entity, entityId: param('entityId'), actor: param('actor'), since: param('since'), until: param('until') }) };
@@ -65,6 +77,8 @@ export function routeHref(route: Route): string {
       return `#/${route.page}`;
     case 'global':
       return withQuery('#/global', { policyId: route.policyId, key: route.key });
+    case 'inspector':
+      return withQuery('#/inspector', { ...route.caller });
     case 'audit':
       return withQuery('#/audit', { ...route.filters });
     case 'not-found':

@@ -17,6 +17,10 @@ import type {
   AuditPageView,
   BlockDenialDto,
   BlockView,
+  CheckExplanationView,
+  CheckResponse,
+  CounterResetView,
+  CounterStateView,
   CreatedApiKeyView,
   CustomerView,
   GlobalKeyUsageView,
@@ -29,7 +33,7 @@ import type {
 } from '@rl/contracts';
 import type { BlockType, FailureMode, PolicyAlgorithm, PolicyMode, PolicyScope } from '@rl/contracts';
 
-export type { AnalyticsDimension, ApiKeyRole, BlockType, EnvoyDescriptorEntry, EnvoyRule, EscalationSettings, FailureMode, Policy, PolicyMatch } from '@rl/contracts';
+export type { AnalyticsDimension, ApiKeyRole, BlockType, EnvoyDescriptorEntry, EnvoyRule, EscalationSettings, FailureMode, Policy, PolicyLimit, PolicyMatch } from '@rl/contracts';
 export type Algorithm = PolicyAlgorithm;
 export type Scope = PolicyScope;
 export type Mode = PolicyMode;
@@ -81,3 +85,15 @@ export type TopItems = AnalyticsTopView;
 export type TimePoint = AnalyticsPointView;
 /** GET /v1/analytics/timeseries */
 export type TimeSeries = AnalyticsTimeseriesView;
+/** Which rule selected a check's policy (the enforcer's dry run, `matched`). */
+export type { MatchedRule } from '@rl/contracts';
+/** A check answer, as the enforcer gives it (with `dryRun` and `matched` for an explanation). */
+export type CheckDecision = CheckResponse;
+/** POST /v1/counters/explain */
+export type CheckExplanation = CheckExplanationView;
+/** One region's state of a counter (GET /v1/counters). */
+export type CounterState = CounterStateView;
+/** GET /v1/counters */
+export type { CountersView } from '@rl/contracts';
+/** DELETE /v1/counters */
+export type CounterReset = CounterResetView;

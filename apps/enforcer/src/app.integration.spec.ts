@@ -61,7 +61,8 @@ describe('enforcer against a real redis-server', () => {
     }
     expect(outcomes).toEqual(['200', '200', '200', '429']);
     const denied = await check(enforcer, { key: 'int-user', limit: 3, windowSeconds: 60 });
-    expect(denied.body).toMatchObject({ allowed: false, limit: 3, remaining: 0, policy: { id: 'inline', version: 0 }, region: 'us-east' });
+    expect(denied.body).toMatchObject({ allowed: false, limit: 3, remaining: 0, policy: { id: 'inline', version: 0 }, region: 'us-east', 'violated-policies': ['inline'] });
+    expect(denied.headers['ratelimit-policy']).toBe('"inline";q=3;w=60');
     expect(Number(denied.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(denied.body.degraded).toBeUndefined();
 

@@ -15,6 +15,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BlocksModule } from './blocks/blocks.module';
 import { ChangesModule } from './changes/changes.module';
+import { CountersModule } from './counters/counters.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { GlobalUsageModule } from './global-usage/global-usage.module';
@@ -76,6 +77,7 @@ export class AppModule {
         WhoAmIModule,
         BlocksModule,
         GlobalUsageModule,
+        CountersModule,
         AnalyticsModule,
         HealthModule.register({
           inject: [DataSource, NatsConnector, PolicyServiceConfig],

@@ -53,7 +53,7 @@ interface Reply {
 async function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
   const res = await fetch(url, { headers });
   const text = await res.text();
-  const json = (res.headers.get('content-type') ?? '').startsWith('application/json');
+  const json = /^application\/(problem\+)?json/.test(res.headers.get('content-type') ?? '');
   const sent: Record<string, string> = {};
   res.headers.forEach((value, name) => {
     sent[name] = value;
@@ -73,11 +73,22 @@ function expectContractHeaders(reply: Reply, expected: { policy: string; limit: 
   expect(reply.headers.ratelimit).toBe(`"${expected.policy}";r=${expected.remaining};t=${reset}`);
 }
 
+/** A denial: 429, the headers, and a quota-exceeded problem (RFC 9457) carrying the decision's fields. */
 function expectDenied(reply: Reply, expected: { policy: string; limit: number; window: number }): void {
   expect(reply.status).toBe(429);
   expectContractHeaders(reply, { ...expected, remaining: 0 });
   expect(Number(reply.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-  expect(reply.body).toMatchObject({ allowed: false, limit: expected.limit, remaining: 0, policy: { id: expected.policy } });
+  expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(reply.body).toMatchObject({
+    type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
+    title: expect.any(String),
+    status: 429,
+    'violated-policies': [expected.policy],
+    allowed: false,
+    limit: expected.limit,
+    remaining: 0,
+    policy: { id: expected.policy },
+  });
 }
 
 async function listenExpress(app: express.Express): Promise<string> {
@@ -243,6 +254,7 @@ describe('Nest RateLimitGuard', () => {
     const res = await app.inject({ method: 'GET', url: '/nest/plain' });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.json()).toMatchObject({ allowed: false, degraded: true });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ type: 'https://iana.org/assignments/http-problem-types#temporary-reduced-capacity', status: 503, allowed: false, degraded: true });
   });
 });

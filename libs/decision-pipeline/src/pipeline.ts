@@ -1,10 +1,21 @@
-import { type Clock, type GlobalWindowDecision, type LimitRequest, LocalLimiter, type RawDecision, StoreError, StoreTimeoutError, systemClock } from '@rl/limiter-core';
+import {
+  type Clock,
+  type GlobalWindowDecision,
+  type LimitRequest,
+  LocalLimiter,
+  type RawDecision,
+  type StackedDecision,
+  type StackedRequest,
+  StoreError,
+  StoreTimeoutError,
+  systemClock,
+} from '@rl/limiter-core';
 import { ThrottledLog } from '@rl/platform';
 import type { Logger } from 'pino';
 import type { PipelineMetrics } from './metrics';
 import { StoreCircuitOpenError } from './resilience/breaker-guarded-store';
 import type { StoreBackend } from './store/store-backend';
-import { isGlobalRequest, type DecisionFor, type StoreDecision, type StoreRequest } from './store-port';
+import { isGlobalRequest, isStacked, type DecisionFor, type StoreDecision, type StoreRequest } from './store-port';
 
 /**
  * Who decided: the store; this instance's local bucket because the store failed and the policy
@@ -17,8 +28,17 @@ export interface DecisionInput<R extends StoreRequest> {
   readonly request: R;
   /** `open`: admit within the local bucket while the store is down; `closed`: deny (503). */
   readonly failureMode: 'open' | 'closed';
-  /** The local bucket of this instance for `request`'s counter: its share of the limit and burst. */
-  readonly local: { readonly limit: number; readonly burst: number };
+  /**
+   * The local bucket of this instance for `request`'s counter: its share of the limit and burst.
+   * A stacked request has one per limit, in order (`limits`): the fallback enforces every limit.
+   */
+  readonly local: LocalQuota & { readonly limits?: readonly LocalQuota[] };
+}
+
+/** A local bucket's share of a limit and burst. */
+export interface LocalQuota {
+  readonly limit: number;
+  readonly burst: number;
 }
 
 export interface DecisionOutcome<D extends StoreDecision> {
@@ -79,6 +99,11 @@ export class DecisionPipeline {
     this.noteStoreFailure(error);
     const { request } = input;
     if (input.failureMode === 'closed') return { decision: forRequest(request, FAIL_CLOSED_DECISION), source: 'fail-closed' };
+    if (isStacked(request)) {
+      const decision = this.local.decideStackedSync(localStack(request, input.local.limits));
+      if (decision.allowed && request.dryRun !== true) this.options.backend.recordDegradedAdmit(request);
+      return { decision: decision as DecisionFor<R>, source: 'local-fallback' };
+    }
     const local: LimitRequest = isGlobalRequest(request)
       ? { key: request.key, algorithm: 'fixed_window', limit: input.local.limit, windowUs: request.windowMs * 1000, burst: input.local.limit, cost: request.cost, dryRun: request.dryRun }
       : { ...request, limit: input.local.limit, burst: input.local.burst };
@@ -93,8 +118,18 @@ export class DecisionPipeline {
   }
 }
 
-/** A decision made without the store, in the shape `request` expects (a global one keeps its window). */
+/** A stack with each limit scaled to this instance's local bucket (every limit as it is when none is given). */
+function localStack(request: StackedRequest, quotas: readonly LocalQuota[] | undefined): StackedRequest {
+  if (quotas === undefined) return request;
+  return { ...request, limits: request.limits.map((limit, index) => ({ ...limit, limit: quotas[index]?.limit ?? limit.limit, burst: quotas[index]?.burst ?? limit.burst })) };
+}
+
+/** A decision made without the store, in the shape `request` expects (a global one keeps its window, a stack names it for every limit). */
 function forRequest<R extends StoreRequest>(request: R, decision: RawDecision): DecisionFor<R> {
+  if (isStacked(request)) {
+    const stacked: StackedDecision = { ...decision, limits: request.limits.map(() => decision), constraining: 0 };
+    return stacked as DecisionFor<R>;
+  }
   if (!isGlobalRequest(request)) return decision as DecisionFor<R>;
   const windowed: GlobalWindowDecision = { ...decision, windowStartMs: request.expectedStartMs, count: 0, matched: true };
   return windowed as DecisionFor<R>;

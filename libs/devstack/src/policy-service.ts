@@ -22,6 +22,12 @@ export interface PolicyServiceOptions {
    * else). Give the enforcers this as POLICY_SERVICE_TOKEN, never the admin token.
    */
   readonly enforcerApiKey?: string;
+  /**
+   * Each region's enforcer (ENFORCER_URLS) and the token of their internal routes
+   * (ENFORCER_INTERNAL_TOKEN; give the enforcers the same as INTERNAL_API_TOKEN), for the counter
+   * inspector. Without it the counter routes answer 503.
+   */
+  readonly enforcers?: { readonly urls: ReadonlyArray<{ readonly region: string; readonly url: string }>; readonly internalToken: string };
   /** More environment, e.g. LOG_LEVEL. */
   readonly env?: Record<string, string>;
   readonly onLine?: (line: string) => void;
@@ -41,6 +47,9 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       NATS_NAMESPACE: options.namespace,
       ADMIN_TOKEN: options.adminToken,
       ...(options.enforcerApiKey === undefined ? {} : { ENFORCER_API_KEY: options.enforcerApiKey }),
+      ...(options.enforcers === undefined
+        ? {}
+        : { ENFORCER_URLS: options.enforcers.urls.map(({ region, url }) => `${region}=${url}`).join(','), ENFORCER_INTERNAL_TOKEN: options.enforcers.internalToken }),
       INSTANCE_ID: `policy-service-${port}`,
       ...policyServiceSigningEnv(options.signingKeys ?? defaultStackSigningKeys()),
       ...options.env,

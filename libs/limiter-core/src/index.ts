@@ -14,12 +14,17 @@ export type {
   SlidingWindowState,
   TokenBucketState,
 } from './algorithms';
-export { windowStart } from './algorithms/fixed-window';
+export { countInWindow, windowStart } from './algorithms/fixed-window';
+export { CalendarWindowClock, calendarBounds } from './stacked/calendar';
+export type { CalendarBounds } from './stacked/calendar';
+export { calendarWindowStep } from './stacked/calendar-window';
+export { combineStacked, decideStacked, isStackedRequest, stackedMaxCost } from './stacked/stacked';
+export type { StackedDecision, StackedLimit, StackedLimitDecider, StackedRequest } from './stacked/stacked';
 export { MemoryStateStore } from './memory-state-store';
 export { GenerationalCache } from './generational-cache';
-export { LocalLimiter, unadmissible } from './limiter';
+export { LocalLimiter, unadmissible, unadmissibleStacked } from './limiter';
 export type { CounterStore, LimitRequest, LocalLimiterOptions } from './limiter';
-export { buildCounterKey, counterIdentity, safeIdentity } from './keys';
+export { buildCounterKey, buildStackKeys, counterIdentity, safeIdentity } from './keys';
 export { compactIpIdentity, expandIpIdentity } from './ip-identity';
 export { RateEstimator } from './hot-keys/rate-estimator';
 export type { RateEstimatorOptions } from './hot-keys/rate-estimator';

@@ -2,6 +2,10 @@ import { algorithmFor, maxCost } from './algorithms';
 import type { Clock } from './clock';
 import { CompactStateTable } from './compact-state-table';
 import { MemoryStateStore } from './memory-state-store';
+import type { FixedWindowState } from './algorithms/fixed-window';
+import type { CalendarBounds } from './stacked/calendar';
+import { calendarWindowStep } from './stacked/calendar-window';
+import { decideStacked, stackedMaxCost, type StackedDecision, type StackedRequest } from './stacked/stacked';
 import { ALGORITHMS, type AlgorithmName, type RawDecision } from './types';
 
 /** One request to a counter store: which counter, by which algorithm and parameters, at what cost. */
@@ -19,6 +23,11 @@ export interface LimitRequest {
    * With `cost: 0` it is a peek: allowed, with the counter's current remaining and reset.
    */
   readonly dryRun?: boolean;
+  /**
+   * A calendar window (only with `fixed_window`; `windowUs` is then ignored): counted in these
+   * bounds instead of epoch-aligned windows (calendarWindowStep).
+   */
+  readonly calendar?: CalendarBounds;
 }
 
 /**
@@ -38,6 +47,15 @@ export function unadmissible(request: LimitRequest): RawDecision | undefined {
   if (request.cost <= maxCost(request.algorithm, request.limit, request.burst)) return undefined;
   return COST_EXCEEDS_LIMIT;
 }
+
+/** `unadmissible` for a stack: a cost above what its tightest limit can ever admit, every limit saying so. */
+export function unadmissibleStacked(request: StackedRequest): StackedDecision | undefined {
+  if (request.cost <= stackedMaxCost(request.limits)) return undefined;
+  return { ...COST_EXCEEDS_LIMIT, limits: request.limits.map(() => COST_EXCEEDS_LIMIT), constraining: 0 };
+}
+
+/** The compact-table kind of calendar-window states: after the algorithms' own kinds. */
+const CALENDAR_KIND = ALGORITHMS.length;
 
 const COST_EXCEEDS_LIMIT: RawDecision = Object.freeze({ allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 0, reason: 'cost_exceeds_limit' });
 
@@ -66,7 +84,11 @@ export class LocalLimiter implements CounterStore {
   decideSync(request: LimitRequest): RawDecision {
     const refused = unadmissible(request);
     if (refused !== undefined) return refused;
-    const now = this.clock.nowMicros();
+    return this.decideAt(request, this.clock.nowMicros());
+  }
+
+  private decideAt(request: LimitRequest, now: number): RawDecision {
+    if (request.calendar !== undefined) return this.decideCalendar(request, request.calendar, now);
     // A state left by another algorithm under the same key is not this one's: the kind makes it a
     // miss (buildCounterKey keys differ per algorithm anyway; this guards other callers).
     const kind = ALGORITHMS.indexOf(request.algorithm);
@@ -86,6 +108,20 @@ export class LocalLimiter implements CounterStore {
 
   decide(request: LimitRequest): Promise<RawDecision> {
     return Promise.resolve(this.decideSync(request));
+  }
+
+  /** A stack of limits, all or nothing (decideStacked), every limit decided here at one `now`. */
+  decideStackedSync(request: StackedRequest): StackedDecision {
+    const refused = unadmissibleStacked(request);
+    if (refused !== undefined) return refused;
+    const now = this.clock.nowMicros();
+    return decideStacked({ request, decide: ({ limit, cost, dryRun }) => this.decideAt({ ...limit, cost, dryRun }, now) });
+  }
+
+  private decideCalendar(request: LimitRequest, bounds: CalendarBounds, now: number): RawDecision {
+    const result = calendarWindowStep({ state: this.states.get(request.key, now, CALENDAR_KIND) as FixedWindowState | undefined, limit: request.limit, bounds, cost: request.cost, now });
+    if (result.next !== undefined && request.dryRun !== true) this.states.set(request.key, result.next, now + result.ttlUs, CALENDAR_KIND);
+    return result.decision;
   }
 
   /** Forgets the state of `key` (an operator reset it). */

@@ -1,16 +1,18 @@
 import type { GlobalWindowDecision, GlobalWindowRequest } from './global-window';
 import type { LimitRequest } from './limiter';
+import type { StackedDecision, StackedRequest } from './stacked/stacked';
 import type { StoreError } from './store-errors';
 import type { RawDecision } from './types';
 
 /**
  * Anything a counter store decides, told apart by `algorithm`: a regional limit (one of the six
- * algorithms) or a region's share of a global limit (`global_window`).
+ * algorithms), a region's share of a global limit (`global_window`), or several regional limits
+ * all or nothing (`stacked`).
  */
-export type StoreRequest = LimitRequest | GlobalWindowRequest;
+export type StoreRequest = LimitRequest | GlobalWindowRequest | StackedRequest;
 
-/** What a store answers: a GlobalWindowDecision for a global_window request, a RawDecision otherwise. */
-export type StoreDecision = RawDecision | GlobalWindowDecision;
+/** What a store answers: a GlobalWindowDecision for a global_window request, a StackedDecision for a stacked one, a RawDecision otherwise. */
+export type StoreDecision = RawDecision | GlobalWindowDecision | StackedDecision;
 
 /**
  * The batch port: one call decides many requests, regional and global alike.

@@ -1,5 +1,15 @@
-import { ALGORITHMS, StoreUnavailableError, type GlobalWindowDecision, type RawDecision, type StoreDecision, type StoreRequest } from '@rl/limiter-core';
-import { scriptKeys, SLIDING_LOG_SEQUENCE_SUFFIX } from './script-registry';
+import {
+  ALGORITHMS,
+  combineStacked,
+  StoreUnavailableError,
+  type GlobalWindowDecision,
+  type RawDecision,
+  type StackedDecision,
+  type StackedLimit,
+  type StoreDecision,
+  type StoreRequest,
+} from '@rl/limiter-core';
+import { SLIDING_LOG_SEQUENCE_SUFFIX } from './script-registry';
 
 /**
  * The wire format of lua/batch.lua: how decideMany turns requests into one call's KEYS and ARGV,
@@ -7,11 +17,19 @@ import { scriptKeys, SLIDING_LOG_SEQUENCE_SUFFIX } from './script-registry';
  * its only writer and reader.
  */
 
-/** batch.lua's `kind` of each request: the index in ALGORITHMS + 1, and 7 for global_window. */
+/** batch.lua's `kind` of each request: the index in ALGORITHMS + 1, 7 for global_window, 8 for stacked. */
 export const BATCH_KINDS: Readonly<Record<StoreRequest['algorithm'], number>> = Object.freeze({
   ...(Object.fromEntries(ALGORITHMS.map((algorithm, index) => [algorithm, index + 1])) as Record<(typeof ALGORITHMS)[number], number>),
   global_window: ALGORITHMS.length + 1,
+  stacked: ALGORITHMS.length + 2,
 });
+
+/** batch.lua's CALENDAR_WINDOW: the kind of a stacked limit with calendar bounds. */
+export const BATCH_CALENDAR_KIND = ALGORITHMS.length + 3;
+
+/** Values of a stacked record before its limits (kind, dry_run, n, cost), and per limit (kind, p1..p4). */
+export const BATCH_STACKED_HEAD = 4;
+export const BATCH_LIMIT_WIDTH = 5;
 
 /** batch.lua's JITTER_STRIDE_MS: consecutive decisions' jitters lie this far apart, modulo the span. */
 export const BATCH_JITTER_STRIDE_MS = 379;
@@ -27,9 +45,21 @@ export function batchJitterMs(input: { baseMs: number; spanMs: number; index: nu
   return (input.baseMs + input.index * BATCH_JITTER_STRIDE_MS) % input.spanMs;
 }
 
-/** The KEYS a request's decision takes, in order. */
+/** The KEYS a request's decision takes, in order (a stack: each limit's). */
 export function requestKeys(request: StoreRequest): readonly string[] {
-  return request.algorithm === 'global_window' ? [request.key] : scriptKeys(request.algorithm, request.key);
+  const keys: string[] = [];
+  pushKeys(keys, request);
+  return keys;
+}
+
+/**
+ * The limits a request is encoded with as a stacked record: a stack's own, and a lone calendar
+ * limit as a stack of one (calendar windows exist in batch.lua only as limits of a stack).
+ */
+function stackedLimits(request: StoreRequest): readonly StackedLimit[] | undefined {
+  if (request.algorithm === 'stacked') return request.limits;
+  if (request.algorithm !== 'global_window' && request.calendar !== undefined) return [request];
+  return undefined;
 }
 
 export interface EncodedBatch {
@@ -51,9 +81,16 @@ export function encodeBatch(input: { requests: readonly StoreRequest[]; declared
   args[1] = args.length - 4;
   for (const request of requests) {
     const dryRun = request.dryRun === true ? 1 : 0;
-    if (request.algorithm === 'global_window') {
+    const limits = stackedLimits(request);
+    if (limits !== undefined) {
+      args.push(BATCH_KINDS.stacked, dryRun, limits.length, request.cost);
+      for (const limit of limits) {
+        if (limit.calendar === undefined) args.push(BATCH_KINDS[limit.algorithm], limit.limit, limit.windowUs, limit.burst, 0);
+        else args.push(BATCH_CALENDAR_KIND, limit.limit, limit.calendar.startUs, limit.calendar.endUs, limit.calendar.nextEndUs);
+      }
+    } else if (request.algorithm === 'global_window') {
       args.push(BATCH_KINDS.global_window, dryRun, request.cap, request.windowMs, request.cost, request.expectedStartMs);
-    } else {
+    } else if (request.algorithm !== 'stacked') {
       args.push(BATCH_KINDS[request.algorithm], dryRun, request.limit, request.windowUs, request.burst, request.cost);
     }
   }
@@ -61,7 +98,11 @@ export function encodeBatch(input: { requests: readonly StoreRequest[]; declared
 }
 
 /** Appends the KEYS a request's decision takes (requestKeys), without an array of its own. */
-function pushKeys(into: (string | number)[], request: StoreRequest): void {
+function pushKeys(into: (string | number)[], request: StoreRequest | StackedLimit): void {
+  if (request.algorithm === 'stacked') {
+    for (const limit of request.limits) pushKeys(into, limit);
+    return;
+  }
   into.push(request.key);
   if (request.algorithm === 'sliding_log') into.push(request.key + SLIDING_LOG_SEQUENCE_SUFFIX);
 }
@@ -93,8 +134,30 @@ function parseEntry(entry: unknown, index: number, request: StoreRequest): Batch
     const code = errorCode(entry[1]);
     return entry[0] === 'not_run' ? new BatchEntryNotRunError(message, { cause: entry, code }) : new StoreUnavailableError(message, { cause: entry, code });
   }
-  const decision = request.algorithm === 'global_window' ? globalWindowDecisionOf(entry) : rawDecisionOf(entry);
+  const decision = decisionOf(entry, request);
   return decision ?? new StoreUnavailableError(`${entryName(index, request)}: unexpected reply ${preview(entry)}`, { cause: entry });
+}
+
+function decisionOf(entry: unknown, request: StoreRequest): StoreDecision | undefined {
+  if (request.algorithm === 'global_window') return globalWindowDecisionOf(entry);
+  const limits = stackedLimits(request);
+  if (limits === undefined) return rawDecisionOf(entry);
+  const stacked = stackedDecisionOf(entry, limits.length);
+  // A lone calendar limit (a LimitRequest) answers with its own decision.
+  return request.algorithm === 'stacked' || stacked === undefined ? stacked : stacked.limits[0];
+}
+
+/** `{allowed (0|1), then allowed, remaining, resetUs, retryAfterUs per limit}` as integers, combined (combineStacked), or undefined. */
+export function stackedDecisionOf(reply: unknown, count: number): StackedDecision | undefined {
+  if (!Array.isArray(reply) || reply.length !== 1 + 4 * count || (reply[0] !== 0 && reply[0] !== 1)) return undefined;
+  const limits: RawDecision[] = new Array(count);
+  for (let index = 0; index < count; index++) {
+    const at = 1 + 4 * index;
+    const [allowed, remaining, resetUs, retryAfterUs]: unknown[] = [reply[at], reply[at + 1], reply[at + 2], reply[at + 3]];
+    if ((allowed !== 0 && allowed !== 1) || !isCount(remaining) || !isCount(resetUs) || !isCount(retryAfterUs)) return undefined;
+    limits[index] = { allowed: allowed === 1, remaining, resetUs, retryAfterUs };
+  }
+  return combineStacked({ allowed: reply[0] === 1, limits });
 }
 
 /** `{allowed (0|1), remaining, resetUs, retryAfterUs}` as integers, or undefined. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { ALGORITHMS, buildCounterKey, buildGlobalCounterKey, maxCost, windowStart, type AlgorithmName, type StoreRequest } from '@rl/limiter-core';
+import { ALGORITHMS, buildCounterKey, buildGlobalCounterKey, buildStackKeys, maxCost, stackedMaxCost, windowStart, type AlgorithmName, type StackedLimit, type StoreRequest } from '@rl/limiter-core';
 import { argvClockPrelude, startRedisCluster, startRedisServer, StoreTwin } from '@rl/testing';
 import { batchJitterMs, requestKeys } from './batch-codec';
 import { createRedisClient, waitForReady } from './connection';
@@ -9,7 +9,8 @@ import { ScriptRegistry, type RedisClient } from './script-registry';
 
 /**
  * The batch script decides exactly like the TypeScript twins: fast-check sequences of batches
- * mixing keys, all six algorithms and global_window, costs (0, up to the capacity, and above it),
+ * mixing keys, all six algorithms, global_window and stacks of limits (calendar windows included,
+ * whose bounds may lie behind `now`; all or nothing, so a partial admit takes nothing), costs (0, up to the capacity, and above it),
  * dry runs, limit changes and duplicate keys go through RedisCounterStore.decideMany with the argv
  * clock (one `now` per batch), and every entry must equal what StoreTwin decides by replaying the
  * batch in order at that `now`. On one redis-server (one call per batch, and chunks of 4), and on
@@ -69,15 +70,18 @@ async function topology(kind: 'standalone' | 'standalone, chunks of 4' | 'cluste
   };
 }
 
-const KINDS: readonly (AlgorithmName | 'global_window')[] = [...ALGORITHMS, 'global_window'];
+type CounterKind = AlgorithmName | 'global_window' | 'stacked';
+const KINDS: readonly CounterKind[] = [...ALGORITHMS, 'global_window', 'stacked', 'stacked'];
 const WINDOWS_US = [1_000, 50_000, 1_000_000, 60_000_000];
 
 /** A counter a sequence may hit repeatedly: its kind, key and the parameter sets it moves between. */
 interface Counter {
-  readonly kind: AlgorithmName | 'global_window';
+  readonly kind: CounterKind;
   readonly identity: string;
   readonly windowUs: number;
   readonly limits: readonly { readonly limit: number; readonly burst: number }[];
+  /** A stack's limits: part i takes limits[(limitIndex + i) % limits.length]; a calendar part has explicit bounds. */
+  readonly parts: readonly { readonly algorithm: AlgorithmName; readonly windowUs: number; readonly calendar: boolean }[];
 }
 
 interface Ask {
@@ -104,6 +108,7 @@ const counterArb: fc.Arbitrary<Counter> = fc.record({
     ),
     { minLength: 1, maxLength: 3 },
   ),
+  parts: fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), windowUs: fc.constantFrom(...WINDOWS_US), calendar: fc.boolean() }), { minLength: 1, maxLength: 4 }),
 });
 
 const askArb = (counters: number): fc.Arbitrary<Ask> =>
@@ -116,31 +121,65 @@ const askArb = (counters: number): fc.Arbitrary<Ask> =>
     windowShift: fc.constantFrom(0, 0, 0, 0, 0, -1, 1),
   });
 
-const scenarioArb = fc.array(counterArb, { minLength: 1, maxLength: 8 }).chain((counters) =>
-  fc.record({
-    counters: fc.constant(counters),
-    startOffsetUs: fc.integer({ min: 0, max: 60_000_000 }),
-    batches: fc.array(
-      fc.record({
-        advanceUs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 90_000_000 }), fc.integer({ min: -5, max: -1 })),
-        asks: fc.array(askArb(counters.length), { minLength: 1, maxLength: 24 }),
-      }),
-      { minLength: 1, maxLength: 6 },
-    ),
-  }),
+const scenarioOf = (counters: fc.Arbitrary<Counter[]>, advanceUs: fc.Arbitrary<number>) =>
+  counters.chain((list) =>
+    fc.record({
+      counters: fc.constant(list),
+      startOffsetUs: fc.integer({ min: 0, max: 60_000_000 }),
+      batches: fc.array(fc.record({ advanceUs, asks: fc.array(askArb(list.length), { minLength: 1, maxLength: 24 }) }), { minLength: 1, maxLength: 6 }),
+    }),
+  );
+
+const scenarioArb = scenarioOf(
+  fc.array(counterArb, { minLength: 1, maxLength: 8 }),
+  fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 90_000_000 }), fc.integer({ min: -5, max: -1 })),
+);
+
+/** Few stacks of small limits asked often, with little time passing: denials by some limits while others admit. */
+const stackScenarioArb = scenarioOf(
+  fc.array(
+    fc.record({
+      kind: fc.constant<CounterKind>('stacked'),
+      identity: fc.stringMatching(/^[a-z0-9]{1,4}$/),
+      windowUs: fc.constant(60_000_000),
+      limits: fc.array(fc.integer({ min: 1, max: 12 }).chain((limit) => fc.record({ limit: fc.constant(limit), burst: fc.integer({ min: 1, max: 2 * limit }) })), { minLength: 2, maxLength: 3 }),
+      parts: fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), windowUs: fc.constantFrom(1_000_000, 60_000_000), calendar: fc.boolean() }), { minLength: 2, maxLength: 4 }),
+    }),
+    { minLength: 1, maxLength: 2 },
+  ),
+  fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 400_000 })),
 );
 
 let run = 0;
 
 /** The Redis keys of the counter `key` (sliding_log has two). */
-function redisKeysOf(requests: Map<string, StoreRequest>, key: string): readonly string[] {
+function redisKeysOf(requests: Map<string, StoreRequest | StackedLimit>, key: string): readonly string[] {
   const request = requests.get(key);
   if (request === undefined) throw new Error(`no request seen for ${key}`);
-  return requestKeys(request);
+  return 'cost' in request ? requestKeys(request) : requestKeys({ ...request, cost: 0 });
+}
+
+/**
+ * A stack an ask makes of its counter at `at`: calendar parts get bounds around the aligned
+ * window shifted by `windowShift` (so `now` may lie past the end, or past the next window), the
+ * next window three times as long.
+ */
+function stackOf(counter: Counter, ask: Ask, prefix: string, at: number): StoreRequest {
+  const keys = buildStackKeys({ policyId: prefix, identity: counter.identity, limits: counter.parts.map((part, i) => ({ name: `l${i}`, ...part })) });
+  const limits: StackedLimit[] = counter.parts.map((part, i) => {
+    const { limit, burst } = counter.limits[(ask.limitIndex + i) % counter.limits.length];
+    if (!part.calendar) return { key: keys.limits[i], algorithm: part.algorithm, limit, windowUs: part.windowUs, burst };
+    const startUs = windowStart(at, part.windowUs) + ask.windowShift * part.windowUs;
+    return { key: keys.limits[i], algorithm: 'fixed_window', limit, windowUs: part.windowUs, burst, calendar: { startUs, endUs: startUs + part.windowUs, nextEndUs: startUs + 4 * part.windowUs } };
+  });
+  const capacity = stackedMaxCost(limits);
+  const cost = ask.overCapacity ? capacity + 1 : Math.round(ask.costShare * capacity);
+  return { algorithm: 'stacked', key: keys.stack, limits, cost, dryRun: ask.dryRun };
 }
 
 /** The StoreRequest an ask makes of its counter at `at` (µs). */
 function requestOf(counter: Counter, ask: Ask, prefix: string, at: number): StoreRequest {
+  if (counter.kind === 'stacked') return stackOf(counter, ask, prefix, at);
   const { limit, burst } = counter.limits[ask.limitIndex % counter.limits.length];
   if (counter.kind === 'global_window') {
     const windowMs = counter.windowUs / 1000;
@@ -176,38 +215,46 @@ describe.each(['standalone', 'standalone, chunks of 4', 'cluster, per node', 'cl
     await topo?.stop();
   });
 
-  it('decides every batch exactly like the TypeScript twins replaying it in order at its now (fast-check)', async () => {
-    await fc.assert(
-      fc.asyncProperty(scenarioArb, async ({ counters, startOffsetUs, batches }) => {
-        const prefix = `bp${run++}`;
-        const twin = new StoreTwin();
-        const kinds = new Map<string, StoreRequest>();
-        now = T0 + startOffsetUs;
-        for (const [b, batch] of (batches as Batch[]).entries()) {
-          now += batch.advanceUs;
-          const requests = batch.asks.map((ask) => requestOf(counters[ask.counter], ask, prefix, now));
-          for (const request of requests) kinds.set(request.key, request);
-          const expired = twin.expire(now);
-          if (expired.length > 0) await Promise.all(expired.flatMap((key) => redisKeysOf(kinds, key)).map((key) => topo.client.del(key)));
-          const expected = twin.decideBatch({ requests, now, jitterMs: (index) => batchJitterMs({ baseMs: JITTER_BASE_MS, spanMs: JITTER_SPAN_MS, index }) });
-          const actual = await store.decideMany(requests);
-          expect(actual.map((decision, index) => ({ batch: b, index, decision }))).toEqual(expected.map(({ decision }, index) => ({ batch: b, index, decision })));
-          if (topo.oneCallPerBatch) {
-            // Each key's TTL is the one its last write in the batch set (less the few ms since).
-            const lastWrite = new Map<string, number>();
-            expected.forEach(({ expiryMs }, index) => {
-              if (expiryMs !== undefined) lastWrite.set(requests[index].key, expiryMs);
-            });
-            for (const [key, expiryMs] of lastWrite) {
-              for (const redisKey of redisKeysOf(kinds, key)) {
-                const ttl = await topo.client.pttl(redisKey);
-                expect({ key: redisKey, ttlWithinExpiry: ttl <= expiryMs && ttl >= expiryMs - 1_000 }).toEqual({ key: redisKey, ttlWithinExpiry: true });
-              }
-            }
+  /** Replays a scenario's batches through the store and the twin; every entry must be equal. */
+  const replay = async ({ counters, startOffsetUs, batches }: { counters: Counter[]; startOffsetUs: number; batches: Batch[] }): Promise<void> => {
+    const prefix = `bp${run++}`;
+    const twin = new StoreTwin();
+    const kinds = new Map<string, StoreRequest | StackedLimit>();
+    now = T0 + startOffsetUs;
+    for (const [b, batch] of batches.entries()) {
+      now += batch.advanceUs;
+      const requests = batch.asks.map((ask) => requestOf(counters[ask.counter], ask, prefix, now));
+      for (const request of requests) {
+        if (request.algorithm !== 'stacked') kinds.set(request.key, request);
+        else for (const limit of request.limits) kinds.set(limit.key, limit);
+      }
+      const expired = twin.expire(now);
+      if (expired.length > 0) await Promise.all(expired.flatMap((key) => redisKeysOf(kinds, key)).map((key) => topo.client.del(key)));
+      const expected = twin.decideBatch({ requests, now, jitterMs: (index) => batchJitterMs({ baseMs: JITTER_BASE_MS, spanMs: JITTER_SPAN_MS, index }) });
+      const actual = await store.decideMany(requests);
+      expect(actual.map((decision, index) => ({ batch: b, index, decision }))).toEqual(expected.map(({ decision }, index) => ({ batch: b, index, decision })));
+      if (topo.oneCallPerBatch) {
+        // Each key's TTL is the one its last write in the batch set (less the few ms since).
+        const lastWrite = new Map<string, number>();
+        for (const { writes } of expected) for (const { key, expiryMs } of writes) lastWrite.set(key, expiryMs);
+        for (const [key, expiryMs] of lastWrite) {
+          for (const redisKey of redisKeysOf(kinds, key)) {
+            const ttl = await topo.client.pttl(redisKey);
+            expect({ key: redisKey, ttlWithinExpiry: ttl <= expiryMs && ttl >= expiryMs - 1_000 }).toEqual({ key: redisKey, ttlWithinExpiry: true });
           }
         }
-      }),
+      }
+    }
+  };
+
+  it('decides every batch exactly like the TypeScript twins replaying it in order at its now (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, replay),
       { numRuns: kind.startsWith('cluster') ? 60 : 100, seed: 20_261_201 },
     );
+  });
+
+  it('decides stacks all or nothing like the twin: a partial admit takes nothing (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(stackScenarioArb, replay), { numRuns: kind.startsWith('cluster') ? 40 : 80, seed: 20_261_203 });
   });
 });

@@ -3,6 +3,7 @@ import {
   StoreError,
   StoreUnavailableError,
   unadmissible,
+  unadmissibleStacked,
   type BatchCounterStore,
   type CounterStore,
   type GlobalWindowDecision,
@@ -122,11 +123,14 @@ export class RedisCounterStore implements CounterStore, GlobalWindowStore, Batch
     if (!Number.isInteger(this.jitterSpanMs) || this.jitterSpanMs < 1) throw new RangeError(`jitterSpanMs must be an integer >= 1, got ${this.jitterSpanMs}`);
   }
 
-  /** One decision by its single-decision script; a dry run goes through the batch script (the single scripts always write). */
+  /**
+   * One decision by its single-decision script; a dry run and a calendar window go through the
+   * batch script (the single scripts always write, and know no calendar).
+   */
   async decide(request: LimitRequest): Promise<RawDecision> {
     const refused = unadmissible(request);
     if (refused !== undefined) return refused;
-    if (request.dryRun === true) return (await this.decideOne(request)) as RawDecision;
+    if (request.dryRun === true || request.calendar !== undefined) return (await this.decideOne(request)) as RawDecision;
     const context = `${request.algorithm} decision`;
     const keys = scriptKeys(request.algorithm, request.key);
     const work = this.registry.run(this.client, { algorithm: request.algorithm, keys, args: [request.limit, request.windowUs, request.burst, request.cost, this.jitter()] });
@@ -163,7 +167,7 @@ export class RedisCounterStore implements CounterStore, GlobalWindowStore, Batch
     const results: Array<StoreDecision | StoreError | undefined> = new Array(requests.length);
     const pending: number[] = [];
     requests.forEach((request, index) => {
-      const refused = request.algorithm === 'global_window' ? undefined : unadmissible(request);
+      const refused = request.algorithm === 'global_window' ? undefined : request.algorithm === 'stacked' ? unadmissibleStacked(request) : unadmissible(request);
       if (refused === undefined) pending.push(index);
       else results[index] = refused;
     });

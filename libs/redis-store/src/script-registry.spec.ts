@@ -2,21 +2,28 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReplyError } from 'ioredis';
 import { ALGORITHMS } from '@rl/limiter-core';
-import { BATCH_JITTER_STRIDE_MS, BATCH_KINDS, BATCH_RECORD_WIDTH } from './batch-codec';
+import { BATCH_CALENDAR_KIND, BATCH_JITTER_STRIDE_MS, BATCH_KINDS, BATCH_LIMIT_WIDTH, BATCH_RECORD_WIDTH, BATCH_STACKED_HEAD } from './batch-codec';
 import { composeScript, CROSS_SLOT_SHEBANG, redisTimeClockPrelude, ScriptRegistry, scriptFiles, scriptKeys, sha1, type ScriptRunner } from './script-registry';
 
 const RedisReplyError = ReplyError as new (message: string) => Error;
 const lua = (file: string): string => readFileSync(join(__dirname, 'lua', file), 'utf8');
 
-const FUNCTIONS = [...ALGORITHMS, 'global_window'] as const;
+const FUNCTIONS = [...ALGORITHMS, 'global_window', 'calendar_window'] as const;
 const METER = ['token_bucket', 'gcra', 'leaky_bucket'];
+const WINDOW = ['fixed_window'];
 
 describe('ScriptRegistry composition', () => {
   const registry = new ScriptRegistry();
 
   it.each(ALGORITHMS.map((a) => [a] as const))('%s = clock prelude + common + (meter) + its function + its entry, each once', (algorithm) => {
     const { source, sha } = registry.script(algorithm);
-    const files = ['lib/common.lua', ...(METER.includes(algorithm) ? ['lib/meter.lua'] : []), `algorithms/${algorithm}.lua`, `${algorithm}.lua`];
+    const files = [
+      'lib/common.lua',
+      ...(METER.includes(algorithm) ? ['lib/meter.lua'] : []),
+      ...(WINDOW.includes(algorithm) ? ['lib/window.lua'] : []),
+      `algorithms/${algorithm}.lua`,
+      `${algorithm}.lua`,
+    ];
     expect(scriptFiles(algorithm)).toEqual(files);
     expect(source).toBe(composeScript([lua('lib/clock.lua'), ...files.map(lua)]));
     expect(source.split("redis.call('TIME')")).toHaveLength(2);
@@ -28,7 +35,7 @@ describe('ScriptRegistry composition', () => {
 
   it('composes the batch script from every function once, behind one clock prelude', () => {
     const { source, sha } = registry.batchScript('plain');
-    const files = ['lib/common.lua', 'lib/meter.lua', ...FUNCTIONS.map((name) => `algorithms/${name}.lua`), 'batch.lua'];
+    const files = ['lib/common.lua', 'lib/meter.lua', 'lib/window.lua', ...FUNCTIONS.map((name) => `algorithms/${name}.lua`), 'batch.lua'];
     expect(scriptFiles('batch')).toEqual(files);
     expect(source).toBe(composeScript([lua('lib/clock.lua'), ...files.map(lua)]));
     expect(source.split("redis.call('TIME')")).toHaveLength(2);
@@ -39,12 +46,17 @@ describe('ScriptRegistry composition', () => {
     expect(crossSlot.sha).toBe(sha1(crossSlot.source));
   });
 
-  it('dispatches batch kinds in the order of ALGORITHMS, then global_window, as BATCH_KINDS encodes them', () => {
-    const deciders = /local DECIDERS = \{ ([^}]*) \}/.exec(lua('batch.lua'))?.[1].split(', ') ?? [];
-    expect(deciders).toEqual([...FUNCTIONS]);
-    for (const name of FUNCTIONS) expect(BATCH_KINDS[name]).toBe(deciders.indexOf(name) + 1);
-    const keyCounts = /local KEY_COUNTS = \{ ([^}]*) \}/.exec(lua('batch.lua'))?.[1].split(', ').map(Number);
-    expect(keyCounts).toEqual(FUNCTIONS.map((name) => (name === 'global_window' ? 1 : scriptKeys(name, 'rl:{p:u}:x').length)));
+  it('dispatches batch kinds in the order of ALGORITHMS, then global_window, stacked and calendar limits, as BATCH_KINDS encodes them', () => {
+    const batch = lua('batch.lua');
+    const deciders = /local DECIDERS = \{ ([^}]*) \}/.exec(batch)?.[1].split(', ') ?? [];
+    expect(deciders).toEqual([...ALGORITHMS, 'global_window']);
+    for (const name of deciders) expect(BATCH_KINDS[name as keyof typeof BATCH_KINDS]).toBe(deciders.indexOf(name) + 1);
+    expect(/local STACKED = (\d+)/.exec(batch)?.[1]).toBe(String(BATCH_KINDS.stacked));
+    expect(/local CALENDAR_WINDOW = (\d+)/.exec(batch)?.[1]).toBe(String(BATCH_CALENDAR_KIND));
+    expect(/local STACKED_HEAD = (\d+)/.exec(batch)?.[1]).toBe(String(BATCH_STACKED_HEAD));
+    expect(/local LIMIT_WIDTH = (\d+)/.exec(batch)?.[1]).toBe(String(BATCH_LIMIT_WIDTH));
+    const keyCounts = /local KEY_COUNTS = \{ ([^}]*) \}/.exec(batch)?.[1].split(', ').map(Number);
+    expect(keyCounts).toEqual(deciders.map((name) => (name === 'global_window' ? 1 : scriptKeys(name as (typeof ALGORITHMS)[number], 'rl:{p:u}:x').length)));
     expect(/local JITTER_STRIDE_MS = (\d+)/.exec(lua('batch.lua'))?.[1]).toBe(String(BATCH_JITTER_STRIDE_MS));
     expect(/local RECORD_WIDTH = (\d+)/.exec(lua('batch.lua'))?.[1]).toBe(String(BATCH_RECORD_WIDTH));
   });
@@ -93,11 +105,13 @@ describe('ScriptRegistry composition', () => {
     expect(new Set(refs).size).toBe(refs.length);
     const keys = name === 'sliding_log' ? ['keys[1]', 'keys[2]'] : ['keys[1]'];
     expect(refs.filter((r) => r.startsWith('keys'))).toEqual(keys);
-    expect(refs.filter((r) => r.startsWith('args'))).toEqual(['args[1]', 'args[2]', 'args[3]', 'args[4]', 'args[5]']);
+    const argCount = name === 'calendar_window' ? 6 : 5;
+    expect(refs.filter((r) => r.startsWith('args'))).toEqual(Array.from({ length: argCount }, (_, i) => `args[${i + 1}]`));
     if (METER.includes(name)) expect(lua(`algorithms/${name}.lua`)).toMatch(new RegExp(`^local ${name} = meter$`, 'm'));
   });
 
-  it.each(FUNCTIONS.map((name) => [name] as const))('%s: its single-decision entry passes KEYS and ARGV to the function, never a dry run', (name) => {
+  // calendar_window decides only as a limit of a stack, in the batch script.
+  it.each(FUNCTIONS.filter((name) => name !== 'calendar_window').map((name) => [name] as const))('%s: its single-decision entry passes KEYS and ARGV to the function, never a dry run', (name) => {
     const code = lua(`${name}.lua`)
       .split('\n')
       .filter((line) => line.trim() !== '' && !line.startsWith('--'));
@@ -114,7 +128,7 @@ describe('ScriptRegistry composition', () => {
   });
 
   it('reads no KEYS or ARGV in the shared blocks and the function files', () => {
-    for (const file of ['lib/common.lua', 'lib/clock.lua', 'lib/meter.lua', ...FUNCTIONS.map((name) => `algorithms/${name}.lua`)]) {
+    for (const file of ['lib/common.lua', 'lib/clock.lua', 'lib/meter.lua', 'lib/window.lua', ...FUNCTIONS.map((name) => `algorithms/${name}.lua`)]) {
       expect({ file, reads: /KEYS\[|ARGV\[/.test(lua(file)) }).toEqual({ file, reads: false });
     }
   });

@@ -122,15 +122,19 @@ export interface ScriptRegistryOptions {
   readonly clockArgs?: () => readonly number[];
 }
 
-/** What each algorithm's function (lua/algorithms/<name>.lua) needs before it: the meter, for the three buckets. */
-const FUNCTION_DEPENDENCIES: Readonly<Record<AlgorithmName | 'global_window', readonly string[]>> = {
+/** A decision function of lua/algorithms: the six algorithms, global_window, and calendar_window (stacked limits only, in the batch script). */
+type DecisionFunction = AlgorithmName | 'global_window' | 'calendar_window';
+
+/** What each decision function (lua/algorithms/<name>.lua) needs before it: the meter for the three buckets, the window count for the two windows. */
+const FUNCTION_DEPENDENCIES: Readonly<Record<DecisionFunction, readonly string[]>> = {
   token_bucket: ['lib/meter.lua'],
   gcra: ['lib/meter.lua'],
   leaky_bucket: ['lib/meter.lua'],
-  fixed_window: [],
+  fixed_window: ['lib/window.lua'],
   sliding_window: [],
   sliding_log: [],
   global_window: [],
+  calendar_window: ['lib/window.lua'],
 };
 
 /**
@@ -139,7 +143,7 @@ const FUNCTION_DEPENDENCIES: Readonly<Record<AlgorithmName | 'global_window', re
  * No block appears twice in a script, and every block lives in one file.
  */
 export function scriptFiles(script: AlgorithmName | 'global_window' | 'batch'): string[] {
-  const functions: (AlgorithmName | 'global_window')[] = script === 'batch' ? [...ALGORITHMS, 'global_window'] : [script];
+  const functions: DecisionFunction[] = script === 'batch' ? [...ALGORITHMS, 'global_window', 'calendar_window'] : [script];
   const dependencies = [...new Set(functions.flatMap((name) => FUNCTION_DEPENDENCIES[name]))];
   return ['lib/common.lua', ...dependencies, ...functions.map((name) => `algorithms/${name}.lua`), `${script}.lua`];
 }

@@ -11,7 +11,7 @@ describe('StoreTwin', () => {
       [1, 2, 3, 0].map((cost): StoreRequest => ({ key: buildCounterKey({ policyId: 'p', identity: 'u', algorithm }), algorithm, limit: 4, windowUs: 60_000_000, burst: 4, cost, dryRun: cost === 0 })),
     );
     const outcomes = twin.decideBatch({ requests, now: T0, jitterMs: () => 0 });
-    expect(outcomes.map((o) => o.decision)).toEqual(requests.map((r) => (r.algorithm === 'global_window' ? undefined : limiter.decideSync(r))));
+    expect(outcomes.map((o) => o.decision)).toEqual(requests.map((r) => (r.algorithm === 'global_window' || r.algorithm === 'stacked' ? undefined : limiter.decideSync(r))));
   });
 
   it('writes nothing for a dry run, answers unadmissible costs without a state, and expires states on its clock', () => {
@@ -19,9 +19,9 @@ describe('StoreTwin', () => {
     const key = buildCounterKey({ policyId: 'p', identity: 'u', algorithm: 'fixed_window' });
     const request: StoreRequest = { key, algorithm: 'fixed_window', limit: 2, windowUs: 1_000_000, burst: 2, cost: 2 };
     const [dry, refused, real] = twin.decideBatch({ requests: [{ ...request, dryRun: true }, { ...request, cost: 3 }, request], now: T0, jitterMs: (i) => 10 * i });
-    expect(dry).toEqual({ decision: { allowed: true, remaining: 0, resetUs: 1_000_000, retryAfterUs: 0 }, expiryMs: undefined });
+    expect(dry).toEqual({ decision: { allowed: true, remaining: 0, resetUs: 1_000_000, retryAfterUs: 0 }, expiryMs: undefined, writes: [] });
     expect(refused.decision.reason).toBe('cost_exceeds_limit');
-    expect(real).toEqual({ decision: { allowed: true, remaining: 0, resetUs: 1_000_000, retryAfterUs: 0 }, expiryMs: 1_000 + 20 });
+    expect(real).toEqual({ decision: { allowed: true, remaining: 0, resetUs: 1_000_000, retryAfterUs: 0 }, expiryMs: 1_000 + 20, writes: [{ key, expiryMs: 1_020 }] });
     expect(twin.expire(T0 + 1_020_999)).toEqual([]);
     expect(twin.expire(T0 + 1_021_000)).toEqual([key]);
   });

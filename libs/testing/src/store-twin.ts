@@ -1,4 +1,18 @@
-import { algorithmFor, globalWindowStep, unadmissible, type GlobalWindowState, type StoreDecision, type StoreRequest } from '@rl/limiter-core';
+import {
+  algorithmFor,
+  calendarWindowStep,
+  decideStacked,
+  globalWindowStep,
+  unadmissible,
+  unadmissibleStacked,
+  type FixedWindowState,
+  type GlobalWindowState,
+  type LimitRequest,
+  type StackedRequest,
+  type StepResult,
+  type StoreDecision,
+  type StoreRequest,
+} from '@rl/limiter-core';
 import { normalized } from './vectors';
 
 /** One decision of the twin, and what it wrote. */
@@ -6,11 +20,14 @@ export interface TwinOutcome {
   readonly decision: StoreDecision;
   /** When the decision wrote its state: the PX, in milliseconds, a Redis store sets on its keys. */
   readonly expiryMs: number | undefined;
+  /** Every counter the decision wrote, with its PX (a stack writes each of its limits). */
+  readonly writes: readonly { readonly key: string; readonly expiryMs: number }[];
 }
 
 /**
  * The TypeScript twin of a batching counter store: decides StoreRequests with limiter-core's step
- * functions (the six algorithms and globalWindowStep), applied in order at one `now` per batch,
+ * functions (the six algorithms, calendarWindowStep, globalWindowStep, and decideStacked over
+ * them, every limit of a stack writing with the stack's jitter), applied in order at one `now` per batch,
  * the way one batch script call decides them. Dry runs and peeks write nothing; a cost above what
  * the limit can ever admit is answered by `unadmissible` without touching a state.
  *
@@ -36,19 +53,48 @@ export class StoreTwin {
   decideBatch(input: { requests: readonly StoreRequest[]; now: number; jitterMs: (index: number) => number }): TwinOutcome[] {
     const { now } = input;
     return input.requests.map((request, index) => {
+      const jitterMs = input.jitterMs(index);
+      if (request.algorithm === 'stacked') return this.decideStack(request, now, jitterMs);
       const refused = request.algorithm === 'global_window' ? undefined : unadmissible(request);
-      if (refused !== undefined) return { decision: refused, expiryMs: undefined };
+      if (refused !== undefined) return { decision: refused, expiryMs: undefined, writes: [] };
       const stored = this.states.get(request.key)?.state;
       const result =
         request.algorithm === 'global_window'
           ? globalWindowStep({ state: stored as GlobalWindowState | undefined, cap: request.cap, cost: request.cost, windowMs: request.windowMs, expectedStartMs: request.expectedStartMs, now })
-          : algorithmFor(request.algorithm).step({ state: stored, params: { limit: request.limit, windowUs: request.windowUs, burst: request.burst }, cost: request.cost, now });
-      let expiryMs: number | undefined;
-      if (result.next !== undefined && request.dryRun !== true) {
-        expiryMs = Math.max(1, Math.ceil(result.ttlUs / 1000) + input.jitterMs(index));
-        this.states.set(request.key, { state: result.next, expiresAtMs: Math.floor(now / 1000) + expiryMs });
-      }
-      return { decision: normalized(result.decision), expiryMs };
+          : stepLimit(request, stored, now);
+      const expiryMs = request.dryRun === true ? undefined : this.write({ key: request.key, result, now, jitterMs });
+      return { decision: normalized(result.decision), expiryMs, writes: expiryMs === undefined ? [] : [{ key: request.key, expiryMs }] };
     });
   }
+
+  private decideStack(request: StackedRequest, now: number, jitterMs: number): TwinOutcome {
+    const refused = unadmissibleStacked(request);
+    if (refused !== undefined) return { decision: refused, expiryMs: undefined, writes: [] };
+    const writes: { key: string; expiryMs: number }[] = [];
+    const decision = decideStacked({
+      request,
+      decide: ({ limit, cost, dryRun }) => {
+        const result = stepLimit({ ...limit, cost }, this.states.get(limit.key)?.state, now);
+        const expiryMs = dryRun ? undefined : this.write({ key: limit.key, result, now, jitterMs });
+        if (expiryMs !== undefined) writes.push({ key: limit.key, expiryMs });
+        return normalized(result.decision);
+      },
+    });
+    return { decision, expiryMs: writes.at(-1)?.expiryMs, writes };
+  }
+
+  /** Stores what `result` writes, expiring like a Redis key with that TTL and jitter; its PX, or undefined when nothing is written. */
+  private write(input: { key: string; result: StepResult<unknown>; now: number; jitterMs: number }): number | undefined {
+    const { result, now } = input;
+    if (result.next === undefined) return undefined;
+    const expiryMs = Math.max(1, Math.ceil(result.ttlUs / 1000) + input.jitterMs);
+    this.states.set(input.key, { state: result.next, expiresAtMs: Math.floor(now / 1000) + expiryMs });
+    return expiryMs;
+  }
+}
+
+/** One regional limit's step: its algorithm's, or calendarWindowStep for calendar bounds. */
+function stepLimit(request: LimitRequest, stored: unknown, now: number): StepResult<unknown> {
+  if (request.calendar !== undefined) return calendarWindowStep({ state: stored as FixedWindowState | undefined, limit: request.limit, bounds: request.calendar, cost: request.cost, now });
+  return algorithmFor(request.algorithm).step({ state: stored, params: { limit: request.limit, windowUs: request.windowUs, burst: request.burst }, cost: request.cost, now });
 }

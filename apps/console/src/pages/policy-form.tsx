@@ -40,7 +40,7 @@ export function PolicyForm(props: {
     }
   };
 
-  const text = (name: keyof PolicyFormState, attrs: Record<string, string> = {}) => (
+  const text = (name: Exclude<keyof PolicyFormState, 'limits'>, attrs: Record<string, string> = {}) => (
     <input name={name} value={form[name]} onInput={set(name)} autocomplete="off" spellcheck={false} {...attrs} />
   );
   const select = (name: 'algorithm' | 'scope' | 'failureMode' | 'mode', options: readonly string[]) => (

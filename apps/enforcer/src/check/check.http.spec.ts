@@ -68,7 +68,7 @@ function expectHeadersToAgree(headers: Record<string, unknown>, body: CheckRespo
   expect(headers['x-ratelimit-limit']).toBe(String(body.limit));
   expect(headers['x-ratelimit-remaining']).toBe(String(body.remaining));
   expect(headers['x-ratelimit-reset']).toBe(String(Math.ceil(body.resetSeconds)));
-  expect(headers['ratelimit-policy']).toMatch(new RegExp(`^"${body.policy.id}";q=${body.limit};w=\\d+(\\.\\d+)?$`));
+  expect(headers['ratelimit-policy']).toMatch(new RegExp(`^"${body.policy.id}";q=${body.limit};w=\\d+$`));
   expect(headers['ratelimit']).toBe(`"${body.policy.id}";r=${body.remaining};t=${Math.ceil(body.resetSeconds)}`);
   if (body.allowed) {
     expect(headers['retry-after']).toBeUndefined();
@@ -195,7 +195,8 @@ describe('POST /v1/check', () => {
       expect(denied.status).toBe(429);
       expect(denied.body.retryAfterSeconds).toBeCloseTo(0.2, 5);
       expect(denied.headers['retry-after']).toBe('1');
-      expect(denied.headers['ratelimit-policy']).toBe('"inline";q=1;w=0.2');
+      expect(denied.headers['ratelimit-policy']).toBe('"inline";q=1;w=1');
+      expect(denied.body['violated-policies']).toEqual(['inline']);
       clock.advanceSeconds(0.2);
       expect((await post(app, request)).status).toBe(200);
     });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
 import { decideGlobalWindow, DecisionPipeline, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
-import { buildCounterKey, buildGlobalCounterKey, safeIdentity, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
+import { buildCounterKey, buildGlobalCounterKey, maxCost, safeIdentity, type GlobalWindowDecision, type RawDecision, type StackedDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
@@ -10,9 +10,10 @@ import type { DecisionObserver } from '../events/decision-observer';
 import { DECISION_OBSERVER } from '../events/events.module';
 import { GlobalSyncService } from '../global/global-sync.service';
 import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
-import type { CompiledPolicy } from '../policies/compiled-policy';
+import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';
 import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply } from './format-decision';
+import { stackedRequest } from './stacked-request';
 
 /**
  * The decision path of every API that decides (`POST /v1/check`, nginx's `GET /v1/auth`, Envoy's
@@ -98,9 +99,16 @@ export class CheckService {
     const dryRun = request.dryRun === true;
     if (cost > policy.maxCost) {
       if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, COST_EXCEEDS_LIMIT, 'store'));
-      return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true });
+      if (policy.stack === undefined) return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true });
+      const refusal = stackRefusal(policy.stack, cost);
+      return formatDecision({ policy, decision: refusal.decision, source: 'store', region: this.region, costExceedsLimit: true, violated: refusal.violated });
     }
-    const outcome = policy.scope === 'global' ? await this.decideGlobal(request, policy, cost) : await this.decideRegional(request, policy, cost);
+    const outcome =
+      policy.stack !== undefined
+        ? await this.decideStacked(request, policy, policy.stack, cost)
+        : policy.scope === 'global'
+          ? await this.decideGlobal(request, policy, cost)
+          : await this.decideRegional(request, policy, cost);
     if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
     return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region });
   }
@@ -124,6 +132,15 @@ export class CheckService {
       },
       failureMode: policy.failureMode,
       local: policy.localQuota,
+    });
+  }
+
+  /** Every limit of a stacked policy in one store request: all admit and each is charged, or none is. */
+  private decideStacked(request: CheckRequest, policy: CompiledPolicy, stack: CompiledStack, cost: number): Promise<DecisionOutcome<StackedDecision>> {
+    return this.pipeline.decide({
+      request: stackedRequest({ policy, stack, identity: request.key, cost, dryRun: request.dryRun, nowUs: Date.now() * 1000 }),
+      failureMode: policy.failureMode,
+      local: { ...policy.localQuota, limits: stack.localQuotas },
     });
   }
 
@@ -172,6 +189,17 @@ export class CheckService {
 function explained(reply: CheckReply, matched: MatchedRule | undefined): CheckReply {
   const body: CheckResponse = matched === undefined ? { ...reply.body, dryRun: true } : { ...reply.body, dryRun: true, matched };
   return { statusCode: reply.statusCode, headers: reply.headers, body };
+}
+
+/**
+ * A stack refusing a cost some of its limits can never admit, without a store call: every limit
+ * reports nothing remaining for it (as one limit does), the first that can never admit is the
+ * constraining one, and the denial names all that can never admit.
+ */
+function stackRefusal(stack: CompiledStack, cost: number): { decision: StackedDecision; violated: string[] } {
+  const never = stack.limits.filter((limit) => cost > maxCost(limit.algorithm, limit.quota.limit, limit.quota.burst));
+  const decision: StackedDecision = { ...COST_EXCEEDS_LIMIT, limits: stack.limits.map(() => COST_EXCEEDS_LIMIT), constraining: stack.limits.indexOf(never[0]) };
+  return { decision, violated: never.map((limit) => limit.itemName) };
 }
 
 function resultOf(policy: CompiledPolicy, decision: RawDecision, source: DecisionSource): DecisionResult {

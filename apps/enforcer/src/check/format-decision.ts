@@ -1,13 +1,19 @@
 import type { CheckResponse } from '@rl/contracts';
 import type { DecisionSource } from '@rl/decision-pipeline';
-import type { RawDecision } from '@rl/limiter-core';
-import type { CompiledPolicy } from '../policies/compiled-policy';
+import type { RawDecision, StackedDecision } from '@rl/limiter-core';
+import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy';
 
 /** Status, headers and body of one check reply. */
 export interface CheckReply {
   readonly statusCode: 200 | 429 | 503;
   readonly headers: Record<string, string>;
   readonly body: CheckResponse;
+  /**
+   * The limit the decision reports (the most constraining one of a stack) with its exact window,
+   * for answers that state it in other units (Envoy's `current_limit`); `RateLimit-Policy` states
+   * the window in whole seconds only. Absent when no policy decided (overloaded, blocked).
+   */
+  readonly currentLimit?: { readonly name: string; readonly limit: number; readonly windowSeconds: number };
 }
 
 /**
@@ -33,21 +39,32 @@ const MICROS = 1_000_000;
  * - any source other than the store sets `degraded`, and the local fallback reports its own,
  *   smaller quota so the numbers describe what was enforced;
  * - a cost the limit can never admit (`costExceedsLimit`) is denied with
- *   `reason: "cost_exceeds_limit"` and no `Retry-After`: retrying is pointless.
+ *   `reason: "cost_exceeds_limit"` and no `Retry-After`: retrying is pointless;
+ * - a 429 names the limits that denied in `violated-policies` (the IETF draft's problem-type
+ *   member) and `violated`; a fail-closed 503 names none: no quota was exceeded.
  */
-export function formatDecision(input: { policy: CompiledPolicy; decision: RawDecision; source: DecisionSource; region: string; costExceedsLimit?: boolean }): CheckReply {
+export function formatDecision(input: {
+  policy: CompiledPolicy;
+  decision: RawDecision | StackedDecision;
+  source: DecisionSource;
+  region: string;
+  costExceedsLimit?: boolean;
+  /** Overrides the names a denial reports (a stack refusing a cost: the limits that can never admit it). */
+  violated?: readonly string[];
+}): CheckReply {
   const { policy, decision, source } = input;
   const hopeless = input.costExceedsLimit === true && !policy.shadow;
-  const quota = source === 'local-fallback' ? policy.localQuota : policy.quota;
   const allowed = decision.allowed || policy.shadow;
+  const stacked = policy.stack !== undefined && 'limits' in decision ? describeStack({ stack: policy.stack, decision, local: source === 'local-fallback' }) : undefined;
+  const quota = stacked?.quota ?? (source === 'local-fallback' ? policy.localQuota : policy.quota);
   const remaining = String(decision.remaining);
   const reset = String(Math.ceil(decision.resetUs / MICROS));
   const headers: Record<string, string> = {
     'x-ratelimit-limit': quota.limitHeader,
     'x-ratelimit-remaining': remaining,
     'x-ratelimit-reset': reset,
-    'ratelimit-policy': quota.policyHeader,
-    ratelimit: `${policy.rateLimitPrefix}${remaining};t=${reset}`,
+    'ratelimit-policy': stacked?.policyHeader ?? quota.policyHeader,
+    ratelimit: stacked?.rateLimitHeader ?? `${policy.rateLimitPrefix}${remaining};t=${reset}`,
   };
   if (!allowed && !hopeless) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterUs / MICROS)));
 
@@ -66,9 +83,47 @@ export function formatDecision(input: { policy: CompiledPolicy; decision: RawDec
   }
   if (source !== 'store') body.degraded = true;
   if (input.costExceedsLimit === true) body.reason = 'cost_exceeds_limit';
+  if (!allowed && source !== 'fail-closed') {
+    const violated = input.violated ?? stacked?.violated ?? policy.violated;
+    body['violated-policies'] = violated;
+    body.violated = violated;
+  }
 
   const statusCode = allowed ? 200 : source === 'fail-closed' ? 503 : 429;
-  return { statusCode, headers, body };
+  const currentLimit = { name: stacked?.name ?? policy.ref.id, limit: quota.limit, windowSeconds: (stacked?.windowUs ?? policy.windowUs) / MICROS };
+  return { statusCode, headers, body, currentLimit };
+}
+
+/**
+ * The headers of a stacked decision: `RateLimit-Policy` lists every limit, `RateLimit` each
+ * limit's remaining and reset; `X-RateLimit-*` and the body describe the most constraining limit
+ * (the decision's own numbers are that limit's). A denial names the limits that denied.
+ */
+function describeStack(input: { stack: CompiledStack; decision: StackedDecision; local: boolean }): {
+  name: string;
+  windowUs: number;
+  quota: CompiledPolicy['quota'];
+  policyHeader: string;
+  rateLimitHeader: string;
+  violated: readonly string[];
+} {
+  const { stack, decision, local } = input;
+  const items: string[] = [];
+  const violated: string[] = [];
+  stack.limits.forEach((limit, index) => {
+    const own = decision.limits[index];
+    items.push(`${limit.rateLimitPrefix}${own.remaining};t=${Math.ceil(own.resetUs / MICROS)}`);
+    if (!own.allowed) violated.push(limit.itemName);
+  });
+  const constraining = stack.limits[decision.constraining];
+  return {
+    name: constraining.itemName,
+    windowUs: constraining.windowUs,
+    quota: local ? constraining.localQuota : constraining.quota,
+    policyHeader: local ? stack.localPolicyHeader : stack.policyHeader,
+    rateLimitHeader: items.join(', '),
+    violated: violated.length === 1 ? stack.limits[decision.limits.findIndex((d) => !d.allowed)].violated : violated,
+  };
 }
 
 /**

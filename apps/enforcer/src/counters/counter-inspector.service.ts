@@ -3,6 +3,7 @@ import type { CounterStateView } from '@rl/contracts';
 import { decideGlobalWindow, DecisionPipeline, StoreBackend } from '@rl/decision-pipeline';
 import { ALGORITHMS, buildCounterKey, buildGlobalCounterKey, safeIdentity } from '@rl/limiter-core';
 import { scriptKeys } from '@rl/redis-store';
+import { stackedKeys, stackedRequest } from '../check/stacked-request';
 import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '@rl/platform/service';
@@ -78,6 +79,15 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
       });
       const cap = this.sync.capFor({ policy, identity, windowStartMs: outcome.decision.windowStartMs }) ?? 0;
       view = { limit: cap, remaining: outcome.decision.remaining, resetUs: outcome.decision.resetUs, degraded: outcome.source !== 'store' };
+    } else if (policy.stack !== undefined) {
+      // A stack: its most constraining limit right now, as a check's X-RateLimit-* describe it.
+      const outcome = await this.pipeline.decide({
+        request: stackedRequest({ policy, stack: policy.stack, identity: key, cost: 0, dryRun: true, nowUs: Date.now() * 1000 }),
+        failureMode: 'closed',
+        local: { ...policy.localQuota, limits: policy.stack.localQuotas },
+      });
+      const constraining = policy.stack.limits[outcome.decision.constraining];
+      view = { limit: constraining.quota.limit, remaining: outcome.decision.remaining, resetUs: outcome.decision.resetUs, degraded: outcome.source !== 'store' };
     } else {
       const outcome = await this.pipeline.decide({
         request: {
@@ -95,7 +105,12 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
       view = { limit: policy.quota.limit, remaining: outcome.decision.remaining, resetUs: outcome.decision.resetUs, degraded: outcome.source !== 'store' };
     }
     if (view.degraded) throw new CounterUnavailableError('the counter store is unavailable in this region');
-    const counterKey = policy.scope === 'global' ? buildGlobalCounterKey({ policyId: policy.counterId, identity: key }) : buildCounterKey({ policyId: policy.counterId, identity: key, algorithm: policy.algorithm });
+    const counterKey =
+      policy.stack !== undefined
+        ? stackedKeys({ policy, stack: policy.stack, identity: key })[0]
+        : policy.scope === 'global'
+          ? buildGlobalCounterKey({ policyId: policy.counterId, identity: key })
+          : buildCounterKey({ policyId: policy.counterId, identity: key, algorithm: policy.algorithm });
     const held = this.backend.describeKey(counterKey);
     return {
       region: this.config.region,
@@ -130,6 +145,8 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
     // Every algorithm's key: the policy may have changed algorithm since the counter was written.
     const keys = ALGORITHMS.flatMap((algorithm) => [...scriptKeys(algorithm, buildCounterKey({ policyId: counterId, identity: reset.key, algorithm }))]);
     keys.push(buildGlobalCounterKey({ policyId: counterId, identity: reset.key }));
+    // A stacked policy's counters (their names are the policy's current limits).
+    if (policy?.stack !== undefined) keys.push(...stackedKeys({ policy, stack: policy.stack, identity: reset.key }));
     try {
       await this.backend.resetCounter([...new Set(keys)]);
       this.logger.info({ policyId: reset.policyId, revision: reset.revision }, 'counter reset by an operator');

@@ -142,3 +142,49 @@ describe('counters: without INTERNAL_API_TOKEN', () => {
     }
   });
 });
+
+describe('counters: a reset drops a hot-key lease at once (real redis-server)', () => {
+  let redis: RedisServerHandle;
+  let app: NestFastifyApplication;
+  const LIMIT = 1_000;
+  const source = new ResettingSource({
+    revision: '1',
+    policies: [policy('busy', { limit: LIMIT, burst: LIMIT })],
+    overrides: [],
+    customerTiers: new Map([['acme', 'gold']]),
+  });
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    // Leases from 20 req/s per key, held up to 5 s idle: only a reset can end one within the test.
+    ({ app } = await createTestApp({
+      store: 'from-config',
+      policies: source,
+      env: { REDIS_URL: redis.url, INTERNAL_API_TOKEN: TOKEN, INSTANCE_ID: 'us-east-1', HOTKEY_THRESHOLD_PER_SECOND: '20', HOTKEY_LEASE_MS: '5000' },
+    }));
+    await waitFor('enforcer ready', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+  });
+
+  const inspect = async (): Promise<CounterStateView> =>
+    (await app.inject({ method: 'GET', url: '/internal/v1/counters?policyId=busy&key=hot', headers: { authorization: `Bearer ${TOKEN}` } })).json<CounterStateView>();
+
+  it('leases a hot key; a reset ends the lease and the fresh counter reads zero, long before the lease would go idle', async () => {
+    let leased = 0;
+    for (let round = 0; round < 20 && leased === 0; round++) {
+      for (let i = 0; i < 50; i++) await app.inject({ method: 'POST', url: '/v1/check', payload: { key: 'hot', customerId: 'acme' } });
+      leased = (await inspect()).leasedUnits;
+    }
+    expect(leased).toBeGreaterThan(0);
+    expect((await inspect()).used).toBeGreaterThan(0);
+
+    source.reset('busy', 'hot');
+    // While the lease is held, a peek is answered from it: only a dropped lease reads the fresh counter.
+    await waitFor('counter reset', async () => (await inspect()).used === 0, 2_000, 10);
+    expect(await inspect()).toMatchObject({ leasedUnits: 0, used: 0, remaining: LIMIT, denyCached: false });
+  });
+});

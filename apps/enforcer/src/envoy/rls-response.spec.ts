@@ -58,8 +58,14 @@ describe('currentLimitOf', () => {
     expect(currentLimitOf(formatBlocked({ remainingMs: 30_000, region: 'us-east' }))).toEqual({ name: 'blocked', requests_per_unit: 0, unit: 'MINUTE' });
   });
 
+  it('states the exact window of the limit decided, a sub-second one included', () => {
+    const fast = compilePolicy({ parameters: { ...parameters, id: 'fast', limit: 20, burst: 20, windowSeconds: 0.5 }, localPercent: 50 });
+    expect(allowed(5, fast).headers['ratelimit-policy']).toBe('"fast";q=20;w=1');
+    expect(currentLimitOf(allowed(5, fast))).toEqual({ name: 'fast', requests_per_unit: 40, unit: 'SECOND' });
+  });
+
   it('is null for a header not in the contract form', () => {
-    const reply = allowed(5);
+    const reply: CheckReply = { ...allowed(5), currentLimit: undefined };
     expect(currentLimitOf({ ...reply, headers: { ...reply.headers, 'ratelimit-policy': 'free-tier;q=1' } })).toBeNull();
     expect(currentLimitOf({ ...reply, headers: { ...reply.headers, 'ratelimit-policy': '"p";q=1;w=0' } })).toBeNull();
   });

@@ -42,10 +42,12 @@ export function toRateLimit(input: { name: string; limit: number; windowSeconds:
 }
 
 /**
- * The current limit of one decision, read from its `RateLimit-Policy` header so that it states
- * exactly what the HTTP contract states; `null` if the header is missing or not in that form.
+ * The current limit of one decision: the limit the decision names with its exact window (a
+ * sub-second window included, which `RateLimit-Policy` rounds to whole seconds), else read from
+ * the `RateLimit-Policy` header (a block); `null` if that is missing or not in the contract form.
  */
 export function currentLimitOf(reply: CheckReply): DescriptorStatusMessage['current_limit'] {
+  if (reply.currentLimit !== undefined) return reply.currentLimit.windowSeconds > 0 ? toRateLimit(reply.currentLimit) : null;
   const match = POLICY_HEADER.exec(reply.headers['ratelimit-policy'] ?? '');
   if (match === null) return null;
   const windowSeconds = Number(match[3]);

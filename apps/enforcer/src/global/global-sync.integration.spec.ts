@@ -208,7 +208,7 @@ describe('global limits on the shared NATS (namespace of its own)', () => {
 
   it('acknowledges a new epoch as soon as it has settled, not at the next report interval', async () => {
     // Reports every minute: an acknowledgement within seconds can only be the early one, sent once
-    // decisions that read the old cap have finished (REDIS_COMMAND_TIMEOUT_MS, 2 s here).
+    // decisions that read the old cap have finished (at most REDIS_COMMAND_TIMEOUT_MS of silence from Redis).
     const slow = await startEnforcer({ region: 'eu-west', redis: redisWest, natsUrl: 'nats://127.0.0.1:4222', namespace, instance: 'global-eu-west-slow', syncIntervalMs: 60_000 });
     const { reports, sub } = collectReports(nc, namespace, 'eu-west');
     try {

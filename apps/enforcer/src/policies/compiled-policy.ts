@@ -1,5 +1,14 @@
-import type { FailureMode, PolicyAlgorithm, PolicyRef, PolicyScope } from '@rl/contracts';
-import { maxCost, type AlgorithmName } from '@rl/limiter-core';
+import {
+  limitItemName,
+  limitWindowSeconds,
+  policyWindowSeconds,
+  type FailureMode,
+  type PolicyAlgorithm,
+  type PolicyLimit,
+  type PolicyRef,
+  type PolicyScope,
+} from '@rl/contracts';
+import { CalendarWindowClock, maxCost, stackedMaxCost, type AlgorithmName } from '@rl/limiter-core';
 
 /** A limit and burst with the header values that describe them, computed once. */
 export interface Quota {
@@ -7,7 +16,7 @@ export interface Quota {
   readonly burst: number;
   /** `X-RateLimit-Limit` value. */
   readonly limitHeader: string;
-  /** `RateLimit-Policy` value: `"<id>";q=<limit>;w=<window seconds>`. */
+  /** `RateLimit-Policy` value: `"<id>";q=<limit>;w=<window seconds, an integer >= 1>`. */
   readonly policyHeader: string;
 }
 
@@ -30,12 +39,47 @@ export interface CompiledPolicy {
   readonly localQuota: Quota;
   /** `RateLimit` value up to the remaining count: `"<id>";r=`. */
   readonly rateLimitPrefix: string;
+  /** A denial's `violated-policies`: the names of the limits that deny, as `RateLimit-Policy` names them. */
+  readonly violated: readonly string[];
+  /**
+   * Stacked limits (`"limits": [...]`), decided all or nothing: the policy's `quota`, `algorithm`
+   * and `windowUs` then describe its shortest window only, for the readers of one limit.
+   */
+  readonly stack?: CompiledStack;
   /**
    * The largest cost one request can ever be admitted with (the bucket's capacity, or the
    * window's limit; for a global policy the global limit). A larger cost is refused at once with
    * `reason: "cost_exceeds_limit"`, without a store call: no wait would ever admit it.
    */
   readonly maxCost: number;
+}
+
+/** One limit of a stacked policy, ready for the hot path. */
+export interface CompiledLimit {
+  /** The limit's own name, and its name in headers and `violated-policies`: `<policy id>-<name>`. */
+  readonly name: string;
+  readonly itemName: string;
+  readonly algorithm: AlgorithmName;
+  readonly windowUs: number;
+  /** Calendar windows: the bounds of the window holding a time, cached per window. */
+  readonly calendar: CalendarWindowClock | undefined;
+  readonly quota: Quota;
+  readonly localQuota: Quota;
+  /** `RateLimit` item up to the remaining count: `"<policy id>-<name>";r=`. */
+  readonly rateLimitPrefix: string;
+  /** `[itemName]`, for a denial by this limit alone. */
+  readonly violated: readonly string[];
+}
+
+/** The stacked limits of a policy, and the `RateLimit-Policy` list naming every one. */
+export interface CompiledStack {
+  readonly limits: readonly CompiledLimit[];
+  readonly policyHeader: string;
+  readonly localPolicyHeader: string;
+  /** Each limit's local bucket, in order, for the decision pipeline's fallback. */
+  readonly localQuotas: readonly { readonly limit: number; readonly burst: number }[];
+  /** What each limit's counter key is built from (buildStackKeys). */
+  readonly keyParts: readonly { readonly name: string; readonly algorithm: AlgorithmName; readonly calendar: boolean }[];
 }
 
 /** The parameters a policy is compiled from: a stored Policy, the default or an inline limit. */
@@ -51,16 +95,13 @@ export interface PolicyParameters {
   readonly mode: 'enforce' | 'shadow';
   /** Default `regional`; the default and inline policies are always regional. */
   readonly scope?: PolicyScope;
+  /** Stacked limits (regional policies only); `limit`, `windowSeconds` and `burst` then describe the shortest window. */
+  readonly limits?: readonly PolicyLimit[];
 }
 
 /** contracts and limiter-core name the same algorithms; this fails to compile if they drift apart. */
 function toAlgorithmName(name: PolicyAlgorithm): AlgorithmName {
   return name;
-}
-
-/** `60` stays `60`; sub-second windows keep up to three decimals (`0.25`), as structured-field decimals allow. */
-export function formatWindowSeconds(windowSeconds: number): string {
-  return Number.isInteger(windowSeconds) ? String(windowSeconds) : String(Math.round(windowSeconds * 1000) / 1000);
 }
 
 function quota(input: { id: string; limit: number; burst: number; window: string }): Quota {
@@ -74,20 +115,59 @@ function quota(input: { id: string; limit: number; burst: number; window: string
 
 export function compilePolicy(input: { parameters: PolicyParameters; localPercent: number }): CompiledPolicy {
   const p = input.parameters;
-  const window = formatWindowSeconds(p.windowSeconds);
-  // A zero limit (an imported envoy rule denying everything) stays zero in the local bucket.
-  const scale = (n: number): number => (n === 0 ? 0 : Math.max(1, Math.floor((n * input.localPercent) / 100)));
+  const window = String(policyWindowSeconds(p.windowSeconds));
+  const scale = localScale(input.localPercent);
+  const stack = p.limits === undefined ? undefined : compileStack({ policyId: p.id, limits: p.limits, scale });
+  const scope = p.scope ?? 'regional';
   return {
     ref: { id: p.id, version: p.version },
     counterId: p.counterId,
     algorithm: toAlgorithmName(p.algorithm),
     windowUs: Math.max(1, Math.round(p.windowSeconds * 1_000_000)),
     failureMode: p.failureMode,
-    scope: p.scope ?? 'regional',
+    scope,
     shadow: p.mode === 'shadow',
     quota: quota({ id: p.id, limit: p.limit, burst: p.burst, window }),
     localQuota: quota({ id: p.id, limit: scale(p.limit), burst: scale(p.burst), window }),
     rateLimitPrefix: `"${p.id}";r=`,
-    maxCost: (p.scope ?? 'regional') === 'global' ? p.limit : maxCost(toAlgorithmName(p.algorithm), p.limit, p.burst),
+    violated: Object.freeze([p.id]),
+    maxCost: stack !== undefined ? stackedMaxCost(stack.limits.map(limitShape)) : scope === 'global' ? p.limit : maxCost(toAlgorithmName(p.algorithm), p.limit, p.burst),
+    ...(stack === undefined ? {} : { stack }),
+  };
+}
+
+function limitShape(limit: CompiledLimit): { algorithm: AlgorithmName; limit: number; burst: number } {
+  return { algorithm: limit.algorithm, limit: limit.quota.limit, burst: limit.quota.burst };
+}
+
+/** This instance's local share of a number; a zero limit (an imported envoy rule denying everything) stays zero. */
+function localScale(localPercent: number): (n: number) => number {
+  return (n) => (n === 0 ? 0 : Math.max(1, Math.floor((n * localPercent) / 100)));
+}
+
+function compileStack(input: { policyId: string; limits: readonly PolicyLimit[]; scale: (n: number) => number }): CompiledStack {
+  const { policyId, scale } = input;
+  const limits = input.limits.map((limit): CompiledLimit => {
+    const itemName = limitItemName({ policyId, limitName: limit.name });
+    const seconds = limitWindowSeconds(limit);
+    const window = String(policyWindowSeconds(seconds));
+    return {
+      name: limit.name,
+      itemName,
+      algorithm: toAlgorithmName(limit.algorithm),
+      windowUs: Math.max(1, Math.round(seconds * 1_000_000)),
+      calendar: limit.window === undefined ? undefined : new CalendarWindowClock(limit.window, limit.timeZone ?? 'UTC'),
+      quota: quota({ id: itemName, limit: limit.limit, burst: limit.burst, window }),
+      localQuota: quota({ id: itemName, limit: scale(limit.limit), burst: scale(limit.burst), window }),
+      rateLimitPrefix: `"${itemName}";r=`,
+      violated: Object.freeze([itemName]),
+    };
+  });
+  return {
+    limits,
+    policyHeader: limits.map((l) => l.quota.policyHeader).join(', '),
+    localPolicyHeader: limits.map((l) => l.localQuota.policyHeader).join(', '),
+    localQuotas: limits.map((l) => ({ limit: l.localQuota.limit, burst: l.localQuota.burst })),
+    keyParts: limits.map((l) => ({ name: l.name, algorithm: l.algorithm, calendar: l.calendar !== undefined })),
   };
 }

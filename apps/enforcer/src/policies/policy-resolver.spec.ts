@@ -37,7 +37,7 @@ describe('PolicyResolver', () => {
       counterId: 'inline:10:0.5',
       algorithm: 'gcra',
       windowUs: 500_000,
-      quota: { limit: 10, burst: 10, policyHeader: '"inline";q=10;w=0.5' },
+      quota: { limit: 10, burst: 10, policyHeader: '"inline";q=10;w=1' },
     });
     expect(r.resolve({ key: 'other', limit: 10, windowSeconds: 0.5 })).toBe(inline);
     expect(r.resolve({ key: 'k', limit: 10, windowSeconds: 1 }).counterId).toBe('inline:10:1');

@@ -122,13 +122,15 @@ describe('store failure against real redis-server processes', () => {
     const server = redis as RedisServerHandle;
     const load = startLoad(enforcer, 2);
     await sleep(300);
-    const killedAt = performance.now();
     server.process.child.kill('SIGKILL');
     await waitFor('redis-server gone', () => Promise.resolve(server.process.child.exitCode !== null || server.process.child.signalCode !== null), 5_000);
+    // Judged from when the process is known dead, not from when the signal was sent: on a loaded
+    // machine a killed redis-server may still answer for a while before it is scheduled to die.
+    const goneAt = performance.now();
     await sleep(700);
     const outcomes = await load.stop();
 
-    const afterKill = outcomes.filter((o) => o.startedAt > killedAt + 50);
+    const afterKill = outcomes.filter((o) => o.startedAt > goneAt);
     expect(afterKill.length).toBeGreaterThan(100);
     expect(afterKill.every((o) => o.degraded)).toBe(true);
     expectFailureModesFollowed(outcomes);

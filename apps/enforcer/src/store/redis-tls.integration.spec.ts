@@ -44,7 +44,7 @@ describe('counter store over TLS (rediss://, REDIS_TLS_*), against redis-server 
   });
 
   async function enforcer(env: Record<string, string>): Promise<NestFastifyApplication> {
-    const { app } = await createTestApp({ store: 'from-config', env: { REDIS_COMMAND_TIMEOUT_MS: '500', ...env } });
+    const { app } = await createTestApp({ store: 'from-config', env });
     apps.push(app);
     return app;
   }

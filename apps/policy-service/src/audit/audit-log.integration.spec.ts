@@ -67,6 +67,9 @@ describe('audit log (append-only in the database)', () => {
   it('filters by entity, entity id, actor and time range, each page keeping the filters', async () => {
     const editor = (await api.post('/v1/api-keys', { name: 'audit editor', role: 'editor' })).json<{ id: string; token: string }>();
     const asEditor = api.as(editor.token);
+    // The database stamps entries in microseconds, a Date holds milliseconds: step past the
+    // millisecond of the key's creation so that `before` is strictly after it.
+    await new Promise((resolve) => setTimeout(resolve, 2));
     const before = new Date();
     expect((await asEditor.put('/admin/limits', { customer_id: 'acme', limit: 4, window: '30s' })).statusCode).toBe(200);
     expect((await asEditor.put('/admin/limits', { customer_id: 'globex', limit: 9, window: '1m' })).statusCode).toBe(200);

@@ -139,6 +139,10 @@ const ROUTES: RouteCase[] = [
   },
   // Allowed callers reach query validation (400: policyId is required) without depending on a reconciler.
   { route: 'GET /v1/global-usage', access: ['viewer'], ok: 400, request: () => ({ method: 'GET', url: '/v1/global-usage' }) },
+  // Allowed callers reach query or body validation (400) without depending on an enforcer; a reset by key and policy needs none.
+  { route: 'GET /v1/counters', access: ['viewer'], ok: 400, request: () => ({ method: 'GET', url: '/v1/counters' }) },
+  { route: 'DELETE /v1/counters', access: ['editor'], ok: 200, request: (_a, n) => ({ method: 'DELETE', url: `/v1/counters?policyId=base&key=user-${n}` }) },
+  { route: 'POST /v1/counters/explain', access: ['viewer'], ok: 400, request: () => ({ method: 'POST', url: '/v1/counters/explain', body: {} }) },
   { route: 'GET /v1/analytics/top', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/analytics/top?dimension=key' }) },
   { route: 'GET /v1/analytics/timeseries', access: ['viewer'], ok: 200, request: () => ({ method: 'GET', url: '/v1/analytics/timeseries' }) },
   { route: 'GET /metrics', access: 'public', ok: 200, request: () => ({ method: 'GET', url: '/metrics' }) },

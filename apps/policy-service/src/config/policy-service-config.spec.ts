@@ -115,3 +115,47 @@ describe('README', () => {
     expect(table).toBe(renderEnvTable(POLICY_SERVICE_CONFIG_DOC));
   });
 });
+
+describe('PolicyServiceConfig: the regions\' enforcers', () => {
+  it('has none by default, so the counter routes are off', () => {
+    expect(PolicyServiceConfig.fromEnv({ POLICY_SIGNING_PRIVATE_KEY: FIXTURE_KEY }).enforcers).toEqual({ regions: [], internalToken: undefined, timeoutMs: 1000 });
+  });
+
+  it('reads region=url pairs in order, trailing slashes dropped, with the token and timeout', () => {
+    const config = PolicyServiceConfig.fromEnv({
+      POLICY_SIGNING_PRIVATE_KEY: FIXTURE_KEY,
+      ENFORCER_URLS: 'us-east=http://127.0.0.1:8081/, eu-west = https://enforcer.eu.internal',
+      ENFORCER_INTERNAL_TOKEN: 'internal-token-0123456789',
+      ENFORCER_TIMEOUT_MS: '250',
+    });
+    expect(config.enforcers).toEqual({
+      regions: [
+        { region: 'us-east', url: 'http://127.0.0.1:8081' },
+        { region: 'eu-west', url: 'https://enforcer.eu.internal' },
+      ],
+      internalToken: 'internal-token-0123456789',
+      timeoutMs: 250,
+    });
+  });
+
+  it('names a malformed entry, a short token and a tiny timeout, never echoing credentials', () => {
+    expect(() => PolicyServiceConfig.fromEnv(fixture('bad-enforcers.env'))).toThrow(
+      'Invalid configuration: ' +
+        'ENFORCER_URLS must be a comma-separated list of region=http(s)://host:port: entry 2 (eu-west) has no http(s) URL without credentials, query or fragment; ' +
+        'ENFORCER_INTERNAL_TOKEN must be 16 to 1024 printable ASCII characters without spaces (value not shown); ' +
+        'ENFORCER_TIMEOUT_MS must be an integer between 50 and 30000 (got "10")',
+    );
+    expect(() => PolicyServiceConfig.fromEnv({ POLICY_SIGNING_PRIVATE_KEY: FIXTURE_KEY, ENFORCER_URLS: 'US East=http://x:1' })).toThrow(
+      'ENFORCER_URLS must be a comma-separated list of region=http(s)://host:port: entry 1 does not start with a region name from [a-z0-9-]{1,32} and "="',
+    );
+    expect(() => PolicyServiceConfig.fromEnv({ POLICY_SIGNING_PRIVATE_KEY: FIXTURE_KEY, ENFORCER_URLS: 'us-east=http://a:1,us-east=http://b:1', ENFORCER_INTERNAL_TOKEN: 'internal-token-0123456789' })).toThrow(
+      'ENFORCER_URLS must name each region once: entry 2 repeats us-east',
+    );
+  });
+
+  it('needs the internal token with the URLs', () => {
+    expect(() => PolicyServiceConfig.fromEnv(fixture('enforcers-without-token.env'))).toThrow(
+      "Invalid configuration: ENFORCER_INTERNAL_TOKEN is required with ENFORCER_URLS (the enforcers' INTERNAL_API_TOKEN)",
+    );
+  });
+});

@@ -4,6 +4,7 @@ import { ConfigError, loadEnv, natsTransportProblems, natsTransportSettings, url
 import { analyticsSettings, type AnalyticsSettings } from '../analytics/analytics-env';
 import { accessProblems, accessSettings, type AccessSettings } from './access-env';
 import { databaseTlsProblems, databaseTlsSettings, type DatabaseTlsSettings } from './database-tls-env';
+import { enforcerProblems, enforcerSettings, type EnforcerSettings } from './enforcers-env';
 import { POLICY_SERVICE_ENV } from './policy-service-env';
 
 export interface DatabaseSettings {
@@ -59,6 +60,8 @@ export class PolicyServiceConfig {
   readonly reconciler: ReconcilerSettings;
   /** The enforcers' key and the block confirmation thresholds. */
   readonly access: AccessSettings;
+  /** Each region's enforcer, for the counter inspector (ENFORCER_URLS, ENFORCER_INTERNAL_TOKEN). */
+  readonly enforcers: EnforcerSettings;
 
   private constructor(env: EnvValues<typeof POLICY_SERVICE_ENV>) {
     this.port = env.PORT;
@@ -75,12 +78,13 @@ export class PolicyServiceConfig {
     this.console = { dir: resolve(env.CONSOLE_DIR) };
     this.reconciler = { url: env.RECONCILER_URL.replace(/\/+$/, ''), timeoutMs: env.RECONCILER_TIMEOUT_MS, token: env.RECONCILER_API_TOKEN };
     this.access = accessSettings(env);
+    this.enforcers = enforcerSettings(env);
   }
 
   /** Validates every variable at once; throws a ConfigError naming each bad or missing one. */
   static fromEnv(source: Readonly<Record<string, string | undefined>>): PolicyServiceConfig {
     const env = loadEnv(POLICY_SERVICE_ENV, source);
-    const problems = [...databaseTlsProblems(env), ...natsTransportProblems(env.NATS_URL, env), ...accessProblems(env)];
+    const problems = [...databaseTlsProblems(env), ...natsTransportProblems(env.NATS_URL, env), ...accessProblems(env), ...enforcerProblems(env)];
     if (problems.length > 0) throw new ConfigError(problems);
     return new PolicyServiceConfig(env);
   }

@@ -4,6 +4,7 @@ import { describeEnv, envInt, envSigningPrivateKey, envString, envUrl, logLevelE
 import { ANALYTICS_ENV } from '../analytics/analytics-env';
 import { ACCESS_ENV } from './access-env';
 import { DATABASE_TLS_ENV } from './database-tls-env';
+import { ENFORCERS_ENV } from './enforcers-env';
 
 /** Every environment variable the policy service reads, validated once at boot. */
 export const POLICY_SERVICE_ENV = {
@@ -81,6 +82,7 @@ export const POLICY_SERVICE_ENV = {
     default: 2000,
     description: 'How long GET /v1/global-usage waits for the reconciler before answering 502',
   }),
+  ...ENFORCERS_ENV,
   INSTANCE_ID: envString({
     default: { compute: () => `${hostname()}-${process.pid}`, text: '<hostname>-<pid>' },
     pattern: /^[A-Za-z0-9._-]{1,128}$/,

@@ -52,3 +52,6 @@ export class PreconditionRequiredError extends ApiError {}
 
 /** A service this one forwards to (the reconciler) is unreachable, timed out or answered unusably (502). */
 export class BadGatewayError extends ApiError {}
+
+/** The route needs a dependency this deployment has not configured (503), named in the message. */
+export class NotConfiguredError extends ApiError {}

@@ -13,6 +13,7 @@ import {
   PreconditionRequiredError,
   RuleViolationError,
   BadGatewayError,
+  NotConfiguredError,
 } from './api-errors';
 
 export interface ErrorBody {
@@ -62,6 +63,7 @@ export function mapError(error: unknown): Mapped | undefined {
   }
   if (error instanceof PreconditionRequiredError) return { status: 428, body: { error: 'precondition_required', message: error.message } };
   if (error instanceof BadGatewayError) return { status: 502, body: { error: 'bad_gateway', message: error.message } };
+  if (error instanceof NotConfiguredError) return { status: 503, body: { error: 'not_configured', message: error.message } };
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return { status, body: { error: STATUS_CODES[status] ?? `http_${status}`, message: error.message } };

@@ -6,9 +6,7 @@ import type { Logger } from 'pino';
 import { PolicyServiceConfig } from '../config/policy-service-config';
 import { LOGGER } from '@rl/platform/service';
 import { BadGatewayError, NotFoundError } from '../errors/api-errors';
-
-/** Reconciler answers larger than this are refused (its top-50 view is a few KiB). */
-const MAX_BODY_BYTES = 1_048_576;
+import { describeFetchError, MAX_UPSTREAM_BODY_BYTES, messageOf, parseJson } from '../http/upstream-response';
 
 /**
  * The reconciler's `GET /v1/global/usage` (contract: the global-limits design, "Reconciler HTTP"),
@@ -42,7 +40,7 @@ export class ReconcilerClient {
     } catch (error) {
       throw new BadGatewayError(`the reconciler at ${this.baseUrl} is unreachable: ${describeFetchError(error, this.timeoutMs)}`);
     }
-    if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new BadGatewayError(`the reconciler at ${this.baseUrl} answered more than ${MAX_BODY_BYTES} bytes`);
+    if (Buffer.byteLength(text) > MAX_UPSTREAM_BODY_BYTES) throw new BadGatewayError(`the reconciler at ${this.baseUrl} answered more than ${MAX_UPSTREAM_BODY_BYTES} bytes`);
     const body = parseJson(text);
     if (response.status === 404) {
       throw new NotFoundError(messageOf(body) ?? `the reconciler has no usage for policy ${query.policyId} in the current window`);
@@ -71,27 +69,4 @@ export class ReconcilerClient {
     }
     return view;
   }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function messageOf(body: unknown): string | undefined {
-  const message = (body as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' && message.length > 0 ? message.slice(0, 300) : undefined;
-}
-
-/** Why fetch failed, in words: a timeout, `connection refused`, or the network error's code or message. */
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const failure = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
-  if (failure?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = failure?.cause;
-  if (typeof cause?.code === 'string') return cause.code === 'ECONNREFUSED' ? 'connection refused' : cause.code;
-  if (typeof cause?.message === 'string') return cause.message;
-  return typeof failure?.message === 'string' ? failure.message : String(error);
 }

@@ -72,8 +72,10 @@ describe('health, metrics and docs', () => {
     expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: expect.stringContaining('Not a JWT') });
     expect(doc.paths['/v1/policies'].post.security).toEqual([{ bearer: [] }]);
     const create = doc.components.schemas.CreatePolicyDto;
-    expect(create.required).toEqual(expect.arrayContaining(['id', 'match', 'algorithm', 'limit', 'windowSeconds']));
-    expect(create.required).not.toContain('burst');
+    expect(create.required).toEqual(expect.arrayContaining(['id', 'match', 'algorithm']));
+    // limit and windowSeconds may be left out when the policy has stacked limits.
+    for (const optional of ['burst', 'limit', 'windowSeconds', 'limits']) expect(create.required).not.toContain(optional);
+    expect(create.properties.limits).toMatchObject({ type: 'array' });
     expect(create.properties.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 1_000_000_000 });
     expect(create.properties.windowSeconds).toMatchObject({ type: 'number', minimum: 1, maximum: 2_592_000 });
     expect(create.properties.algorithm).toMatchObject({ enum: ['token_bucket', 'sliding_window', 'fixed_window', 'leaky_bucket', 'gcra', 'sliding_log'] });
@@ -117,6 +119,7 @@ describe('migrations', () => {
         'IndexedAuditLogFilters1796100000004',
         'AddedEnforcerApiKeyRole1796100000005',
         'AddedEnvoyRules1796600000413',
+        'AddedStackedLimits1796700000016',
       ]);
       const reverted = await revertMigrations(db.url);
       expect(reverted).toEqual([...names].reverse());

@@ -74,11 +74,11 @@ export class EnvoyImportsService {
   private async apply(tx: ChangeTransaction, domain: string, plan: EnvoyImportPlan): Promise<number> {
     for (const policy of plan.deleted) await tx.query('DELETE FROM policies WHERE id = $1', [policy.id]);
     for (const policy of plan.created) {
-      await tx.query(`INSERT INTO policies (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [policy.id, ...policyColumns(policy)]);
+      await tx.query(`INSERT INTO policies (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [policy.id, ...policyColumns(policy)]);
       await appendVersion(tx, policy, 'created');
     }
     for (const { previous, ...policy } of plan.changed) {
-      await tx.query(`UPDATE policies SET ${POLICY_SET_COLUMNS} WHERE id = $1 AND version = $14`, [policy.id, ...policyColumns(policy), previous.version]);
+      await tx.query(`UPDATE policies SET ${POLICY_SET_COLUMNS} WHERE id = $1 AND version = $15`, [policy.id, ...policyColumns(policy), previous.version]);
       await appendVersion(tx, policy, 'updated');
     }
     const revision = await tx.record({

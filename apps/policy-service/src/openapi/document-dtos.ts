@@ -86,7 +86,8 @@ export function documentDtos(classes: readonly Class[], overrides: Readonly<Reco
 function propertyOptions(cls: Class, property: string, rules: readonly ValidationMetadata[], visit: (cls: Class) => void): ApiPropertyOptions {
   const schema: Schema = {};
   for (const rule of rules) Object.assign(schema, Object.fromEntries(Object.entries(schemaOf(rule)).filter(([, value]) => value !== undefined)));
-  const optional = rules.some((rule) => rule.type === 'conditionalValidation' && rule.name === 'isOptional');
+  // @IsOptional, or @ValidateIf (required only together with, or without, another field: the docs say which).
+  const optional = rules.some((rule) => rule.type === 'conditionalValidation');
   const nested = rules.find((rule) => rule.type === 'nestedValidation');
   if (nested !== undefined) {
     const nestedType = defaultMetadataStorage.findTypeMetadata(cls, property)?.typeFunction() as Class | undefined;

@@ -11,6 +11,9 @@ import {
   AssignTierDto,
   AuditPageView,
   AuditQueryDto,
+  CounterPolicyRefDto,
+  CounterQueryDto,
+  CounterStateDto,
   CreateApiKeyDto,
   CreatedApiKeyView,
   CreatePolicyDto,
@@ -26,6 +29,7 @@ import {
   EnvoyPolicyView,
   EnvoyRuleView,
   ErrorView,
+  ExplainCheckDto,
   GlobalKeySummaryView,
   GlobalKeyUsageView,
   GlobalPolicyUsageView,
@@ -93,6 +97,10 @@ const DTOS = [
   TierView,
   TierListView,
   WhoAmIView,
+  CounterQueryDto,
+  CounterPolicyRefDto,
+  CounterStateDto,
+  ExplainCheckDto,
 ];
 
 let documented = false;

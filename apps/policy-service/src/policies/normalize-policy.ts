@@ -31,6 +31,7 @@ export function normalizePolicy(input: { readonly id: string; readonly fields: P
     mode: fields.mode,
     version: input.version,
     escalation: fields.escalation === undefined ? undefined : { ...fields.escalation },
+    limits: fields.limits?.map((limit) => ({ ...limit })),
   });
   if (!result.ok) throw new RuleViolationError(result.errors);
   return result.value;

@@ -295,4 +295,59 @@ describe('policies API (real PostgreSQL and NATS)', () => {
     expect(empty.json()).toMatchObject({ fields: [{ path: 'escalation' }] });
     expect((await api.get('/v1/policies/bad-escalation')).statusCode).toBe(404);
   });
+
+  it('stores stacked limits with calendar windows, round-trips them, versions them and carries them in the snapshot', async () => {
+    const plan = {
+      id: 'acme-plan',
+      match: { customerId: 'acme-stacked' },
+      algorithm: 'gcra',
+      limits: [
+        { name: 'burst', limit: 10, windowSeconds: 1 },
+        { name: 'minute', limit: 1_000, windowSeconds: 60, algorithm: 'sliding_window' },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin' },
+      ],
+    };
+    const created = await api.post('/v1/policies', plan);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({
+      limit: 10,
+      windowSeconds: 1,
+      burst: 10,
+      limits: [
+        { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra', burst: 10 },
+        { name: 'minute', limit: 1_000, windowSeconds: 60, algorithm: 'sliding_window', burst: 1_000 },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 100_000 },
+      ],
+    });
+    expectShape(PolicyView, created.json());
+    // What was read can be written back unchanged.
+    const same = await api.put('/v1/policies/acme-plan', { ...created.json<Policy>(), id: undefined, version: undefined }, { 'if-match': '1' });
+    expect(same.statusCode).toBe(200);
+    expect(same.json()).toEqual({ ...created.json(), version: 2 });
+    const snapshot = (await api.get('/v1/policies/snapshot')).json<{ policies: Policy[] }>();
+    expect(snapshot.policies.find((p) => p.id === 'acme-plan')?.limits).toEqual(created.json<Policy>().limits);
+    const single = await api.put('/v1/policies/acme-plan', { match: plan.match, algorithm: 'gcra', limit: 5, windowSeconds: 1 }, { 'if-match': '2' });
+    expect(single.json()).not.toHaveProperty('limits');
+    const history = (await api.get('/v1/policies/acme-plan/versions')).json<PolicyVersionListView>();
+    expect(history.items.find((item) => item.version === 1)?.policy.limits).toHaveLength(3);
+  });
+
+  it('refuses bad stacked limits with the field path, storing nothing', async () => {
+    const base = { match: { customerId: 'acme-bad' }, algorithm: 'gcra' };
+    const cases: [unknown, number, string][] = [
+      [{ ...base, id: 'bad-a', limits: [{ name: 'day', limit: 5, window: 'calendar-day', timeZone: 'Mars/Olympus' }] }, 422, 'limits[0].timeZone'],
+      [{ ...base, id: 'bad-b', limits: [{ name: 'x', limit: 1, windowSeconds: 1 }, { name: 'x', limit: 2, windowSeconds: 2 }] }, 422, 'limits[1].name'],
+      [{ ...base, id: 'bad-c', limits: [{ name: 'x', limit: 1, windowSeconds: 1, window: 'calendar-day' }] }, 422, 'limits[0].windowSeconds'],
+      [{ ...base, id: 'bad-d', scope: 'global', limits: [{ name: 'x', limit: 1, windowSeconds: 1 }] }, 422, 'limits'],
+      [{ ...base, id: 'bad-e', limits: [{ name: 'x', limit: 0, windowSeconds: 1 }] }, 400, 'limits[0].limit'],
+      [{ ...base, id: 'bad-f', limits: [] }, 400, 'limits'],
+      [{ ...base, id: 'bad-g' }, 400, 'limit'],
+    ];
+    for (const [body, status, path] of cases) {
+      const reply = await api.post('/v1/policies', body);
+      expect({ path, status: reply.statusCode }).toEqual({ path, status });
+      expect(reply.json<{ fields: { path: string }[] }>().fields.map((f) => f.path)).toContain(path);
+    }
+    expect((await api.get('/v1/policies')).json<{ items: Policy[] }>().items.some((p) => p.id.startsWith('bad-'))).toBe(false);
+  });
 });

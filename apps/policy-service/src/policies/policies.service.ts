@@ -16,10 +16,10 @@ export interface PolicyChangeResult {
   readonly revision: number;
 }
 
-export const POLICY_COLUMNS = 'id, version, match, match_key, algorithm, "limit", window_seconds, burst, scope, failure_mode, mode, envoy, escalation';
+export const POLICY_COLUMNS = 'id, version, match, match_key, algorithm, "limit", window_seconds, burst, scope, failure_mode, mode, envoy, escalation, limits';
 const COLUMNS = POLICY_COLUMNS;
 export const POLICY_SET_COLUMNS =
-  'version = $2, match = $3, match_key = $4, algorithm = $5, "limit" = $6, window_seconds = $7, burst = $8, scope = $9, failure_mode = $10, mode = $11, envoy = $12, escalation = $13, updated_at = now()';
+  'version = $2, match = $3, match_key = $4, algorithm = $5, "limit" = $6, window_seconds = $7, burst = $8, scope = $9, failure_mode = $10, mode = $11, envoy = $12, escalation = $13, limits = $14, updated_at = now()';
 const SET_COLUMNS = POLICY_SET_COLUMNS;
 
 /**
@@ -66,7 +66,7 @@ export class PoliciesService {
       // A deleted policy's history stays, so a re-created one continues its version numbers.
       const { rows } = await tx.query<{ latest: number }>('SELECT COALESCE(MAX(version), 0)::int AS latest FROM policy_versions WHERE policy_id = $1', [draft.id]);
       const policy: Policy = { ...draft, version: rows[0].latest + 1 };
-      await tx.query(`INSERT INTO policies (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [policy.id, ...policyColumns(policy)]);
+      await tx.query(`INSERT INTO policies (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [policy.id, ...policyColumns(policy)]);
       await this.appendVersion(tx, { policy, change: 'created' });
       const revision = await tx.record({
         change: { kind: 'policy.upserted', policy },
@@ -180,7 +180,7 @@ export class PoliciesService {
 
   /** Optimistic concurrency: the head moves only from the version that was read. */
   private async updateHead(tx: ChangeTransaction, policy: Policy, expectedVersion: number): Promise<void> {
-    const updated = await tx.query(`UPDATE policies SET ${SET_COLUMNS} WHERE id = $1 AND version = $14`, [policy.id, ...policyColumns(policy), expectedVersion]);
+    const updated = await tx.query(`UPDATE policies SET ${SET_COLUMNS} WHERE id = $1 AND version = $15`, [policy.id, ...policyColumns(policy), expectedVersion]);
     if (updated.rowCount === 0) throw new PreconditionFailedError(`policy ${policy.id} changed concurrently`, expectedVersion);
   }
 

@@ -1,4 +1,4 @@
-import type { EnvoyRule, EscalationSettings, Policy, PolicyMatch, PolicyVersionView } from '@rl/contracts';
+import type { EnvoyRule, EscalationSettings, Policy, PolicyLimit, PolicyMatch, PolicyVersionView } from '@rl/contracts';
 
 /** A row of `policies`. */
 export interface PolicyRow {
@@ -16,6 +16,8 @@ export interface PolicyRow {
   /** Set exactly for a rule imported from an envoyproxy/ratelimit file. */
   envoy: EnvoyRule | null;
   escalation: EscalationSettings | null;
+  /** Stacked limits; NULL for a policy of one limit. */
+  limits: PolicyLimit[] | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -58,8 +60,21 @@ export function canonicalPolicy(policy: Policy): Policy {
     mode: policy.mode,
     version: policy.version,
     ...(policy.escalation === undefined ? {} : { escalation: canonicalEscalation(policy.escalation) }),
+    ...(policy.limits === undefined ? {} : { limits: policy.limits.map(canonicalLimit) }),
   };
   return policy.envoy === undefined ? canonical : { ...canonical, envoy: canonicalEnvoyRule(policy.envoy) };
+}
+
+function canonicalLimit(limit: PolicyLimit): PolicyLimit {
+  return {
+    name: limit.name,
+    limit: limit.limit,
+    ...(limit.windowSeconds === undefined ? {} : { windowSeconds: limit.windowSeconds }),
+    ...(limit.window === undefined ? {} : { window: limit.window }),
+    ...(limit.timeZone === undefined ? {} : { timeZone: limit.timeZone }),
+    algorithm: limit.algorithm,
+    burst: limit.burst,
+  };
 }
 
 function canonicalEscalation(settings: EscalationSettings): EscalationSettings {
@@ -98,6 +113,7 @@ export function toPolicy(row: PolicyRow): Policy {
     version: row.version,
     ...(row.envoy === null || row.envoy === undefined ? {} : { envoy: row.envoy }),
     ...(row.escalation === null ? {} : { escalation: row.escalation }),
+    ...(row.limits === null || row.limits === undefined ? {} : { limits: row.limits }),
   });
 }
 
@@ -137,5 +153,6 @@ export function policyColumns(policy: Policy): unknown[] {
     policy.mode,
     policy.envoy === undefined ? null : JSON.stringify(policy.envoy),
     policy.escalation === undefined ? null : JSON.stringify(policy.escalation),
+    policy.limits === undefined ? null : JSON.stringify(policy.limits),
   ];
 }

@@ -13,6 +13,10 @@ locals {
 
   internal_cidr_blocks = [for net in values(var.networks) : net.vpc_cidr]
 
+  # Every region's enforcers admit the control plane's network (us-east) too: the policy service
+  # reads counters through their internal route (token-protected) for the caller inspector.
+  enforcer_client_cidr_blocks = { for name, net in var.networks : name => distinct(concat(net.client_cidr_blocks, [var.networks["us-east"].vpc_cidr])) }
+
   # What each region's enforcers need of the signing keys: every public key the policy service and
   # the reconciler may sign with, and the Secrets Manager secret of the region's own private key.
   region_signing = { for name in local.region_names : name => {
@@ -46,6 +50,14 @@ module "control_plane" {
   enforcer_api_key_secret_arn     = var.enforcer_token_secret_arns["us-east"]
   reconciler_api_token_secret_arn = var.reconciler_api_token_secret_arn
   nats_nkey_seed_secret_arns      = var.control_plane_nats_seed_secret_arns
+
+  # The caller inspector (GET /v1/counters) asks every region's enforcer through its internal route.
+  enforcer_urls = {
+    "us-east"      = module.region_us_east.enforcer_url
+    "eu-west"      = module.region_eu_west.enforcer_url
+    "ap-southeast" = module.region_ap_southeast.enforcer_url
+  }
+  enforcer_internal_token_secret_arn = var.enforcer_internal_token_secret_arns["us-east"]
 }
 
 module "region_us_east" {
@@ -56,12 +68,13 @@ module "region_us_east" {
   global_regions                  = local.region_names
   vpc_id                          = var.networks["us-east"].vpc_id
   private_subnets                 = var.networks["us-east"].private_subnets
-  client_cidr_blocks              = var.networks["us-east"].client_cidr_blocks
+  client_cidr_blocks              = local.enforcer_client_cidr_blocks["us-east"]
   internal_cidr_blocks            = local.internal_cidr_blocks
   nats                            = local.nats
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["us-east"]
+  internal_api_token_secret_arn   = var.enforcer_internal_token_secret_arns["us-east"]
   signing                         = local.region_signing["us-east"]
   nats_public_keys                = var.nats_public_keys
   nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["us-east"]
@@ -88,12 +101,13 @@ module "region_eu_west" {
   global_regions                  = local.region_names
   vpc_id                          = var.networks["eu-west"].vpc_id
   private_subnets                 = var.networks["eu-west"].private_subnets
-  client_cidr_blocks              = var.networks["eu-west"].client_cidr_blocks
+  client_cidr_blocks              = local.enforcer_client_cidr_blocks["eu-west"]
   internal_cidr_blocks            = local.internal_cidr_blocks
   nats                            = local.nats
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["eu-west"]
+  internal_api_token_secret_arn   = var.enforcer_internal_token_secret_arns["eu-west"]
   signing                         = local.region_signing["eu-west"]
   nats_public_keys                = var.nats_public_keys
   nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["eu-west"]
@@ -118,12 +132,13 @@ module "region_ap_southeast" {
   global_regions                  = local.region_names
   vpc_id                          = var.networks["ap-southeast"].vpc_id
   private_subnets                 = var.networks["ap-southeast"].private_subnets
-  client_cidr_blocks              = var.networks["ap-southeast"].client_cidr_blocks
+  client_cidr_blocks              = local.enforcer_client_cidr_blocks["ap-southeast"]
   internal_cidr_blocks            = local.internal_cidr_blocks
   nats                            = local.nats
   nats_gateways                   = local.nats_gateways
   policy_service_url              = module.control_plane.policy_service_url
   policy_service_token_secret_arn = var.enforcer_token_secret_arns["ap-southeast"]
+  internal_api_token_secret_arn   = var.enforcer_internal_token_secret_arns["ap-southeast"]
   signing                         = local.region_signing["ap-southeast"]
   nats_public_keys                = var.nats_public_keys
   nats_nkey_seed_secret_arn       = var.enforcer_nats_seed_secret_arns["ap-southeast"]

@@ -84,6 +84,21 @@ variable "enforcer_token_secret_arns" {
   }
 }
 
+variable "enforcer_internal_token_secret_arns" {
+  description = "Per region, the Secrets Manager secret (in that region; replicas of one secret) with the token of the enforcers' internal routes: the enforcers hold it as INTERNAL_API_TOKEN, the policy service (us-east-1) sends it as ENFORCER_INTERNAL_TOKEN for the caller inspector (GET /v1/counters)."
+  type        = map(string)
+
+  validation {
+    condition     = length(setsubtract(["us-east", "eu-west", "ap-southeast"], keys(var.enforcer_internal_token_secret_arns))) == 0
+    error_message = "enforcer_internal_token_secret_arns needs an entry for us-east, eu-west and ap-southeast."
+  }
+
+  validation {
+    condition     = alltrue([for arn in values(var.enforcer_internal_token_secret_arns) : can(regex("^arn:aws[a-z-]*:secretsmanager:", arn))])
+    error_message = "enforcer_internal_token_secret_arns values must be Secrets Manager secret ARNs."
+  }
+}
+
 variable "signing_key_secret_arns" {
   description = <<-EOT
     Secrets Manager secrets holding the Ed25519 private keys of the signed control messages (base64

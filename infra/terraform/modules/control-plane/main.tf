@@ -30,6 +30,8 @@ locals {
     NATS_INBOX_PREFIX = "_INBOX.policy-service"
     RECONCILER_URL    = "http://${aws_lb.control_plane.dns_name}:${local.reconciler_port}"
     SHUTDOWN_DRAIN_MS = "5000"
+    # The caller inspector asks each region's enforcer (GET /v1/counters); "" (no regions) is unset.
+    ENFORCER_URLS = join(",", [for region, url in var.enforcer_urls : "${region}=${url}"])
   }
 
   # Each service reads only its own secrets: the enforcers' key (ENFORCER_API_KEY, role enforcer)
@@ -43,6 +45,8 @@ locals {
     NATS_NKEY_SEED       = var.nats_nkey_seed_secret_arns.policy_service
     # Signs every policy change and snapshot.
     POLICY_SIGNING_PRIVATE_KEY = var.signing.policy_private_key_secret_arn
+    # Sent to the enforcers' internal routes (their INTERNAL_API_TOKEN); null: left out.
+    ENFORCER_INTERNAL_TOKEN = var.enforcer_internal_token_secret_arn
   }
 
   reconciler_environment = merge(

@@ -44,7 +44,7 @@ resource "aws_iam_role_policy_attachment" "execution" {
 data "aws_iam_policy_document" "read_secrets" {
   statement {
     actions = ["secretsmanager:GetSecretValue"]
-    resources = [
+    resources = compact([
       aws_db_instance.this.master_user_secret[0].secret_arn,
       var.admin_token_secret_arn,
       var.enforcer_api_key_secret_arn,
@@ -53,7 +53,9 @@ data "aws_iam_policy_document" "read_secrets" {
       var.nats_nkey_seed_secret_arns.reconciler,
       var.signing.policy_private_key_secret_arn,
       var.signing.allocation_private_key_secret_arn,
-    ]
+      # Null unless the caller inspector is wired (compact drops it).
+      var.enforcer_internal_token_secret_arn,
+    ])
   }
 }
 
@@ -217,12 +219,19 @@ resource "aws_ecs_task_definition" "policy_service" {
   task_role_arn            = aws_iam_role.task.arn
   tags                     = local.tags
 
+  lifecycle {
+    precondition {
+      condition     = length(var.enforcer_urls) == 0 || var.enforcer_internal_token_secret_arn != null
+      error_message = "enforcer_internal_token_secret_arn is required with enforcer_urls (the policy service refuses ENFORCER_URLS without ENFORCER_INTERNAL_TOKEN)."
+    }
+  }
+
   container_definitions = jsonencode([merge(local.task_defaults, {
     name             = "policy-service"
     image            = var.policy_service.image
     portMappings     = [{ containerPort = local.policy_service_port, protocol = "tcp" }]
     environment      = [for k, v in local.policy_service_environment : { name = k, value = v }]
-    secrets          = [for k, arn in local.policy_service_secrets : { name = k, valueFrom = arn }]
+    secrets          = [for k, arn in local.policy_service_secrets : { name = k, valueFrom = arn } if arn != null]
     logConfiguration = local.log_options["policy-service"]
   })])
 }

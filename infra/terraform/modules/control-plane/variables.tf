@@ -185,6 +185,28 @@ variable "nats_nkey_seed_secret_arns" {
   }
 }
 
+variable "enforcer_urls" {
+  description = "Each region's enforcer base URL (the region module's enforcer_url) by region name: the policy service's ENFORCER_URLS, so GET /v1/counters can ask every region for a counter and POST /v1/counters/explain can dry-run a check. Each region's client_cidr_blocks must admit the control plane's network. Empty: those routes answer 503."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for region, url in var.enforcer_urls : can(regex("^[a-z0-9-]{1,32}$", region)) && can(regex("^https?://[^/?#@,=\\s]+$", url))])
+    error_message = "enforcer_urls must map region names ([a-z0-9-]{1,32}) to http(s)://host[:port] base URLs."
+  }
+}
+
+variable "enforcer_internal_token_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding the token of the enforcers' internal routes (16 to 1024 printable characters): the policy service sends it as ENFORCER_INTERNAL_TOKEN, the regions give it to their enforcers as INTERNAL_API_TOKEN. Required with enforcer_urls."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.enforcer_internal_token_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.enforcer_internal_token_secret_arn))
+    error_message = "enforcer_internal_token_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the services' CloudWatch logs, in days."
   type        = number

@@ -45,7 +45,7 @@ resource "aws_iam_role_policy_attachment" "enforcer_execution" {
 data "aws_iam_policy_document" "enforcer_secrets" {
   statement {
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = values(local.enforcer_secrets)
+    resources = compact(values(local.enforcer_secrets))
   }
 }
 
@@ -84,7 +84,7 @@ resource "aws_ecs_task_definition" "enforcer" {
     user                   = "1000:1000"
     portMappings           = [{ containerPort = local.enforcer_port, protocol = "tcp" }]
     environment            = [for k, v in local.enforcer_container_environment : { name = k, value = v }]
-    secrets                = [for k, arn in local.enforcer_secrets : { name = k, valueFrom = arn }]
+    secrets                = [for k, arn in local.enforcer_secrets : { name = k, valueFrom = arn } if arn != null]
     stopTimeout            = 30
     healthCheck = {
       command     = ["CMD", "node", "-e", "fetch('http://127.0.0.1:${local.enforcer_port}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -51,6 +51,9 @@ locals {
     NATS_NKEY_SEED       = var.nats_nkey_seed_secret_arn
     # This region's private key: signs its usage reports.
     USAGE_SIGNING_PRIVATE_KEY = var.signing.usage_private_key_secret_arn
+    # The policy service's caller inspector reads counters through the internal route with it;
+    # null: left out (the route is off).
+    INTERNAL_API_TOKEN = var.internal_api_token_secret_arn
   }
 
   enforcer_container_environment = merge(

@@ -20,5 +20,5 @@ output "redis_endpoint" {
 
 output "enforcer_environment_names" {
   description = "Names of every environment variable the enforcer tasks get (plain and from secrets)."
-  value       = sort(concat(keys(local.enforcer_container_environment), keys(local.enforcer_secrets)))
+  value       = sort(concat(keys(local.enforcer_container_environment), [for k, arn in local.enforcer_secrets : k if arn != null]))
 }

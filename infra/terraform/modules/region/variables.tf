@@ -198,6 +198,17 @@ variable "policy_service_token_secret_arn" {
   }
 }
 
+variable "internal_api_token_secret_arn" {
+  description = "ARN of the Secrets Manager secret (in this region) holding the token of the enforcers' internal routes (INTERNAL_API_TOKEN, 16 to 1024 printable characters): the control plane's enforcer_internal_token_secret_arn, replicated. Null: the internal counter route is off and the caller inspector shows this region as unreachable."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.internal_api_token_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.internal_api_token_secret_arn))
+    error_message = "internal_api_token_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
 variable "signing" {
   description = <<-EOT
     Keys of the signed control messages (Ed25519; README "Signing keys"). Public keys in base64

@@ -31,6 +31,17 @@ export interface RateLimitDecision {
   readonly degradedReason?: DegradedReason;
   /** The caller is blocked by an operator or an automatic block. */
   readonly blocked?: true;
+  /**
+   * On a denial by a policy: the names of the limits that denied it, as the enforcer's
+   * `violated-policies` gives them (the policy id, or `<policy id>-<limit name>`).
+   */
+  readonly violatedPolicies?: readonly string[];
+  /**
+   * A stacked policy's `RateLimit-Policy` and `RateLimit` lists as the enforcer sent them (one
+   * item per limit): adapters pass them on, since the decision's own numbers describe only the
+   * most constraining limit.
+   */
+  readonly limitLists?: { readonly policy: string; readonly rateLimit: string };
   /** Shadow-mode policy: counted, never denied. */
   readonly shadow?: true;
   readonly wouldDeny?: boolean;

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { denialBody } from '../http/rate-limit-headers';
+import { DENIAL_CONTENT_TYPE, denialBody } from '../http/rate-limit-headers';
 import type { RequestLimiter, RouteLimitOptions } from '../http/request-limiter';
 
 export interface ExpressRateLimitOptions extends RouteLimitOptions<Request> {
@@ -15,8 +15,8 @@ function routePattern(req: Request): string | undefined {
 
 /**
  * Express middleware: sets the contract's rate-limit headers on every limited response, answers
- * a denial itself (429, or 503 when the limiter is down and fails closed; JSON body like the
- * enforcer's, with `Retry-After`), and passes programming errors (a bad check) to `next(error)`.
+ * a denial itself (429, or 503 when the limiter is down and fails closed; an
+ * `application/problem+json` body, see denialBody, with `Retry-After`), and passes programming errors (a bad check) to `next(error)`.
  * Use it app-wide (`app.use(...)`) or per route (`app.get(path, rateLimit({...}), handler)`; only
  * there does Express know the route pattern).
  */
@@ -32,7 +32,8 @@ export function rateLimitMiddleware(options: ExpressRateLimitOptions): RequestHa
         if (limited === undefined) return next();
         res.set(limited.headers);
         if (limited.decision.allowed) return next();
-        res.status(limited.decision.statusCode).json(denialBody(limited.decision));
+        // res.json keeps a content type already set.
+        res.status(limited.decision.statusCode).type(DENIAL_CONTENT_TYPE).json(denialBody(limited.decision));
       })
       .catch(next);
   };

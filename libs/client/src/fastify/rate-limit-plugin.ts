@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { denialBody } from '../http/rate-limit-headers';
+import { DENIAL_CONTENT_TYPE, denialBody } from '../http/rate-limit-headers';
 import { mergeRouteOptions, type RequestLimiter, type RouteLimitOptions } from '../http/request-limiter';
 
 export interface FastifyRateLimitOptions extends RouteLimitOptions<FastifyRequest> {
@@ -16,7 +16,7 @@ export interface RateLimitRouteConfig {
 
 /**
  * The onRequest hook that limits one request: the contract's headers on every limited response,
- * and 429 (or 503, failing closed) with the enforcer-like JSON body on a denial. Runs before the
+ * and 429 (or 503, failing closed) with an `application/problem+json` body (see denialBody) on a denial. Runs before the
  * body is parsed, so a denied request costs no parsing. Usable on its own as a route's `onRequest`.
  */
 export function fastifyRateLimitHook(options: FastifyRateLimitOptions): onRequestAsyncHookHandler {
@@ -37,7 +37,7 @@ export function fastifyRateLimitHook(options: FastifyRateLimitOptions): onReques
     if (limited === undefined) return undefined;
     reply.headers(limited.headers);
     // Returning the reply tells Fastify the response is sent and the lifecycle stops here.
-    if (!limited.decision.allowed) return reply.code(limited.decision.statusCode).send(denialBody(limited.decision));
+    if (!limited.decision.allowed) return reply.code(limited.decision.statusCode).type(DENIAL_CONTENT_TYPE).send(denialBody(limited.decision));
     return undefined;
   };
 }

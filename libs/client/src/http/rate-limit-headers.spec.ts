@@ -31,9 +31,20 @@ describe('rateLimitHeaders', () => {
     expect(rateLimitHeaders({ ...denied, retryAfterSeconds: 7.01 })['retry-after']).toBe('8');
   });
 
-  it('keeps sub-second windows to three decimals', () => {
-    expect(rateLimitHeaders({ ...allowed, windowSeconds: 0.25 })['ratelimit-policy']).toBe('"free-tier";q=100;w=0.25');
-    expect(rateLimitHeaders({ ...allowed, windowSeconds: 1 / 3 })['ratelimit-policy']).toBe('"free-tier";q=100;w=0.333');
+  it('states the window as whole seconds, at least 1', () => {
+    expect(rateLimitHeaders({ ...allowed, windowSeconds: 0.25 })['ratelimit-policy']).toBe('"free-tier";q=100;w=1');
+    expect(rateLimitHeaders({ ...allowed, windowSeconds: 1.0005 })['ratelimit-policy']).toBe('"free-tier";q=100;w=1');
+    expect(rateLimitHeaders({ ...allowed, windowSeconds: 90.6 })['ratelimit-policy']).toBe('"free-tier";q=100;w=91');
+  });
+
+  it("passes a stacked policy's lists on, one item per limit", () => {
+    const limitLists = { policy: '"acme-burst";q=10;w=1, "acme-month";q=100;w=2592000', rateLimit: '"acme-burst";r=9;t=1, "acme-month";r=99;t=86400' };
+    expect(rateLimitHeaders({ ...allowed, limit: 10, remaining: 9, limitLists })).toMatchObject({
+      'x-ratelimit-limit': '10',
+      'x-ratelimit-remaining': '9',
+      'ratelimit-policy': limitLists.policy,
+      ratelimit: limitLists.rateLimit,
+    });
   });
 
   it('claims no quota for a degraded decision made without one', () => {
@@ -47,8 +58,12 @@ describe('rateLimitHeaders', () => {
 });
 
 describe('denialBody', () => {
-  it('is the enforcer body, with degraded and blocked only when set', () => {
+  it('is a quota-exceeded problem naming the violated policies, with the enforcer body beside it', () => {
     expect(denialBody({ ...allowed, allowed: false, statusCode: 429 })).toEqual({
+      type: 'https://iana.org/assignments/http-problem-types#quota-exceeded',
+      title: 'Request cannot be satisfied as the assigned quota has been exceeded',
+      status: 429,
+      'violated-policies': ['free-tier'],
       allowed: false,
       limit: 100,
       remaining: 99,
@@ -57,7 +72,21 @@ describe('denialBody', () => {
       policy: { id: 'free-tier', version: 3 },
       region: 'us-east',
     });
-    expect(denialBody(fallbackDecision({ failureMode: 'closed', reason: 'unreachable' }))).toMatchObject({ degraded: true, retryAfterSeconds: 1 });
+    expect(denialBody({ ...allowed, allowed: false, statusCode: 429, violatedPolicies: ['acme-month', 'acme-burst'] })).toMatchObject({
+      'violated-policies': ['acme-month', 'acme-burst'],
+    });
     expect(denialBody({ ...allowed, blocked: true })).toMatchObject({ blocked: true });
+  });
+
+  it('is a temporary-reduced-capacity problem when failing closed', () => {
+    const body = denialBody(fallbackDecision({ failureMode: 'closed', reason: 'unreachable' }));
+    expect(body).toMatchObject({
+      type: 'https://iana.org/assignments/http-problem-types#temporary-reduced-capacity',
+      title: 'Request cannot be satisfied due to temporarily reduced capacity',
+      status: 503,
+      degraded: true,
+      retryAfterSeconds: 1,
+    });
+    expect(body).not.toHaveProperty('violated-policies');
   });
 });

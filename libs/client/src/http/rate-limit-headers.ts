@@ -1,19 +1,16 @@
+import { PROBLEM_JSON, policyWindowSeconds, rateLimitProblem } from '@rl/contracts';
 import type { RateLimitDecision } from '../core/decision';
-
-/** `60` stays `60`; sub-second windows keep up to three decimals (`0.25`), like the enforcer. */
-function formatWindow(windowSeconds: number): string {
-  return Number.isInteger(windowSeconds) ? String(windowSeconds) : String(Math.round(windowSeconds * 1000) / 1000);
-}
 
 /**
  * The response headers of one decision, exactly as CONTRACT.md has the enforcer send them, with
  * lower-case names (HTTP header names are case-insensitive; Node and Fastify send them as given):
  * - `x-ratelimit-limit`, `x-ratelimit-remaining`, `x-ratelimit-reset` (whole seconds until the
  *   quota is fully restored, rounded up);
- * - `ratelimit-policy: "<id>";q=<limit>;w=<window>` and `ratelimit: "<id>";r=<remaining>;t=<reset>`;
+ * - `ratelimit-policy: "<id>";q=<limit>;w=<window>` (whole seconds, at least 1) and
+ *   `ratelimit: "<id>";r=<remaining>;t=<reset>`;
  * - `retry-after` (whole seconds, rounded up, at least 1) on every denial: 429 and 503.
  * A degraded decision made without a known quota carries only `retry-after` (when denied): it
- * has no numbers to report.
+ * has no numbers to report. A stacked policy's lists (one item per limit) are the enforcer's own.
  *
  * The one formatter every adapter (Nest, Fastify, Express) uses.
  */
@@ -26,16 +23,29 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
     headers['x-ratelimit-limit'] = String(decision.limit);
     headers['x-ratelimit-remaining'] = remaining;
     headers['x-ratelimit-reset'] = reset;
-    headers['ratelimit-policy'] = `"${id}";q=${decision.limit};w=${formatWindow(decision.windowSeconds)}`;
-    headers.ratelimit = `"${id}";r=${remaining};t=${reset}`;
+    headers['ratelimit-policy'] = decision.limitLists?.policy ?? `"${id}";q=${decision.limit};w=${policyWindowSeconds(decision.windowSeconds)}`;
+    headers.ratelimit = decision.limitLists?.rateLimit ?? `"${id}";r=${remaining};t=${reset}`;
   }
   if (!decision.allowed) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterSeconds)));
   return headers;
 }
 
-/** The JSON body adapters answer a denial with: the decision as the enforcer's CheckResponse. */
+/** The content type of every denial the adapters answer themselves (RFC 9457 problem details). */
+export const DENIAL_CONTENT_TYPE = PROBLEM_JSON;
+
+/**
+ * The body adapters answer a denial with, as `application/problem+json` (RFC 9457, with the IETF
+ * rate-limit draft-11's problem types):
+ * - 429: `type` quota-exceeded, `title`, `status`, and `violated-policies` (the enforcer's, or the
+ *   decision's policy when it names none: library mode, a block);
+ * - 503 (the limiter is down and fails closed): `type` temporary-reduced-capacity, `title`, `status`.
+ * The decision's own fields (the enforcer's CheckResponse: `allowed`, `limit`, `remaining`,
+ * `resetSeconds`, `retryAfterSeconds`, `policy`, `region`, `degraded`, `blocked`) follow as
+ * extension members, so clients reading them keep working.
+ */
 export function denialBody(decision: RateLimitDecision): Record<string, unknown> {
   const body: Record<string, unknown> = {
+    ...rateLimitProblem({ status: decision.statusCode, violated: decision.violatedPolicies ?? [decision.policy.id] }),
     allowed: decision.allowed,
     limit: decision.limit,
     remaining: decision.remaining,

@@ -1,7 +1,7 @@
 import { HttpException, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Socket } from 'node:net';
-import { denialBody } from '../http/rate-limit-headers';
+import { DENIAL_CONTENT_TYPE, denialBody } from '../http/rate-limit-headers';
 import { mergeRouteOptions, RequestLimiter, type RouteLimitOptions } from '../http/request-limiter';
 import { RATE_LIMIT_METADATA, type HttpRequestLike } from './rate-limit.decorator';
 import { RATE_LIMIT_DEFAULTS } from './tokens';
@@ -31,8 +31,9 @@ function routePattern(req: PlatformRequest): string | undefined {
 
 /**
  * Nest guard that limits HTTP handlers on Express or Fastify. It sets the contract's rate-limit
- * headers on the response and, on a denial, throws an HttpException whose status (429, or 503
- * when the limiter is down and fails closed) and body are the enforcer's; `Retry-After` is set.
+ * headers on the response and, on a denial, throws an HttpException whose status is the
+ * decision's (429, or 503 when the limiter is down and fails closed) and whose body is the
+ * `application/problem+json` of denialBody; `Retry-After` is set.
  * Register it globally with `RateLimitModule.forRoot({ global: true, ... })` or per controller
  * with `@UseGuards(RateLimitGuard)`; `@RateLimit({...})` refines it per handler.
  */
@@ -64,10 +65,12 @@ export class RateLimitGuard implements CanActivate {
       options,
     );
     if (limited === undefined) return true;
-    for (const [name, value] of Object.entries(limited.headers)) {
+    const headers = limited.decision.allowed ? limited.headers : { ...limited.headers, 'content-type': DENIAL_CONTENT_TYPE };
+    for (const [name, value] of Object.entries(headers)) {
       if (typeof res.header === 'function') res.header(name, value);
       else if (typeof res.setHeader === 'function') res.setHeader(name, value);
     }
+    // Nest's exception filter sends the body as JSON under the content type already set.
     if (!limited.decision.allowed) throw new HttpException(denialBody(limited.decision), limited.decision.statusCode);
     return true;
   }

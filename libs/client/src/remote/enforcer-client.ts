@@ -201,7 +201,13 @@ export class EnforcerClient {
       throw new EnforcerRejectedError(field, message);
     }
     const policyHeader = res.headers['ratelimit-policy'];
-    const decision = parseCheckReply({ statusCode, body, policyHeader: typeof policyHeader === 'string' ? policyHeader : undefined });
+    const rateLimitHeader = res.headers.ratelimit;
+    const decision = parseCheckReply({
+      statusCode,
+      body,
+      policyHeader: typeof policyHeader === 'string' ? policyHeader : undefined,
+      rateLimitHeader: typeof rateLimitHeader === 'string' ? rateLimitHeader : undefined,
+    });
     if (decision !== undefined) return decision;
     if (statusCode >= 500) throw new CallFailure('server-error', `enforcer answered ${statusCode}`);
     throw new CallFailure('bad-response', `enforcer answered ${statusCode} without a decision`);

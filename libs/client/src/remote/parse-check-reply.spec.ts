@@ -18,6 +18,18 @@ describe('parseCheckReply', () => {
     });
   });
 
+  it("keeps a stacked policy's header lists as the enforcer sent them", () => {
+    const policyHeader = '"p-burst";q=5;w=1, "p-month";q=100;w=2592000';
+    const rateLimitHeader = '"p-burst";r=0;t=1, "p-month";r=90;t=86400';
+    expect(parseCheckReply({ statusCode: 429, body, policyHeader, rateLimitHeader })?.limitLists).toEqual({ policy: policyHeader, rateLimit: rateLimitHeader });
+    expect(parseCheckReply({ statusCode: 429, body, policyHeader: '"p";q=5;w=60', rateLimitHeader: '"p";r=0;t=3' })).not.toHaveProperty('limitLists');
+  });
+
+  it('keeps the names of the violated policies', () => {
+    expect(parseCheckReply({ statusCode: 429, body: { ...body, 'violated-policies': ['p-month'] }, policyHeader: undefined })?.violatedPolicies).toEqual(['p-month']);
+    expect(parseCheckReply({ statusCode: 429, body: { ...body, 'violated-policies': [1] }, policyHeader: undefined })).not.toHaveProperty('violatedPolicies');
+  });
+
   it.each([
     [500, body],
     [200, body],

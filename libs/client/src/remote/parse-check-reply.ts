@@ -17,7 +17,7 @@ function finiteAtLeastZero(value: unknown): value is number {
  * the enforcer as unavailable. The window comes from the `RateLimit-Policy` header, the only
  * place the enforcer states it.
  */
-export function parseCheckReply(input: { statusCode: number; body: unknown; policyHeader: string | undefined }): RateLimitDecision | undefined {
+export function parseCheckReply(input: { statusCode: number; body: unknown; policyHeader: string | undefined; rateLimitHeader?: string }): RateLimitDecision | undefined {
   const { statusCode, body } = input;
   if (statusCode !== 200 && statusCode !== 429 && statusCode !== 503) return undefined;
   if (!isObject(body)) return undefined;
@@ -37,6 +37,12 @@ export function parseCheckReply(input: { statusCode: number; body: unknown; poli
     windowSeconds: window === null || window === undefined ? undefined : Number(window[1]),
     region,
   };
+  // A stacked policy: one item per limit, passed on as they are.
+  if (input.policyHeader !== undefined && input.rateLimitHeader !== undefined && input.policyHeader.includes(', "')) {
+    decision.limitLists = { policy: input.policyHeader, rateLimit: input.rateLimitHeader };
+  }
+  const violated = body['violated-policies'];
+  if (Array.isArray(violated) && violated.every((name) => typeof name === 'string')) decision.violatedPolicies = violated as string[];
   if (body.degraded === true) decision.degraded = true;
   if (body.blocked === true) decision.blocked = true;
   if (body.shadow === true) {

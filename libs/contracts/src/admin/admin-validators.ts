@@ -1,4 +1,4 @@
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsInt, IsNumber, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
 import { CHECK_BOUNDS, PRINTABLE_PATTERN } from '../check/check-bounds';
 import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
 import { windowToSeconds } from './parse-duration';
@@ -67,4 +67,29 @@ export function IsPolicyMatch(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
+}
+
+/** Applies `decorators` in order: class-validator has no composition of its own. */
+function allOf(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, property) => {
+    for (const decorate of decorators) decorate(target, property);
+  };
+}
+
+/** Property decorator: a limit (units per window), an integer within the admin bounds. */
+export function IsLimitValue(): PropertyDecorator {
+  const message = ADMIN_MESSAGES.limit;
+  return allOf(IsInt({ message }), Min(ADMIN_BOUNDS.limitMin, { message }), Max(ADMIN_BOUNDS.limitMax, { message }));
+}
+
+/** Property decorator: a bucket capacity, an integer within the admin bounds. */
+export function IsBurstValue(): PropertyDecorator {
+  const message = ADMIN_MESSAGES.burst;
+  return allOf(IsInt({ message }), Min(ADMIN_BOUNDS.burstMin, { message }), Max(ADMIN_BOUNDS.burstMax, { message }));
+}
+
+/** Property decorator: a window as a number of seconds, from 1 second to 30 days. */
+export function IsWindowSecondsValue(): PropertyDecorator {
+  const message = ADMIN_MESSAGES.windowSeconds;
+  return allOf(IsNumber({ allowNaN: false, allowInfinity: false }, { message }), Min(ADMIN_BOUNDS.windowSecondsMin, { message }), Max(ADMIN_BOUNDS.windowSecondsMax, { message }));
 }

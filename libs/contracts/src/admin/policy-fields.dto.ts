@@ -1,20 +1,27 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
-import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
-import { IsPolicyMatch } from './admin-validators';
+import { POLICY_LIMIT_BOUNDS } from '../policies/policy-limit';
+import { ADMIN_MESSAGES } from './admin-bounds';
+import { IsBurstValue, IsLimitValue, IsPolicyMatch, IsWindowSecondsValue } from './admin-validators';
 import { EscalationSettingsDto } from './escalation-settings.dto';
+import { PolicyLimitDto } from './policy-limit.dto';
 import { PolicyMatchDto } from './policy-match.dto';
 import { Required } from '../validation/field-decorators';
 
 /**
  * The fields of a policy a client writes. `burst` defaults to `limit`, `scope` to regional,
- * `failureMode` to open and `mode` to enforce; `escalation` is optional.
+ * `failureMode` to open and `mode` to enforce; `escalation` is optional. With `limits` (stacked
+ * limits), `limit` and `windowSeconds` may be left out: the server fills them from the limit with
+ * the shortest window.
  */
+
+/** `limit` and `windowSeconds` are required unless the policy has stacked `limits`. */
+const unlessStacked = (fields: PolicyFieldsDto, value: unknown): boolean => fields.limits === undefined || value !== undefined;
 export class PolicyFieldsDto {
   @Required()
   @IsPolicyMatch()
@@ -26,23 +33,19 @@ export class PolicyFieldsDto {
   @IsIn(POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(POLICY_ALGORITHMS) })
   algorithm!: PolicyAlgorithm;
 
+  @ValidateIf((fields: PolicyFieldsDto) => unlessStacked(fields, fields.limit))
   @Required()
-  @IsInt({ message: ADMIN_MESSAGES.limit })
-  @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
-  @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
+  @IsLimitValue()
   limit!: number;
 
+  @ValidateIf((fields: PolicyFieldsDto) => unlessStacked(fields, fields.windowSeconds))
   @Required()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: ADMIN_MESSAGES.windowSeconds })
-  @Min(ADMIN_BOUNDS.windowSecondsMin, { message: ADMIN_MESSAGES.windowSeconds })
-  @Max(ADMIN_BOUNDS.windowSecondsMax, { message: ADMIN_MESSAGES.windowSeconds })
+  @IsWindowSecondsValue()
   windowSeconds!: number;
 
   /** Bucket capacity (token bucket, GCRA, leaky bucket); defaults to `limit`. */
   @IsOptional()
-  @IsInt({ message: ADMIN_MESSAGES.burst })
-  @Min(ADMIN_BOUNDS.burstMin, { message: ADMIN_MESSAGES.burst })
-  @Max(ADMIN_BOUNDS.burstMax, { message: ADMIN_MESSAGES.burst })
+  @IsBurstValue()
   burst?: number;
 
   @IsOptional()
@@ -62,4 +65,13 @@ export class PolicyFieldsDto {
   @ValidateNested()
   @Type(() => EscalationSettingsDto)
   escalation?: EscalationSettingsDto;
+
+  /** Stacked limits: every one must admit a request, which takes its cost from all or none (regional policies). */
+  @IsOptional()
+  @IsArray({ message: `must be an array of 1 to ${POLICY_LIMIT_BOUNDS.maxLimits} limits` })
+  @ArrayMinSize(1, { message: `must be an array of 1 to ${POLICY_LIMIT_BOUNDS.maxLimits} limits` })
+  @ArrayMaxSize(POLICY_LIMIT_BOUNDS.maxLimits, { message: `must be an array of 1 to ${POLICY_LIMIT_BOUNDS.maxLimits} limits` })
+  @ValidateNested({ each: true })
+  @Type(() => PolicyLimitDto)
+  limits?: readonly PolicyLimitDto[];
 }

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
-import { ADMIN_BOUNDS, ADMIN_MESSAGES } from './admin-bounds';
-import { IsCustomerId, IsWindow } from './admin-validators';
+import { ADMIN_MESSAGES } from './admin-bounds';
+import { IsBurstValue, IsCustomerId, IsLimitValue, IsWindow } from './admin-validators';
 import { EscalationSettingsDto } from './escalation-settings.dto';
 import { Required } from '../validation/field-decorators';
 
@@ -21,9 +21,7 @@ export class SetLimitDto {
   customer_id!: string;
 
   @Required()
-  @IsInt({ message: ADMIN_MESSAGES.limit })
-  @Min(ADMIN_BOUNDS.limitMin, { message: ADMIN_MESSAGES.limit })
-  @Max(ADMIN_BOUNDS.limitMax, { message: ADMIN_MESSAGES.limit })
+  @IsLimitValue()
   limit!: number;
 
   /** Seconds (a JSON number), or a duration string such as "30s", "1m", "1h", "1d". */
@@ -36,9 +34,7 @@ export class SetLimitDto {
   algorithm?: PolicyAlgorithm;
 
   @IsOptional()
-  @IsInt({ message: ADMIN_MESSAGES.burst })
-  @Min(ADMIN_BOUNDS.burstMin, { message: ADMIN_MESSAGES.burst })
-  @Max(ADMIN_BOUNDS.burstMax, { message: ADMIN_MESSAGES.burst })
+  @IsBurstValue()
   burst?: number;
 
   @IsOptional()

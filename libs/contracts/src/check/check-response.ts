@@ -40,6 +40,14 @@ export interface CheckResponse {
    * cost is above what the limit can ever admit (429 without `Retry-After`).
    */
   readonly reason?: 'cost_exceeds_limit';
+  /**
+   * On a 429 denial by a policy (not a block): the names of the limits that denied it, as
+   * `RateLimit-Policy` names them (the policy id, or `<policy id>-<limit name>` for a limit of a
+   * stacked policy). The IETF draft's problem-type member.
+   */
+  readonly 'violated-policies'?: readonly string[];
+  /** The same names as `violated-policies`, under the name issue 16 gives them. */
+  readonly violated?: readonly string[];
   /** The request was a dry run: nothing was consumed or recorded. */
   readonly dryRun?: true;
   /** With `dryRun`: which rule selected the policy. */

@@ -3,6 +3,7 @@ import type { EscalationSettings } from './escalation-settings';
 import type { FailureMode } from './failure-mode';
 import type { PolicyAlgorithm } from './policy-algorithm';
 import type { PolicyMatch } from './policy-match';
+import type { PolicyLimit } from './policy-limit';
 import type { PolicyMode } from './policy-mode';
 import type { PolicyScope } from './policy-scope';
 
@@ -29,4 +30,10 @@ export interface Policy {
   readonly envoy?: EnvoyRule;
   /** Automatic blocks caused by this policy's denials; absent: the enforcer's defaults. */
   readonly escalation?: EscalationSettings;
+  /**
+   * Stacked limits, decided all or nothing (regional policies only). `limit`, `windowSeconds` and
+   * `burst` then describe the limit with the shortest window (a calendar window by its nominal
+   * length), the one single-limit readers see.
+   */
+  readonly limits?: readonly PolicyLimit[];
 }

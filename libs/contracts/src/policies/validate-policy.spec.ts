@@ -130,3 +130,56 @@ describe('validatePolicy', () => {
     });
   });
 });
+
+describe('validatePolicy with stacked limits', () => {
+  const plan = {
+    id: 'acme',
+    match: { customerId: 'acme' },
+    algorithm: 'gcra',
+    limits: [
+      { name: 'minute', limit: 1_000, windowSeconds: 60 },
+      { name: 'burst', limit: 10, windowSeconds: 1 },
+      { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin' },
+    ],
+  };
+
+  it('fills every limit and describes the shortest window at the top level', () => {
+    const result = validatePolicy(plan);
+    expect(result.ok && result.value).toMatchObject({
+      limit: 10,
+      windowSeconds: 1,
+      burst: 10,
+      limits: [
+        { name: 'minute', limit: 1_000, windowSeconds: 60, algorithm: 'gcra', burst: 1_000 },
+        { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra', burst: 10 },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 100_000 },
+      ],
+    });
+    // Read back and written again: the same policy.
+    const again = validatePolicy(result.ok ? result.value : undefined);
+    expect(again).toEqual(result);
+    const utc = validatePolicy({ ...plan, limits: [{ name: 'day', limit: 5, window: 'calendar-day' }] });
+    expect(utc.ok && utc.value.limits).toEqual([{ name: 'day', limit: 5, algorithm: 'fixed_window', burst: 5, window: 'calendar-day', timeZone: 'UTC' }]);
+  });
+
+  it.each([
+    [{ limits: [] }, 'limits', 'must hold 1 to 8 limits'],
+    [{ limits: {} }, 'limits', 'must be an array'],
+    [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1 }, { name: 'a', limit: 2, windowSeconds: 2 }] }, 'limits[1].name', 'repeats "a": names must be unique'],
+    [{ limits: [{ name: 'A B', limit: 1, windowSeconds: 1 }] }, 'limits[0].name', 'must be a slug of 1 to 32 characters from [a-z0-9-]'],
+    [{ limits: [{ name: 'a', limit: 0, windowSeconds: 1 }] }, 'limits[0].limit', 'must be an integer from 1 to 1000000000'],
+    [{ limits: [{ name: 'a', limit: 1 }] }, 'limits[0].windowSeconds', 'is required (or a calendar window)'],
+    [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1, window: 'calendar-day' }] }, 'limits[0].windowSeconds', 'must not be combined with window'],
+    [{ limits: [{ name: 'a', limit: 1, window: 'calendar-year' }] }, 'limits[0].window', 'must be one of calendar-day, calendar-week, calendar-month'],
+    [{ limits: [{ name: 'a', limit: 1, window: 'calendar-day', timeZone: 'Mars/Olympus' }] }, 'limits[0].timeZone', 'must be an IANA time zone such as UTC or Europe/Berlin'],
+    [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1, timeZone: 'UTC' }] }, 'limits[0].timeZone', 'is only for a calendar window'],
+    [{ limits: [{ name: 'a', limit: 1, window: 'calendar-day', algorithm: 'gcra' }] }, 'limits[0].algorithm', 'must be fixed_window (or omitted) for a calendar window'],
+    [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1, extra: 1 }] }, 'limits[0].extra', 'is not a known field'],
+    [{ limit: 11 }, 'limit', 'must be 10 (that of limits "burst", the shortest window) or be omitted'],
+    [{ scope: 'global' }, 'limits', 'are regional only: a global policy has one limit'],
+  ])('refuses %j at %s', (change, path, message) => {
+    const result = validatePolicy({ ...plan, ...change });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.errors).toContainEqual({ path, message });
+  });
+});

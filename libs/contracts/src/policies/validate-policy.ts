@@ -1,12 +1,14 @@
 import { CHECK_BOUNDS, PRINTABLE_PATTERN } from '../check/check-bounds';
-import { fieldPath, FieldReader } from '../validation/field-reader';
+import { fieldPath, FieldReader, indexPath } from '../validation/field-reader';
 import type { ValidationResult } from '../validation/validation-result';
+import { CALENDAR_WINDOW_SECONDS, CALENDAR_WINDOWS, isTimeZone, type CalendarWindow } from './calendar-window';
 import { ENVOY_RULE_BOUNDS, type EnvoyDescriptorMatch, type EnvoyRule } from './envoy-rule';
 import { ENVOY_UNIT_SECONDS } from './envoy-unit';
 import { ESCALATION_BOUNDS, ESCALATION_FIELDS, type EscalationSettings } from './escalation-settings';
 import { FAILURE_MODES, type FailureMode } from './failure-mode';
 import type { Policy } from './policy';
-import { POLICY_ALGORITHMS } from './policy-algorithm';
+import { POLICY_ALGORITHMS, type PolicyAlgorithm } from './policy-algorithm';
+import { POLICY_LIMIT_BOUNDS, type PolicyLimit } from './policy-limit';
 import type { PolicyMatch } from './policy-match';
 import { POLICY_MODES, type PolicyMode } from './policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from './policy-scope';
@@ -29,9 +31,11 @@ export const POLICY_RULES = {
   limit: { min: 1, max: CHECK_BOUNDS.limitMax },
   windowSeconds: { min: CHECK_BOUNDS.windowSecondsMin, max: CHECK_BOUNDS.windowSecondsMax },
   version: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  limitName: { pattern: /^[a-z0-9-]{1,32}$/, hint: 'a slug of 1 to 32 characters from [a-z0-9-]' },
 } as const;
 
-const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy', 'escalation'];
+const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy', 'escalation', 'limits'];
+const LIMIT_FIELDS = ['name', 'limit', 'windowSeconds', 'window', 'timeZone', 'algorithm', 'burst'];
 const MATCH_FIELDS = ['customerTier', 'customerId', 'route', 'method'];
 const ENVOY_LIMIT = { min: 0, max: ENVOY_RULE_BOUNDS.requestsPerUnitMax };
 
@@ -70,9 +74,15 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
   let limit: number | undefined;
   let windowSeconds: number | undefined;
   let burst: number | undefined;
+  let limits: PolicyLimit[] | undefined;
   if (envoyMatch) {
+    if (raw.limits !== undefined) reader.fail(at('limits'), 'is not for an imported envoy rule');
     envoy = raw.envoy === undefined ? reader.fail(at('envoy'), 'is required with match.envoy') : readEnvoyRule(reader, raw.envoy, at('envoy'), options);
     ({ limit, windowSeconds, burst } = readEnvoyNumbers(reader, { raw, rule: envoy, at }));
+  } else if (raw.limits !== undefined) {
+    if (raw.envoy !== undefined) reader.fail(at('envoy'), 'is only for a policy that matches match.envoy');
+    limits = readLimits(reader, raw.limits, at('limits'), { options, algorithm });
+    ({ limit, windowSeconds, burst } = readStackedSummary(reader, { raw, limits, at }));
   } else {
     if (raw.envoy !== undefined) reader.fail(at('envoy'), 'is only for a policy that matches match.envoy');
     limit = reader.integer(raw.limit, at('limit'), POLICY_RULES.limit);
@@ -84,6 +94,7 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
   const mode = raw.mode === undefined ? 'enforce' : reader.oneOf<PolicyMode>(raw.mode, at('mode'), POLICY_MODES);
   const version = raw.version === undefined ? 1 : reader.integer(raw.version, at('version'), POLICY_RULES.version);
   const escalation = raw.escalation === undefined ? undefined : readEscalation(reader, raw.escalation, at('escalation'), options);
+  if (limits !== undefined && scope === 'global') reader.fail(at('limits'), 'are regional only: a global policy has one limit');
 
   if (reader.errors.length > before) return undefined;
   const policy: Policy = {
@@ -98,8 +109,88 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     mode: mode as PolicyMode,
     version: version as number,
     ...(escalation === undefined ? {} : { escalation }),
+    ...(limits === undefined ? {} : { limits }),
   };
   return envoy === undefined ? policy : { ...policy, envoy };
+}
+
+/** `limits` of a stacked policy: 1 to 8 limits with unique names (readLimit). */
+function readLimits(reader: FieldReader, input: unknown, path: string, context: { options: ValidatePolicyOptions; algorithm: PolicyAlgorithm | undefined }): PolicyLimit[] | undefined {
+  if (!Array.isArray(input)) return reader.fail(path, 'must be an array');
+  if (input.length < 1 || input.length > POLICY_LIMIT_BOUNDS.maxLimits) return reader.fail(path, `must hold 1 to ${POLICY_LIMIT_BOUNDS.maxLimits} limits`);
+  const before = reader.errors.length;
+  const limits = input.map((item, index) => readLimit(reader, item, indexPath(path, index), context));
+  const seen = new Set<string>();
+  limits.forEach((limit, index) => {
+    if (limit === undefined) return;
+    if (seen.has(limit.name)) reader.fail(fieldPath(indexPath(path, index), 'name'), `repeats "${limit.name}": names must be unique`);
+    seen.add(limit.name);
+  });
+  return reader.errors.length > before ? undefined : (limits as PolicyLimit[]);
+}
+
+/**
+ * One stacked limit: a `name`, a `limit`, and exactly one of `windowSeconds` or a calendar
+ * `window` (with an IANA `timeZone`, default UTC, and the fixed_window algorithm); `algorithm`
+ * defaults to the policy's, `burst` to `limit`.
+ */
+function readLimit(reader: FieldReader, input: unknown, path: string, context: { options: ValidatePolicyOptions; algorithm: PolicyAlgorithm | undefined }): PolicyLimit | undefined {
+  const raw = reader.object(input, path);
+  if (raw === undefined) return undefined;
+  if (context.options.unknownFields !== 'ignore') reader.knownKeys(raw, path, LIMIT_FIELDS);
+  const at = (key: string): string => fieldPath(path, key);
+  const before = reader.errors.length;
+  const name = reader.string(raw.name, at('name'), POLICY_RULES.limitName);
+  const limit = reader.integer(raw.limit, at('limit'), POLICY_RULES.limit);
+  const burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), POLICY_RULES.limit);
+  let algorithm = raw.algorithm === undefined ? context.algorithm : reader.oneOf(raw.algorithm, at('algorithm'), POLICY_ALGORITHMS);
+  let windowSeconds: number | undefined;
+  let window: CalendarWindow | undefined;
+  let timeZone: string | undefined;
+  if (raw.window !== undefined) {
+    if (raw.windowSeconds !== undefined) reader.fail(at('windowSeconds'), 'must not be combined with window');
+    window = reader.oneOf(raw.window, at('window'), CALENDAR_WINDOWS);
+    timeZone = raw.timeZone === undefined ? 'UTC' : isTimeZone(raw.timeZone) ? raw.timeZone : reader.fail(at('timeZone'), 'must be an IANA time zone such as UTC or Europe/Berlin');
+    if (raw.algorithm !== undefined && raw.algorithm !== 'fixed_window') reader.fail(at('algorithm'), 'must be fixed_window (or omitted) for a calendar window');
+    algorithm = 'fixed_window';
+  } else {
+    if (raw.timeZone !== undefined) reader.fail(at('timeZone'), 'is only for a calendar window');
+    windowSeconds = raw.windowSeconds === undefined ? reader.fail(at('windowSeconds'), 'is required (or a calendar window)') : reader.number(raw.windowSeconds, at('windowSeconds'), POLICY_RULES.windowSeconds);
+  }
+  if (reader.errors.length > before || algorithm === undefined) return undefined;
+  return {
+    name: name as string,
+    limit: limit as number,
+    algorithm,
+    burst: burst as number,
+    ...(windowSeconds === undefined ? {} : { windowSeconds }),
+    ...(window === undefined ? {} : { window, timeZone }),
+  };
+}
+
+/** The window of a stacked limit in seconds: its own, or a calendar window's nominal length. */
+export function limitWindowSeconds(limit: Pick<PolicyLimit, 'windowSeconds' | 'window'>): number {
+  return limit.window === undefined ? (limit.windowSeconds as number) : CALENDAR_WINDOW_SECONDS[limit.window];
+}
+
+/**
+ * A stacked policy's `limit`, `windowSeconds` and `burst`: those of its limit with the shortest
+ * window (the first of equals). Given ones must say the same, so a policy read back can be written
+ * back unchanged.
+ */
+function readStackedSummary(
+  reader: FieldReader,
+  input: { raw: Record<string, unknown>; limits: readonly PolicyLimit[] | undefined; at: (key: string) => string },
+): { limit: number | undefined; windowSeconds: number | undefined; burst: number | undefined } {
+  const { raw, limits, at } = input;
+  if (limits === undefined) return { limit: undefined, windowSeconds: undefined, burst: undefined };
+  let shortest = limits[0];
+  for (const limit of limits) if (limitWindowSeconds(limit) < limitWindowSeconds(shortest)) shortest = limit;
+  const summary = { limit: shortest.limit, windowSeconds: limitWindowSeconds(shortest), burst: shortest.burst };
+  for (const key of ['limit', 'windowSeconds', 'burst'] as const) {
+    if (raw[key] !== undefined && raw[key] !== summary[key]) reader.fail(at(key), `must be ${summary[key]} (that of limits "${shortest.name}", the shortest window) or be omitted`);
+  }
+  return summary;
 }
 
 /** `match` of an imported envoy rule: `envoy` and nothing else. */

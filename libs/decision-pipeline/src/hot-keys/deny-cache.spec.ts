@@ -1,4 +1,4 @@
-import type { LimitRequest } from '@rl/limiter-core';
+import type { LimitRequest, StackedDecision, StackedRequest } from '@rl/limiter-core';
 import { DenyCache } from './deny-cache';
 
 const request: LimitRequest = { key: 'rl:{p:u}:tb', algorithm: 'token_bucket', limit: 10, windowUs: 1_000_000, burst: 10, cost: 2 };
@@ -57,5 +57,46 @@ describe('DenyCache', () => {
     expect(cache.get(key('c'), 1)).toBeDefined();
     cache.clear();
     expect(cache.get(key('a'), 1)).toBeUndefined();
+  });
+});
+
+describe('DenyCache with stacked limits', () => {
+  const stack: StackedRequest = {
+    algorithm: 'stacked',
+    key: 'rl:{p:u}:st',
+    cost: 1,
+    limits: [
+      { key: 'rl:{p:u}:burst:tu', algorithm: 'token_bucket', limit: 10, windowUs: 1_000_000, burst: 10 },
+      { key: 'rl:{p:u}:day:cw', algorithm: 'fixed_window', limit: 100, windowUs: 1, burst: 100, calendar: { startUs: 0, endUs: 86_400_000_000, nextEndUs: 172_800_000_000 } },
+    ],
+  };
+  const stackDenial: StackedDecision = {
+    allowed: false,
+    remaining: 0,
+    resetUs: 500_000,
+    retryAfterUs: 400_000,
+    constraining: 1,
+    limits: [
+      { allowed: true, remaining: 6, resetUs: 300_000, retryAfterUs: 0 },
+      { allowed: false, remaining: 0, resetUs: 500_000, retryAfterUs: 400_000 },
+    ],
+  };
+
+  it('remembers the denial with every limit, nearer by the time elapsed, for the same limits only', () => {
+    const cache = new DenyCache({ maxKeys: 10, maxHoldMs: 1_000 });
+    cache.put({ request: stack, decision: stackDenial, sentAtMs: 0, holdUs: stackDenial.retryAfterUs });
+    expect(cache.get(stack, 100)).toEqual({
+      allowed: false,
+      remaining: 0,
+      resetUs: 400_000,
+      retryAfterUs: 300_000,
+      constraining: 1,
+      limits: [
+        { allowed: true, remaining: 6, resetUs: 200_000, retryAfterUs: 0 },
+        { allowed: false, remaining: 0, resetUs: 400_000, retryAfterUs: 300_000 },
+      ],
+    });
+    const raised: StackedRequest = { ...stack, limits: [stack.limits[0], { ...stack.limits[1], limit: 200 }] };
+    expect(cache.get(raised, 100)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
-import { GenerationalCache, type GlobalWindowDecision, type RawDecision } from '@rl/limiter-core';
-import { isGlobalRequest, limitShape, type LimitShape, type StoreDecision, type StoreRequest } from '../store-port';
+import { GenerationalCache, type GlobalWindowDecision, type RawDecision, type StackedDecision } from '@rl/limiter-core';
+import { isGlobalRequest, isStacked, limitShape, type LimitShape, type StoreDecision, type StoreRequest } from '../store-port';
 
 interface DenyEntry extends LimitShape {
   /** The smallest cost known to be denied until `untilMs`. */
@@ -19,6 +19,9 @@ interface DenyEntry extends LimitShape {
   /** Global windows: the window the denial was counted in, and the region's count there. */
   readonly windowStartMs: number | undefined;
   readonly count: number;
+  /** Stacks: every limit's decision, and the constraining one. */
+  readonly limits: readonly RawDecision[] | undefined;
+  readonly constraining: number;
 }
 
 /**
@@ -32,7 +35,8 @@ interface DenyEntry extends LimitShape {
  * can deny a request the store would have admitted, never the reverse.
  *
  * An entry holds only for the same algorithm, limit, window and burst (for a global window: the
- * same cap, window length and window start); a policy change clears the whole cache as well
+ * same cap, window length and window start; for a stack: the same limits). A stack is denied
+ * until its latest violated limit admits again: the aggregate retry time; a policy change clears the whole cache as well
  * (HotKeyStore.invalidate). Bounded: `maxKeys` entries, least recently used dropped first
  * (GenerationalCache: no scan per eviction under a flood of denied keys). Times are monotonic
  * milliseconds, measured from when the store call was SENT, so the cached deadline is never later
@@ -62,6 +66,11 @@ export class DenyCache {
       resetUs: Math.max(0, Math.ceil(entry.resetUs - elapsedUs)),
       retryAfterUs: Math.max(1, Math.ceil((entry.retryAtMs - nowMs) * 1000)),
     };
+    if (isStacked(request) && entry.limits !== undefined) {
+      const limits = entry.limits.map((limit) => elapsedBy(limit, elapsedUs));
+      const stacked: StackedDecision = { ...denial, limits, constraining: entry.constraining };
+      return stacked;
+    }
     if (!global || entry.windowStartMs === undefined) return denial;
     const windowed: GlobalWindowDecision = { ...denial, windowStartMs: entry.windowStartMs, count: entry.count, matched: true };
     return windowed;
@@ -79,6 +88,7 @@ export class DenyCache {
     if (!(holdUs > 0)) return 0;
     const untilMs = sentAtMs + holdUs / 1000;
     const windowed = 'windowStartMs' in decision ? decision : undefined;
+    const stacked = 'limits' in decision ? decision : undefined;
     this.entries.set(request.key, {
       ...limitShapeOf(request),
       cost: request.cost,
@@ -89,6 +99,8 @@ export class DenyCache {
       resetUs: decision.resetUs,
       windowStartMs: windowed?.windowStartMs,
       count: windowed?.count ?? 0,
+      limits: stacked?.limits,
+      constraining: stacked?.constraining ?? 0,
     });
     return holdUs;
   }
@@ -113,10 +125,17 @@ export class DenyCache {
 }
 
 function limitShapeOf(request: StoreRequest): LimitShape {
-  const { algorithm, limit, windowUs, burst } = limitShape(request);
-  return { algorithm, limit, windowUs, burst };
+  const { algorithm, limit, windowUs, burst, signature } = limitShape(request);
+  return { algorithm, limit, windowUs, burst, signature };
 }
 
 export function sameLimit(a: LimitShape, b: LimitShape): boolean {
-  return a.algorithm === b.algorithm && a.limit === b.limit && a.windowUs === b.windowUs && a.burst === b.burst;
+  return a.algorithm === b.algorithm && a.limit === b.limit && a.windowUs === b.windowUs && a.burst === b.burst && a.signature === b.signature;
+}
+
+/** One limit of a remembered stack denial, `elapsedUs` later: its reset and retry that much nearer (a denying limit still denies). */
+function elapsedBy(limit: RawDecision, elapsedUs: number): RawDecision {
+  const resetUs = Math.max(0, Math.ceil(limit.resetUs - elapsedUs));
+  if (limit.allowed) return { ...limit, resetUs };
+  return { ...limit, resetUs, retryAfterUs: Math.max(1, Math.ceil(limit.retryAfterUs - elapsedUs)) };
 }

@@ -42,6 +42,21 @@ class SharedCounter implements DecisionStore, LeasePort {
   }
 }
 
+/** A SharedCounter whose every call answers a macrotask later, as a store across a network does. */
+class SlowSharedCounter extends SharedCounter {
+  override decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
+    return later(() => super.decide(request));
+  }
+
+  override acquire(input: { request: LeaseRequest; want: number }): Promise<LeaseGrant> {
+    return later(() => super.acquire(input));
+  }
+}
+
+function later<T>(run: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => setImmediate(() => run().then(resolve, reject)));
+}
+
 class CountingMetrics implements HotKeyMetrics {
   leaseHits = 0;
   denyHits = 0;
@@ -153,6 +168,38 @@ describe('HotKeyStore', () => {
     expect(a.metrics.denyHits + b.metrics.denyHits).toBeGreaterThan(7_000);
   });
 
+  it('admits exactly what the counter holds when a burst far larger than it arrives at once, at one or two instances', async () => {
+    for (const instances of [1, 2]) {
+      // Every store call answers a macrotask later, as Redis does: requests pile up behind acquisitions.
+      const counter = new SlowSharedCounter(100);
+      const xs = Array.from({ length: instances }, () => track(setup({ counter })));
+      const decisions = await Promise.all(Array.from({ length: 1_000 }, (_, i) => xs[i % instances].store.decide(hot)));
+      const admitted = decisions.filter((d) => d.allowed).length;
+      // Whatever is still leased goes back; nothing may be left stranded while callers were denied.
+      for (const x of xs) await x.store.close();
+      expect({ instances, admitted, left: counter.tokens }).toEqual({ instances, admitted: 100, left: 0 });
+    }
+  });
+
+  it('spends the units it holds before asking the store or a remembered denial, even once the key has cooled', async () => {
+    const counter = new SharedCounter(10_000);
+    const { store, clock, metrics } = track(setup({ counter }));
+    // Hot: a lease is taken, and right after an acquisition it holds units.
+    await drive(store, clock, { count: 200, stepMs: 1 });
+    const acquisitions = metrics.acquisitions.length;
+    while (metrics.acquisitions.length === acquisitions) await drive(store, clock, { count: 1, stepMs: 1 });
+    const held = store.describe(hot.key).leaseUnits;
+    expect(held).toBeGreaterThan(0);
+    // The counter is empty (the rest went to other instances), and the key's measured rate falls
+    // below the threshold (a pause longer than the rate interval, before the sweeper has run).
+    counter.tokens = 0;
+    clock.ms += 5_000;
+    const decisions = await Promise.all(Array.from({ length: held + 5 }, () => store.decide(hot)));
+    // Every unit held is spent: none is left stranded behind a denial the store gave meanwhile.
+    expect(decisions.filter((d) => d.allowed).length).toBe(held);
+    expect(store.describe(hot.key).leaseUnits).toBe(0);
+  });
+
   it('shares one acquisition among concurrent requests', async () => {
     const { store, counter, clock } = track(setup());
     await drive(store, clock, { count: 60, stepMs: 1 });
@@ -182,6 +229,32 @@ describe('HotKeyStore', () => {
     clock.ms += 50;
     counter.tokens = 1;
     expect((await store.decide(hot)).allowed).toBe(true);
+  });
+
+  it("forgets a key on an operator's reset: its lease is dropped without giving units back, its denial is forgotten", async () => {
+    const { store, counter, clock, metrics } = track(setup());
+    await drive(store, clock, { count: 200, stepMs: 1 });
+    const acquisitions = metrics.acquisitions.length;
+    while (metrics.acquisitions.length === acquisitions) await drive(store, clock, { count: 1, stepMs: 1 });
+    expect(store.describe(hot.key).leaseUnits).toBeGreaterThan(0);
+    const tokens = counter.tokens;
+    const calls = counter.calls;
+    store.forget(hot.key);
+    expect(store.describe(hot.key)).toEqual({ leaseUnits: 0, denyCached: false });
+    // The counter being deleted is not credited with the lease's units.
+    expect(counter.tokens).toBe(tokens);
+    expect(metrics.returned).toBe(0);
+    // The next decision is not served from the dropped lease: it goes to the store.
+    await store.decide(hot);
+    expect(counter.calls).toBeGreaterThan(calls);
+
+    const denied = track(setup({ counter: new SharedCounter(0), settings: { leaseThresholdPerSecond: 0 } }));
+    expect((await denied.store.decide(hot)).allowed).toBe(false);
+    expect(denied.store.describe(hot.key).denyCached).toBe(true);
+    denied.store.forget(hot.key);
+    expect(denied.store.describe(hot.key).denyCached).toBe(false);
+    denied.counter.tokens = 1;
+    expect((await denied.store.decide(hot)).allowed).toBe(true);
   });
 
   it('spends leased units while the store is down, then fails over to the inner store (a StoreError)', async () => {

@@ -120,14 +120,24 @@ export class HotKeyStore implements DecisionStore {
   async decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     if (request.dryRun === true) return this.explain(request);
     const now = this.nowMs();
+    // Units this instance holds were taken from the counter already: spend them first, whatever
+    // the key's rate now and whatever denial is remembered. Otherwise they sit unused until the
+    // sweeper returns them, while this instance (deny cache) and the others (an empty counter)
+    // deny: under-admission.
+    const leasable = this.leasePort !== undefined && isLeaseRequest(request);
+    const rate = leasable ? (this.rates?.note(request.key, request.cost, Math.floor(now * 1000)) ?? 0) : 0;
+    const held = leasable ? this.heldLease(request, now) : undefined;
+    if (held !== undefined) {
+      const spent = this.spend(held, request.cost);
+      if (spent !== undefined) return spent as DecisionFor<R>;
+    }
     const cached = this.denied?.get(request, now);
     if (cached !== undefined) {
       this.metrics.recordDenyCacheHit();
       return cached as DecisionFor<R>;
     }
-    if (this.leasePort !== undefined && isLeaseRequest(request)) {
-      const rate = this.rates?.note(request.key, request.cost, Math.floor(now * 1000)) ?? 0;
-      if (rate >= this.settings.leaseThresholdPerSecond) return (await this.fromLease(this.leasePort, request, rate)) as DecisionFor<R>;
+    if (this.leasePort !== undefined && isLeaseRequest(request) && rate >= this.settings.leaseThresholdPerSecond) {
+      return (await this.fromLease(this.leasePort, request, rate)) as DecisionFor<R>;
     }
     return this.decideInner(request);
   }
@@ -218,7 +228,15 @@ export class HotKeyStore implements DecisionStore {
         lease.waiting -= request.cost;
       }
     }
-    return this.decideInner(request);
+    const last = this.heldLease(request, this.nowMs());
+    return (last !== undefined ? this.spend(last, request.cost) : undefined) ?? this.decideInner(request);
+  }
+
+  /** The key's lease for these parameters if it holds live units and no acquisition is in flight. */
+  private heldLease(request: LeaseRequest, now: number): Lease | undefined {
+    const lease = this.leases.get(request.key);
+    if (lease === undefined || lease.units <= 0 || lease.acquiring !== undefined || lease.validUntilMs <= now) return undefined;
+    return sameLimit(lease.request, request) ? lease : undefined;
   }
 
   /** The key's live lease for these parameters, a fresh empty one otherwise. */
@@ -366,6 +384,7 @@ export class HotKeyStore implements DecisionStore {
   }
 }
 
+/** Leases serve single regional limits; a stack (all or nothing over several counters) always goes to the store. */
 function isLeaseRequest(request: StoreRequest): request is LeaseRequest {
-  return !isGlobalRequest(request) && isLeaseAlgorithm(request.algorithm);
+  return !isGlobalRequest(request) && request.algorithm !== 'stacked' && request.calendar === undefined && isLeaseAlgorithm(request.algorithm);
 }

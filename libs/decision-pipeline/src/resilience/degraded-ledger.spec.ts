@@ -1,4 +1,4 @@
-import { type GlobalWindowRequest, type LimitRequest, ManualClock, StoreUnavailableError } from '@rl/limiter-core';
+import { type GlobalWindowRequest, type LimitRequest, ManualClock, type StackedRequest, StoreUnavailableError } from '@rl/limiter-core';
 import { MemoryDecisionStore } from '../store/memory-decision-store';
 import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';
 import { DegradedLedger } from './degraded-ledger';
@@ -116,5 +116,23 @@ describe('DegradedLedger: global windows', () => {
     ledger.record(window('k', 10, 1, start + WINDOW_MS));
     ledger.record(request('k'));
     expect(ledger.size).toBe(3);
+  });
+});
+
+describe('DegradedLedger: stacked limits', () => {
+  it('writes a stack back all or nothing, capped at what its smallest limit can hold', async () => {
+    const clock = new ManualClock();
+    const stack: StackedRequest = {
+      algorithm: 'stacked',
+      key: 'rl:{p:u}:st',
+      cost: 1,
+      limits: [request('rl:{p:u}:minute:fw', { limit: 3, burst: 3 }), request('rl:{p:u}:day:fw', { limit: 100, burst: 100, windowUs: 86_400_000_000 })],
+    };
+    const store = new CountingStore({ clock });
+    const ledger = new DegradedLedger({ maxKeys: 10 });
+    for (let i = 0; i < 8; i++) ledger.record(stack);
+    // Capped at 6 (3 + 3); the minute takes 3, the rest is refused, and the day counts what the minute took.
+    await expect(ledger.writeBack(store, clock.nowMicros() / 1000)).resolves.toEqual({ written: 3, refused: 3, failed: 0 });
+    expect(store.decideSync({ ...stack.limits[1], cost: 0, dryRun: true }).remaining).toBe(97);
   });
 });

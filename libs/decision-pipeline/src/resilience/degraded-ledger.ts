@@ -1,4 +1,4 @@
-import { GenerationalCache, type GlobalWindowRequest, type LimitRequest, StoreError } from '@rl/limiter-core';
+import { GenerationalCache, type GlobalWindowRequest, type LimitRequest, type StackedRequest, StoreError } from '@rl/limiter-core';
 import { isGlobalRequest, type DecisionStore, type StoreRequest } from '../store-port';
 
 /** What the ledger holds for one counter (and, for a global key, one window): the request as the store would see it, and units admitted locally. */
@@ -38,7 +38,8 @@ const UNCAPPED = Number.MAX_SAFE_INTEGER;
  * when the store returns and still count against the limit. One ledger for every kind of decision:
  *
  * - a regional counter's units are capped at what it can hold (limit + burst): more could not
- *   change any later decision. They are written back through the algorithm's own script: first
+ *   change any later decision. A stack is one entry, capped at what its smallest limit can hold,
+ *   and written back through the stacked script (all or nothing, like the decisions it stands for). They are written back through the algorithm's own script: first
  *   one call with the whole cost; if the counter cannot take it all, one unit at a time until the
  *   store refuses, at which point the counter is full and the rest would change nothing;
  * - a global key's units are held per window and added to the region's count uncapped (the usage
@@ -87,8 +88,8 @@ export class DegradedLedger {
     return totals;
   }
 
-  private recordLimit(request: LimitRequest): void {
-    const cap = request.limit + request.burst;
+  private recordLimit(request: LimitRequest | StackedRequest): void {
+    const cap = request.algorithm === 'stacked' ? Math.min(...request.limits.map((limit) => limit.limit + limit.burst)) : request.limit + request.burst;
     const entry = this.entries.get(request.key);
     if (entry !== undefined) entry.units = Math.min(cap, entry.units + request.cost);
     else this.entries.set(request.key, { request, units: Math.min(cap, request.cost) });
@@ -106,7 +107,7 @@ export class DegradedLedger {
   }
 }
 
-async function writeLimit(store: DecisionStore, request: LimitRequest, units: number): Promise<WriteBackResult> {
+async function writeLimit(store: DecisionStore, request: LimitRequest | StackedRequest, units: number): Promise<WriteBackResult> {
   let left = units;
   let written = 0;
   try {

@@ -32,7 +32,8 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore {
   }
 
   decideSync(request: StoreRequest): StoreDecision {
-    return isGlobalRequest(request) ? this.decideWindow(request) : this.limits.decideSync(request);
+    if (isGlobalRequest(request)) return this.decideWindow(request);
+    return request.algorithm === 'stacked' ? this.limits.decideStackedSync(request) : this.limits.decideSync(request);
   }
 
   private decideWindow(request: GlobalWindowRequest): GlobalWindowDecision {

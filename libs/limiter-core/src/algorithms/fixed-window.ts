@@ -29,25 +29,32 @@ export function windowStart(now: number, windowUs: number): number {
 export const fixedWindow: Algorithm<FixedWindowState> = {
   name: 'fixed_window',
   step({ state, params, cost, now }: StepInput<FixedWindowState>): StepResult<FixedWindowState> {
-    const { limit, windowUs } = params;
-    const start = windowStart(now, windowUs);
-    const end = start + windowUs;
-    let count = state !== undefined && state[0] === start ? state[1] : 0;
-    const allowed = cost === 0 || count + cost <= limit;
-    let next: FixedWindowState | undefined;
-    if (allowed && cost > 0) {
-      count += cost;
-      next = [start, count];
-    }
-    return {
-      decision: {
-        allowed,
-        remaining: clampRemaining(limit - count, limit),
-        resetUs: count > 0 ? end - now : 0,
-        retryAfterUs: allowed ? 0 : end - now,
-      },
-      next,
-      ttlUs: end - now,
-    };
+    const start = windowStart(now, params.windowUs);
+    return countInWindow({ state, limit: params.limit, start, end: start + params.windowUs, cost, now });
   },
 };
+
+/**
+ * One fixed-window decision in the window [start, end) holding `now`: the step of fixedWindow
+ * (epoch-aligned windows) and of calendar windows (calendarWindowStep) alike.
+ */
+export function countInWindow(input: { state: FixedWindowState | undefined; limit: number; start: number; end: number; cost: number; now: number }): StepResult<FixedWindowState> {
+  const { state, limit, start, end, cost, now } = input;
+  let count = state !== undefined && state[0] === start ? state[1] : 0;
+  const allowed = cost === 0 || count + cost <= limit;
+  let next: FixedWindowState | undefined;
+  if (allowed && cost > 0) {
+    count += cost;
+    next = [start, count];
+  }
+  return {
+    decision: {
+      allowed,
+      remaining: clampRemaining(limit - count, limit),
+      resetUs: count > 0 ? end - now : 0,
+      retryAfterUs: allowed ? 0 : end - now,
+    },
+    next,
+    ttlUs: end - now,
+  };
+}

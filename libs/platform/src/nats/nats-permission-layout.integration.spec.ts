@@ -21,18 +21,27 @@ const PASSWORD = 'layout-test-password';
 const OBSERVER = { user: 'observer', inboxPrefix: '_INBOX.observer', permissions: { publish: ['>'], subscribe: ['>'] }, password: PASSWORD };
 
 /** Whether the server let this operation through (a denial rejects it, or shows as a denial on the connection). */
+/** How long `allowed` waits for a denial after the operation's round trip. */
+const DENIAL_WAIT_MS = 500;
+
 async function allowed(connector: NatsConnector, operation: (nc: NatsConnection) => Promise<unknown>): Promise<boolean> {
   const nc = await connector.ready(10_000);
-  const before = connector.lastPermissionDenial()?.atMs;
+  const before = connector.lastPermissionDenial();
   try {
     await operation(nc);
     await nc.flush();
-    await new Promise((resolve) => setTimeout(resolve, 50));
   } catch (error) {
     if (/Permissions Violation/.test(String(error))) return false;
     throw error;
   }
-  return connector.lastPermissionDenial()?.atMs === before;
+  // The server's -ERR reaches the connector's status listener asynchronously: on a loaded machine
+  // it can take longer than a fixed pause, so watch for a new denial (a new object) for a while.
+  const deadline = Date.now() + DENIAL_WAIT_MS;
+  while (Date.now() < deadline) {
+    if (connector.lastPermissionDenial() !== before) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return connector.lastPermissionDenial() === before;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ConsumerEvents, type ConsumerMessages, type NatsConnection } from 'nats';
+import { ConsumerEvents, Events, type ConsumerMessages, type NatsConnection, type Status } from 'nats';
 import type { Logger } from 'pino';
 import { ThrottledLog } from '../logging/throttled-log';
 
@@ -11,6 +11,8 @@ export interface ReaderRetryPolicy {
 const DEFAULT_RETRY: ReaderRetryPolicy = { initialMs: 200, maxMs: 5_000 };
 /** While there is no connection the reader looks again this often (the connector reconnects, not the reader). */
 const NO_CONNECTION_POLL_MS = 50;
+/** Idle heartbeats (every half of a pull's 5 s expiry) missed in a row before the reader re-creates its consumer. */
+const MISSED_HEARTBEATS_TO_RESTART = 2;
 
 /** One message of the stream, as the reader hands it over (not parsed or validated). */
 export interface StreamMessage {
@@ -196,6 +198,8 @@ export class OrderedStreamReader {
     this.isCaughtUp = false;
     if (resume === undefined) this.cursor = { streamCreated: info.created, sequence: startSequence - 1 };
     this.watch(messages).catch((error: unknown) => this.options.logger.debug({ err: error }, `${this.options.label}: consumer status stream ended`));
+    const reconnects = nc.status();
+    this.closeOnReconnect(reconnects, messages).catch((error: unknown) => this.options.logger.debug({ err: error }, `${this.options.label}: connection status stream ended`));
     this.lastProblem = undefined;
     this.log.clear('read');
     this.options.logger.info({ stream, startSequence, resumed: resume !== undefined }, `${this.options.label}: reading the stream`);
@@ -217,6 +221,7 @@ export class OrderedStreamReader {
       }
       if (message.info.pending === 0) this.markCaughtUp();
     }
+    stopIterating(reconnects);
     this.messages = undefined;
     this.isCaughtUp = false;
     if (generation !== this.generation && !this.closed) return 'rewound';
@@ -231,9 +236,29 @@ export class OrderedStreamReader {
   }
 
   /**
+   * After a reconnection the reader starts a new consumer from its own cursor rather than relying
+   * on nats.js to notice that the server dropped the old one (it does, through a chain of JetStream
+   * API calls with 5 s backoffs between failures, slow on a loaded server). A new consumer costs
+   * one request; one left behind on the server goes after `inactiveThresholdMs`.
+   */
+  private async closeOnReconnect(statuses: AsyncIterable<Status>, messages: ConsumerMessages): Promise<void> {
+    for await (const status of statuses) {
+      if (status.type === Events.Reconnect) {
+        this.lastProblem = 'NATS reconnected; re-creating the consumer';
+        await messages.close();
+        return;
+      }
+    }
+  }
+
+  /**
    * A deleted stream leaves the ordered consumer retrying on its own: end it, so the loop
-   * repositions. (A consumer the server dropped after `inactiveThresholdMs` without its client is
-   * re-created by the ordered consumer itself, from where it stopped.)
+   * repositions. A consumer the server dropped after `inactiveThresholdMs` without its client is
+   * normally re-created by the ordered consumer itself, from where it stopped, when the connection
+   * comes back. That re-creation is one request: if it fails (a JetStream API call timing out on a
+   * loaded server), nats.js gives up on it and the consumer stays silent for good. A consumer that
+   * is alive sends idle heartbeats, so missing them twice ends it here, and the loop resumes from
+   * this reader's own cursor with a new consumer.
    */
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of await messages.status()) {
@@ -242,6 +267,17 @@ export class OrderedStreamReader {
         await messages.close();
         return;
       }
+      if (status.type === ConsumerEvents.HeartbeatsMissed && Number(status.data) >= MISSED_HEARTBEATS_TO_RESTART) {
+        this.lastProblem = 'the consumer missed its heartbeats; re-creating it';
+        await messages.close();
+        return;
+      }
     }
   }
+}
+
+/** Ends a status iterator of nats.js (a QueuedIterator, typed only as AsyncIterable) so its listener goes. */
+function stopIterating(iterable: AsyncIterable<Status>): void {
+  const stoppable = iterable as AsyncIterable<Status> & { stop?: () => void };
+  if (typeof stoppable.stop === 'function') stoppable.stop();
 }

@@ -16,23 +16,6 @@ local function fixed_window(keys, args, dry_run)
   local cost = tonumber(args[4])      -- units this request takes; 0 is a peek
   local jitter_ms = tonumber(args[5]) -- TTL jitter, milliseconds, chosen by the caller
 
-  local state = read_state(window_key, 1)
   local start = window_start(now, window_us)
-  local window_end = start + window_us
-  local count = 0
-  if state ~= nil and state[2] == start then
-    count = state[1]
-  end
-  local allowed = cost == 0 or count + cost <= limit
-  if allowed and cost > 0 then
-    count = count + cost
-    if not dry_run then write_state(window_key, { count, start }, ttl_ms(window_end - now, jitter_ms)) end
-  end
-
-  local reset_us = 0
-  if count > 0 then reset_us = window_end - now end
-  local retry_after_us = 0
-  if not allowed then retry_after_us = window_end - now end
-
-  return { as_flag(allowed), clamp_remaining(limit - count, limit), reset_us, retry_after_us }
+  return count_in_window(window_key, limit, start, start + window_us, cost, jitter_ms, dry_run)
 end

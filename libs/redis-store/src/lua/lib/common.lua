@@ -137,9 +137,19 @@ local function read_state(key, count)
   return fields
 end
 
+-- While a stacked decision decides its limits (batch.lua's `stacked`), the states they write are
+-- held here, {key, value, expiry_ms} each, and SET only once every limit has admitted; nil
+-- otherwise: every write goes to Redis at once.
+local held_writes = nil
+
 -- Stores a state {value_1, ..., value_n, time} (a fresh array) that expires after expiry_ms.
 local function write_state(key, state, expiry_ms)
-  redis.call('SET', key, encode_state(state, expiry_ms), 'PX', expiry_ms)
+  local value = encode_state(state, expiry_ms)
+  if held_writes ~= nil then
+    held_writes[#held_writes + 1] = { key, value, expiry_ms }
+    return
+  end
+  redis.call('SET', key, value, 'PX', expiry_ms)
 end
 
 -- Every limiter decision replies {allowed (0|1), remaining, resetUs, retryAfterUs}, as integers.

@@ -1,0 +1,36 @@
+import { buildStackKeys, type StackedLimit, type StackedRequest } from '@rl/limiter-core';
+import { scriptKeys } from '@rl/redis-store';
+import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy';
+
+/**
+ * The store request of a stacked policy for one identity: every limit's counter in the policy's
+ * hash tag, calendar windows with the bounds of the window holding `nowUs` (this instance's clock;
+ * the script decides at Redis TIME and moves to the next window when that is past the end).
+ */
+export function stackedRequest(input: { policy: CompiledPolicy; stack: CompiledStack; identity: string; cost: number; dryRun: boolean | undefined; nowUs: number }): StackedRequest {
+  const { policy, stack, nowUs } = input;
+  const keys = buildStackKeys({ policyId: policy.counterId, identity: input.identity, limits: stack.keyParts });
+  // Object literals of one shape, no spreads: this runs for every check of a stacked policy.
+  const limits: StackedLimit[] = new Array(stack.limits.length);
+  for (let index = 0; index < stack.limits.length; index++) {
+    const limit = stack.limits[index];
+    limits[index] = {
+      key: keys.limits[index],
+      algorithm: limit.algorithm,
+      limit: limit.quota.limit,
+      windowUs: limit.windowUs,
+      burst: limit.quota.burst,
+      calendar: limit.calendar === undefined ? undefined : limit.calendar.boundsAt(nowUs),
+    };
+  }
+  return { algorithm: 'stacked', key: keys.stack, limits, cost: input.cost, dryRun: input.dryRun };
+}
+
+/**
+ * The keys of a stacked policy's counters for one identity: the stack's own key first (its deny-cache
+ * entry), then every Redis key of every limit (an operator reset deletes them all).
+ */
+export function stackedKeys(input: { policy: CompiledPolicy; stack: CompiledStack; identity: string }): string[] {
+  const keys = buildStackKeys({ policyId: input.policy.counterId, identity: input.identity, limits: input.stack.keyParts });
+  return [keys.stack, ...keys.limits.flatMap((key, index) => scriptKeys(input.stack.keyParts[index].algorithm, key))];
+}

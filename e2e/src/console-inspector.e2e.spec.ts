@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import { waitFor } from '@rl/devstack';
+import type { Locator, Page } from 'playwright-core';
+import { artifactsDir, launchChromium, type HeadlessBrowser } from './browser';
+import { check, type CheckReply } from './http';
+import { startControlPlaneStack, type ControlPlaneStack } from './stack';
+
+/**
+ * The caller inspector page of the admin console in a real browser (Debian's chromium, headless)
+ * against the running stack (the policy service serving the built console, two regions): the
+ * matched policy and why, each region's usage, the recent decisions from the decision events, a
+ * reset that reaches both regions, field errors from the API under their fields, an unreachable
+ * region, and no reset button for a viewer. Screenshots: e2e/artifacts/console/4x-*.png.
+ */
+describe('admin console: caller inspector in chromium (policy service, two regions)', () => {
+  const shots = artifactsDir('console');
+  let stack: ControlPlaneStack;
+  let browser: HeadlessBrowser;
+  let page: Page;
+  let editorToken = '';
+  let viewerToken = '';
+  let customer: string;
+  let policyId: string;
+  let key: string;
+
+  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    // Every decision is published at once, so the recent decisions show up within seconds.
+    stack = await startControlPlaneStack({ label: 'insp', enforcerEnv: { EVENTS_SAMPLE_RATE: '1', EVENTS_FLUSH_INTERVAL_MS: '200', ESCALATION_THRESHOLD: '0' } });
+    customer = `acme-${stack.unique}`;
+    policyId = `gold-${stack.unique}`;
+    key = `user:${stack.unique}`;
+    editorToken = (await admin<{ token: string }>('POST', '/v1/api-keys', { name: 'inspector editor', role: 'editor' })).token;
+    viewerToken = (await admin<{ token: string }>('POST', '/v1/api-keys', { name: 'inspector viewer', role: 'viewer' })).token;
+    await admin('POST', '/v1/tiers', { id: 'gold', description: 'paying customers' });
+    await admin('POST', '/v1/policies', { id: policyId, match: { customerTier: 'gold' }, algorithm: 'fixed_window', limit: 5, windowSeconds: 3_600 });
+    await admin('PUT', `/v1/customers/${customer}`, { tier: 'gold' });
+    for (const enforcer of stack.enforcers()) await checkUntil(enforcer.url, { key: 'probe', customerId: customer, dryRun: true }, (reply) => reply.body.policy.id === policyId);
+    browser = await launchChromium();
+    page = browser.page;
+    page.setDefaultTimeout(15_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  async function admin<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${stack.policyService.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stack.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  }
+
+  async function checkUntil(url: string, request: Record<string, unknown>, done: (reply: CheckReply) => boolean): Promise<CheckReply> {
+    let last: CheckReply | undefined;
+    await waitFor('the enforcer to answer as expected', async () => done((last = await check(url, request))), 15_000, 100).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; last answer ${last?.status} ${JSON.stringify(last?.body)}`);
+    });
+    return last as CheckReply;
+  }
+
+  async function signIn(token: string): Promise<void> {
+    await page.goto(stack.policyService.url);
+    await page.getByLabel('Admin API key').waitFor();
+    await page.getByLabel('Admin API key').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Policies' }).waitFor();
+  }
+
+  async function inspect(fields: { key: string; customerId?: string; route?: string; method?: string }): Promise<void> {
+    const form = page.getByRole('form', { name: 'Inspect a caller' });
+    for (const name of ['key', 'customerId', 'route', 'method'] as const) await form.locator(`input[name="${name}"]`).fill(fields[name] ?? '');
+    await form.getByRole('button', { name: 'Inspect' }).click();
+  }
+
+  const region = (name: string): Locator => page.locator(`tr[data-region="${name}"]`).first();
+
+  it("explains a throttled caller: the matched policy and why, each region's usage and its recent decisions", async () => {
+    const [usEast, euWest] = stack.enforcers();
+    for (let i = 0; i < 5; i++) expect(await check(usEast.url, { key, customerId: customer })).toMatchObject({ status: 200 });
+    for (let i = 0; i < 2; i++) expect(await check(usEast.url, { key, customerId: customer })).toMatchObject({ status: 429 });
+    expect(await check(euWest.url, { key, customerId: customer })).toMatchObject({ status: 200 });
+
+    await signIn(editorToken);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Caller inspector', exact: true }).click();
+    await page.getByRole('heading', { name: 'Caller inspector' }).waitFor();
+    await inspect({ key, customerId: customer, route: '/v1/search', method: 'GET' });
+
+    await expectText(page.locator('[data-matched-policy]'), policyId);
+    expect(await page.locator('[data-matched]').getAttribute('data-matched')).toBe('tier');
+    await expectText(page.locator('[data-matched-reason]'), `customer ${customer}'s tier (gold) has a policy`);
+    await expectText(page.locator('[data-policy-match]'), 'tier=gold');
+    // The explanation is for us-east, the first region: a check now would be denied there.
+    expect(await page.locator('[data-would-status]').getAttribute('data-would-status')).toBe('429');
+    await region('us-east').waitFor();
+    expect(await region('us-east').getAttribute('data-used')).toBe('5');
+    expect(await region('eu-west').getAttribute('data-used')).toBe('1');
+    // From the decision events, as the analytics module rolls them up per minute (refreshed every 10 s).
+    await page.locator('tr[data-decision-minute][data-region="us-east"]:not([data-denied="0"])').first().waitFor({ timeout: 40_000 });
+    await shot('40-inspector-throttled-caller');
+
+    // Inspecting consumed nothing.
+    const counters = await admin<{ regions: Record<string, { used: number }> }>('GET', `/v1/counters?key=${encodeURIComponent(key)}&policyId=${policyId}`);
+    expect([counters.regions['us-east'].used, counters.regions['eu-west'].used]).toEqual([5, 1]);
+  });
+
+  it('resets the counter in both regions from the page', async () => {
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Reset counter' }).click();
+    await expectText(page.locator('.banner-success'), 'Reset sent to every region');
+    await waitFor('both regions to show the reset', async () => (await region('us-east').getAttribute('data-used')) === '0' && (await region('eu-west').getAttribute('data-used')) === '0', 10_000, 100);
+    // The explanation is asked again: a check now would be admitted.
+    await page.locator('[data-would-status="200"]').waitFor();
+    await expectText(page.locator('.banner-success'), 'Reset sent to every region');
+    await shot('41-inspector-reset');
+    const [usEast] = stack.enforcers();
+    expect((await check(usEast.url, { key, customerId: customer })).status).toBe(200);
+  });
+
+  it('shows the API\'s field errors under the fields', async () => {
+    await inspect({ key, customerId: customer, method: 'G ET' });
+    await expectText(page.locator('[data-path="method"] .field-error'), 'must be letters only');
+    await shot('42-inspector-field-error');
+  });
+
+  it('shows a viewer no reset button, and a region whose enforcer is down as unreachable', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(viewerToken);
+    await page.goto(`${stack.policyService.url}/#/inspector?key=${encodeURIComponent(key)}&customerId=${encodeURIComponent(customer)}`);
+    await expectText(page.locator('[data-matched-policy]'), policyId);
+    await region('eu-west').waitFor();
+    expect(await page.getByRole('button', { name: 'Reset counter' }).count()).toBe(0);
+
+    await stack.euWest.stop();
+    await page.locator('tr[data-region="eu-west"][data-unreachable="yes"]').waitFor();
+    await expectText(region('eu-west'), 'unreachable');
+    expect(await region('us-east').getAttribute('data-used')).toBe('1');
+    await shot('43-inspector-viewer-unreachable-region');
+    expect(browser.problems).toEqual([]);
+  });
+});
+
+async function expectText(locator: Locator, text: string): Promise<void> {
+  await locator.first().waitFor();
+  await waitFor(`text "${text}"`, async () => ((await locator.first().textContent()) ?? '').includes(text), 10_000, 50).catch(async (error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; the element reads "${await locator.first().textContent()}"`);
+  });
+}

@@ -1,0 +1,101 @@
+import type { ServiceHandle } from '@rl/devstack';
+import { calendarBounds } from '@rl/limiter-core';
+import { check, sleep, type CheckReply } from './http';
+import { startControlPlaneStack, type ControlPlaneStack } from './stack';
+
+/**
+ * A plan of stacked limits end to end: set through the admin API (burst, minute and a calendar
+ * month), propagated to both regions, and driven through each region's enforcer: every limit in
+ * the headers, a denial naming the limit that denied, a partial admit that takes nothing, and a
+ * month denial whose Retry-After points at the month's end in the plan's time zone.
+ */
+describe('plans of stacked limits (policy service, two regions, real Postgres, NATS and Redis)', () => {
+  let stack: ControlPlaneStack;
+  let customerId: string;
+  const BURST_WINDOW_MS = 10_000;
+
+  beforeAll(async () => {
+    stack = await startControlPlaneStack({ label: 'plans' });
+    customerId = `plan-${stack.unique}`;
+    const res = await fetch(`${stack.policyService.url}/v1/policies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'plan',
+        match: { customerId },
+        algorithm: 'fixed_window',
+        limits: [
+          { name: 'burst', limit: 3, windowSeconds: BURST_WINDOW_MS / 1000 },
+          { name: 'minute', limit: 20, windowSeconds: 60, algorithm: 'sliding_window' },
+          { name: 'month', limit: 5, window: 'calendar-month', timeZone: 'America/New_York' },
+        ],
+      }),
+    });
+    expect({ status: res.status, body: await res.text() }).toMatchObject({ status: 201 });
+    // Both regions enforce the plan once a fresh key sees its three limits.
+    for (const enforcer of stack.enforcers()) {
+      for (let probe = 0; ; probe++) {
+        const reply = await check(enforcer.url, { key: `probe-${probe}`, customerId });
+        if (reply.headers.get('ratelimit-policy')?.startsWith('"plan-burst"') === true) break;
+        if (probe > 200) throw new Error(`${enforcer.url} does not enforce the plan`);
+        await sleep(20);
+      }
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** The `r` of each item of RateLimit, by name. */
+  function remaining(reply: CheckReply): Record<string, number> {
+    const items = (reply.headers.get('ratelimit') ?? '').split(', ').map((item) => /^"([^"]+)";r=(\d+);t=\d+$/.exec(item));
+    return Object.fromEntries(items.map((match) => [match?.[1] ?? '?', Number(match?.[2])]));
+  }
+
+  /** Waits until the next burst window has begun (aligned to the epoch), so a step does not straddle one. */
+  async function freshBurstWindow(): Promise<void> {
+    await sleep(BURST_WINDOW_MS - (Date.now() % BURST_WINDOW_MS) + 50);
+  }
+
+  /** Waits for a fresh burst window unless this one has at least `ms` left. */
+  async function burstWindowWithin(ms: number): Promise<void> {
+    if (BURST_WINDOW_MS - (Date.now() % BURST_WINDOW_MS) < ms) await freshBurstWindow();
+  }
+
+  it('lists every limit and denies on the burst in each region, a partial admit taking nothing', async () => {
+    for (const enforcer of stack.enforcers() as ServiceHandle[]) {
+      await burstWindowWithin(5_000);
+      const replies: CheckReply[] = [];
+      for (let i = 0; i < 4; i++) replies.push(await check(enforcer.url, { key: 'user-a', customerId }));
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+      expect(replies[0].headers.get('ratelimit-policy')).toBe('"plan-burst";q=3;w=10, "plan-minute";q=20;w=60, "plan-month";q=5;w=2592000');
+      expect(remaining(replies[0])).toEqual({ 'plan-burst': 2, 'plan-minute': 19, 'plan-month': 4 });
+      expect(replies[0].headers.get('x-ratelimit-limit')).toBe('3');
+      const denied = replies[3];
+      expect(denied.body).toMatchObject({ allowed: false, limit: 3, remaining: 0, policy: { id: 'plan' } });
+      expect((denied.body as Record<string, unknown>)['violated-policies']).toEqual(['plan-burst']);
+      // The minute and the month would have admitted the fourth request; it took nothing from them.
+      expect(remaining(denied)).toEqual({ 'plan-burst': 0, 'plan-minute': 17, 'plan-month': 2 });
+      expect(Number(denied.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('denies on the calendar month with Retry-After at the month end in the plan time zone', async () => {
+    const [usEast, euWest] = stack.enforcers();
+    await freshBurstWindow();
+    expect((await check(euWest.url, { key: 'user-b', customerId, cost: 3 })).status).toBe(200);
+    await freshBurstWindow();
+    const denied = await check(euWest.url, { key: 'user-b', customerId, cost: 3 });
+    expect(denied.status).toBe(429);
+    expect((denied.body as Record<string, unknown>)['violated-policies']).toEqual(['plan-month']);
+    expect(denied.body).toMatchObject({ limit: 5, remaining: 2 });
+    const end = calendarBounds({ window: 'calendar-month', timeZone: 'America/New_York', nowUs: Date.now() * 1000 }).endUs / 1000;
+    const seconds = (end - Date.now()) / 1000;
+    expect(Number(denied.headers.get('retry-after'))).toBeGreaterThanOrEqual(Math.floor(seconds) - 10);
+    expect(Number(denied.headers.get('retry-after'))).toBeLessThanOrEqual(Math.ceil(seconds) + 10);
+    // Each region counts in its own Redis: the same key is fresh in us-east.
+    await burstWindowWithin(5_000);
+    expect(remaining(await check(usEast.url, { key: 'user-b', customerId, cost: 3 }))).toEqual({ 'plan-burst': 0, 'plan-minute': 17, 'plan-month': 2 });
+  });
+});

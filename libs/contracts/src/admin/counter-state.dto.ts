@@ -1,0 +1,62 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsString, Min, ValidateNested } from 'class-validator';
+import type { PolicyRef } from '../check/policy-ref';
+import type { CounterStateView } from './counter-state-view';
+
+export class CounterPolicyRefDto implements PolicyRef {
+  @IsString()
+  id!: string;
+
+  @Min(0)
+  @IsInt()
+  version!: number;
+}
+
+/**
+ * A region's answer to `GET /internal/v1/counters` (CounterStateView) as the policy service
+ * receives it: validated before it is shown, so a wrong body reads as that region being
+ * unreachable, never as a counter of zero.
+ */
+export class CounterStateDto implements CounterStateView {
+  @IsString()
+  region!: string;
+
+  @IsString()
+  instance!: string;
+
+  @ValidateNested()
+  @Type(() => CounterPolicyRefDto)
+  policy!: CounterPolicyRefDto;
+
+  @IsString()
+  key!: string;
+
+  @IsString()
+  algorithm!: string;
+
+  @IsIn(['regional', 'global'])
+  scope!: 'regional' | 'global';
+
+  @Min(0)
+  @IsNumber()
+  limit!: number;
+
+  @Min(0)
+  @IsNumber()
+  used!: number;
+
+  @IsNumber()
+  remaining!: number;
+
+  @Min(0)
+  @IsNumber()
+  resetSeconds!: number;
+
+  @Min(0)
+  @IsNumber()
+  leasedUnits!: number;
+
+  @IsBoolean()
+  denyCached!: boolean;
+}
