@@ -7,6 +7,8 @@
  *   2. HTTP req/s of POST /v1/check vs a bare Fastify echo and vs Fastify + rate-limiter-flexible;
  *   3. added p99 latency at a fixed 2,000 req/s, open loop;
  *   4. Redis bytes per active token-bucket key at 1M keys.
+ * Further sections live in their own files (control-plane, hot-path, decision-pipeline, envoy-grpc,
+ * global-accuracy, reconciler-cycle, concurrency-settle); `npm run bench -- <section>` runs one.
  */
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -29,6 +31,7 @@ import { onLoadCpus, pinningNote, pinSelfToLoad, pinServer } from './support/pin
 import { envoyGrpc } from './envoy-grpc';
 import { globalAccuracy } from './global-accuracy';
 import { reconcilerCycle } from './reconciler-cycle';
+import { concurrencyAndSettle } from './concurrency-settle';
 import { stackedLimits } from './stacked-limits';
 
 const exec = promisify(execFile);
@@ -247,6 +250,7 @@ async function main(): Promise<void> {
   if (!only || only === 'envoy') await envoyGrpc(figures);
   if (!only || only === 'global-accuracy') await globalAccuracy(figures);
   if (!only || only === 'reconciler-cycle') await reconcilerCycle(figures);
+  if (!only || only === 'concurrency-settle') await concurrencyAndSettle(figures);
   if (!only || only === 'stacked') await stackedLimits(figures);
   report(figures, { date: new Date().toISOString(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, node: process.version, 'seconds per run': String(SECONDS / 2), rounds: String(ROUNDS), pinning: pinningNote() });
 }

@@ -8,7 +8,7 @@ import { buildCounterKey, type StoreRequest } from '@rl/limiter-core';
 import { createRedisClient, RedisCounterStore, waitForReady } from '@rl/redis-store';
 import { stackedRequest } from '../apps/enforcer/src/check/stacked-request';
 import { EnforcerConfig } from '../apps/enforcer/src/config/enforcer-config';
-import { compilePolicy } from '../apps/enforcer/src/policies/compiled-policy';
+import { compilePolicy, rateParameters } from '../apps/enforcer/src/policies/compiled-policy';
 import { pinServer } from './support/pinning';
 import type { Figure } from './support/report';
 import { ensureWrk, runWrk } from './support/wrk';
@@ -131,8 +131,8 @@ export async function stackedLimits(figures: Figure[]): Promise<void> {
  */
 async function redisCost(redisUrl: string, figures: Figure[]): Promise<void> {
   const config = EnforcerConfig.fromEnv({ REDIS_URL: redisUrl, LOG_LEVEL: 'silent' });
-  const singlePolicy = compilePolicy({ parameters: { ...single, counterId: single.id }, localPercent: config.localLimitPercent });
-  const planPolicy = compilePolicy({ parameters: { ...plan, counterId: plan.id }, localPercent: config.localLimitPercent });
+  const singlePolicy = compilePolicy({ parameters: rateParameters(single), localPercent: config.localLimitPercent });
+  const planPolicy = compilePolicy({ parameters: rateParameters(plan), localPercent: config.localLimitPercent });
   const stack = planPolicy.stack;
   if (stack === undefined) throw new Error('the plan did not compile to a stack');
   const client = createRedisClient({ url: redisUrl }, { commandTimeoutMs: 5_000 });

@@ -48,7 +48,8 @@ export function overrideToForm(override: Override): OverrideFormState {
     customer_id: override.customer_id,
     limit: String(override.limit),
     window: String(override.window),
-    algorithm: policy.algorithm,
+    // PUT /admin/limits takes rate algorithms only: an override is never a concurrency policy.
+    algorithm: policy.algorithm === 'concurrency' ? 'token_bucket' : policy.algorithm,
     burst: policy.burst === undefined || policy.burst === policy.limit ? '' : String(policy.burst),
     scope: policy.scope ?? 'regional',
     failureMode: policy.failureMode ?? 'open',

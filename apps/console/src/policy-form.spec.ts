@@ -28,6 +28,21 @@ describe('policy form', () => {
     expect(formToPolicyBody({ ...policyToForm(policy), burst: '150' }, { includeId: true })).toMatchObject({ id: 'search', burst: 150 });
   });
 
+  it('round-trips a concurrency policy with its lease, and no window or burst', () => {
+    const inFlight: Policy = { ...policy, id: 'in-flight', algorithm: 'concurrency', limit: 5, windowSeconds: 30, leaseSeconds: 30, burst: 5, scope: 'regional', mode: 'enforce' };
+    expect(formToPolicyBody(policyToForm(inFlight), { includeId: true })).toEqual({
+      id: 'in-flight',
+      match: { customerTier: 'free', route: '/v1/search/**' },
+      algorithm: 'concurrency',
+      limit: 5,
+      leaseSeconds: 30,
+      scope: 'regional',
+      failureMode: 'closed',
+      mode: 'enforce',
+    });
+    expect(formToPolicyBody({ ...emptyPolicyForm(), algorithm: 'concurrency', limit: '2', customerId: 'acme' }, { includeId: false })).toMatchObject({ leaseSeconds: 60 });
+  });
+
   it("keeps a stacked policy's limits, which the form does not edit", () => {
     const limits = [
       { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra' as const, burst: 10 },

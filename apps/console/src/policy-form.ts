@@ -1,4 +1,4 @@
-import type { Algorithm, EscalationSettings, FailureMode, Mode, Policy, PolicyLimit, Scope } from './types';
+import type { EscalationSettings, FailureMode, Mode, Policy, PolicyLimit, Scope, StoredPolicyAlgorithm } from './types';
 
 /** Automatic blocks on a form: the enforcers' defaults, off, or the operator's own numbers. */
 export type EscalationChoice = 'default' | 'off' | 'custom';
@@ -43,10 +43,12 @@ export interface PolicyFormState extends EscalationFormState {
   customerId: string;
   route: string;
   method: string;
-  algorithm: Algorithm;
+  algorithm: StoredPolicyAlgorithm;
   limit: string;
   windowSeconds: string;
   burst: string;
+  /** Concurrency policies only. */
+  leaseSeconds: string;
   scope: Scope;
   failureMode: FailureMode;
   mode: Mode;
@@ -70,6 +72,7 @@ export const POLICY_FORM_PATHS = [
   'limit',
   'windowSeconds',
   'burst',
+  'leaseSeconds',
   'scope',
   'failureMode',
   'mode',
@@ -87,6 +90,7 @@ export function emptyPolicyForm(): PolicyFormState {
     limit: '',
     windowSeconds: '60',
     burst: '',
+    leaseSeconds: '60',
     scope: 'regional',
     failureMode: 'open',
     mode: 'enforce',
@@ -105,6 +109,7 @@ export function policyToForm(policy: Policy): PolicyFormState {
     limit: String(policy.limit),
     windowSeconds: String(policy.windowSeconds),
     burst: policy.burst === undefined || policy.burst === policy.limit ? '' : String(policy.burst),
+    leaseSeconds: policy.leaseSeconds === undefined ? '60' : String(policy.leaseSeconds),
     scope: policy.scope ?? 'regional',
     failureMode: policy.failureMode ?? 'open',
     mode: policy.mode ?? 'enforce',
@@ -125,16 +130,18 @@ export function formToPolicyBody(form: PolicyFormState, options: { includeId: bo
   if (form.customerId !== '') match.customerId = form.customerId;
   if (form.route.trim() !== '') match.route = form.route.trim();
   if (form.method.trim() !== '') match.method = form.method.trim();
+  // A concurrency policy has a lease instead of a window and a burst.
+  const concurrency = form.algorithm === 'concurrency';
   const body: Record<string, unknown> = {
     match,
     algorithm: form.algorithm,
     limit: numberOrText(form.limit),
-    windowSeconds: numberOrText(form.windowSeconds),
+    ...(concurrency ? { leaseSeconds: numberOrText(form.leaseSeconds) } : { windowSeconds: numberOrText(form.windowSeconds) }),
     scope: form.scope,
     failureMode: form.failureMode,
     mode: form.mode,
   };
-  if (form.burst.trim() !== '') body.burst = numberOrText(form.burst);
+  if (!concurrency && form.burst.trim() !== '') body.burst = numberOrText(form.burst);
   const escalation = formToEscalation(form);
   if (escalation !== undefined) body.escalation = escalation;
   if (form.limits !== undefined) body.limits = form.limits;

@@ -31,7 +31,7 @@ import type {
   TierView,
   WhoAmIView,
 } from '@rl/contracts';
-import type { BlockType, FailureMode, PolicyAlgorithm, PolicyMode, PolicyScope } from '@rl/contracts';
+import type { BlockType, ConcurrencyAlgorithm, FailureMode, PolicyAlgorithm, PolicyMode, PolicyScope } from '@rl/contracts';
 
 export type { AnalyticsDimension, ApiKeyRole, BlockType, EnvoyDescriptorEntry, EnvoyRule, EscalationSettings, FailureMode, Policy, PolicyLimit, PolicyMatch } from '@rl/contracts';
 export type Algorithm = PolicyAlgorithm;
@@ -44,6 +44,9 @@ function everyOf<T>() {
 }
 
 export const ALGORITHMS = everyOf<PolicyAlgorithm>()(['token_bucket', 'sliding_window', 'fixed_window', 'leaky_bucket', 'gcra', 'sliding_log']);
+/** What a policy may name: the rate algorithms, and `concurrency` (requests in flight, with a lease). Overrides are rate limits only. */
+export type StoredPolicyAlgorithm = PolicyAlgorithm | ConcurrencyAlgorithm;
+export const POLICY_ALGORITHMS = everyOf<StoredPolicyAlgorithm>()([...ALGORITHMS, 'concurrency']);
 export const SCOPES = everyOf<PolicyScope>()(['regional', 'global']);
 export const FAILURE_MODES = everyOf<FailureMode>()(['open', 'closed']);
 export const MODES = everyOf<PolicyMode>()(['enforce', 'shadow']);

@@ -1,17 +1,20 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { Controller, Get, Module, Post } from '@nestjs/common';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Controller, Get, Module, Post, Req } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { counterIdentity } from '@rl/limiter-core';
 import { createRedisClient, waitForReady, type RedisClient } from '@rl/redis-store';
-import { startRedisServer, type RedisServerHandle } from '@rl/testing';
+import { startRedisServer, waitFor, type RedisServerHandle } from '@rl/testing';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import { RateLimitClient } from './core/rate-limit-client';
 import { rateLimitMiddleware } from './express/rate-limit-middleware';
 import { rateLimitPlugin } from './fastify/rate-limit-plugin';
-import { RequestLimiter } from './http/request-limiter';
+import { RequestLimiter, settleRequest } from './http/request-limiter';
 import { RateLimit } from './nest/rate-limit.decorator';
 import { RateLimitModule } from './nest/rate-limit.module';
 import { startEnforcerFromSource, type EnforcerFromSource } from './testing/start-enforcer';
@@ -28,9 +31,18 @@ let client: RateLimitClient;
 let run = 0;
 const cleanups: (() => Promise<void> | void)[] = [];
 
+/** One request in flight at a time for customer `cc-client` (its concurrency policy), with 30 s leases. */
+const CONCURRENCY_POLICIES = {
+  policies: [{ id: 'one-in-flight', match: { customerId: 'cc-client' }, algorithm: 'concurrency', limit: 1, leaseSeconds: 30 }],
+  overrides: [],
+  customers: {},
+};
+
 beforeAll(async () => {
   redis = await startRedisServer();
-  enforcer = await startEnforcerFromSource({ redisUrl: redis.url });
+  const policyFile = join(mkdtempSync(join(tmpdir(), 'rl-client-')), 'policies.json');
+  writeFileSync(policyFile, JSON.stringify(CONCURRENCY_POLICIES));
+  enforcer = await startEnforcerFromSource({ redisUrl: redis.url, env: { POLICY_FILE: policyFile } });
   client = new RateLimitClient({ mode: 'remote', enforcerUrl: enforcer.url, timeoutMs: 2_000 });
 }, 90_000);
 
@@ -256,5 +268,159 @@ describe('Nest RateLimitGuard', () => {
     expect(res.headers['retry-after']).toBe('1');
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ type: 'https://iana.org/assignments/http-problem-types#temporary-reduced-capacity', status: 503, allowed: false, degraded: true });
+  });
+});
+
+/** A chat completion whose usage is known only once the handler has answered. */
+@Controller('llm')
+class CompletionController {
+  @Post('complete')
+  @RateLimit({ cost: 500, actualCost: (result) => (result as { usage: { total_tokens: number } }).usage.total_tokens })
+  complete(@Req() request: { headers: Record<string, string | undefined> }): { usage: { total_tokens: number } } {
+    return { usage: { total_tokens: Number(request.headers['x-tokens']) } };
+  }
+}
+
+describe('settling the actual cost after the handler', () => {
+  const limit = 1_000;
+  const remainingOf = async (key: string) => {
+    // A dry run of cost 1 reports what would be left after it.
+    const res = await fetch(`${enforcer.url}/v1/check`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key, limit, windowSeconds: 3_600, dryRun: true }),
+    });
+    return ((await res.json()) as { remaining: number }).remaining + 1;
+  };
+
+  it('Express: the handler settles its request from req', async () => {
+    const key = `express-settle:${++run}`;
+    const limiter = new RequestLimiter({ client });
+    const app = express();
+    app.post('/complete', rateLimitMiddleware({ limiter, limit, windowSeconds: 3_600, cost: 300, settle: true, key: () => key }), (req, res, next) => {
+      settleRequest(req, 120)
+        .then((settled) => res.json(settled))
+        .catch(next);
+    });
+    const base = await listenExpress(app);
+    const reply = await fetch(`${base}/complete`, { method: 'POST' });
+    expect(await reply.json()).toEqual({ status: 'settled', remaining: 880, resetSeconds: expect.any(Number), actualCost: 120 });
+    expect(await remainingOf(key)).toBe(880);
+  });
+
+  it('Fastify: the handler settles its request, into debt past the limit', async () => {
+    const key = `fastify-settle:${++run}`;
+    const app = Fastify();
+    await app.register(rateLimitPlugin, { limiter: new RequestLimiter({ client }), limit, windowSeconds: 3_600, cost: 10, settle: true, key: () => key });
+    app.post('/complete', async (request) => settleRequest(request, 1_500));
+    const base = await listenFastify(app);
+    const reply = await fetch(`${base}/complete`, { method: 'POST' });
+    expect(await reply.json()).toMatchObject({ status: 'settled', remaining: 0, actualCost: 1_500 });
+    expect((await fetch(`${base}/complete`, { method: 'POST' })).status).toBe(429);
+  });
+
+  it('Nest: @RateLimit({ actualCost }) settles from the handler result', async () => {
+    const key = `nest-settle:${++run}`;
+    @Module({
+      imports: [RateLimitModule.forRoot({ client: { mode: 'remote', enforcerUrl: enforcer.url, timeoutMs: 2_000 }, global: true, defaults: { limit, windowSeconds: 3_600, key: () => key } })],
+      controllers: [CompletionController],
+    })
+    class CompletionAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [CompletionAppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.init();
+    cleanups.push(() => app.close());
+    await app.getHttpAdapter().getInstance().ready();
+    const res = await app.inject({ method: 'POST', url: '/llm/complete', headers: { 'x-tokens': '42' } });
+    expect(res.statusCode).toBe(201);
+    // The estimate of 500 was checked, then 42 settled: 958 left.
+    expect(res.headers['x-ratelimit-remaining']).toBe('500');
+    expect(await remainingOf(key)).toBe(958);
+  });
+});
+
+/** A handler that stays in flight until the test lets it finish. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+describe('requests in flight (concurrency: true)', () => {
+  const options = { limit: 1_000, windowSeconds: 3_600, customerId: 'cc-client', concurrency: true } as const;
+
+  it('Express: holds a lease while in flight, 429 beside it, released when the response finishes or the client aborts', async () => {
+    const key = `express-cc:${++run}`;
+    const limiter = new RequestLimiter({ client });
+    let held = gate();
+    let entered = 0;
+    const app = express();
+    app.get('/slow', rateLimitMiddleware({ limiter, ...options, key: () => key }), (_req, res, next) => {
+      entered += 1;
+      held.wait.then(() => res.json({ ok: true })).catch(next);
+    });
+    const base = await listenExpress(app);
+    const first = fetch(`${base}/slow`);
+    await waitFor('the first request in its handler', () => Promise.resolve(entered === 1), 5_000);
+    const denied = await get(`${base}/slow`);
+    expect(denied.status).toBe(429);
+    expect(denied.body).toMatchObject({ allowed: false, policy: { id: 'one-in-flight' } });
+    held.open();
+    expect((await first).status).toBe(200);
+
+    // Released on finish: the next request gets the slot; then its client aborts.
+    held = gate();
+    const controller = new AbortController();
+    const aborted = fetch(`${base}/slow`, { signal: controller.signal }).catch((error: unknown) => error);
+    await waitFor('the second request in its handler', () => Promise.resolve(entered === 2), 5_000);
+    expect((await get(`${base}/slow`)).status).toBe(429);
+    controller.abort();
+    await aborted;
+    // Released on abort, though the handler never answered: a later request gets into its handler
+    // (until the release lands, a request may still be refused with 429).
+    const admitted: Promise<Response>[] = [];
+    await waitFor(
+      'a request to get the aborted one\'s slot',
+      async () => {
+        const before = entered;
+        const probe = fetch(`${base}/slow`);
+        const denied = await Promise.race([probe.then((r) => r.status === 429), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500))]);
+        if (!denied && entered > before) admitted.push(probe);
+        return admitted.length > 0;
+      },
+      10_000,
+    );
+    held.open();
+    expect((await admitted[0]).status).toBe(200);
+  });
+
+  it('Fastify: releases the lease when the handler fails', async () => {
+    const key = `fastify-cc:${++run}`;
+    const app = Fastify();
+    await app.register(rateLimitPlugin, { limiter: new RequestLimiter({ client }), ...options, key: () => key });
+    app.get('/fails', async () => {
+      throw new Error('handler failed');
+    });
+    const base = await listenFastify(app);
+    for (let i = 0; i < 3; i++) expect((await get(`${base}/fails`)).status).toBe(500);
+  });
+
+  it('Nest: the guard holds a lease per request and releases it after the response', async () => {
+    const key = `nest-cc:${++run}`;
+    @Module({
+      imports: [RateLimitModule.forRoot({ client: { mode: 'remote', enforcerUrl: enforcer.url, timeoutMs: 2_000 }, global: true, defaults: { ...options, key: () => key } })],
+      controllers: [LimitedController],
+    })
+    class InFlightAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [InFlightAppModule] }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.init();
+    cleanups.push(() => app.close());
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    // One at a time, each released once answered: all pass.
+    for (let i = 0; i < 3; i++) expect((await get(`${url}/nest/plain`)).status).toBe(200);
   });
 });

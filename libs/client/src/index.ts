@@ -4,7 +4,7 @@
 export { InvalidCheckError, normalizeKey, validateCheckInput } from './core/check-input';
 export type { CheckInput } from './core/check-input';
 export { CLIENT_FALLBACK_POLICY, FAIL_CLOSED_RETRY_SECONDS, fallbackDecision } from './core/decision';
-export type { ClientFailureMode, DegradedReason, RateLimitDecision } from './core/decision';
+export type { ClientFailureMode, DegradedReason, RateLimitDecision, SettleResult } from './core/decision';
 export { RateLimitClient } from './core/rate-limit-client';
 export type { LibraryClientOptions, RateLimitClientOptions, RemoteClientOptions } from './core/rate-limit-client';
 export { EnforcerRejectedError } from './remote/enforcer-client';
@@ -13,7 +13,7 @@ export { InvalidPolicyError } from './library/library-policy';
 export type { LibraryPolicy } from './library/library-policy';
 export type { LibraryModeOptions } from './library/library-decider';
 export { denialBody, rateLimitHeaders } from './http/rate-limit-headers';
-export { mergeRouteOptions, RequestLimiter, UNKNOWN_CLIENT_KEY } from './http/request-limiter';
+export { mergeRouteOptions, RequestLimiter, settleRequest, UNKNOWN_CLIENT_KEY } from './http/request-limiter';
 export type { LimitedRequest, PerRequest, RequestFacts, RequestLimiterOptions, RouteLimitOptions } from './http/request-limiter';
 export { InvalidProxyListError, MAX_FORWARDED_HOPS, TrustedProxies, parseHopAddress } from './ip/trusted-proxies';
 export type { TrustedProxiesOptions } from './ip/trusted-proxies';

@@ -5,3 +5,5 @@ export { RateLimitGuard } from './nest/rate-limit.guard';
 export { RateLimitModule } from './nest/rate-limit.module';
 export type { RateLimitModuleOptions } from './nest/rate-limit.module';
 export { RATE_LIMIT_DEFAULTS } from './nest/tokens';
+export { RateLimitSettleInterceptor } from './nest/rate-limit-settle.interceptor';
+export { settleRequest } from './http/request-limiter';

@@ -12,7 +12,7 @@ import {
 } from '@rl/limiter-core';
 import { ThrottledLog } from '@rl/platform';
 import type { Logger } from 'pino';
-import type { PipelineMetrics } from './metrics';
+import type { PipelineMetrics, StoreFailureKind } from './metrics';
 import { StoreCircuitOpenError } from './resilience/breaker-guarded-store';
 import type { StoreBackend } from './store/store-backend';
 import { isGlobalRequest, isStacked, type DecisionFor, type StoreDecision, type StoreRequest } from './store-port';
@@ -113,9 +113,14 @@ export class DecisionPipeline {
   }
 
   private noteStoreFailure(error: StoreError): void {
-    this.options.metrics.recordStoreFailure(error instanceof StoreCircuitOpenError ? 'circuit_open' : error instanceof StoreTimeoutError ? 'timeout' : 'unavailable');
+    this.options.metrics.recordStoreFailure(storeFailureKind(error));
     this.log.warn('store', { err: error }, 'counter store failed; applying policy failure modes');
   }
+}
+
+/** How a store call failed, as the store-failure metric counts it. */
+export function storeFailureKind(error: StoreError): StoreFailureKind {
+  return error instanceof StoreCircuitOpenError ? 'circuit_open' : error instanceof StoreTimeoutError ? 'timeout' : 'unavailable';
 }
 
 /** A stack with each limit scaled to this instance's local bucket (every limit as it is when none is given). */

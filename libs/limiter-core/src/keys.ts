@@ -37,6 +37,14 @@ export function buildCounterKey(input: { policyId: string; identity: string; alg
 }
 
 /**
+ * The Redis key of one concurrency limit's leases: `rl:{<policy>:<identity>}:cc`, a sorted set
+ * (see acquireStep). Same hash tag and identity forms as buildCounterKey.
+ */
+export function buildConcurrencyKey(input: { policyId: string; identity: string }): string {
+  return flatKey(input.policyId, counterIdentity(input.identity), 'cc');
+}
+
+/**
  * The keys of a stacked policy's counters (`"limits": [...]`), all in the one hash tag of the
  * policy and identity, so one script call decides them on Redis Cluster:
  * `rl:{<policy>:<identity>}:st` for the stack itself (its slot, deny-cache and ledger entry; no

@@ -2,6 +2,7 @@ import { algorithmFor, maxCost } from './algorithms';
 import type { Clock } from './clock';
 import { CompactStateTable } from './compact-state-table';
 import { MemoryStateStore } from './memory-state-store';
+import { adjustCounter, algorithmKind, settleStep, type AdjustedCounter, type DecisionRecord, type SettleableAlgorithm, type SettleResult } from './settle/settle';
 import type { FixedWindowState } from './algorithms/fixed-window';
 import type { CalendarBounds } from './stacked/calendar';
 import { calendarWindowStep } from './stacked/calendar-window';
@@ -108,6 +109,34 @@ export class LocalLimiter implements CounterStore {
 
   decide(request: LimitRequest): Promise<RawDecision> {
     return Promise.resolve(this.decideSync(request));
+  }
+
+  /**
+   * Settles `record`, the decision record of counter `key` (settleStep), and writes what it
+   * changes to the counter. The caller keeps the record and writes back `result.record`.
+   */
+  settle(input: { key: string; record: DecisionRecord; actualCost: number }): SettleResult {
+    const { key, record } = input;
+    const now = this.clock.nowMicros();
+    const kind = algorithmKind(record.algorithm) - 1;
+    const result = settleStep({ record, state: this.states.get(key, now, kind), actualCost: input.actualCost, now });
+    if (result.next !== undefined) this.states.set(key, result.next, now + result.ttlUs, kind);
+    return result;
+  }
+
+  /** The state held for counter `key` of `algorithm` (fixed window: [windowStartUs, count]), unless expired. */
+  stateOf(key: string, algorithm: Exclude<AlgorithmName, 'sliding_log'>): readonly number[] | undefined {
+    return this.states.get(key, this.clock.nowMicros(), ALGORITHMS.indexOf(algorithm));
+  }
+
+  /** Charges `cost` to counter `key` without deciding: never refused, it may run into debt (adjustCounter). */
+  charge(request: LimitRequest & { algorithm: SettleableAlgorithm }): AdjustedCounter {
+    const now = this.clock.nowMicros();
+    const kind = algorithmKind(request.algorithm) - 1;
+    const params = { limit: request.limit, windowUs: request.windowUs, burst: request.burst };
+    const result = adjustCounter({ algorithm: request.algorithm, params, state: this.states.get(request.key, now, kind), delta: request.cost, now });
+    if (result.next !== undefined) this.states.set(request.key, result.next, now + result.ttlUs, kind);
+    return result;
   }
 
   /** A stack of limits, all or nothing (decideStacked), every limit decided here at one `now`. */

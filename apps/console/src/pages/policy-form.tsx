@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { Field, FormBanner } from '../components';
 import { formErrors, NO_ERRORS, type FormErrors } from '../field-errors';
 import { formToPolicyBody, POLICY_FORM_PATHS, type PolicyFormState } from '../policy-form';
-import { ALGORITHMS, FAILURE_MODES, MODES, SCOPES } from '../types';
+import { FAILURE_MODES, MODES, POLICY_ALGORITHMS, SCOPES } from '../types';
 import { EscalationFields } from './escalation-fields';
 
 /**
@@ -65,17 +65,30 @@ export function PolicyForm(props: {
             </Field>
           ) : null}
           <Field label="Algorithm" path="algorithm" errors={errors}>
-            {select('algorithm', ALGORITHMS)}
+            {select('algorithm', POLICY_ALGORITHMS)}
           </Field>
-          <Field label="Limit" path="limit" errors={errors} hint="requests per window">
-            {text('limit', { inputmode: 'numeric', placeholder: '100' })}
-          </Field>
-          <Field label="Window (seconds)" path="windowSeconds" errors={errors}>
-            {text('windowSeconds', { inputmode: 'decimal' })}
-          </Field>
-          <Field label="Burst" path="burst" errors={errors} hint="defaults to the limit">
-            {text('burst', { inputmode: 'numeric' })}
-          </Field>
+          {form.algorithm === 'concurrency' ? (
+            <>
+              <Field label="Limit" path="limit" errors={errors} hint="requests in flight">
+                {text('limit', { inputmode: 'numeric', placeholder: '5' })}
+              </Field>
+              <Field label="Lease (seconds)" path="leaseSeconds" errors={errors} hint="an unreleased lease expires after this">
+                {text('leaseSeconds', { inputmode: 'decimal' })}
+              </Field>
+            </>
+          ) : (
+            <>
+              <Field label="Limit" path="limit" errors={errors} hint="requests per window">
+                {text('limit', { inputmode: 'numeric', placeholder: '100' })}
+              </Field>
+              <Field label="Window (seconds)" path="windowSeconds" errors={errors}>
+                {text('windowSeconds', { inputmode: 'decimal' })}
+              </Field>
+              <Field label="Burst" path="burst" errors={errors} hint="defaults to the limit">
+                {text('burst', { inputmode: 'numeric' })}
+              </Field>
+            </>
+          )}
         </div>
       </fieldset>
       <fieldset>

@@ -7,12 +7,8 @@ function badRequest(field: string, message: string): BadRequestResponse {
   return { error: 'bad_request', field, message };
 }
 
-function isRuledField(field: string): field is keyof typeof CHECK_FIELD_RULES {
-  return Object.prototype.hasOwnProperty.call(CHECK_FIELD_RULES, field);
-}
-
-/** The first schema violation of a check body, as the contract's 400 body naming the field. */
-export function fromValidationError(error: FastifySchemaValidationError): BadRequestResponse {
+/** The first schema violation of a check body (or of another body, with its own field rules), as the contract's 400 body naming the field. */
+export function fromValidationError(error: FastifySchemaValidationError, rules: Readonly<Record<string, string>> = CHECK_FIELD_RULES): BadRequestResponse {
   const params = error.params;
   switch (error.keyword) {
     case 'required':
@@ -24,7 +20,7 @@ export function fromValidationError(error: FastifySchemaValidationError): BadReq
   }
   const field = error.instancePath.slice(1).split('/')[0];
   if (field === '') return badRequest(BODY, 'body must be a JSON object');
-  const rule = isRuledField(field) ? CHECK_FIELD_RULES[field] : (error.message ?? 'is invalid');
+  const rule = Object.prototype.hasOwnProperty.call(rules, field) ? rules[field] : (error.message ?? 'is invalid');
   return badRequest(field, `${field} ${rule}`);
 }
 

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { LOGGER } from '@rl/platform/service';
 import { checkPlugin } from './check-plugin';
 import { CheckService } from './check.service';
+import { AcquireService } from '../concurrency/acquire.service';
+import { SettleService } from './settle.service';
 
 /**
  * Check bodies are small; anything larger is refused before it is parsed. The largest valid body
@@ -21,6 +23,8 @@ export class CheckRouteRegistrar implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly service: CheckService,
+    private readonly settle: SettleService,
+    private readonly concurrency: AcquireService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -28,6 +32,6 @@ export class CheckRouteRegistrar implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter.getType() !== 'fastify') throw new Error(`the check route needs the Fastify adapter, not ${adapter.getType()}`);
     const fastify = adapter.getInstance<FastifyInstance>();
-    void fastify.register(checkPlugin, { service: this.service, logger: this.logger, bodyLimit: CHECK_BODY_LIMIT_BYTES });
+    void fastify.register(checkPlugin, { service: this.service, settle: this.settle, concurrency: this.concurrency, logger: this.logger, bodyLimit: CHECK_BODY_LIMIT_BYTES });
   }
 }

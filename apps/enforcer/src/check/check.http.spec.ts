@@ -168,6 +168,7 @@ describe('POST /v1/check', () => {
         retryAfterSeconds: 0,
         policy: { id: 'default', version: 0 },
         region: 'us-east',
+        decisionId: expect.stringMatching(/^n1\./),
       });
       expectHeadersToAgree(response.headers, response.body);
       expect(response.headers['ratelimit-policy']).toBe('"default";q=100;w=60');
@@ -264,6 +265,7 @@ describe('POST /v1/check while the store fails', () => {
       policy: { id: 'closed-tier', version: 1 },
       region: 'us-east',
       degraded: true,
+      decisionId: expect.stringMatching(/^n1\./),
     });
     expect(response.headers['retry-after']).toBe('1');
     expectHeadersToAgree(response.headers, response.body);
@@ -346,7 +348,7 @@ describe('POST /v1/check past ENFORCER_MAX_IN_FLIGHT', () => {
     await waitFor('two decisions in flight', async () => store.calls === 2, 2_000);
     const shed = await post(app, { key: 'u3', customerId: 'acme' });
     expect(shed.status).toBe(503);
-    expect(shed.body).toEqual({ allowed: false, limit: 0, remaining: 0, resetSeconds: 0, retryAfterSeconds: 1, policy: { id: 'overloaded', version: 0 }, region: 'us-east', overloaded: true });
+    expect(shed.body).toEqual({ allowed: false, limit: 0, remaining: 0, resetSeconds: 0, retryAfterSeconds: 1, policy: { id: 'overloaded', version: 0 }, region: 'us-east', overloaded: true, decisionId: expect.stringMatching(/^n1\./) });
     expect(shed.body.degraded).toBeUndefined();
     expect(shed.headers['retry-after']).toBe('1');
     expect(store.calls).toBe(2);
@@ -390,8 +392,8 @@ describe('POST /v1/check with dryRun', () => {
     const dryAgain = await post(app, { key: 'dry-user', customerId: 'acme', dryRun: true });
     const real = await post(app, { key: 'dry-user', customerId: 'acme' });
     expect(dry.status).toBe(real.status);
-    // The same answer; only the time to the window's end moved on between the calls.
-    const at = (body: CheckResponse) => ({ ...body, resetSeconds: 0 });
+    // The same answer; only the time to the window's end moved on between the calls, and each decision has its own id.
+    const at = (body: CheckResponse) => ({ ...body, resetSeconds: 0, decisionId: '' });
     expect(at(dry.body)).toEqual(at({ ...real.body, dryRun: true, matched: 'tier' }));
     expect(at(dryAgain.body)).toEqual(at(dry.body));
     expect(Math.abs(dry.body.resetSeconds - real.body.resetSeconds)).toBeLessThan(1);

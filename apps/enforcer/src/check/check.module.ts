@@ -7,10 +7,12 @@ import { PoliciesModule } from '../policies/policies.module';
 import { StoreModule } from '../store/store.module';
 import { CheckRouteRegistrar } from './check-route.registrar';
 import { CheckService } from './check.service';
+import { AcquireService } from '../concurrency/acquire.service';
+import { SettleService } from './settle.service';
 
 @Module({
   imports: [PoliciesModule, StoreModule, BlocksModule, EventsModule, GlobalModule],
-  providers: [CheckService, CheckRouteRegistrar, AuthRequestRouteRegistrar],
+  providers: [CheckService, SettleService, AcquireService, CheckRouteRegistrar, AuthRequestRouteRegistrar],
   exports: [CheckService],
 })
 export class CheckModule {}

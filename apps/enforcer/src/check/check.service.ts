@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
-import { decideGlobalWindow, DecisionPipeline, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
-import { buildCounterKey, buildGlobalCounterKey, maxCost, safeIdentity, type GlobalWindowDecision, type RawDecision, type StackedDecision } from '@rl/limiter-core';
+import { decideGlobalWindow, DecisionPipeline, StoreBackend, storeFailureKind, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
+import { buildCounterKey, buildGlobalCounterKey, isSettleable, maxCost, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision, type StackedDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
@@ -12,6 +12,7 @@ import { GlobalSyncService } from '../global/global-sync.service';
 import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
 import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';
+import { DecisionIds } from './decision-id';
 import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply } from './format-decision';
 import { stackedRequest } from './stacked-request';
 
@@ -26,6 +27,12 @@ import { stackedRequest } from './stacked-request';
  * Overload is explicit: past ENFORCER_MAX_IN_FLIGHT decisions in flight, a request gets 503
  * `overloaded` at once, so the gateway applies its own failure mode. It is never answered from
  * the local buckets, which exist for store failures only.
+ *
+ * Every answer carries a `decisionId` (DecisionIds). A request with `settle: true` whose decision
+ * the regional store admitted under a settleable policy (regional, one limit; token_bucket, gcra,
+ * leaky_bucket or fixed_window) is recorded beside its counter (one more script call, made only
+ * then), and its id names the record for `POST /v1/settle`. A record that cannot be written leaves
+ * the decision as it is, with an unrecorded id.
  */
 @Injectable()
 export class CheckService {
@@ -33,6 +40,7 @@ export class CheckService {
   private readonly localPercent: number;
   private readonly maxInFlight: number;
   private inFlight = 0;
+  private readonly ids = new DecisionIds();
 
   constructor(
     private readonly resolver: PolicyResolver,
@@ -43,6 +51,7 @@ export class CheckService {
     private readonly sync: GlobalSyncService,
     private readonly escalator: BlockEscalator,
     @Inject(DECISION_OBSERVER) private readonly observer: DecisionObserver | null,
+    private readonly backend: StoreBackend,
   ) {
     this.region = config.region;
     this.localPercent = config.localLimitPercent;
@@ -59,6 +68,33 @@ export class CheckService {
     return this.run(request, policy);
   }
 
+  /**
+   * Charges `request.cost` after the response, without deciding: Envoy's second ShouldRateLimit
+   * from `apply_on_stream_done` (whose answer Envoy ignores) reports what the request really cost.
+   * For a regional token_bucket, gcra, leaky_bucket or fixed_window policy of one limit the cost is
+   * added to the counter and never refused, so it may run the caller into debt that later requests
+   * pay off (settle/charge.lua). Any other policy, a stacked one included, decides the cost as a
+   * check would: counted if admitted (by every limit of a stack, or by none).
+   * Blocks do not apply: the request was served already. A store failure leaves the cost uncounted
+   * and the reply `degraded`.
+   */
+  async charge(request: CheckRequest, resolved?: CompiledPolicy): Promise<CheckReply> {
+    const policy = resolved ?? this.resolver.resolve(request);
+    const settlement = this.backend.settlement;
+    const algorithm = policy.algorithm;
+    if (policy.scope !== 'regional' || policy.stack !== undefined || !isSettleable(algorithm) || settlement === undefined) return this.run(request, policy);
+    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
+    const decisionId = this.ids.next();
+    try {
+      const charged = await settlement.charge({ counterKey, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost: request.cost ?? 1 });
+      return formatDecision({ policy, decision: { allowed: true, remaining: charged.remaining, resetUs: charged.resetUs, retryAfterUs: 0 }, source: 'store', region: this.region, decisionId });
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.metrics.recordStoreFailure(storeFailureKind(error));
+      return formatDecision({ policy, decision: UNCOUNTED_CHARGE, source: 'local-fallback', region: this.region, decisionId });
+    }
+  }
+
   /** Decisions being made right now (tests, metrics). */
   get decisionsInFlight(): number {
     return this.inFlight;
@@ -67,7 +103,7 @@ export class CheckService {
   private async run(request: CheckRequest, policy: CompiledPolicy | undefined): Promise<CheckReply> {
     if (this.inFlight >= this.maxInFlight) {
       this.metrics.recordOverloaded();
-      return formatOverloaded(this.region);
+      return withDecisionId(formatOverloaded(this.region), this.ids.next());
     }
     this.inFlight += 1;
     const started = performance.now();
@@ -92,16 +128,17 @@ export class CheckService {
     const blocked = this.blocks.check(request, this.region);
     if (blocked !== undefined) {
       this.metrics.recordDecision(BLOCKED_POLICY_REF.id, 'blocked');
-      return blocked;
+      return withDecisionId(blocked, this.ids.next());
     }
     const policy = resolved ?? this.resolver.resolve(request);
     const cost = request.cost ?? 1;
     const dryRun = request.dryRun === true;
     if (cost > policy.maxCost) {
       if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, COST_EXCEEDS_LIMIT, 'store'));
-      if (policy.stack === undefined) return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true });
+      const refusedId = this.ids.next();
+      if (policy.stack === undefined) return formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: this.region, costExceedsLimit: true, decisionId: refusedId });
       const refusal = stackRefusal(policy.stack, cost);
-      return formatDecision({ policy, decision: refusal.decision, source: 'store', region: this.region, costExceedsLimit: true, violated: refusal.violated });
+      return formatDecision({ policy, decision: refusal.decision, source: 'store', region: this.region, costExceedsLimit: true, violated: refusal.violated, decisionId: refusedId });
     }
     const outcome =
       policy.stack !== undefined
@@ -110,7 +147,30 @@ export class CheckService {
           ? await this.decideGlobal(request, policy, cost)
           : await this.decideRegional(request, policy, cost);
     if (!dryRun) this.metrics.recordDecision(policy.ref.id, resultOf(policy, outcome.decision, outcome.source));
-    return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region });
+    const recordable = request.settle === true && !dryRun && outcome.source === 'store' && outcome.decision.allowed;
+    const decisionId = recordable ? await this.record(request, policy, cost) : this.ids.next();
+    return formatDecision({ policy, decision: outcome.decision, source: outcome.source, region: this.region, decisionId });
+  }
+
+  /**
+   * Records an admitted decision for a later settle; its id names the record. Unrecorded id when it
+   * cannot be: a global policy, an algorithm that is not settleable, or a stacked policy (a record
+   * and its settle script adjust one counter, and a stack's cost is taken from every limit).
+   */
+  private async record(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<string> {
+    const settlement = this.backend.settlement;
+    const algorithm = policy.algorithm;
+    if (settlement === undefined || policy.scope !== 'regional' || policy.stack !== undefined || !isSettleable(algorithm)) return this.ids.next();
+    const nonce = DecisionIds.nonce();
+    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
+    try {
+      const expiresAtUs = await settlement.record({ counterKey, nonce, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost });
+      return DecisionIds.recorded({ expiresAtUs, nonce, counterKey });
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.metrics.recordStoreFailure(storeFailureKind(error));
+      return this.ids.next();
+    }
   }
 
   /** The rule that selected the policy of a dry run: the caller's own choice (Envoy rules) is none of the resolver's. */
@@ -189,6 +249,14 @@ export class CheckService {
 function explained(reply: CheckReply, matched: MatchedRule | undefined): CheckReply {
   const body: CheckResponse = matched === undefined ? { ...reply.body, dryRun: true } : { ...reply.body, dryRun: true, matched };
   return { statusCode: reply.statusCode, headers: reply.headers, body };
+}
+
+/** The reply to a charge the store could not count: nothing is known of the counter. */
+const UNCOUNTED_CHARGE: RawDecision = { allowed: true, remaining: 0, resetUs: 0, retryAfterUs: 0 };
+
+/** A reply made without a policy decision (blocked, overloaded), with its decision id. */
+function withDecisionId(reply: CheckReply, decisionId: string): CheckReply {
+  return { statusCode: reply.statusCode, headers: reply.headers, body: { ...reply.body, decisionId } };
 }
 
 /**

@@ -48,6 +48,7 @@ export function formatDecision(input: {
   decision: RawDecision | StackedDecision;
   source: DecisionSource;
   region: string;
+  decisionId: string;
   costExceedsLimit?: boolean;
   /** Overrides the names a denial reports (a stack refusing a cost: the limits that can never admit it). */
   violated?: readonly string[];
@@ -76,6 +77,7 @@ export function formatDecision(input: {
     retryAfterSeconds: allowed ? 0 : decision.retryAfterUs / MICROS,
     policy: policy.ref,
     region: input.region,
+    decisionId: input.decisionId,
   };
   if (policy.shadow) {
     body.shadow = true;

@@ -184,6 +184,20 @@ describe("Envoy's rate-limit gRPC service against a real redis-server", () => {
     expect(over.statuses[0].limit_remaining).toBe(3);
   });
 
+  it("charges apply_on_stream_done's hits_addend after the response, never refused, into debt", async () => {
+    const key = `llm:${unique}`;
+    const entries = [{ key: 'key', value: key }];
+    const limit = { requests_per_unit: 100, unit: 'HOUR' as const };
+    // The request-time call consumes an estimate of 10 tokens.
+    expect((await ask({ domain: 'edge', hits_addend: 10, descriptors: [{ entries, limit }] })).statuses[0]).toMatchObject({ code: 'OK', limit_remaining: 90 });
+    // The stream-done call charges the actual 150 tokens to the same counter, though only 90 are left.
+    const done = await ask({ domain: 'edge', hits_addend: 150, descriptors: [{ entries: [...entries, { key: 'rl_phase', value: 'stream_done' }], limit }] });
+    expect(done.overall_code).toBe('OK');
+    expect(done.statuses[0]).toMatchObject({ code: 'OK', limit_remaining: 0 });
+    // 160 of 100 used in this hour: the next request is over the limit.
+    expect((await ask({ domain: 'edge', descriptors: [{ entries, limit }] })).overall_code).toBe('OVER_LIMIT');
+  });
+
   it('uses a descriptor limit override only where no stored policy matches, as inline limits', async () => {
     const override = { requests_per_unit: 1000, unit: 'SECOND' };
     const stored = await ask({ domain: 'edge', descriptors: [{ entries: [{ key: 'customer', value: 'acme' }, { key: 'key', value: `ovr:${unique}` }], limit: override }] });

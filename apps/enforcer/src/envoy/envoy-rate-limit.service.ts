@@ -11,6 +11,7 @@ import { EnvoyRules } from '../policies/envoy/envoy-rules';
 import { readImportedRequest, type ImportedDescriptor } from './imported-request';
 import { formatImportedResponse, type ImportedOutcome } from './imported-response';
 import type { RateLimitRequestMessage, RateLimitResponseMessage } from './rls-proto';
+import { isStreamDoneRequest, withoutStreamDoneEntries } from './stream-done';
 import { mapRateLimitRequest } from './rls-request';
 import { formatRateLimitResponse } from './rls-response';
 
@@ -29,6 +30,11 @@ const OVERRIDE_CACHE_SIZE = 1_024;
  *   check request, resolved like a `POST /v1/check`.
  *
  * Either way every descriptor is decided, all of them counted even when one is over its limit.
+ *
+ * A request whose descriptors carry the entry `rl_phase=stream_done` is Envoy's second call, from
+ * a rate-limit action with `apply_on_stream_done` (stream-done.ts): its `hits_addend`, the actual
+ * cost, is charged to the same counters (the marker entry removed), never refused
+ * (CheckService.charge), and every descriptor is answered OK; Envoy ignores that answer.
  * Throws RlsInvalidArgumentError for a bad request (before any counter is touched) and
  * RlsUnavailableError for a fail-closed descriptor the store could not count; the gRPC edge
  * turns them into status codes.
@@ -46,16 +52,18 @@ export class EnvoyRateLimitService {
     this.localPercent = config.localLimitPercent;
   }
 
-  async shouldRateLimit(message: RateLimitRequestMessage): Promise<RateLimitResponseMessage> {
+  async shouldRateLimit(received: RateLimitRequestMessage): Promise<RateLimitResponseMessage> {
+    const streamDone = isStreamDoneRequest(received);
+    const message = streamDone ? withoutStreamDoneEntries(received) : received;
     const domain = this.rules.domain(message.domain);
-    if (domain !== undefined) return this.decideImported(message, domain);
+    if (domain !== undefined) return this.decideImported(message, domain, streamDone);
     const requests = mapRateLimitRequest(message);
     // CheckService notes each decision as on the HTTP route: automatic blocks, decision events.
-    const replies = await Promise.all(requests.map((request) => this.checks.check(request)));
+    const replies = await Promise.all(requests.map((request) => (streamDone ? this.checks.charge(request) : this.checks.check(request))));
     return formatRateLimitResponse(replies);
   }
 
-  private async decideImported(message: RateLimitRequestMessage, rules: EnvoyDomainRules): Promise<RateLimitResponseMessage> {
+  private async decideImported(message: RateLimitRequestMessage, rules: EnvoyDomainRules, streamDone: boolean): Promise<RateLimitResponseMessage> {
     const request = readImportedRequest(message);
     const matches = request.descriptors.map((descriptor): EnvoyMatch<CompiledEnvoyRule> | undefined =>
       descriptor.override === undefined ? rules.index.match(descriptor.entries) : { rule: this.overrideRule(descriptor.override), sharedValues: undefined },
@@ -69,7 +77,8 @@ export class EnvoyRateLimitService {
         if (policy === undefined) return { kind: 'unlimited' };
         const descriptor = request.descriptors[i];
         const check = checkRequestOf({ domain: request.domain, descriptor, sharedValues, cost: request.cost });
-        return this.checks.checkWithPolicy(check, policy).then((reply): ImportedOutcome => ({ kind: 'decided', rule, reply }));
+        const decided = streamDone ? this.checks.charge(check, policy) : this.checks.checkWithPolicy(check, policy);
+        return decided.then((reply): ImportedOutcome => ({ kind: 'decided', rule, reply }));
       }),
     );
     return formatImportedResponse(outcomes, Date.now() / 1000);

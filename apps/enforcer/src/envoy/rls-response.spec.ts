@@ -20,10 +20,10 @@ const hourly = compilePolicy({ parameters: { ...parameters, id: 'hourly', limit:
 const closed = compilePolicy({ parameters: { ...parameters, id: 'closed-tier', failureMode: 'closed' }, localPercent: 50 });
 
 const allowed = (remaining: number, p = policy): CheckReply =>
-  formatDecision({ policy: p, decision: { allowed: true, remaining, resetUs: 1_500_000, retryAfterUs: 0 }, source: 'store', region: 'us-east' });
+  formatDecision({ policy: p, decision: { allowed: true, remaining, resetUs: 1_500_000, retryAfterUs: 0 }, source: 'store', region: 'us-east', decisionId: 'n1.t.1' });
 const denied = (retryAfterUs: number, p = policy): CheckReply =>
-  formatDecision({ policy: p, decision: { allowed: false, remaining: 0, resetUs: 59_250_000, retryAfterUs }, source: 'store', region: 'us-east' });
-const failClosed = (): CheckReply => formatDecision({ policy: closed, decision: FAIL_CLOSED_DECISION, source: 'fail-closed', region: 'us-east' });
+  formatDecision({ policy: p, decision: { allowed: false, remaining: 0, resetUs: 59_250_000, retryAfterUs }, source: 'store', region: 'us-east', decisionId: 'n1.t.1' });
+const failClosed = (): CheckReply => formatDecision({ policy: closed, decision: FAIL_CLOSED_DECISION, source: 'fail-closed', region: 'us-east', decisionId: 'n1.t.1' });
 
 describe('toRateLimit', () => {
   it.each<[number, number, number, string]>([
@@ -127,7 +127,7 @@ describe('formatRateLimitResponse', () => {
   });
 
   it('answers OVER_LIMIT, with no Retry-After, for a cost the limit can never admit', () => {
-    const hopeless = formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: 'us-east', costExceedsLimit: true });
+    const hopeless = formatDecision({ policy, decision: COST_EXCEEDS_LIMIT, source: 'store', region: 'us-east', decisionId: 'n1.t.1', costExceedsLimit: true });
     const response = formatRateLimitResponse([hopeless]);
     expect(response.overall_code).toBe('OVER_LIMIT');
     expect(response.statuses[0]).toMatchObject({ code: 'OVER_LIMIT', limit_remaining: 0 });

@@ -1,8 +1,10 @@
 import {
+  CONCURRENCY_ALGORITHM,
   limitItemName,
   limitWindowSeconds,
   policyWindowSeconds,
   type FailureMode,
+  type Policy,
   type PolicyAlgorithm,
   type PolicyLimit,
   type PolicyRef,
@@ -97,6 +99,16 @@ export interface PolicyParameters {
   readonly scope?: PolicyScope;
   /** Stacked limits (regional policies only); `limit`, `windowSeconds` and `burst` then describe the shortest window. */
   readonly limits?: readonly PolicyLimit[];
+}
+
+/**
+ * The rate algorithm of a stored policy. Concurrency policies never reach a rate index: the
+ * resolver indexes them apart (concurrency-policies.ts), so meeting one here is a bug.
+ */
+export function rateParameters(policy: Policy): PolicyParameters {
+  const algorithm = policy.algorithm;
+  if (algorithm === CONCURRENCY_ALGORITHM) throw new Error(`policy ${policy.id} is a concurrency policy: it has no rate limit to compile`);
+  return { ...policy, algorithm, counterId: policy.id };
 }
 
 /** contracts and limiter-core name the same algorithms; this fails to compile if they drift apart. */

@@ -37,7 +37,7 @@ describe('readPolicyFile', () => {
       'policies[0].limit must be an integer from 1 to 1000000000; ' +
         'policies[1].id must be a slug of 1 to 64 characters from [a-z0-9-]; ' +
         'policies[1].match must name at least one of customerTier, customerId, route, method; ' +
-        'policies[1].algorithm must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log; ' +
+        'policies[1].algorithm must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log, concurrency; ' +
         'policies[1].failureMode must be one of open, closed',
     ],
     ['duplicate-key.yaml', 'not valid YAML: Map keys must be unique at line 3, column 5:'],

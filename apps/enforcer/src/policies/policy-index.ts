@@ -1,5 +1,5 @@
 import type { MatchedRule, Policy } from '@rl/contracts';
-import { compilePolicy, type CompiledPolicy } from './compiled-policy';
+import { compilePolicy, rateParameters, type CompiledPolicy } from './compiled-policy';
 import type { ActivePolicies } from './policy-source';
 import { compileRouteGlob, type RouteGlob } from './route-glob';
 import { RouteTable, type RouteEntry } from './route-table';
@@ -18,7 +18,7 @@ export class CompiledPolicyCache {
     let entry = this.entries.get(policy);
     if (entry === undefined) {
       entry = {
-        compiled: compilePolicy({ parameters: { ...policy, counterId: policy.id }, localPercent: this.localPercent }),
+        compiled: compilePolicy({ parameters: rateParameters(policy), localPercent: this.localPercent }),
         glob: policy.match.route === undefined ? undefined : compileRouteGlob(policy.match.route),
       };
       this.entries.set(policy, entry);

@@ -63,3 +63,23 @@ describe('PolicyResolver', () => {
     expect(r.resolve({ key: 'k', customerId: 'acme' }).ref.id).toBe('acme-override');
   });
 });
+
+describe('PolicyResolver with concurrency policies', () => {
+  const inFlight: Policy = { ...tierPolicy, id: 'in-flight', algorithm: 'concurrency', limit: 3, windowSeconds: 20, leaseSeconds: 20, burst: 3, mode: 'enforce', version: 4 };
+  const config = EnforcerConfig.fromEnv({});
+  const logger = createLogger({ service: 'test', level: 'silent' });
+
+  it('keeps them out of checks and gives them to acquires, even with the same match as a rate policy', () => {
+    const source = new StaticPolicySource({ policies: [tierPolicy, inFlight], overrides: [], customers: { acme: { tier: 'free' } } });
+    const r = new PolicyResolver(source, config, logger);
+    const request = { key: 'k', customerId: 'acme', method: 'GET' };
+    expect(r.resolve(request).ref.id).toBe('free-tier');
+    expect(r.resolveConcurrency(request)).toMatchObject({ ref: { id: 'in-flight', version: 4 }, quota: { limit: 3 }, windowUs: 20_000_000, failureMode: 'closed' });
+    expect(r.resolveConcurrency({ key: 'k', customerId: 'other' })).toBeUndefined();
+  });
+
+  it('has none when the snapshot has none', () => {
+    const r = new PolicyResolver(new StaticPolicySource({ policies: [tierPolicy], overrides: [], customers: {} }), config, logger);
+    expect(r.resolveConcurrency({ key: 'k' })).toBeUndefined();
+  });
+});

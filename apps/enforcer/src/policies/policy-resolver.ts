@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '@rl/platform/service';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy';
+import { splitSnapshot } from './concurrency-policies';
 import { CompiledPolicyCache, PolicyIndex } from './policy-index';
 import { PolicySource, type ActivePolicies } from './policy-source';
 
@@ -26,6 +27,8 @@ const INLINE_CACHE_SIZE = 1_024;
 @Injectable()
 export class PolicyResolver implements OnModuleDestroy {
   private index: PolicyIndex;
+  /** Concurrency policies only (concurrency-policies.ts), for `POST /v1/acquire`. */
+  private concurrencyIndex: PolicyIndex;
   private readonly defaultPolicy: CompiledPolicy;
   private readonly inline = new Map<string, CompiledPolicy>();
   private readonly unsubscribe: () => void;
@@ -37,6 +40,7 @@ export class PolicyResolver implements OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.compiled = new CompiledPolicyCache(config.localLimitPercent);
+    this.concurrencyIndex = PolicyIndex.build({ snapshot: EMPTY_SNAPSHOT, localPercent: config.localLimitPercent });
     this.index = this.build(source.current() ?? EMPTY_SNAPSHOT);
     this.unsubscribe = source.subscribe((snapshot) => {
       this.index = this.build(snapshot);
@@ -60,6 +64,15 @@ export class PolicyResolver implements OnModuleDestroy {
     return this.defaultPolicy;
   }
 
+  /**
+   * The concurrency policy of an acquire request, matched like a check's (override aside: overrides
+   * are rate limits); undefined when none matches, and then nothing limits requests in flight. Its
+   * `quota.limit` is the number of leases and its `windowUs` the lease.
+   */
+  resolveConcurrency(request: CheckRequest): CompiledPolicy | undefined {
+    return this.concurrencyIndex.resolve(query(request));
+  }
+
   /** A stored policy or override by id ("default" is the configured default); undefined when none has that id. */
   byId(policyId: string): CompiledPolicy | undefined {
     if (policyId === this.defaultPolicy.ref.id) return this.defaultPolicy;
@@ -78,8 +91,11 @@ export class PolicyResolver implements OnModuleDestroy {
     this.unsubscribe();
   }
 
+  /** Builds both indexes of `snapshot`; returns the rate one. */
   private build(snapshot: ActivePolicies): PolicyIndex {
-    return PolicyIndex.build({ snapshot, localPercent: this.config.localLimitPercent, cache: this.compiled, previous: this.index });
+    const { rate, concurrency } = splitSnapshot(snapshot);
+    this.concurrencyIndex = PolicyIndex.build({ snapshot: concurrency, localPercent: this.config.localLimitPercent, cache: this.compiled, previous: this.concurrencyIndex });
+    return PolicyIndex.build({ snapshot: rate, localPercent: this.config.localLimitPercent, cache: this.compiled, previous: this.index });
   }
 
   private inlinePolicy(limit: number, windowSeconds: number): CompiledPolicy {

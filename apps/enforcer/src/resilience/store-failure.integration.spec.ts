@@ -131,8 +131,13 @@ describe('store failure against real redis-server processes', () => {
     const outcomes = await load.stop();
 
     const afterKill = outcomes.filter((o) => o.startedAt > goneAt);
-    expect(afterKill.length).toBeGreaterThan(100);
-    expect(afterKill.every((o) => o.degraded)).toBe(true);
+    // Once Redis is gone every answer is degraded, except units leased before the kill (both keys
+    // are hot at this load): they were counted in Redis and are still spent from memory, at most
+    // HOTKEY_LEASE_MAX_PERCENT (10%) of each key's burst.
+    const fromLeases = afterKill.filter((o) => !o.degraded);
+    expect(fromLeases.every((o) => o.status === 200)).toBe(true);
+    expect(fromLeases.length).toBeLessThanOrEqual(2 * 100);
+    expect(afterKill.length - fromLeases.length).toBeGreaterThan(100);
     expectFailureModesFollowed(outcomes);
     expect(p99(afterKill)).toBeLessThan(50);
     expect(await metricValue(registry, 'rl_store_breaker_state', { store: 'primary' })).toBe(2);

@@ -78,7 +78,7 @@ describe('health, metrics and docs', () => {
     expect(create.properties.limits).toMatchObject({ type: 'array' });
     expect(create.properties.limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 1_000_000_000 });
     expect(create.properties.windowSeconds).toMatchObject({ type: 'number', minimum: 1, maximum: 2_592_000 });
-    expect(create.properties.algorithm).toMatchObject({ enum: ['token_bucket', 'sliding_window', 'fixed_window', 'leaky_bucket', 'gcra', 'sliding_log'] });
+    expect(create.properties.algorithm).toMatchObject({ enum: ['token_bucket', 'sliding_window', 'fixed_window', 'leaky_bucket', 'gcra', 'sliding_log', 'concurrency'] });
     expect(create.properties.id).toMatchObject({ type: 'string', pattern: '^[a-z0-9-]{1,64}$' });
     expect(create.properties.match).toMatchObject({ $ref: '#/components/schemas/PolicyMatchDto' });
     const setLimit = doc.components.schemas.SetLimitDto;
@@ -120,6 +120,7 @@ describe('migrations', () => {
         'AddedEnforcerApiKeyRole1796100000005',
         'AddedEnvoyRules1796600000413',
         'AddedStackedLimits1796700000016',
+        'AllowedConcurrencyPolicies1796700000017',
       ]);
       const reverted = await revertMigrations(db.url);
       expect(reverted).toEqual([...names].reverse());

@@ -47,4 +47,9 @@ describe('canonicalPolicy and matchKey', () => {
     expect(matchKey({ route: '/a', customerTier: 'free' })).toBe(matchKey({ customerTier: 'free', route: '/a' }));
     expect(matchKey({ customerTier: 'free' })).not.toBe(matchKey({ customerId: 'free' }));
   });
+
+  it('keys a concurrency policy apart from a rate policy of the same match, and rate policies as before', () => {
+    expect(matchKey({ customerTier: 'free' }, 'concurrency')).not.toBe(matchKey({ customerTier: 'free' }, 'token_bucket'));
+    expect(matchKey({ customerTier: 'free' }, 'gcra')).toBe(matchKey({ customerTier: 'free' }));
+  });
 });

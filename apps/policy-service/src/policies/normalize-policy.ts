@@ -25,6 +25,7 @@ export function normalizePolicy(input: { readonly id: string; readonly fields: P
     algorithm: fields.algorithm,
     limit: fields.limit,
     windowSeconds: fields.windowSeconds,
+    leaseSeconds: fields.leaseSeconds,
     burst: fields.burst,
     scope: fields.scope,
     failureMode: fields.failureMode,

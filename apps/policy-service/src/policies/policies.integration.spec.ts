@@ -59,6 +59,37 @@ describe('policies API (real PostgreSQL and NATS)', () => {
     expect((await api.get('/v1/policies')).json()).toEqual({ items: [created.json()] });
   });
 
+  it('stores a concurrency policy with its lease, and refuses one without or with rate-only settings', async () => {
+    const inFlight = { id: 'in-flight', match: { customerTier: 'llm' }, algorithm: 'concurrency', limit: 5, leaseSeconds: 30 };
+    const created = await api.post('/v1/policies', inFlight);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ ...inFlight, windowSeconds: 30, burst: 5, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 });
+    expectShape(PolicyView, created.json());
+    expect((await api.get('/v1/policies/in-flight')).json()).toEqual(created.json());
+    const snapshot = (await api.get('/v1/policies/snapshot')).json() as { policies: Policy[] };
+    expect(snapshot.policies.find((p) => p.id === 'in-flight')).toMatchObject({ algorithm: 'concurrency', leaseSeconds: 30 });
+
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...inFlight, id: 'no-lease', match: { customerTier: 'a' }, leaseSeconds: undefined }, 'leaseSeconds'],
+      [{ ...inFlight, id: 'global-lease', match: { customerTier: 'b' }, scope: 'global' }, 'scope'],
+      [{ ...inFlight, id: 'odd-window', match: { customerTier: 'c' }, windowSeconds: 60 }, 'windowSeconds'],
+      [{ ...freeTier, id: 'rate-lease', match: { customerTier: 'd' }, leaseSeconds: 30 }, 'leaseSeconds'],
+      // A concurrency policy has one limit (in flight); a stack's limits count per window.
+      [{ ...inFlight, id: 'stacked-lease', match: { customerTier: 'e' }, limits: [{ name: 'burst', limit: 5, windowSeconds: 1 }] }, 'limits'],
+      [{ ...freeTier, id: 'stack-with-lease', match: { customerTier: 'f' }, limit: undefined, windowSeconds: undefined, leaseSeconds: 30, limits: [{ name: 'burst', limit: 5, windowSeconds: 1 }] }, 'leaseSeconds'],
+    ];
+    for (const [body, path] of cases) {
+      const refused = await api.post('/v1/policies', body);
+      expect([400, 422]).toContain(refused.statusCode);
+      expect(JSON.stringify(refused.json())).toContain(path);
+    }
+    // A rate policy and a concurrency policy may share a match: they limit different things.
+    expect((await api.post('/v1/policies', { ...freeTier, id: 'llm-rate', match: { customerTier: 'llm' } })).statusCode).toBe(201);
+    expect((await api.post('/v1/policies', { ...inFlight, id: 'in-flight-2' })).statusCode).toBe(422);
+    expect((await api.delete('/v1/policies/in-flight')).statusCode).toBe(204);
+    expect((await api.delete('/v1/policies/llm-rate')).statusCode).toBe(204);
+  });
+
   it('replaces with If-Match: each change a new version, old versions readable', async () => {
     const missing = await api.put('/v1/policies/free-tier', { ...freeTier, limit: 200 });
     expect(missing.statusCode).toBe(428);

@@ -192,7 +192,7 @@ export class PoliciesService {
   }
 
   private async assertMatchIsFree(tx: ChangeTransaction, policy: Policy): Promise<void> {
-    const { rows } = await tx.query<{ id: string }>('SELECT id FROM policies WHERE match_key = $1 AND id <> $2', [matchKey(policy.match), policy.id]);
+    const { rows } = await tx.query<{ id: string }>('SELECT id FROM policies WHERE match_key = $1 AND id <> $2', [matchKey(policy.match, policy.algorithm), policy.id]);
     if (rows.length > 0) throw new RuleViolationError([{ path: 'match', message: `matches the same requests as policy "${rows[0].id}"` }]);
   }
 }

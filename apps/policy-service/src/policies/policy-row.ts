@@ -1,4 +1,4 @@
-import type { EnvoyRule, EscalationSettings, Policy, PolicyLimit, PolicyMatch, PolicyVersionView } from '@rl/contracts';
+import { CONCURRENCY_ALGORITHM, type EnvoyRule, type EscalationSettings, type Policy, type PolicyLimit, type PolicyMatch, type PolicyVersionView } from '@rl/contracts';
 
 /** A row of `policies`. */
 export interface PolicyRow {
@@ -8,6 +8,7 @@ export interface PolicyRow {
   match_key: string;
   algorithm: Policy['algorithm'];
   limit: number;
+  /** A concurrency policy's lease (its `leaseSeconds`, which its `windowSeconds` equals). */
   window_seconds: number;
   burst: number;
   scope: Policy['scope'];
@@ -59,6 +60,7 @@ export function canonicalPolicy(policy: Policy): Policy {
     failureMode: policy.failureMode,
     mode: policy.mode,
     version: policy.version,
+    ...(policy.leaseSeconds === undefined ? {} : { leaseSeconds: policy.leaseSeconds }),
     ...(policy.escalation === undefined ? {} : { escalation: canonicalEscalation(policy.escalation) }),
     ...(policy.limits === undefined ? {} : { limits: policy.limits.map(canonicalLimit) }),
   };
@@ -111,6 +113,7 @@ export function toPolicy(row: PolicyRow): Policy {
     failureMode: row.failure_mode,
     mode: row.mode,
     version: row.version,
+    ...(row.algorithm === CONCURRENCY_ALGORITHM ? { leaseSeconds: row.window_seconds } : {}),
     ...(row.envoy === null || row.envoy === undefined ? {} : { envoy: row.envoy }),
     ...(row.escalation === null ? {} : { escalation: row.escalation }),
     ...(row.limits === null || row.limits === undefined ? {} : { limits: row.limits }),
@@ -131,11 +134,13 @@ export function toVersionView(row: PolicyVersionRow): PolicyVersionView {
 
 /**
  * Two policies with the same key match exactly the same requests, which a policy document forbids
- * (validatePolicyDocument); the column is UNIQUE.
+ * (validatePolicyDocument); the column is UNIQUE. A concurrency policy limits requests in flight,
+ * not a rate, so it may share its match with a rate policy: its key says `concurrency`.
  */
-export function matchKey(match: PolicyMatch): string {
+export function matchKey(match: PolicyMatch, algorithm?: Policy['algorithm']): string {
   if (match.envoy !== undefined) return JSON.stringify(['envoy', match.envoy.domain, match.envoy.descriptors.map((e) => (e.value === undefined ? [e.key] : [e.key, e.value]))]);
-  return JSON.stringify([match.customerId ?? null, match.customerTier ?? null, match.route ?? null, match.method ?? null]);
+  const key = [match.customerId ?? null, match.customerTier ?? null, match.route ?? null, match.method ?? null];
+  return JSON.stringify(algorithm === CONCURRENCY_ALGORITHM ? [...key, CONCURRENCY_ALGORITHM] : key);
 }
 
 /** The columns of `policies` after `id`, in order, for INSERT and UPDATE. */
@@ -143,7 +148,7 @@ export function policyColumns(policy: Policy): unknown[] {
   return [
     policy.version,
     JSON.stringify(policy.match),
-    matchKey(policy.match),
+    matchKey(policy.match, policy.algorithm),
     policy.algorithm,
     policy.limit,
     policy.windowSeconds,

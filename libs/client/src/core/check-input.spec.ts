@@ -47,4 +47,9 @@ describe('validateCheckInput', () => {
   it('normalizes the key', () => {
     expect(validateCheckInput({ key: 'x'.repeat(300), cost: 1 })).toEqual({ key: normalizeKey('x'.repeat(300)), cost: 1 });
   });
+
+  it('takes settle as a boolean only', () => {
+    expect(validateCheckInput({ key: 'k', settle: true })).toEqual({ key: 'k', settle: true });
+    expect(() => validateCheckInput({ key: 'k', settle: 'yes' as unknown as boolean })).toThrow('settle must be a boolean');
+  });
 });

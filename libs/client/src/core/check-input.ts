@@ -21,6 +21,12 @@ export interface CheckInput {
   readonly ip?: string;
   /** Library mode: the id of one of the client's policies (default: its default policy). */
   readonly policy?: string;
+  /**
+   * Remote mode: ask the enforcer to record the decision so that `RateLimitClient.settle` can
+   * charge or refund the actual cost later (the decision's `decisionId`). Library mode records
+   * nothing: its decisions carry no `decisionId`.
+   */
+  readonly settle?: boolean;
 }
 
 /** A check the client refuses to send: a programming or configuration error, named by field. */
@@ -87,6 +93,7 @@ export function validateCheckInput(input: CheckInput): CheckInput {
   if (input.ip !== undefined && (typeof input.ip !== 'string' || parseIpAddress(input.ip) === undefined)) {
     throw new InvalidCheckError('ip', 'must be an IPv4 or IPv6 address');
   }
+  if (input.settle !== undefined && typeof input.settle !== 'boolean') throw new InvalidCheckError('settle', 'must be a boolean');
   const key = normalizeKey(input.key);
   return key === input.key ? input : { ...input, key };
 }

@@ -45,7 +45,21 @@ export interface RateLimitDecision {
   /** Shadow-mode policy: counted, never denied. */
   readonly shadow?: true;
   readonly wouldDeny?: boolean;
+  /** The enforcer's id of this decision; settle it with `RateLimitClient.settle` when it was checked with `settle: true`. */
+  readonly decisionId?: string;
+  /** An admitted acquire (`RateLimitClient.acquire`): the lease to release when the request is done. */
+  readonly leaseId?: string;
 }
+
+/**
+ * What a settle did (`POST /v1/settle`): `settled` or `repeated` (an earlier settle applied, this
+ * one changed nothing) with the counter's state; `unknown` (never recorded, or no decision id at
+ * all), `expired` (its window is over) or `failed` (the enforcer did not answer, or answered
+ * something else) with nothing changed or known.
+ */
+export type SettleResult =
+  | { readonly status: 'settled' | 'repeated'; readonly remaining: number; readonly resetSeconds: number; readonly actualCost: number }
+  | { readonly status: 'unknown' | 'expired' | 'failed' };
 
 /** What the client does when it cannot get a decision: admit (flagged `degraded`) or deny with 503. */
 export type ClientFailureMode = 'open' | 'closed';

@@ -1,7 +1,8 @@
 import { LibraryDecider, type LibraryModeOptions } from '../library/library-decider';
 import { EnforcerClient, type DegradedListener, type RemoteModeOptions } from '../remote/enforcer-client';
-import { validateCheckInput, type CheckInput } from './check-input';
-import type { RateLimitDecision } from './decision';
+import { CHECK_BOUNDS } from '@rl/contracts';
+import { InvalidCheckError, validateCheckInput, type CheckInput } from './check-input';
+import type { RateLimitDecision, SettleResult } from './decision';
 
 /** Ask the regional enforcer over HTTP. */
 export interface RemoteClientOptions extends RemoteModeOptions {
@@ -42,13 +43,39 @@ export class RateLimitClient {
   }
 
   check(input: CheckInput): Promise<RateLimitDecision> {
-    let valid: CheckInput;
-    try {
-      valid = validateCheckInput(input);
-    } catch (error) {
-      return Promise.reject(error);
+    return withValidInput(input, (valid) => this.decider.check(valid));
+  }
+
+  /**
+   * Remote mode: a lease under the concurrency policy that matches `input` (`POST /v1/acquire`),
+   * to release with `release(decision.leaseId)` when the request is done; a denial otherwise. An
+   * unreachable enforcer gets the client's failure mode (no lease). Library mode keeps no leases:
+   * it rejects with a RangeError, a configuration error.
+   */
+  acquire(input: CheckInput): Promise<RateLimitDecision> {
+    const decider = this.decider;
+    if (!(decider instanceof EnforcerClient)) return Promise.reject(new RangeError('concurrency limits (acquire) need remote mode: leases live in the regional enforcer'));
+    return withValidInput(input, (valid) => decider.acquire(valid));
+  }
+
+  /** Releases a lease taken by `acquire`; never rejects (see EnforcerClient.release). */
+  release(leaseId: string): Promise<'released' | 'unknown' | 'failed'> {
+    if (!(this.decider instanceof EnforcerClient)) return Promise.resolve('unknown');
+    return this.decider.release(leaseId);
+  }
+
+  /**
+   * Charges or refunds the difference between what a decision consumed and `actualCost` (an
+   * integer >= 0), once: the decision must come from a check with `settle: true` in remote mode.
+   * A decision without a `decisionId` (library mode, or a client-side fallback) has nothing to
+   * settle: `unknown`, and no call is made.
+   */
+  settle(decision: Pick<RateLimitDecision, 'decisionId'>, actualCost: number): Promise<SettleResult> {
+    if (!(Number.isInteger(actualCost) && actualCost >= 0 && actualCost <= CHECK_BOUNDS.costMax)) {
+      return Promise.reject(new InvalidCheckError('actualCost', `must be an integer from 0 to ${CHECK_BOUNDS.costMax}`));
     }
-    return this.decider.check(valid);
+    if (decision.decisionId === undefined || !(this.decider instanceof EnforcerClient)) return Promise.resolve({ status: 'unknown' });
+    return this.decider.settle({ decisionId: decision.decisionId, actualCost });
   }
 
   /** Library mode with Redis: loads the scripts before the first decision. A no-op otherwise. */
@@ -60,4 +87,15 @@ export class RateLimitClient {
   close(): void {
     if (this.decider instanceof EnforcerClient) this.decider.close();
   }
+}
+
+/** `use(validateCheckInput(input))`, or a rejection with the InvalidCheckError. */
+function withValidInput(input: CheckInput, use: (valid: CheckInput) => Promise<RateLimitDecision>): Promise<RateLimitDecision> {
+  let valid: CheckInput;
+  try {
+    valid = validateCheckInput(input);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return use(valid);
 }

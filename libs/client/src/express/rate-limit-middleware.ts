@@ -17,6 +17,8 @@ function routePattern(req: Request): string | undefined {
  * Express middleware: sets the contract's rate-limit headers on every limited response, answers
  * a denial itself (429, or 503 when the limiter is down and fails closed; an
  * `application/problem+json` body, see denialBody, with `Retry-After`), and passes programming errors (a bad check) to `next(error)`.
+ * With `concurrency: true` it holds a lease while the request is in flight and releases it when
+ * the response closes (sent, failed or aborted).
  * Use it app-wide (`app.use(...)`) or per route (`app.get(path, rateLimit({...}), handler)`; only
  * there does Express know the route pattern).
  */
@@ -31,6 +33,8 @@ export function rateLimitMiddleware(options: ExpressRateLimitOptions): RequestHa
       .then((limited) => {
         if (limited === undefined) return next();
         res.set(limited.headers);
+        // 'close' follows the end of every response, sent, failed or aborted.
+        if (limited.holdsLease) res.once('close', () => void limited.release());
         if (limited.decision.allowed) return next();
         // res.json keeps a content type already set.
         res.status(limited.decision.statusCode).type(DENIAL_CONTENT_TYPE).json(denialBody(limited.decision));

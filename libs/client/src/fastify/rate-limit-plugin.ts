@@ -36,6 +36,8 @@ export function fastifyRateLimitHook(options: FastifyRateLimitOptions): onReques
     );
     if (limited === undefined) return undefined;
     reply.headers(limited.headers);
+    // 'close' follows the end of every response, sent, failed or aborted.
+    if (limited.holdsLease) reply.raw.once('close', () => void limited.release());
     // Returning the reply tells Fastify the response is sent and the lifecycle stops here.
     if (!limited.decision.allowed) return reply.code(limited.decision.statusCode).type(DENIAL_CONTENT_TYPE).send(denialBody(limited.decision));
     return undefined;

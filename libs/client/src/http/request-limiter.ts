@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CheckInput } from '../core/check-input';
-import type { RateLimitDecision } from '../core/decision';
+import type { RateLimitDecision, SettleResult } from '../core/decision';
 import type { RateLimitClient } from '../core/rate-limit-client';
 import { TrustedProxies } from '../ip/trusted-proxies';
 import { rateLimitHeaders } from './rate-limit-headers';
@@ -31,6 +31,23 @@ export interface RouteLimitOptions<TRequest = unknown> {
   readonly windowSeconds?: number;
   /** Requests for which this returns true are not limited. */
   readonly skip?: (request: TRequest) => boolean;
+  /**
+   * Ask the enforcer to record each decision so that the handler can settle its actual cost
+   * (`settleRequest(request, actualCost)`), e.g. the LLM tokens a response used against an
+   * estimate in `cost`. Remote mode only.
+   */
+  readonly settle?: boolean;
+  /**
+   * Nest: the actual cost read from the handler's result (with `settle` implied); the
+   * RateLimitSettleInterceptor settles it before the response is sent. Undefined settles nothing.
+   */
+  readonly actualCost?: (result: unknown, request: TRequest) => number | undefined;
+  /**
+   * Also limit requests in flight (remote mode): after an admitted check, acquire a lease under
+   * the concurrency policy that matches the request (`POST /v1/acquire`; 429 when all are held),
+   * and release it when the response finishes, errors or the connection is aborted.
+   */
+  readonly concurrency?: boolean;
 }
 
 export interface RequestLimiterOptions {
@@ -56,6 +73,26 @@ export interface RequestFacts<TRequest> {
 export interface LimitedRequest {
   readonly decision: RateLimitDecision;
   readonly headers: Record<string, string>;
+  /** Settles this decision at `actualCost` (RateLimitClient.settle). */
+  settle(actualCost: number): Promise<SettleResult>;
+  /** Whether a lease is held for this request (`concurrency`): the adapter calls `release` when the response is done. */
+  readonly holdsLease: boolean;
+  /** Releases the request's lease, once (later calls do nothing); never rejects. */
+  release(): Promise<void>;
+}
+
+const NOTHING_TO_RELEASE = (): Promise<void> => Promise.resolve();
+
+/** The decision of each limited request, by the framework's request object, for settleRequest. */
+const limitedRequests = new WeakMap<object, LimitedRequest>();
+
+/**
+ * Settles the decision the rate-limit adapter made for `request` (the framework's own request
+ * object: Express `req`, Fastify `request`, or Nest's platform request) at `actualCost`. A request
+ * that was not limited, or limited without `settle: true`, has nothing to settle: `unknown`.
+ */
+export function settleRequest(request: object, actualCost: number): Promise<SettleResult> {
+  return limitedRequests.get(request)?.settle(actualCost) ?? Promise.resolve({ status: 'unknown' });
 }
 
 /** The identity used when neither a key function nor the socket gives one: all such requests share one counter. */
@@ -93,9 +130,29 @@ export class RequestLimiter {
     if (options.policy !== undefined) check.policy = options.policy;
     if (options.limit !== undefined) check.limit = options.limit;
     if (options.windowSeconds !== undefined) check.windowSeconds = options.windowSeconds;
-    const decision = await this.client.check(check);
-    return { decision, headers: rateLimitHeaders(decision) };
+    const settleable = options.settle === true || options.actualCost !== undefined;
+    if (settleable) check.settle = true;
+    const client = this.client;
+    const checked = await client.check(check);
+    const acquired = options.concurrency === true && checked.allowed ? await client.acquire(check) : undefined;
+    // A denied acquire answers the request; an admitted one adds its lease to the check's decision.
+    const decision = acquired !== undefined && !acquired.allowed ? acquired : checked;
+    const leaseId = acquired?.allowed === true ? acquired.leaseId : undefined;
+    const limited: LimitedRequest = {
+      decision,
+      headers: rateLimitHeaders(decision),
+      settle: (actualCost) => client.settle(decision, actualCost),
+      holdsLease: leaseId !== undefined,
+      release: leaseId === undefined ? NOTHING_TO_RELEASE : releaseOnce(client, leaseId),
+    };
+    if (settleable && typeof facts.request === 'object' && facts.request !== null) limitedRequests.set(facts.request, limited);
+    return limited;
   }
+}
+
+function releaseOnce(client: RateLimitClient, leaseId: string): () => Promise<void> {
+  let released: Promise<void> | undefined;
+  return () => (released ??= client.release(leaseId).then(() => undefined));
 }
 
 function resolve<T, TRequest>(value: PerRequest<T, TRequest> | undefined, request: TRequest): T | undefined {

@@ -21,6 +21,10 @@ interface PlatformRequest extends HttpRequestLike {
 interface PlatformResponse {
   header?: (name: string, value: string) => unknown;
   setHeader?: (name: string, value: string) => unknown;
+  /** Fastify: the Node response under the reply. */
+  raw?: { once(event: 'close', listener: () => void): unknown };
+  /** Express: the response is the Node response. */
+  once?: (event: 'close', listener: () => void) => unknown;
 }
 
 function routePattern(req: PlatformRequest): string | undefined {
@@ -65,6 +69,12 @@ export class RateLimitGuard implements CanActivate {
       options,
     );
     if (limited === undefined) return true;
+    // A lease (`concurrency`) is released when the response closes: sent, failed or aborted.
+    if (limited.holdsLease) {
+      const release = (): void => void limited.release();
+      if (res.raw !== undefined) res.raw.once('close', release);
+      else res.once?.('close', release);
+    }
     const headers = limited.decision.allowed ? limited.headers : { ...limited.headers, 'content-type': DENIAL_CONTENT_TYPE };
     for (const [name, value] of Object.entries(headers)) {
       if (typeof res.header === 'function') res.header(name, value);

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { RateLimitClient, type RateLimitClientOptions } from '../core/rate-limit-client';
 import { RequestLimiter, type RouteLimitOptions } from '../http/request-limiter';
 import type { HttpRequestLike } from './rate-limit.decorator';
+import { RateLimitSettleInterceptor } from './rate-limit-settle.interceptor';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RATE_LIMIT_DEFAULTS } from './tokens';
 
@@ -33,7 +34,8 @@ class ClientCloser implements OnApplicationShutdown {
 
 /**
  * `RateLimitModule.forRoot({ client: { mode: 'remote', enforcerUrl }, global: true })`: provides
- * RateLimitClient, RequestLimiter and RateLimitGuard to the whole app (a global module).
+ * RateLimitClient, RequestLimiter, RateLimitGuard and RateLimitSettleInterceptor to the whole app
+ * (a global module); `global` also installs the guard and the interceptor on every handler.
  */
 @Module({})
 export class RateLimitModule {
@@ -48,13 +50,16 @@ export class RateLimitModule {
       { provide: OWNED_CLIENT, useValue: owned },
       ClientCloser,
       RateLimitGuard,
+      RateLimitSettleInterceptor,
     ];
-    if (options.global === true) providers.push({ provide: APP_GUARD, useExisting: RateLimitGuard });
+    if (options.global === true) {
+      providers.push({ provide: APP_GUARD, useExisting: RateLimitGuard }, { provide: APP_INTERCEPTOR, useExisting: RateLimitSettleInterceptor });
+    }
     return {
       module: RateLimitModule,
       global: true,
       providers,
-      exports: [RateLimitClient, RequestLimiter, RateLimitGuard, RATE_LIMIT_DEFAULTS],
+      exports: [RateLimitClient, RequestLimiter, RateLimitGuard, RateLimitSettleInterceptor, RATE_LIMIT_DEFAULTS],
     };
   }
 }

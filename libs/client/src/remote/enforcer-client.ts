@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { CheckInput } from '../core/check-input';
-import { fallbackDecision, type ClientFailureMode, type DegradedReason, type RateLimitDecision } from '../core/decision';
+import { fallbackDecision, type ClientFailureMode, type DegradedReason, type RateLimitDecision, type SettleResult } from '../core/decision';
 import { parseCheckReply } from './parse-check-reply';
 
 export interface RemoteModeOptions {
@@ -69,6 +69,9 @@ function positiveInteger(name: string, value: number): number {
  */
 export class EnforcerClient {
   private readonly url: URL;
+  private readonly settleUrl: URL;
+  private readonly acquireUrl: URL;
+  private readonly releaseUrl: URL;
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly timeoutMs: number;
@@ -88,7 +91,11 @@ export class EnforcerClient {
       throw new RangeError(`enforcerUrl must be an http(s) URL, got ${JSON.stringify(options.enforcerUrl)}`, { cause: error });
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new RangeError(`enforcerUrl must be an http(s) URL, got ${JSON.stringify(options.enforcerUrl)}`);
-    this.url = new URL('v1/check', base.href.endsWith('/') ? base.href : `${base.href}/`);
+    const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
+    this.url = new URL('v1/check', root);
+    this.settleUrl = new URL('v1/settle', root);
+    this.acquireUrl = new URL('v1/acquire', root);
+    this.releaseUrl = new URL('v1/release', root);
     this.timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? DEFAULTS.timeoutMs);
     this.maxConcurrency = positiveInteger('maxConcurrency', options.maxConcurrency ?? DEFAULTS.maxConcurrency);
     this.maxReplyBytes = positiveInteger('maxReplyBytes', options.maxReplyBytes ?? DEFAULTS.maxReplyBytes);
@@ -107,19 +114,72 @@ export class EnforcerClient {
   }
 
   /** Never rejects for an enforcer failure (the failure mode answers); rejects with EnforcerRejectedError on a 400. */
-  async check(input: CheckInput): Promise<RateLimitDecision> {
+  check(input: CheckInput): Promise<RateLimitDecision> {
+    return this.decide(this.url, input);
+  }
+
+  /**
+   * `POST /v1/acquire`: a lease under the concurrency policy that matches `input` (its `leaseId`),
+   * or a denial. Like `check`, the failure mode answers when the enforcer cannot (with no lease).
+   */
+  acquire(input: CheckInput): Promise<RateLimitDecision> {
+    return this.decide(this.acquireUrl, input);
+  }
+
+  /**
+   * `POST /v1/release`: `released`, `unknown` (released already or expired) or `failed` (the
+   * enforcer did not answer; the lease then expires on its own). Never rejects.
+   */
+  async release(leaseId: string): Promise<'released' | 'unknown' | 'failed'> {
+    try {
+      const { statusCode } = await this.exchange(this.releaseUrl, JSON.stringify({ leaseId }));
+      return statusCode === 204 ? 'released' : statusCode === 404 ? 'unknown' : 'failed';
+    } catch (error) {
+      if (error instanceof CallFailure) return 'failed';
+      throw error;
+    }
+  }
+
+  private async decide(url: URL, input: CheckInput): Promise<RateLimitDecision> {
     if (this.inFlight >= this.maxConcurrency) {
       return this.degrade(input, new CallFailure('overloaded', `${this.inFlight} checks already in flight (maxConcurrency)`));
     }
     this.inFlight++;
     try {
-      return await this.call(input);
+      return await this.call(url, input);
     } catch (error) {
       if (error instanceof CallFailure) return this.degrade(input, error);
       throw error;
     } finally {
       this.inFlight--;
     }
+  }
+
+  /**
+   * `POST /v1/settle`: charges or refunds the difference between a recorded decision's cost and
+   * `actualCost`. Never rejects: an enforcer that does not answer gives `failed` (the settle may or
+   * may not have been applied; sending it again is harmless, a repeat changes nothing).
+   */
+  async settle(input: { decisionId: string; actualCost: number }): Promise<SettleResult> {
+    let exchanged: { statusCode: number; text: string };
+    try {
+      exchanged = await this.exchange(this.settleUrl, JSON.stringify({ decisionId: input.decisionId, actualCost: input.actualCost }));
+    } catch (error) {
+      if (error instanceof CallFailure) return { status: 'failed' };
+      throw error;
+    }
+    if (exchanged.statusCode === 404) return { status: 'unknown' };
+    if (exchanged.statusCode === 410) return { status: 'expired' };
+    if (exchanged.statusCode !== 200) return { status: 'failed' };
+    let body: { remaining?: unknown; resetSeconds?: unknown; actualCost?: unknown; repeated?: unknown };
+    try {
+      body = JSON.parse(exchanged.text) as typeof body;
+    } catch {
+      return { status: 'failed' };
+    }
+    const { remaining, resetSeconds, actualCost } = body;
+    if (typeof remaining !== 'number' || typeof resetSeconds !== 'number' || typeof actualCost !== 'number') return { status: 'failed' };
+    return { status: body.repeated === true ? 'repeated' : 'settled', remaining, resetSeconds, actualCost };
   }
 
   /** Closes the pooled connections. */
@@ -135,18 +195,23 @@ export class EnforcerClient {
     return fallbackDecision({ failureMode: this.failureMode, reason: failure.reason, limit: input.limit, windowSeconds: input.windowSeconds });
   }
 
-  private call(input: CheckInput): Promise<RateLimitDecision> {
-    const payload = JSON.stringify(checkBody(input));
-    return new Promise<RateLimitDecision>((resolve, reject) => {
+  private async call(url: URL, input: CheckInput): Promise<RateLimitDecision> {
+    const { statusCode, headers, text } = await this.exchange(url, JSON.stringify(checkBody(input)));
+    return this.toDecision({ statusCode, headers }, text);
+  }
+
+  /** One POST of `payload` under the call deadline: the reply's status, headers and body text, or a CallFailure. */
+  private exchange(url: URL, payload: string): Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; text: string }> {
+    return new Promise((resolve, reject) => {
       let settled = false;
-      const finish = (error: unknown, decision?: RateLimitDecision): void => {
+      const finish = (error: unknown, reply?: { statusCode: number; headers: http.IncomingHttpHeaders; text: string }): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (decision !== undefined) resolve(decision);
+        if (reply !== undefined) resolve(reply);
         else reject(error);
       };
-      const req = this.request(this.url, {
+      const req = this.request(url, {
         method: 'POST',
         agent: this.agent,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), accept: 'application/json' },
@@ -174,20 +239,14 @@ export class EnforcerClient {
           chunks.push(chunk);
         });
         res.on('error', (error) => finish(new CallFailure('unreachable', `enforcer reply broken off: ${error.message}`, { cause: error })));
-        res.on('end', () => {
-          try {
-            finish(undefined, this.toDecision(res, Buffer.concat(chunks).toString('utf8')));
-          } catch (error) {
-            finish(error);
-          }
-        });
+        res.on('end', () => finish(undefined, { statusCode: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
       });
       req.end(payload);
     });
   }
 
-  private toDecision(res: http.IncomingMessage, text: string): RateLimitDecision {
-    const statusCode = res.statusCode ?? 0;
+  private toDecision(res: { statusCode: number; headers: http.IncomingHttpHeaders }, text: string): RateLimitDecision {
+    const statusCode = res.statusCode;
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -215,8 +274,8 @@ export class EnforcerClient {
 }
 
 /** The `POST /v1/check` body: only the fields that are set (the enforcer refuses unknown ones). */
-function checkBody(input: CheckInput): Record<string, string | number> {
-  const body: Record<string, string | number> = { key: input.key };
+function checkBody(input: CheckInput): Record<string, string | number | boolean> {
+  const body: Record<string, string | number | boolean> = { key: input.key };
   if (input.customerId !== undefined) body.customerId = input.customerId;
   if (input.route !== undefined) body.route = input.route;
   if (input.method !== undefined) body.method = input.method;
@@ -226,5 +285,6 @@ function checkBody(input: CheckInput): Record<string, string | number> {
     body.windowSeconds = input.windowSeconds;
   }
   if (input.ip !== undefined) body.ip = input.ip;
+  if (input.settle === true) body.settle = true;
   return body;
 }

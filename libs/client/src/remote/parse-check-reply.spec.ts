@@ -9,6 +9,11 @@ describe('parseCheckReply', () => {
     expect(parseCheckReply({ statusCode: 429, body, policyHeader: undefined })?.windowSeconds).toBeUndefined();
   });
 
+  it('keeps the decision id', () => {
+    expect(parseCheckReply({ statusCode: 429, body: { ...body, decisionId: 'n1.a.1' }, policyHeader: undefined })?.decisionId).toBe('n1.a.1');
+    expect(parseCheckReply({ statusCode: 429, body: { ...body, decisionId: 7 }, policyHeader: undefined })?.decisionId).toBeUndefined();
+  });
+
   it('keeps the enforcer flags', () => {
     expect(parseCheckReply({ statusCode: 503, body: { ...body, degraded: true }, policyHeader: undefined })).toMatchObject({ degraded: true, statusCode: 503 });
     expect(parseCheckReply({ statusCode: 429, body: { ...body, blocked: true }, policyHeader: undefined })).toMatchObject({ blocked: true });

@@ -37,6 +37,8 @@ export function parseCheckReply(input: { statusCode: number; body: unknown; poli
     windowSeconds: window === null || window === undefined ? undefined : Number(window[1]),
     region,
   };
+  if (typeof body.decisionId === 'string') decision.decisionId = body.decisionId;
+  if (typeof body.leaseId === 'string') decision.leaseId = body.leaseId;
   // A stacked policy: one item per limit, passed on as they are.
   if (input.policyHeader !== undefined && input.rateLimitHeader !== undefined && input.policyHeader.includes(', "')) {
     decision.limitLists = { policy: input.policyHeader, rateLimit: input.rateLimitHeader };

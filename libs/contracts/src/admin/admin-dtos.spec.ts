@@ -59,7 +59,7 @@ describe('CreatePolicyDto', () => {
         { path: 'id', message: 'must be a slug of 1 to 64 characters from [a-z0-9-]' },
         { path: 'match.method', message: 'must be an HTTP method name of 1 to 16 letters' },
         { path: 'match.colour', message: 'is not a known field' },
-        { path: 'algorithm', message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log' },
+        { path: 'algorithm', message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log, concurrency' },
         { path: 'limit', message: LIMIT },
         { path: 'windowSeconds', message: 'must be a number of seconds from 1 to 2592000 (30 days)' },
         { path: 'burst', message: 'must be an integer from 1 to 1000000000' },

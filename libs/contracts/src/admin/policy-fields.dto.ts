@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsOptional, ValidateIf, ValidateNested } from 'class-validator';
 import { FAILURE_MODES, type FailureMode } from '../policies/failure-mode';
-import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
+import { CONCURRENCY_ALGORITHM, STORED_POLICY_ALGORITHMS, type ConcurrencyAlgorithm, type PolicyAlgorithm } from '../policies/policy-algorithm';
 import { POLICY_MODES, type PolicyMode } from '../policies/policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
 import { POLICY_LIMIT_BOUNDS } from '../policies/policy-limit';
@@ -30,18 +30,25 @@ export class PolicyFieldsDto {
   match!: PolicyMatchDto;
 
   @Required()
-  @IsIn(POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(POLICY_ALGORITHMS) })
-  algorithm!: PolicyAlgorithm;
+  @IsIn(STORED_POLICY_ALGORITHMS, { message: ADMIN_MESSAGES.oneOf(STORED_POLICY_ALGORITHMS) })
+  algorithm!: PolicyAlgorithm | ConcurrencyAlgorithm;
 
   @ValidateIf((fields: PolicyFieldsDto) => unlessStacked(fields, fields.limit))
   @Required()
   @IsLimitValue()
   limit!: number;
 
-  @ValidateIf((fields: PolicyFieldsDto) => unlessStacked(fields, fields.windowSeconds))
+  /** Required, except for a stacked policy and a concurrency policy (it defaults to `leaseSeconds`). */
+  @ValidateIf((fields: PolicyFieldsDto) => fields.algorithm !== CONCURRENCY_ALGORITHM ? unlessStacked(fields, fields.windowSeconds) : fields.windowSeconds !== undefined)
   @Required()
   @IsWindowSecondsValue()
   windowSeconds!: number;
+
+  /** Concurrency policies only, and required there: seconds after which an unreleased lease expires. */
+  @ValidateIf((fields: PolicyFieldsDto) => fields.algorithm === CONCURRENCY_ALGORITHM || fields.leaseSeconds !== undefined)
+  @IsDefined({ message: 'is required for a concurrency policy' })
+  @IsWindowSecondsValue()
+  leaseSeconds?: number;
 
   /** Bucket capacity (token bucket, GCRA, leaky bucket); defaults to `limit`. */
   @IsOptional()

@@ -20,6 +20,7 @@ export const CHECK_REQUEST_SCHEMA = {
     windowSeconds: { type: 'number', minimum: CHECK_BOUNDS.windowSecondsMin, maximum: CHECK_BOUNDS.windowSecondsMax },
     ip: { type: 'string', minLength: 2, maxLength: 45, anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
     dryRun: { type: 'boolean' },
+    settle: { type: 'boolean' },
   },
   dependencies: {
     limit: ['windowSeconds'],
@@ -38,4 +39,5 @@ export const CHECK_FIELD_RULES: Readonly<Record<keyof typeof CHECK_REQUEST_SCHEM
   windowSeconds: `must be a number of seconds from ${CHECK_BOUNDS.windowSecondsMin} to ${CHECK_BOUNDS.windowSecondsMax}`,
   ip: 'must be an IPv4 or IPv6 address',
   dryRun: 'must be a boolean',
+  settle: 'must be a boolean',
 };

@@ -21,4 +21,11 @@ export interface CheckRequest {
    * `dryRun: true` and `matched`.
    */
   readonly dryRun?: boolean;
+  /**
+   * Record the decision so that `POST /v1/settle` can later charge or refund the difference
+   * between `cost` and the actual cost. Only an admitted decision of a regional token_bucket, gcra,
+   * leaky_bucket or fixed_window policy is recorded (one more Redis call); any other answer's
+   * `decisionId` gets 404 from a settle.
+   */
+  readonly settle?: boolean;
 }

@@ -23,6 +23,7 @@ export const CHECK_RESPONSE_SCHEMA = {
     reason: { type: 'string' },
     dryRun: { type: 'boolean' },
     matched: { type: 'string' },
+    decisionId: { type: 'string' },
     'violated-policies': { type: 'array', items: { type: 'string' } },
     violated: { type: 'array', items: { type: 'string' } },
   },

@@ -52,4 +52,9 @@ export interface CheckResponse {
   readonly dryRun?: true;
   /** With `dryRun`: which rule selected the policy. */
   readonly matched?: MatchedRule;
+  /**
+   * Names this decision. Set on every answer of the enforcer; settle it with `POST /v1/settle`
+   * when it was recorded (`settle: true` in the request).
+   */
+  readonly decisionId?: string;
 }

@@ -84,7 +84,7 @@ describe('parsePolicyChangeMessage', () => {
       // 1e309 overflows to Infinity when parsed.
       JSON.stringify({ ...envelope, change: { kind: 'policy.upserted', policy: { ...policy, limit: 'LIMIT', algorithm: 'magic' } } }).replace('"LIMIT"', '1e309'),
       [
-        { path: 'change.policy.algorithm', message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log' },
+        { path: 'change.policy.algorithm', message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log, concurrency' },
         { path: 'change.policy.limit', message: 'must be an integer from 1 to 1000000000' },
       ],
     ],

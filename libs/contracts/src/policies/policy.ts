@@ -1,7 +1,7 @@
 import type { EnvoyRule } from './envoy-rule';
 import type { EscalationSettings } from './escalation-settings';
 import type { FailureMode } from './failure-mode';
-import type { PolicyAlgorithm } from './policy-algorithm';
+import type { ConcurrencyAlgorithm, PolicyAlgorithm } from './policy-algorithm';
 import type { PolicyMatch } from './policy-match';
 import type { PolicyLimit } from './policy-limit';
 import type { PolicyMode } from './policy-mode';
@@ -12,7 +12,8 @@ export interface Policy {
   /** Slug, [a-z0-9-]{1,64}. */
   readonly id: string;
   readonly match: PolicyMatch;
-  readonly algorithm: PolicyAlgorithm;
+  /** A rate algorithm, or `concurrency` (requests in flight, with `leaseSeconds`). */
+  readonly algorithm: PolicyAlgorithm | ConcurrencyAlgorithm;
   readonly limit: number;
   readonly windowSeconds: number;
   /** Bucket capacity for token bucket, GCRA and leaky bucket; the window algorithms ignore it. */
@@ -28,6 +29,11 @@ export interface Policy {
    * length, or both 0 (and `burst` 0) for a rule that is `unlimited` or has no rate limit.
    */
   readonly envoy?: EnvoyRule;
+  /**
+   * Set exactly when `algorithm` is `concurrency`: seconds after which a lease not released
+   * expires (a crashed caller frees its slot). `windowSeconds` then equals it.
+   */
+  readonly leaseSeconds?: number;
   /** Automatic blocks caused by this policy's denials; absent: the enforcer's defaults. */
   readonly escalation?: EscalationSettings;
   /**

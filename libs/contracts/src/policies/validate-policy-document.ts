@@ -3,7 +3,7 @@ import type { ValidationResult } from '../validation/validation-result';
 import type { CustomerAssignment } from './customer-assignment';
 import type { Policy } from './policy';
 import type { PolicyDocument } from './policy-document';
-import type { PolicyMatch } from './policy-match';
+import { CONCURRENCY_ALGORITHM } from './policy-algorithm';
 import { POLICY_RULES, readPolicy, type ValidatePolicyOptions } from './validate-policy';
 
 const DOCUMENT_FIELDS = ['policies', 'overrides', 'customers'];
@@ -82,15 +82,18 @@ function checkUniqueIds(reader: FieldReader, located: readonly Located[]): void 
   }
 }
 
-function matchSignature(match: PolicyMatch): string {
+/** A concurrency policy limits another thing than a rate policy: the two may share a match. */
+function matchSignature(policy: Policy): string {
+  const match = policy.match;
   if (match.envoy !== undefined) return JSON.stringify(['envoy', match.envoy.domain, match.envoy.descriptors.map((e) => [e.key, e.value ?? null])]);
-  return JSON.stringify([match.customerId ?? null, match.customerTier ?? null, match.route ?? null, match.method ?? null]);
+  const signature = [match.customerId ?? null, match.customerTier ?? null, match.route ?? null, match.method ?? null];
+  return JSON.stringify(policy.algorithm === CONCURRENCY_ALGORITHM ? [...signature, CONCURRENCY_ALGORITHM] : signature);
 }
 
 function checkDistinctMatches(reader: FieldReader, located: readonly Located[]): void {
   const seen = new Map<string, string>();
   for (const { policy, path } of located) {
-    const signature = matchSignature(policy.match);
+    const signature = matchSignature(policy);
     const first = seen.get(signature);
     if (first !== undefined) reader.fail(fieldPath(path, 'match'), `matches the same requests as ${first}.match`);
     else seen.set(signature, path);

@@ -63,7 +63,7 @@ describe('validatePolicy', () => {
         { path: 'policies[0].match.customerTier', message: 'must not be combined with customerId' },
         {
           path: 'policies[0].algorithm',
-          message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log',
+          message: 'must be one of token_bucket, sliding_window, fixed_window, leaky_bucket, gcra, sliding_log, concurrency',
         },
         { path: 'policies[0].limit', message: 'must be an integer from 1 to 1000000000' },
         { path: 'policies[0].windowSeconds', message: 'must be a number from 0.001 to 2592000' },
@@ -131,6 +131,35 @@ describe('validatePolicy', () => {
   });
 });
 
+describe('validatePolicy: concurrency policies', () => {
+  const base = { id: 'in-flight', match: { customerTier: 'llm' }, algorithm: 'concurrency', limit: 5, leaseSeconds: 30 };
+
+  it('takes a lease, and names the window after it', () => {
+    expect(validatePolicy(base)).toEqual({ ok: true, value: { ...base, windowSeconds: 30, burst: 5, scope: 'regional', failureMode: 'open', mode: 'enforce', version: 1 } });
+    expect(validatePolicy({ ...base, windowSeconds: 30 }).ok).toBe(true);
+  });
+
+  it.each([
+    [{ ...base, leaseSeconds: undefined }, 'leaseSeconds', 'is required'],
+    [{ ...base, leaseSeconds: 0 }, 'leaseSeconds', 'must be a number from 0.001 to 2592000'],
+    [{ ...base, windowSeconds: 60 }, 'windowSeconds', 'must equal leaseSeconds (or be left out) for a concurrency policy'],
+    [{ ...base, scope: 'global' }, 'scope', 'must be regional for a concurrency policy'],
+    [{ ...base, mode: 'shadow' }, 'mode', 'must be enforce for a concurrency policy'],
+    [{ ...base, algorithm: 'token_bucket', windowSeconds: 60 }, 'leaseSeconds', 'is only for a concurrency policy'],
+  ])('refuses %j at %s', (input, path, message) => {
+    expect(validatePolicy(input)).toEqual({ ok: false, errors: [{ path, message }] });
+  });
+
+  it.each([
+    [{ ...base, limit: undefined, leaseSeconds: undefined, limits: [{ name: 'burst', limit: 5, windowSeconds: 1 }] }, 'limits', 'must not be combined with a concurrency policy: it limits requests in flight with one limit'],
+    [{ ...base, limits: [{ name: 'burst', limit: 5, windowSeconds: 1 }] }, 'limits', 'must not be combined with a concurrency policy: it limits requests in flight with one limit'],
+  ])('refuses stacked limits on a concurrency policy: %j at %s', (input, path, message) => {
+    const result = validatePolicy(input);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.errors).toContainEqual({ path, message });
+  });
+});
+
 describe('validatePolicy with stacked limits', () => {
   const plan = {
     id: 'acme',
@@ -177,6 +206,7 @@ describe('validatePolicy with stacked limits', () => {
     [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1, extra: 1 }] }, 'limits[0].extra', 'is not a known field'],
     [{ limit: 11 }, 'limit', 'must be 10 (that of limits "burst", the shortest window) or be omitted'],
     [{ scope: 'global' }, 'limits', 'are regional only: a global policy has one limit'],
+    [{ leaseSeconds: 30 }, 'leaseSeconds', 'is only for a concurrency policy'],
   ])('refuses %j at %s', (change, path, message) => {
     const result = validatePolicy({ ...plan, ...change });
     expect(result.ok).toBe(false);

@@ -7,7 +7,7 @@ import { ENVOY_UNIT_SECONDS } from './envoy-unit';
 import { ESCALATION_BOUNDS, ESCALATION_FIELDS, type EscalationSettings } from './escalation-settings';
 import { FAILURE_MODES, type FailureMode } from './failure-mode';
 import type { Policy } from './policy';
-import { POLICY_ALGORITHMS, type PolicyAlgorithm } from './policy-algorithm';
+import { CONCURRENCY_ALGORITHM, POLICY_ALGORITHMS, STORED_POLICY_ALGORITHMS, type PolicyAlgorithm } from './policy-algorithm';
 import { POLICY_LIMIT_BOUNDS, type PolicyLimit } from './policy-limit';
 import type { PolicyMatch } from './policy-match';
 import { POLICY_MODES, type PolicyMode } from './policy-mode';
@@ -34,7 +34,7 @@ export const POLICY_RULES = {
   limitName: { pattern: /^[a-z0-9-]{1,32}$/, hint: 'a slug of 1 to 32 characters from [a-z0-9-]' },
 } as const;
 
-const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy', 'escalation', 'limits'];
+const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy', 'escalation', 'leaseSeconds', 'limits'];
 const LIMIT_FIELDS = ['name', 'limit', 'windowSeconds', 'window', 'timeZone', 'algorithm', 'burst'];
 const MATCH_FIELDS = ['customerTier', 'customerId', 'route', 'method'];
 const ENVOY_LIMIT = { min: 0, max: ENVOY_RULE_BOUNDS.requestsPerUnitMax };
@@ -69,7 +69,9 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
   const id = reader.string(raw.id, at('id'), POLICY_RULES.id);
   const envoyMatch = hasEnvoyMatch(raw.match);
   const match = envoyMatch ? readEnvoyPolicyMatch(reader, raw.match, at('match'), options) : readMatch(reader, raw.match, at('match'), options);
-  const algorithm = reader.oneOf(raw.algorithm, at('algorithm'), POLICY_ALGORITHMS);
+  const algorithm = reader.oneOf(raw.algorithm, at('algorithm'), STORED_POLICY_ALGORITHMS);
+  const concurrency = algorithm === CONCURRENCY_ALGORITHM;
+  let leaseSeconds: number | undefined;
   let envoy: EnvoyRule | undefined;
   let limit: number | undefined;
   let windowSeconds: number | undefined;
@@ -79,14 +81,25 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     if (raw.limits !== undefined) reader.fail(at('limits'), 'is not for an imported envoy rule');
     envoy = raw.envoy === undefined ? reader.fail(at('envoy'), 'is required with match.envoy') : readEnvoyRule(reader, raw.envoy, at('envoy'), options);
     ({ limit, windowSeconds, burst } = readEnvoyNumbers(reader, { raw, rule: envoy, at }));
+  } else if (raw.limits !== undefined && concurrency) {
+    // Leases are counted in flight, one number per key; a stack's limits are counted per window.
+    reader.fail(at('limits'), 'must not be combined with a concurrency policy: it limits requests in flight with one limit');
   } else if (raw.limits !== undefined) {
     if (raw.envoy !== undefined) reader.fail(at('envoy'), 'is only for a policy that matches match.envoy');
-    limits = readLimits(reader, raw.limits, at('limits'), { options, algorithm });
+    if (raw.leaseSeconds !== undefined) reader.fail(at('leaseSeconds'), 'is only for a concurrency policy');
+    limits = readLimits(reader, raw.limits, at('limits'), { options, algorithm: algorithm === CONCURRENCY_ALGORITHM ? undefined : algorithm });
     ({ limit, windowSeconds, burst } = readStackedSummary(reader, { raw, limits, at }));
   } else {
     if (raw.envoy !== undefined) reader.fail(at('envoy'), 'is only for a policy that matches match.envoy');
     limit = reader.integer(raw.limit, at('limit'), POLICY_RULES.limit);
-    windowSeconds = reader.number(raw.windowSeconds, at('windowSeconds'), POLICY_RULES.windowSeconds);
+    if (concurrency) {
+      leaseSeconds = reader.number(raw.leaseSeconds, at('leaseSeconds'), POLICY_RULES.windowSeconds);
+      // A concurrency policy's only time is its lease; windowSeconds names it too, for readers that know no leases.
+      windowSeconds = raw.windowSeconds === undefined || raw.windowSeconds === leaseSeconds ? leaseSeconds : reader.fail(at('windowSeconds'), 'must equal leaseSeconds (or be left out) for a concurrency policy');
+    } else {
+      if (raw.leaseSeconds !== undefined) reader.fail(at('leaseSeconds'), 'is only for a concurrency policy');
+      windowSeconds = reader.number(raw.windowSeconds, at('windowSeconds'), POLICY_RULES.windowSeconds);
+    }
     burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), POLICY_RULES.limit);
   }
   const scope = raw.scope === undefined ? 'regional' : reader.oneOf<PolicyScope>(raw.scope, at('scope'), POLICY_SCOPES);
@@ -94,6 +107,12 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
   const mode = raw.mode === undefined ? 'enforce' : reader.oneOf<PolicyMode>(raw.mode, at('mode'), POLICY_MODES);
   const version = raw.version === undefined ? 1 : reader.integer(raw.version, at('version'), POLICY_RULES.version);
   const escalation = raw.escalation === undefined ? undefined : readEscalation(reader, raw.escalation, at('escalation'), options);
+  if (concurrency) {
+    // In-flight leases live in the regional Redis, and a caller that could not say "done" has nothing to shadow.
+    if (scope === 'global') reader.fail(at('scope'), 'must be regional for a concurrency policy');
+    if (mode === 'shadow') reader.fail(at('mode'), 'must be enforce for a concurrency policy');
+    if (envoyMatch) reader.fail(at('algorithm'), 'must not be concurrency for an envoy rule');
+  }
   if (limits !== undefined && scope === 'global') reader.fail(at('limits'), 'are regional only: a global policy has one limit');
 
   if (reader.errors.length > before) return undefined;
@@ -108,6 +127,7 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     failureMode: failureMode as FailureMode,
     mode: mode as PolicyMode,
     version: version as number,
+    ...(leaseSeconds === undefined ? {} : { leaseSeconds }),
     ...(escalation === undefined ? {} : { escalation }),
     ...(limits === undefined ? {} : { limits }),
   };

@@ -1,4 +1,6 @@
 import type { Clock } from '@rl/limiter-core';
+import type { ConcurrencyPort } from '../concurrency/concurrency-port';
+import type { SettlementPort } from '../settle/settlement-port';
 import type { DecisionStore, StoreRequest } from '../store-port';
 import { MemoryDecisionStore } from './memory-decision-store';
 import { StoreBackend } from './store-backend';
@@ -7,10 +9,15 @@ import { StoreBackend } from './store-backend';
 export class LocalStoreBackend extends StoreBackend {
   readonly name: string = 'memory';
   readonly store: DecisionStore;
+  /** The MemoryDecisionStore's own records and settles; none for any other store. */
+  override readonly settlement: SettlementPort | undefined;
+  override readonly concurrency: ConcurrencyPort | undefined;
 
   constructor(options: { store?: DecisionStore; clock?: Clock } = {}) {
     super();
     this.store = options.store ?? new MemoryDecisionStore({ clock: options.clock });
+    this.settlement = this.store instanceof MemoryDecisionStore ? this.store : undefined;
+    this.concurrency = this.store instanceof MemoryDecisionStore ? this.store : undefined;
   }
 
   ping(): Promise<void> {

@@ -1,4 +1,23 @@
-import { globalWindowStep, LocalLimiter, MemoryStateStore, systemClock, type Clock, type GlobalWindowDecision, type GlobalWindowRequest, type GlobalWindowState } from '@rl/limiter-core';
+import {
+  acquireStep,
+  releaseStep,
+  type LeaseSet,
+  type RawDecision,
+  recordExpiryUs,
+  decisionRecordKey,
+  globalWindowStep,
+  LocalLimiter,
+  MemoryStateStore,
+  systemClock,
+  type Clock,
+  type DecisionRecord,
+  type GlobalWindowDecision,
+  type GlobalWindowRequest,
+  type GlobalWindowState,
+} from '@rl/limiter-core';
+import { DECISION_RECORD_GRACE_MS, type CounterToCharge, type DecisionToRecord, type LeaseToAcquire, type SettleReply } from '@rl/redis-store';
+import type { ConcurrencyPort } from '../concurrency/concurrency-port';
+import type { SettlementPort } from '../settle/settlement-port';
 import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type DecisionStore, type StoreDecision, type StoreRequest } from '../store-port';
 
 /**
@@ -6,15 +25,66 @@ import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type Decisio
  * LocalLimiter for the six algorithms, globalWindowStep for global windows. For tests,
  * single-instance experiments and library mode; it never fails.
  */
-export class MemoryDecisionStore implements DecisionStore, BatchCounterStore {
+export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, SettlementPort, ConcurrencyPort {
   private readonly limits: LocalLimiter;
   private readonly windows: MemoryStateStore<GlobalWindowState>;
+  private readonly records: MemoryStateStore<DecisionRecord>;
+  private readonly leases: MemoryStateStore<LeaseSet>;
   private readonly clock: Clock;
 
   constructor(options: { clock?: Clock; maxKeys?: number } = {}) {
     this.clock = options.clock ?? systemClock;
     this.limits = new LocalLimiter({ clock: this.clock, maxKeys: options.maxKeys });
     this.windows = new MemoryStateStore(options.maxKeys ?? 100_000);
+    this.records = new MemoryStateStore(options.maxKeys ?? 100_000);
+    this.leases = new MemoryStateStore(options.maxKeys ?? 100_000);
+  }
+
+  /** Takes a lease, as concurrency/acquire.lua does (acquireStep). */
+  acquire(lease: LeaseToAcquire): Promise<RawDecision> {
+    const now = this.clock.nowMicros();
+    const result = acquireStep({ leases: this.leases.get(lease.key, now), limit: lease.limit, leaseUs: lease.leaseUs, leaseId: lease.leaseId, now });
+    if (result.next !== undefined) this.leases.set(lease.key, result.next, now + result.ttlUs);
+    return Promise.resolve(result.decision);
+  }
+
+  /** Releases a lease, as concurrency/release.lua does (releaseStep). */
+  release(input: { key: string; leaseId: string }): Promise<boolean> {
+    const now = this.clock.nowMicros();
+    const result = releaseStep({ leases: this.leases.get(input.key, now), leaseId: input.leaseId, now });
+    // The set lives as long as its last lease (an empty one expires at once).
+    if (result.next !== undefined) this.leases.set(input.key, result.next, Math.max(now, ...result.next.values()));
+    return Promise.resolve(result.released);
+  }
+
+  /** Records an admitted decision, as settle/record.lua does. */
+  record(decision: DecisionToRecord): Promise<number> {
+    const now = this.clock.nowMicros();
+    const { algorithm, limit, windowUs, burst } = decision;
+    const counterWindowStartUs = algorithm === 'fixed_window' ? this.limits.stateOf(decision.counterKey, algorithm)?.[0] : undefined;
+    const expiresAtUs = recordExpiryUs({ algorithm, windowUs, recordedAtUs: now, counterWindowStartUs });
+    const record: DecisionRecord = { algorithm, params: { limit, windowUs, burst }, estimatedCost: decision.cost, decidedAtUs: now, expiresAtUs, actualCost: undefined };
+    this.records.set(decisionRecordKey(decision.counterKey, decision.nonce), record, expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
+    return Promise.resolve(expiresAtUs);
+  }
+
+  /** Charges a counter without deciding, as settle/charge.lua does (adjustCounter). */
+  charge(request: CounterToCharge): Promise<{ remaining: number; resetUs: number }> {
+    const { counterKey, ...limit } = request;
+    const { remaining, resetUs } = this.limits.charge({ key: counterKey, ...limit });
+    return Promise.resolve({ remaining, resetUs });
+  }
+
+  /** Settles a recorded decision, as settle/settle.lua does (settleStep). */
+  settle(input: { counterKey: string; nonce: string; actualCost: number }): Promise<SettleReply> {
+    const key = decisionRecordKey(input.counterKey, input.nonce);
+    const nowUs = this.clock.nowMicros();
+    const record = this.records.get(key, nowUs);
+    if (record === undefined) return Promise.resolve({ status: 'unknown', remaining: 0, resetUs: 0, estimatedCost: 0, actualCost: undefined, limit: 0, nowUs });
+    const result = this.limits.settle({ key: input.counterKey, record, actualCost: input.actualCost });
+    if (result.record !== undefined) this.records.set(key, result.record, record.expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
+    const applied = result.record ?? record;
+    return Promise.resolve({ status: result.status, remaining: result.remaining, resetUs: result.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost, limit: record.params.limit, nowUs });
   }
 
   decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
@@ -29,6 +99,7 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore {
   forget(key: string): void {
     this.limits.forget(key);
     this.windows.delete(key);
+    // Records under the counter's key stay: their settles then adjust a counter that restarted.
   }
 
   decideSync(request: StoreRequest): StoreDecision {

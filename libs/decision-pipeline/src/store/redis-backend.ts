@@ -5,6 +5,8 @@ import type { PipelineMetrics } from '../metrics';
 import type { BreakerState } from '../resilience/circuit-breaker';
 import { DegradedLedger } from '../resilience/degraded-ledger';
 import { TieredStore } from '../resilience/tiered-store';
+import type { ConcurrencyPort } from '../concurrency/concurrency-port';
+import type { SettlementPort } from '../settle/settlement-port';
 import type { DecisionStore, StoreRequest } from '../store-port';
 import { RedisTier, type BreakerSettings, type RedisTlsSettings } from './redis-tier';
 import { StoreBackend } from './store-backend';
@@ -54,6 +56,10 @@ export class RedisStoreBackend extends StoreBackend {
   readonly name = 'redis';
   /** The tiers, behind the hot-key layer when configured. */
   readonly store: DecisionStore;
+  /** On the regional Redis only: records live beside their counters (see SettlementPort). */
+  override readonly settlement: SettlementPort;
+  /** On the regional Redis only: a lease lives where it was taken; the secondary holds none. */
+  override readonly concurrency: ConcurrencyPort;
   private readonly primary: RedisTier;
   private readonly secondary: RedisTier | undefined;
   private readonly ledger: DegradedLedger;
@@ -84,6 +90,8 @@ export class RedisStoreBackend extends StoreBackend {
     const tiers = new TieredStore(this.primary.store, this.secondary?.store);
     this.hotKeys = options.hotKeys === undefined ? undefined : new HotKeyStore({ inner: tiers, leases: this.primary.leases, settings: options.hotKeys, metrics });
     this.store = this.hotKeys ?? tiers;
+    this.settlement = this.primary.settlement;
+    this.concurrency = this.primary.concurrency;
   }
 
   start(): void {

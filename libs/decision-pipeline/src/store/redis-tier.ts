@@ -6,6 +6,8 @@ import {
   RedisCounterStore,
   toStoreError,
   RedisLeaseStore,
+  RedisSettleStore,
+  RedisConcurrencyStore,
   withProgressDeadline,
   type CallDeadline,
   type RedisClient,
@@ -19,6 +21,8 @@ import type { LeasePort } from '../hot-keys/hot-key-store';
 import type { PipelineMetrics } from '../metrics';
 import { BreakerGuardedStore } from '../resilience/breaker-guarded-store';
 import { CircuitBreaker, type BreakerState } from '../resilience/circuit-breaker';
+import { guardedSettlementPort, type SettlementPort } from '../settle/settlement-port';
+import { guardedConcurrencyPort, type ConcurrencyPort } from '../concurrency/concurrency-port';
 
 /** A TLS file as configured: its path (for messages) and its PEM text. */
 export interface RedisTlsFile {
@@ -90,9 +94,15 @@ export class RedisTier {
   readonly store: BreakerGuardedStore;
   /** Hot-key lease scripts on this connection, behind the same breaker. */
   readonly leases: LeasePort;
+  /** Decision records and settles on this connection, behind the same breaker. */
+  readonly settlement: SettlementPort;
+  /** Concurrency leases on this connection, behind the same breaker. */
+  readonly concurrency: ConcurrencyPort;
   private readonly client: RedisClient;
   private readonly scripts: RedisCounterStore;
   private readonly leaseScripts: RedisLeaseStore;
+  private readonly settleScripts: RedisSettleStore;
+  private readonly concurrencyScripts: RedisConcurrencyStore;
   private connected = false;
   /** Why the store is not connected (the latest error), for /readyz. */
   private downReason: string | undefined;
@@ -135,6 +145,10 @@ export class RedisTier {
     this.store = new BreakerGuardedStore(options.name, new BatchingStore(this.scripts, (size) => options.metrics.recordBatch(size)), breaker);
     this.leaseScripts = new RedisLeaseStore({ client: this.client, deadline });
     this.leases = guardedLeasePort({ guard: this.store, leases: this.leaseScripts });
+    this.settleScripts = new RedisSettleStore({ client: this.client, deadline });
+    this.settlement = guardedSettlementPort({ guard: this.store, settlement: this.settleScripts });
+    this.concurrencyScripts = new RedisConcurrencyStore({ client: this.client, deadline });
+    this.concurrency = guardedConcurrencyPort({ guard: this.store, concurrency: this.concurrencyScripts });
   }
 
   start(): void {
@@ -211,6 +225,8 @@ export class RedisTier {
   private loadScripts(): void {
     this.scripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading counter-store scripts failed; decisions fall back to EVAL'));
     this.leaseScripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading lease scripts failed; leases fall back to EVAL'));
+    this.settleScripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading settle scripts failed; settles fall back to EVAL'));
+    this.concurrencyScripts.load().catch((error: unknown) => this.options.logger.warn({ err: error }, 'loading concurrency scripts failed; leases fall back to EVAL'));
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { ConcurrencyPort } from '../concurrency/concurrency-port';
+import type { SettlementPort } from '../settle/settlement-port';
 import type { DecisionStore, StoreRequest } from '../store-port';
 
 /**
@@ -10,6 +12,10 @@ import type { DecisionStore, StoreRequest } from '../store-port';
 export abstract class StoreBackend {
   /** Every kind of decision, regional and global, through one chain (hot keys, tiers, breakers, batches). */
   abstract readonly store: DecisionStore;
+  /** Decision records and settles on the store of the counters; undefined when the backend keeps none. */
+  readonly settlement: SettlementPort | undefined = undefined;
+  /** Concurrency leases on the store of the counters; undefined when the backend keeps none. */
+  readonly concurrency: ConcurrencyPort | undefined = undefined;
   /** A short label for logs and /readyz, e.g. `redis` or `memory`. */
   abstract readonly name: string;
   /** Resolves when the store answers; rejects with the reason otherwise. */

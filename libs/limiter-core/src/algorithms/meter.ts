@@ -46,7 +46,7 @@ export function meterStep({ state, params, cost, now }: StepInput<MeterState>): 
 }
 
 /** The units used at `t`: the stored units less what drained since the write (never below 0; no drain while the clock reads earlier). */
-function usedAt(state: MeterState | undefined, { limit, windowUs }: LimitParams, t: number): number {
+export function usedAt(state: MeterState | undefined, { limit, windowUs }: LimitParams, t: number): number {
   if (state === undefined) return 0;
   const elapsed = t > state[1] ? t - state[1] : 0;
   const used = state[0] - (elapsed * limit) / windowUs;

@@ -1,6 +1,6 @@
 import { ENVOY_UNIT_SECONDS, type EnvoyUnit, type Policy } from '@rl/contracts';
 import type { EnvoyRuleTraits } from '@rl/envoy-config';
-import { compilePolicy, type CompiledPolicy } from '../compiled-policy';
+import { compilePolicy, rateParameters, type CompiledPolicy } from '../compiled-policy';
 
 /**
  * An imported envoy rule ready for the hot path: what request-level resolution reads (name,
@@ -33,7 +33,7 @@ export function compileEnvoyRule(input: { policy: Policy; localPercent: number }
   if (unit === undefined) return { ...traits, policy: undefined, unit: undefined, unitSeconds: 0, requestsPerUnit: 0, alignedWindows: false };
   return {
     ...traits,
-    policy: compilePolicy({ parameters: { ...policy, counterId: policy.id }, localPercent: input.localPercent }),
+    policy: compilePolicy({ parameters: rateParameters(policy), localPercent: input.localPercent }),
     unit,
     unitSeconds: ENVOY_UNIT_SECONDS[unit],
     requestsPerUnit: policy.limit,

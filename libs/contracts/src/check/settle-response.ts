@@ -1,0 +1,36 @@
+/**
+ * `POST /v1/settle` 200 body: the counter's state after the settle. 404 (unknown decision) and 410
+ * (expired) answer `{ error, message }` instead.
+ */
+export interface SettleResponse {
+  readonly decisionId: string;
+  /** The `cost` of the check. */
+  readonly estimatedCost: number;
+  /** The actual cost applied: this settle's, or the first settle's when `repeated`. */
+  readonly actualCost: number;
+  readonly limit: number;
+  /** Units left now; 0 while the caller is in debt. */
+  readonly remaining: number;
+  /** Seconds until the counter is fully restored. */
+  readonly resetSeconds: number;
+  readonly region: string;
+  /** The decision had been settled before: this settle changed nothing. */
+  readonly repeated?: true;
+}
+
+/** Serialization schema of SettleResponse. */
+export const SETTLE_RESPONSE_SCHEMA = {
+  $id: 'rl.settle.response',
+  type: 'object',
+  required: ['decisionId', 'estimatedCost', 'actualCost', 'limit', 'remaining', 'resetSeconds', 'region'],
+  properties: {
+    decisionId: { type: 'string' },
+    estimatedCost: { type: 'integer' },
+    actualCost: { type: 'integer' },
+    limit: { type: 'integer' },
+    remaining: { type: 'integer' },
+    resetSeconds: { type: 'number' },
+    region: { type: 'string' },
+    repeated: { type: 'boolean' },
+  },
+} as const;
