@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       clusterNodes: undefined,
       sentinels: undefined,
       auth: {},
-      commandTimeoutMs: Number(process.env.DEADLINE_MS ?? 20),
+      commandTimeoutMs: Number(process.env.DEADLINE_MS ?? 50),
       fallbackUrl: undefined,
       breaker: { failureThreshold: 3, failureWindowMs: 1_000, cooldownMs: 250, cooldownJitterMs: 250 },
     },

@@ -88,7 +88,7 @@ async function inProcess(redis: RedisServerHandle): Promise<void> {
       clusterNodes: undefined,
       sentinels: undefined,
       auth: {},
-      commandTimeoutMs: 20,
+      commandTimeoutMs: 50,
       fallbackUrl: undefined,
       breaker: { failureThreshold: 3, failureWindowMs: 1_000, cooldownMs: 250, cooldownJitterMs: 250 },
     },

@@ -20,7 +20,7 @@ function settings(url: string): RedisSettings {
     clusterNodes: undefined,
     sentinels: undefined,
     auth: {},
-    commandTimeoutMs: 20,
+    commandTimeoutMs: 50,
     fallbackUrl: undefined,
     breaker: { failureThreshold: 3, failureWindowMs: 1_000, cooldownMs: 250, cooldownJitterMs: 250 },
   };

@@ -11,7 +11,7 @@ import { ConnectionProgress } from './progress';
  * deadlines.
  */
 
-const DEADLINE_MS = 20; // REDIS_COMMAND_TIMEOUT_MS as `npm start` sets it
+const DEADLINE_MS = 50; // REDIS_COMMAND_TIMEOUT_MS as `npm start` sets it
 
 let server: RedisServerHandle;
 let client: Redis;

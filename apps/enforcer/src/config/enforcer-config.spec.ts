@@ -38,7 +38,7 @@ describe('EnforcerConfig', () => {
       redis: {
         url: 'redis://127.0.0.1:6380',
         clusterNodes: undefined,
-        commandTimeoutMs: 20,
+        commandTimeoutMs: 50,
         fallbackUrl: undefined,
         breaker: { failureThreshold: 3, failureWindowMs: 1000, cooldownMs: 250, cooldownJitterMs: 250 },
       },

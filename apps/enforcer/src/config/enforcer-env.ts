@@ -89,8 +89,11 @@ export const ENFORCER_ENV = {
   REDIS_COMMAND_TIMEOUT_MS: envInt({
     min: 1,
     max: 10_000,
-    default: 20,
-    description: "How long a counter-store connection may stay silent, with a command waiting, before that command fails over and opens its breaker; our own queueing never counts",
+    // Above Redis's own pauses: its active-expire slow cycle blocks it for up to 25 ms (25% of a
+    // 100 ms cron tick at the default hz 10) when many keys expire, which a limiter's short-lived
+    // counters make routine. At 20 ms a healthy Redis opened the breaker under key churn.
+    default: 50,
+    description: "How long a counter-store connection may stay silent, with a command waiting, before it fails over and opens its breaker; above Redis's own pauses (expire cycle: 25 ms)",
   }),
   REDIS_FALLBACK_URL: optional(
     envUrl({

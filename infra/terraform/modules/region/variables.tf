@@ -142,7 +142,7 @@ variable "enforcer" {
     max_count                  = optional(number, 20)
     target_cpu_percent         = optional(number, 60)
     target_requests_per_minute = optional(number, 120000)
-    redis_command_timeout_ms   = optional(number, 20)
+    redis_command_timeout_ms   = optional(number, 50)
     log_retention_days         = optional(number, 30)
     extra_environment          = optional(map(string), {})
   })
