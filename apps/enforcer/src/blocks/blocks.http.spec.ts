@@ -78,7 +78,7 @@ describe('POST /v1/check with blocks', () => {
     source.setBlocks([block({ type: 'key', value: 'bad:1' }), block({ id: '00000000-0000-4000-8000-000000000002', type: 'cidr', value: '2001:db8::/32' })]);
     const byKey = await post({ key: 'bad:1', limit: 10, windowSeconds: 60 });
     expect(byKey.status).toBe(429);
-    expect(byKey.body).toMatchObject({ allowed: false, blocked: true, remaining: 0, policy: { id: 'blocked', version: 0 } });
+    expect(byKey.body).toMatchObject({ allowed: false, blocked: true, remaining: 0, policy: { id: 'blocked', version: 0 }, 'violated-policies': ['blocked'] });
     expect(Number(byKey.headers['retry-after'])).toBeGreaterThanOrEqual(29);
     expect(Number(byKey.headers['retry-after'])).toBeLessThanOrEqual(30);
     const byIp = await post({ key: 'user:7', ip: '2001:db8:1::5' });

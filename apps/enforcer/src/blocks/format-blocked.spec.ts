@@ -13,6 +13,8 @@ describe('formatBlocked', () => {
       policy: { id: 'blocked', version: 0 },
       region: 'us-east',
       blocked: true,
+      'violated-policies': ['blocked'],
+      violated: ['blocked'],
     });
     expect(reply.headers).toMatchObject({ 'retry-after': '13', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '13', ratelimit: '"blocked";r=0;t=13' });
   });

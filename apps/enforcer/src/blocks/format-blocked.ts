@@ -6,7 +6,8 @@ export const BLOCKED_POLICY_REF = { id: 'blocked', version: 0 } as const;
 /**
  * The contract's reply for a blocked caller: 429, `blocked: true`, and `Retry-After` the remaining
  * block time in whole seconds (rounded up, at least 1). The rate-limit headers describe a zero
- * quota that is restored when the block ends.
+ * quota that is restored when the block ends. Like every denial it names what denied it in
+ * `violated-policies` (and `violated`): the block list, `blocked`, the name its headers use.
  */
 export function formatBlocked(input: { remainingMs: number; region: string }): CheckReply {
   const seconds = Math.max(1, Math.ceil(input.remainingMs / 1000));
@@ -30,6 +31,8 @@ export function formatBlocked(input: { remainingMs: number; region: string }): C
       policy: BLOCKED_POLICY_REF,
       region: input.region,
       blocked: true,
+      'violated-policies': [BLOCKED_POLICY_REF.id],
+      violated: [BLOCKED_POLICY_REF.id],
     },
   };
 }
