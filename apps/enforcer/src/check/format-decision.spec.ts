@@ -67,7 +67,8 @@ describe('formatDecision', () => {
     const reply = formatDecision({ policy: shadowPolicy, decision: { allowed: false, remaining: 0, resetUs: 2_000_000, retryAfterUs: 1_500_000 }, source: 'store', region: 'us-east', decisionId: 'n1.t.1' });
     expect(reply.statusCode).toBe(200);
     expect(reply.headers['retry-after']).toBeUndefined();
-    expect(reply.body).toMatchObject({ allowed: true, shadow: true, wouldDeny: true, retryAfterSeconds: 0, remaining: 0 });
+    expect(reply.body).toMatchObject({ allowed: true, shadow: true, wouldDeny: true, retryAfterSeconds: 0, remaining: 0, wouldViolate: [shadowPolicy.ref.id] });
+    expect(reply.body).not.toHaveProperty('violated-policies');
   });
 
   it('reports the local quota and degraded when the local fallback decided', () => {

@@ -35,7 +35,8 @@ const MICROS = 1_000_000;
  * - status 200 allowed, 429 denied, 503 denied because the store is down and the policy fails closed;
  * - `X-RateLimit-Reset` and the `t` of `RateLimit` are whole seconds until the quota is fully
  *   restored, rounded up; `Retry-After` (denials only) is whole seconds rounded up, at least 1;
- * - a shadow policy reports what it counted but always allows (`shadow`, `wouldDeny`);
+ * - a shadow policy reports what it counted but always allows (`shadow`, `wouldDeny`), naming
+ *   the limits an enforcing policy would have denied with in `wouldViolate`;
  * - any source other than the store sets `degraded`, and the local fallback reports its own,
  *   smaller quota so the numbers describe what was enforced;
  * - a cost the limit can never admit (`costExceedsLimit`) is denied with
@@ -82,6 +83,7 @@ export function formatDecision(input: {
   if (policy.shadow) {
     body.shadow = true;
     body.wouldDeny = !decision.allowed;
+    if (!decision.allowed) body.wouldViolate = input.violated ?? stacked?.violated ?? policy.violated;
   }
   if (source !== 'store') body.degraded = true;
   if (input.costExceedsLimit === true) body.reason = 'cost_exceeds_limit';

@@ -115,7 +115,8 @@ describe('stacked limits on a real redis-server', () => {
     const replies = [];
     for (let i = 0; i < 4; i++) replies.push(await check(app, { key: 'user-4', customerId: 'trial' }));
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    expect(replies[3].body).toMatchObject({ allowed: true, shadow: true, wouldDeny: true, remaining: 0 });
+    expect(replies[3].body).toMatchObject({ allowed: true, shadow: true, wouldDeny: true, remaining: 0, wouldViolate: ['trial-minute'] });
+    expect(replies[2].body).not.toHaveProperty('wouldViolate');
     expect(replies[3].body).not.toHaveProperty('violated-policies');
     expect(remainingOf(replies[3].headers.ratelimit)).toEqual({ 'trial-minute': 0, 'trial-hour': 97, 'trial-month': 2 });
   });

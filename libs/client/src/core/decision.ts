@@ -45,6 +45,8 @@ export interface RateLimitDecision {
   /** Shadow-mode policy: counted, never denied. */
   readonly shadow?: true;
   readonly wouldDeny?: boolean;
+  /** With `wouldDeny`: the limits an enforcing policy would have denied with (`violatedPolicies`' names). */
+  readonly wouldViolate?: readonly string[];
   /** The enforcer's id of this decision; settle it with `RateLimitClient.settle` when it was checked with `settle: true`. */
   readonly decisionId?: string;
   /** An admitted acquire (`RateLimitClient.acquire`): the lease to release when the request is done. */

@@ -17,9 +17,10 @@ describe('parseCheckReply', () => {
   it('keeps the enforcer flags', () => {
     expect(parseCheckReply({ statusCode: 503, body: { ...body, degraded: true }, policyHeader: undefined })).toMatchObject({ degraded: true, statusCode: 503 });
     expect(parseCheckReply({ statusCode: 429, body: { ...body, blocked: true }, policyHeader: undefined })).toMatchObject({ blocked: true });
-    expect(parseCheckReply({ statusCode: 200, body: { ...body, allowed: true, shadow: true, wouldDeny: true }, policyHeader: undefined })).toMatchObject({
+    expect(parseCheckReply({ statusCode: 200, body: { ...body, allowed: true, shadow: true, wouldDeny: true, wouldViolate: ['p-month'] }, policyHeader: undefined })).toMatchObject({
       shadow: true,
       wouldDeny: true,
+      wouldViolate: ['p-month'],
     });
   });
 

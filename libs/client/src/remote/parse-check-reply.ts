@@ -43,13 +43,19 @@ export function parseCheckReply(input: { statusCode: number; body: unknown; poli
   if (input.policyHeader !== undefined && input.rateLimitHeader !== undefined && input.policyHeader.includes(', "')) {
     decision.limitLists = { policy: input.policyHeader, rateLimit: input.rateLimitHeader };
   }
-  const violated = body['violated-policies'];
-  if (Array.isArray(violated) && violated.every((name) => typeof name === 'string')) decision.violatedPolicies = violated as string[];
+  const violated = stringList(body['violated-policies']);
+  if (violated !== undefined) decision.violatedPolicies = violated;
   if (body.degraded === true) decision.degraded = true;
   if (body.blocked === true) decision.blocked = true;
   if (body.shadow === true) {
     decision.shadow = true;
     decision.wouldDeny = body.wouldDeny === true;
+    const wouldViolate = stringList(body.wouldViolate);
+    if (wouldViolate !== undefined) decision.wouldViolate = wouldViolate;
   }
   return decision;
+}
+
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((name) => typeof name === 'string') ? (value as string[]) : undefined;
 }

@@ -17,6 +17,7 @@ export const CHECK_RESPONSE_SCHEMA = {
     region: { type: 'string' },
     shadow: { type: 'boolean' },
     wouldDeny: { type: 'boolean' },
+    wouldViolate: { type: 'array', items: { type: 'string' } },
     degraded: { type: 'boolean' },
     blocked: { type: 'boolean' },
     overloaded: { type: 'boolean' },

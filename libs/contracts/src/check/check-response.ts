@@ -26,6 +26,12 @@ export interface CheckResponse {
   readonly shadow?: true;
   /** With `shadow`: whether an enforcing policy would have denied it. */
   readonly wouldDeny?: boolean;
+  /**
+   * With `wouldDeny: true`: the limits an enforcing policy would have denied with, named as
+   * `violated-policies` names them (for a stack, the limits that would deny). A shadow answer is
+   * never a denial, so it carries no `violated-policies`.
+   */
+  readonly wouldViolate?: readonly string[];
   /** The regional store was unavailable; decided by the policy's failure mode. */
   readonly degraded?: true;
   /** The caller is blocked; no counter was consulted. */
