@@ -1,13 +1,14 @@
 import type { ServiceHandle } from '@rl/devstack';
 import { calendarBounds } from '@rl/limiter-core';
-import { check, sleep, type CheckReply } from './http';
+import { callApi, check, sleep, type CheckReply } from './http';
 import { startControlPlaneStack, type ControlPlaneStack } from './stack';
 
 /**
  * A plan of stacked limits end to end: set through the admin API (burst, minute and a calendar
- * month), propagated to both regions, and driven through each region's enforcer: every limit in
- * the headers, a denial naming the limit that denied, a partial admit that takes nothing, and a
- * month denial whose Retry-After points at the month's end in the plan's time zone.
+ * month, plus "at most 2 in flight" as a concurrency policy on the same match), propagated to both
+ * regions, and driven through each region's enforcer: every limit in the headers, a denial naming
+ * the limit that denied, a partial admit that takes nothing, a month denial whose Retry-After
+ * points at the month's end in the plan's time zone, and leases held beside the rates.
  */
 describe('plans of stacked limits (policy service, two regions, real Postgres, NATS and Redis)', () => {
   let stack: ControlPlaneStack;
@@ -32,11 +33,20 @@ describe('plans of stacked limits (policy service, two regions, real Postgres, N
       }),
     });
     expect({ status: res.status, body: await res.text() }).toMatchObject({ status: 201 });
-    // Both regions enforce the plan once a fresh key sees its three limits.
+    const inFlight = await callApi(stack.policyService.url, {
+      token: stack.adminToken,
+      method: 'POST',
+      path: '/v1/policies',
+      body: { id: 'plan-in-flight', match: { customerId }, algorithm: 'concurrency', limit: 2, leaseSeconds: 30 },
+    });
+    expect(inFlight).toMatchObject({ status: 201, json: { algorithm: 'concurrency', limit: 2 } });
+    // Both regions enforce the plan once a fresh key sees its three limits and its lease limit.
     for (const enforcer of stack.enforcers()) {
       for (let probe = 0; ; probe++) {
         const reply = await check(enforcer.url, { key: `probe-${probe}`, customerId });
-        if (reply.headers.get('ratelimit-policy')?.startsWith('"plan-burst"') === true) break;
+        const acquired = await post(enforcer.url, '/v1/acquire', { key: `probe-${probe}`, customerId });
+        if (typeof acquired.json.leaseId === 'string') await post(enforcer.url, '/v1/release', { leaseId: acquired.json.leaseId });
+        if (reply.headers.get('ratelimit-policy')?.startsWith('"plan-burst"') === true && acquired.status === 200) break;
         if (probe > 200) throw new Error(`${enforcer.url} does not enforce the plan`);
         await sleep(20);
       }
@@ -46,6 +56,12 @@ describe('plans of stacked limits (policy service, two regions, real Postgres, N
   afterAll(async () => {
     await stack?.stop();
   });
+
+  async function post(url: string, path: string, body: unknown): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  }
 
   /** The `r` of each item of RateLimit, by name. */
   function remaining(reply: CheckReply): Record<string, number> {
@@ -97,5 +113,33 @@ describe('plans of stacked limits (policy service, two regions, real Postgres, N
     // Each region counts in its own Redis: the same key is fresh in us-east.
     await burstWindowWithin(5_000);
     expect(remaining(await check(usEast.url, { key: 'user-b', customerId, cost: 3 }))).toEqual({ 'plan-burst': 0, 'plan-minute': 17, 'plan-month': 2 });
+  });
+
+  it('holds at most two requests in flight per region beside the rate limits, each request checked and leased', async () => {
+    for (const [index, enforcer] of (stack.enforcers() as ServiceHandle[]).entries()) {
+      await burstWindowWithin(5_000);
+      const key = `user-c-${index}`;
+      const leases: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const acquired = await post(enforcer.url, '/v1/acquire', { key, customerId });
+        expect(acquired).toMatchObject({ status: 200, json: { allowed: true, policy: { id: 'plan-in-flight' } } });
+        expect(acquired.headers.get('ratelimit-policy')).toBe('"plan-in-flight";q=2;qu="concurrent-requests"');
+        expect((await check(enforcer.url, { key, customerId })).status).toBe(200);
+        leases.push(acquired.json.leaseId as string);
+      }
+      // A third request in flight is refused by the lease limit, though the rates would admit it.
+      const third = await post(enforcer.url, '/v1/acquire', { key, customerId });
+      expect(third.status).toBe(429);
+      expect(third.json['violated-policies']).toEqual(['plan-in-flight']);
+      // A dry run tells what a third check would leave: the rates hold room for it.
+      expect(remaining(await check(enforcer.url, { key, customerId, dryRun: true }))).toEqual({ 'plan-burst': 0, 'plan-minute': 17, 'plan-month': 2 });
+      // A finished request frees its slot for the next one; the burst then denies the fourth check.
+      expect((await post(enforcer.url, '/v1/release', { leaseId: leases[0] })).status).toBe(204);
+      expect((await post(enforcer.url, '/v1/acquire', { key, customerId })).status).toBe(200);
+      expect((await check(enforcer.url, { key, customerId })).status).toBe(200);
+      const overBurst = await check(enforcer.url, { key, customerId });
+      expect(overBurst.status).toBe(429);
+      expect((overBurst.body as Record<string, unknown>)['violated-policies']).toEqual(['plan-burst']);
+    }
   });
 });
