@@ -1,0 +1,245 @@
+import fc from 'fast-check';
+import { buildStackKeys, LocalLimiter, ManualClock, recordExpiryUs, type CalendarBounds, type DecisionRecord, type SettleableAlgorithm, type StackedDecision, type StackedRequest } from '@rl/limiter-core';
+import { argvClockPrelude, startRedisCluster, startRedisServer } from '@rl/testing';
+import { createRedisClient, waitForReady } from './connection';
+import { RedisCounterStore } from './redis-counter-store';
+import { ScriptRegistry, type RedisClient } from './script-registry';
+import { RedisSettleStore, type SettleableStackLimit } from './settle-store';
+
+/**
+ * settle/stack_record.lua, settle/stack_settle.lua and settle/stack_charge.lua on a standalone
+ * redis-server and on a 3-master Cluster (every key of a stack shares its hash tag): stacked
+ * settles charge, refund (never above a limit), run limits into debt, repeat idempotently, and
+ * answer unknown and expired decisions without a change; and, limit by limit, they agree with
+ * limiter-core's settleStep and adjustCounter (through LocalLimiter) applied to each limit on its
+ * own. Times are exact (the argv clock).
+ */
+
+const T0 = 1_700_000_040_123_456;
+const SECOND = 1_000_000;
+const HOUR = 3_600 * SECOND;
+
+let now = T0;
+const prelude = argvClockPrelude();
+const clockArgs = (): readonly number[] => [now];
+
+interface LimitSpec {
+  readonly name: string;
+  readonly algorithm: SettleableAlgorithm;
+  readonly limit: number;
+  readonly windowUs: number;
+  readonly calendar?: CalendarBounds;
+}
+
+/** A stack's keys and limits for one identity, as the enforcer builds them (buildStackKeys). */
+function stackOf(identity: string, specs: readonly LimitSpec[]): { stackKey: string; limits: SettleableStackLimit[]; request: (cost: number) => StackedRequest } {
+  const keys = buildStackKeys({ policyId: 'stack-settle', identity, limits: specs.map((spec) => ({ name: spec.name, algorithm: spec.algorithm, calendar: spec.calendar !== undefined })) });
+  const limits = specs.map((spec, index) => ({ counterKey: keys.limits[index], algorithm: spec.algorithm, limit: spec.limit, windowUs: spec.windowUs, burst: spec.limit, calendar: spec.calendar }));
+  const request = (cost: number): StackedRequest => ({
+    algorithm: 'stacked',
+    key: keys.stack,
+    cost,
+    limits: limits.map((limit) => ({ key: limit.counterKey, algorithm: limit.algorithm, limit: limit.limit, windowUs: limit.windowUs, burst: limit.burst, calendar: limit.calendar })),
+  });
+  return { stackKey: keys.stack, limits, request };
+}
+
+describe.each(['standalone', 'cluster'] as const)('stacked settle on %s', (topology) => {
+  let client: RedisClient;
+  let stop: () => Promise<void>;
+  let counters: RedisCounterStore;
+  let settles: RedisSettleStore;
+  let sequence = 0;
+
+  beforeAll(async () => {
+    if (topology === 'standalone') {
+      const server = await startRedisServer();
+      client = createRedisClient({ url: server.url }, { commandTimeoutMs: 5_000 });
+      stop = () => server.stop();
+    } else {
+      const cluster = await startRedisCluster({ masters: 3 });
+      client = createRedisClient({ clusterNodes: [...cluster.nodes] }, { commandTimeoutMs: 5_000 });
+      stop = () => cluster.stop();
+    }
+    await waitForReady(client, 20_000);
+    const registry = new ScriptRegistry({ clockPrelude: prelude, clockArgs });
+    counters = new RedisCounterStore({ client, registry, jitterMs: () => 3_600_000 });
+    settles = new RedisSettleStore({ client, clockPrelude: prelude, clockArgs, jitterMs: () => 3_600_000 });
+    await settles.load();
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.disconnect();
+    await stop?.();
+  });
+
+  const decide = async (request: StackedRequest): Promise<StackedDecision> => {
+    const [decision] = await counters.decideMany([request]);
+    if (decision instanceof Error || !('limits' in decision)) throw new Error(`not a stacked decision: ${String(decision)}`);
+    return decision;
+  };
+
+  /** A stack of a token bucket (10 per minute), a fixed window (100 per hour) and a calendar window (1000 in the day holding now). */
+  const planStack = () => {
+    now = Math.floor(T0 / HOUR) * HOUR + 10 * SECOND;
+    const dayStart = now - 10 * SECOND - 5 * HOUR;
+    const calendar = { startUs: dayStart, endUs: dayStart + 24 * HOUR, nextEndUs: dayStart + 48 * HOUR };
+    return stackOf(`${topology}-${sequence++}`, [
+      { name: 'burst', algorithm: 'token_bucket', limit: 10, windowUs: 60 * SECOND },
+      { name: 'hour', algorithm: 'fixed_window', limit: 100, windowUs: HOUR },
+      { name: 'day', algorithm: 'fixed_window', limit: 1_000, windowUs: 24 * HOUR, calendar },
+    ]);
+  };
+  const remainingOf = (decision: StackedDecision): number[] => decision.limits.map((limit) => limit.remaining);
+
+  it('charges the difference on every limit, once: a repeat changes nothing', async () => {
+    const stack = planStack();
+    expect((await decide(stack.request(4))).allowed).toBe(true);
+    const expiresAtUs = await settles.recordStack({ stackKey: stack.stackKey, nonce: 'a', limits: stack.limits, cost: 4 });
+    // The latest limit's expiry: the end of the calendar day.
+    expect(expiresAtUs).toBe(stack.limits[2].calendar?.endUs);
+    const call = { stackKey: stack.stackKey, counterKeys: stack.limits.map((limit) => limit.counterKey), nonce: 'a' };
+    const settled = await settles.settleStack({ ...call, actualCost: 9 });
+    expect(settled).toMatchObject({ status: 'settled', estimatedCost: 4, actualCost: 9, nowUs: now });
+    expect(settled.limits.map((limit) => [limit.remaining, limit.limit, limit.open])).toEqual([
+      [1, 10, true],
+      [91, 100, true],
+      [991, 1_000, true],
+    ]);
+    const repeated = await settles.settleStack({ ...call, actualCost: 0 });
+    expect(repeated).toMatchObject({ status: 'repeated', actualCost: 9 });
+    expect(repeated.limits.map((limit) => limit.remaining)).toEqual([1, 91, 991]);
+    expect(remainingOf(await decide(stack.request(1)))).toEqual([0, 90, 990]);
+  });
+
+  it('refunds without lifting any limit above its limit', async () => {
+    const stack = planStack();
+    await decide(stack.request(4));
+    await settles.recordStack({ stackKey: stack.stackKey, nonce: 'r', limits: stack.limits, cost: 4 });
+    // 30 s later the bucket has drained 5 of the 4 it took: a refund of 4 finds nothing to give back there.
+    now += 30 * SECOND;
+    const refunded = await settles.settleStack({ stackKey: stack.stackKey, counterKeys: stack.limits.map((limit) => limit.counterKey), nonce: 'r', actualCost: 0 });
+    expect(refunded.status).toBe('settled');
+    expect(refunded.limits.map((limit) => limit.remaining)).toEqual([10, 100, 1_000]);
+    expect(refunded.limits.every((limit) => limit.resetUs === 0)).toBe(true);
+  });
+
+  it('runs every limit into debt that later requests pay off, and charges without deciding', async () => {
+    const stack = planStack();
+    await decide(stack.request(2));
+    await settles.recordStack({ stackKey: stack.stackKey, nonce: 'd', limits: stack.limits, cost: 2 });
+    const settled = await settles.settleStack({ stackKey: stack.stackKey, counterKeys: stack.limits.map((limit) => limit.counterKey), nonce: 'd', actualCost: 25 });
+    expect(settled.limits.map((limit) => limit.remaining)).toEqual([0, 75, 975]);
+    // 25 used of a 10-unit bucket draining 10 per minute: 150 s until it is empty again.
+    expect(settled.limits[0].resetUs).toBe(150 * SECOND);
+    const denied = await decide(stack.request(1));
+    expect(denied.allowed).toBe(false);
+    expect(denied.constraining).toBe(0);
+    expect(remainingOf(denied)).toEqual([0, 75, 975]);
+    const charged = await settles.chargeStack({ limits: stack.limits, cost: 80 });
+    expect(charged.map((limit) => limit.remaining)).toEqual([0, 0, 895]);
+    now += 2 * HOUR;
+    expect(remainingOf(await decide(stack.request(1)))).toEqual([9, 99, 894]);
+  });
+
+  it('answers an unknown decision, or one naming other counters, without a change', async () => {
+    const stack = planStack();
+    await decide(stack.request(3));
+    await settles.recordStack({ stackKey: stack.stackKey, nonce: 'k', limits: stack.limits, cost: 3 });
+    const counterKeys = stack.limits.map((limit) => limit.counterKey);
+    expect(await settles.settleStack({ stackKey: stack.stackKey, counterKeys, nonce: 'never', actualCost: 9 })).toEqual({ status: 'unknown', estimatedCost: 0, actualCost: undefined, nowUs: now, limits: [] });
+    const swapped = [counterKeys[1], counterKeys[0], counterKeys[2]];
+    expect((await settles.settleStack({ stackKey: stack.stackKey, counterKeys: swapped, nonce: 'k', actualCost: 9 })).status).toBe('unknown');
+    expect((await settles.settleStack({ stackKey: stack.stackKey, counterKeys: counterKeys.slice(0, 2), nonce: 'k', actualCost: 9 })).status).toBe('unknown');
+    expect(remainingOf(await decide(stack.request(1)))).toEqual([6, 96, 996]);
+  });
+
+  it('settles only the limits whose window is still open, and nothing once every one is over', async () => {
+    const stack = planStack();
+    await decide(stack.request(5));
+    const expiresAtUs = await settles.recordStack({ stackKey: stack.stackKey, nonce: 'e', limits: stack.limits, cost: 5 });
+    await decide(stack.request(1));
+    await settles.recordStack({ stackKey: stack.stackKey, nonce: 'late', limits: stack.limits, cost: 1 });
+    const counterKeys = stack.limits.map((limit) => limit.counterKey);
+    // Past the bucket's minute, inside the hour and the day: the bucket is left as it is.
+    now += 61 * SECOND;
+    const partial = await settles.settleStack({ stackKey: stack.stackKey, counterKeys, nonce: 'e', actualCost: 8 });
+    expect(partial.status).toBe('settled');
+    expect(partial.limits.map((limit) => [limit.remaining, limit.open])).toEqual([
+      [10, false],
+      [91, true],
+      [991, true],
+    ]);
+    // At the end of the day every limit's window is over: nothing changes.
+    now = expiresAtUs;
+    const before = remainingOf(await decide(stack.request(0)));
+    const late = await settles.settleStack({ stackKey: stack.stackKey, counterKeys, nonce: 'late', actualCost: 50 });
+    expect(late).toMatchObject({ status: 'expired', actualCost: undefined });
+    expect(late.limits.map((limit) => [limit.remaining, limit.open])).toEqual(before.map((remaining) => [remaining, false]));
+    expect(remainingOf(await decide(stack.request(0)))).toEqual(before);
+  });
+
+  type Op = { kind: 'decide'; cost: number; record: boolean } | { kind: 'settle'; pick: number; actualCost: number } | { kind: 'charge'; cost: number } | { kind: 'advance'; fraction: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('decide' as const), cost: fc.integer({ min: 1, max: 6 }), record: fc.boolean() }),
+    fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), actualCost: fc.integer({ min: 0, max: 25 }) }),
+    fc.record({ kind: fc.constant('charge' as const), cost: fc.integer({ min: 1, max: 15 }) }),
+    fc.record({ kind: fc.constant('advance' as const), fraction: fc.double({ min: 0, max: 0.7, noNaN: true }) }),
+  );
+  const algorithm = fc.constantFrom<SettleableAlgorithm>('token_bucket', 'gcra', 'leaky_bucket', 'fixed_window');
+
+  it('agrees limit by limit with settleStep and adjustCounter applied to each limit on its own', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(algorithm, fc.integer({ min: 5, max: 12 }), fc.constantFrom(SECOND, 60 * SECOND)), { minLength: 1, maxLength: 3 }), fc.array(op, { minLength: 5, maxLength: 30 }), async (shape, ops) => {
+        now = T0 + sequence * 7_919;
+        const clock = new ManualClock(now);
+        const twin = new LocalLimiter({ clock });
+        const stack = stackOf(`${topology}-p${sequence++}`, shape.map(([algorithmName, limit, windowUs], index) => ({ name: `l${index}`, algorithm: algorithmName, limit, windowUs })));
+        const counterKeys = stack.limits.map((limit) => limit.counterKey);
+        const records = new Map<string, { perLimit: DecisionRecord[]; cost: number; settled: number | undefined }>();
+        const nonces: string[] = [];
+        for (const step of ops) {
+          clock.set(now);
+          if (step.kind === 'advance') {
+            now += Math.floor(step.fraction * Math.max(...shape.map(([, , windowUs]) => windowUs)));
+          } else if (step.kind === 'charge') {
+            const expected = stack.limits.map((limit) => twin.charge({ key: limit.counterKey, algorithm: limit.algorithm, limit: limit.limit, windowUs: limit.windowUs, burst: limit.burst, cost: step.cost }));
+            expect(await settles.chargeStack({ limits: stack.limits, cost: step.cost })).toEqual(expected.map(({ remaining, resetUs }) => ({ remaining, resetUs })));
+          } else if (step.kind === 'decide') {
+            const expected = twin.decideStackedSync(stack.request(step.cost));
+            expect(await decide(stack.request(step.cost))).toEqual(expected);
+            if (!expected.allowed || !step.record) continue;
+            const nonce = `n${nonces.length}`;
+            const perLimit = stack.limits.map((limit): DecisionRecord => {
+              const counterWindowStartUs = limit.algorithm === 'fixed_window' ? twin.stateOf(limit.counterKey, 'fixed_window')?.[0] : undefined;
+              const expiresAtUs = recordExpiryUs({ algorithm: limit.algorithm, windowUs: limit.windowUs, recordedAtUs: now, counterWindowStartUs });
+              return { algorithm: limit.algorithm, params: { limit: limit.limit, windowUs: limit.windowUs, burst: limit.burst }, estimatedCost: step.cost, decidedAtUs: now, expiresAtUs, actualCost: undefined };
+            });
+            expect(await settles.recordStack({ stackKey: stack.stackKey, nonce, limits: stack.limits, cost: step.cost })).toBe(Math.max(...perLimit.map((record) => record.expiresAtUs)));
+            records.set(nonce, { perLimit, cost: step.cost, settled: undefined });
+            nonces.push(nonce);
+          } else {
+            const nonce = nonces.length === 0 ? 'never' : nonces[step.pick % nonces.length];
+            const reply = await settles.settleStack({ stackKey: stack.stackKey, counterKeys, nonce, actualCost: step.actualCost });
+            const recorded = records.get(nonce);
+            if (recorded === undefined) {
+              expect(reply).toMatchObject({ status: 'unknown', nowUs: now, limits: [] });
+              continue;
+            }
+            const expired = recorded.perLimit.every((record) => now >= record.expiresAtUs);
+            const status = expired ? 'expired' : recorded.settled !== undefined ? 'repeated' : 'settled';
+            // Each limit on its own: an open limit is settled (or repeated) like a single-limit record; a closed one is left as it is.
+            const expected = stack.limits.map((limit, index) => {
+              const record = status === 'settled' ? recorded.perLimit[index] : { ...recorded.perLimit[index], actualCost: recorded.settled ?? 0 };
+              const result = twin.settle({ key: limit.counterKey, record, actualCost: step.actualCost });
+              return { remaining: result.remaining, resetUs: result.resetUs, limit: limit.limit, open: now < recorded.perLimit[index].expiresAtUs };
+            });
+            if (status === 'settled') recorded.settled = step.actualCost;
+            expect(reply).toEqual({ status, estimatedCost: recorded.cost, actualCost: recorded.settled, nowUs: now, limits: expected });
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+  }, 180_000);
+});
