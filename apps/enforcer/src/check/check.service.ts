@@ -176,7 +176,7 @@ export class CheckService {
   /**
    * Records an admitted decision for a later settle; its id names the record. Unrecorded id when it
    * cannot be: a global policy, an algorithm that is not settleable (for a stack: any of its
-   * limits), a store without stacked records (in-process), or a stack whose keys do not fit in an id.
+   * limits), a store without stacked records, or a stack whose keys do not fit in an id.
    */
   private async record(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<string> {
     const settlement = this.backend.settlement;

@@ -16,8 +16,8 @@ export interface SettlementPort {
   charge(request: CounterToCharge): Promise<{ remaining: number; resetUs: number }>;
   /**
    * Records, settles and charges of stacked policies whose every limit is settleable
-   * (settle/stack_*.lua); undefined on a store that has none (the in-process store), where stacked
-   * decisions stay unrecorded and Envoy's charge decides them as a check.
+   * (settle/stack_*.lua, or its twin in process); undefined on a store that has none, where
+   * stacked decisions stay unrecorded and Envoy's charge decides them as a check.
    */
   readonly stacked?: StackSettlementPort;
 }
