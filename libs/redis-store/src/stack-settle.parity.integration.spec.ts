@@ -244,7 +244,29 @@ describe.each(['standalone', 'cluster'] as const)('stacked settle on %s', (topol
           }
         },
       ),
-      { numRuns: 40 },
+      {
+        numRuns: 40,
+        // Always run too: a settle after the one-second bucket's window closed, the calendar minute's still open (one limit settled, not the other).
+        examples: [
+          [
+            [
+              ['token_bucket', 10, SECOND, 0],
+              ['calendar', 10, 60 * SECOND, 0.1],
+            ],
+            [
+              { kind: 'decide', cost: 3, record: true },
+              { kind: 'advance', fraction: 1.2, pick: 0 },
+              { kind: 'settle', pick: 0, actualCost: 9 },
+              { kind: 'decide', cost: 4, record: true },
+              { kind: 'settle', pick: 1, actualCost: 0 },
+              { kind: 'advance', fraction: 1, pick: 1 },
+              { kind: 'settle', pick: 1, actualCost: 5 },
+              { kind: 'charge', cost: 6 },
+              { kind: 'decide', cost: 2, record: false },
+            ],
+          ],
+        ],
+      },
     );
   }, 180_000);
 });
