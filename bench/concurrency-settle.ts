@@ -3,7 +3,9 @@
  * client, one enforcer on its own redis-server, `npm start`'s settings):
  *   1. acquire + release round trips/s (two HTTP calls, two scripts) ÷ checks/s;
  *   2. checks/s with `settle: true` (the decision record: one more script call) ÷ checks/s;
- *   3. settles/s ÷ checks/s.
+ *   3. settles/s ÷ checks/s;
+ *   4. the same two for a stacked policy (a minute bucket and a calendar month), against a check of
+ *      that policy: its record names both counters, and its settle adjusts both in one script.
  * The ratios are the figures; absolute numbers depend on this shared machine.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,17 @@ const POLICIES = {
   policies: [
     { id: 'bench-rate', match: { customerId: 'bench' }, algorithm: 'token_bucket', limit: 1_000_000_000, windowSeconds: 60 },
     { id: 'bench-in-flight', match: { customerId: 'bench' }, algorithm: 'concurrency', limit: 1_000_000, leaseSeconds: 60 },
+    {
+      id: 'bench-plan',
+      match: { customerId: 'bench-plan' },
+      algorithm: 'token_bucket',
+      limit: 1_000_000_000,
+      windowSeconds: 60,
+      limits: [
+        { name: 'minute', limit: 1_000_000_000, windowSeconds: 60 },
+        { name: 'month', limit: 1_000_000_000, window: 'calendar-month', timeZone: 'UTC', algorithm: 'fixed_window' },
+      ],
+    },
   ],
   overrides: [],
   customers: {},
@@ -65,17 +78,18 @@ export async function concurrencyAndSettle(figures: Figure[]): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: CALLERS });
   const url = (path: string): URL => new URL(`${enforcer.url}${path}`);
   const [checkUrl, acquireUrl, releaseUrl, settleUrl] = [url('/v1/check'), url('/v1/acquire'), url('/v1/release'), url('/v1/settle')];
-  const checkBody = (): string => JSON.stringify({ key: randomKey(), customerId: 'bench' });
+  const checkBody = (customerId = 'bench'): string => JSON.stringify({ key: randomKey(), customerId });
+  const recordedBody = (customerId: string): string => JSON.stringify({ key: randomKey(), customerId, cost: 10, settle: true });
   try {
     const seconds = SECONDS / 2;
+    const checks = (customerId: string) => (): Promise<number> => closedLoop({ callers: CALLERS, seconds, op: async () => expectStatus(await post({ agent, url: checkUrl, body: checkBody(customerId) }), 200, 'check') });
+    const recordedChecks = (customerId: string) => (): Promise<number> =>
+      closedLoop({ callers: CALLERS, seconds, op: async () => expectStatus(await post({ agent, url: checkUrl, body: recordedBody(customerId) }), 200, 'check with settle') });
     const contenders = {
-      check: (): Promise<number> => closedLoop({ callers: CALLERS, seconds, op: async () => expectStatus(await post({ agent, url: checkUrl, body: checkBody() }), 200, 'check') }),
-      recorded: (): Promise<number> =>
-        closedLoop({
-          callers: CALLERS,
-          seconds,
-          op: async () => expectStatus(await post({ agent, url: checkUrl, body: JSON.stringify({ key: randomKey(), customerId: 'bench', cost: 10, settle: true }) }), 200, 'check with settle'),
-        }),
+      check: checks('bench'),
+      recorded: recordedChecks('bench'),
+      stackedCheck: checks('bench-plan'),
+      stackedRecorded: recordedChecks('bench-plan'),
       leases: (): Promise<number> =>
         closedLoop({
           callers: CALLERS,
@@ -88,36 +102,45 @@ export async function concurrencyAndSettle(figures: Figure[]): Promise<void> {
         }),
     };
     // Settles need decisions to settle: each caller settles decisions recorded just before the loop.
-    const recordedIds = async (count: number): Promise<string[]> => {
+    const recordedIds = async (count: number, customerId: string): Promise<string[]> => {
       const ids: string[] = [];
       for (let i = 0; i < count; i++) {
-        const reply = expectStatus(await post({ agent, url: checkUrl, body: JSON.stringify({ key: randomKey(), customerId: 'bench', cost: 10, settle: true }) }), 200, 'check with settle');
-        ids.push((JSON.parse(reply.text) as { decisionId: string }).decisionId);
+        const reply = expectStatus(await post({ agent, url: checkUrl, body: recordedBody(customerId) }), 200, 'check with settle');
+        const { decisionId } = JSON.parse(reply.text) as { decisionId: string };
+        if (!decisionId.startsWith('s1.')) throw new Error(`a check with settle: true of ${customerId} was not recorded: ${decisionId}`);
+        ids.push(decisionId);
       }
       return ids;
     };
-    const settles = async (): Promise<number> => {
-      const ids = await recordedIds(2_000);
+    const settles = async (customerId: string): Promise<number> => {
+      const ids = await recordedIds(2_000, customerId);
       return closedLoop({ callers: CALLERS, seconds, op: async (i) => expectStatus(await post({ agent, url: settleUrl, body: JSON.stringify({ decisionId: ids[i % ids.length], actualCost: 3 }) }), 200, 'settle') });
     };
     // Warm-up: JIT, connections, script caches.
     await contenders.check();
     await contenders.recorded();
     await contenders.leases();
-    const r = { check: [] as number[], recorded: [] as number[], leases: [] as number[], settles: [] as number[] };
+    await contenders.stackedCheck();
+    await contenders.stackedRecorded();
+    const r = { check: [] as number[], recorded: [] as number[], leases: [] as number[], settles: [] as number[], stackedCheck: [] as number[], stackedRecorded: [] as number[], stackedSettles: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
       r.check.push(await contenders.check());
       r.recorded.push(await contenders.recorded());
       r.leases.push(await contenders.leases());
-      r.settles.push(await settles());
+      r.settles.push(await settles('bench'));
+      r.stackedCheck.push(await contenders.stackedCheck());
+      r.stackedRecorded.push(await contenders.stackedRecorded());
+      r.stackedSettles.push(await settles('bench-plan'));
     }
-    const ratio = (xs: readonly number[]): number => median(xs.map((x, i) => x / r.check[i]));
+    const ratio = (xs: readonly number[], base: readonly number[] = r.check): number => median(xs.map((x, i) => x / base[i]));
     const section = 'concurrency and settle';
     figures.push({ section, name: 'POST /v1/check decisions/s (50 callers, 100k keys)', value: median(r.check), unit: '/s' });
     figures.push({ section, name: 'acquire + release round trips/s', value: median(r.leases), unit: '/s' });
     figures.push({ section, name: 'acquire + release round trip ÷ a check (throughput; two calls each)', value: ratio(r.leases), unit: '×', note: '≈ 0.5× is two calls at the cost of a check each' });
     figures.push({ section, name: 'check with settle: true (recorded) ÷ a check', value: ratio(r.recorded), unit: '×', note: 'one more script call per recorded decision' });
     figures.push({ section, name: 'settles/s ÷ checks/s', value: ratio(r.settles), unit: '×' });
+    figures.push({ section, name: 'stacked (2 limits) check with settle: true ÷ a stacked check', value: ratio(r.stackedRecorded, r.stackedCheck), unit: '×', note: 'one more script call, one record naming both counters' });
+    figures.push({ section, name: 'stacked (2 limits) settles/s ÷ stacked checks/s', value: ratio(r.stackedSettles, r.stackedCheck), unit: '×' });
   } finally {
     agent.destroy();
     await enforcer.stop();

@@ -8,31 +8,45 @@ import { startControlPlaneStack, type ControlPlaneStack } from './stack';
  * month, plus "at most 2 in flight" as a concurrency policy on the same match), propagated to both
  * regions, and driven through each region's enforcer: every limit in the headers, a denial naming
  * the limit that denied, a partial admit that takes nothing, a month denial whose Retry-After
- * points at the month's end in the plan's time zone, and leases held beside the rates.
+ * points at the month's end in the plan's time zone, leases held beside the rates, and a
+ * plan's cost settled on every limit.
  */
 describe('plans of stacked limits (policy service, two regions, real Postgres, NATS and Redis)', () => {
   let stack: ControlPlaneStack;
   let customerId: string;
   const BURST_WINDOW_MS = 10_000;
 
-  beforeAll(async () => {
-    stack = await startControlPlaneStack({ label: 'plans' });
-    customerId = `plan-${stack.unique}`;
+  /** Creates a stacked policy for `customer` through the admin API, and waits until both regions enforce it. */
+  async function createPlan(input: { id: string; customer: string; limits: readonly Record<string, unknown>[] }): Promise<void> {
     const res = await fetch(`${stack.policyService.url}/v1/policies`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'plan',
-        match: { customerId },
-        algorithm: 'fixed_window',
-        limits: [
-          { name: 'burst', limit: 3, windowSeconds: BURST_WINDOW_MS / 1000 },
-          { name: 'minute', limit: 20, windowSeconds: 60, algorithm: 'sliding_window' },
-          { name: 'month', limit: 5, window: 'calendar-month', timeZone: 'America/New_York' },
-        ],
-      }),
+      body: JSON.stringify({ id: input.id, match: { customerId: input.customer }, algorithm: 'fixed_window', limits: input.limits }),
     });
     expect({ status: res.status, body: await res.text() }).toMatchObject({ status: 201 });
+    // Both regions enforce the plan once a fresh key sees its limits.
+    for (const enforcer of stack.enforcers()) {
+      for (let probe = 0; ; probe++) {
+        const reply = await check(enforcer.url, { key: `probe-${probe}`, customerId: input.customer });
+        if (reply.headers.get('ratelimit-policy')?.startsWith(`"${input.id}-${String(input.limits[0].name)}"`) === true) break;
+        if (probe > 200) throw new Error(`${enforcer.url} does not enforce ${input.id}`);
+        await sleep(20);
+      }
+    }
+  }
+
+  beforeAll(async () => {
+    stack = await startControlPlaneStack({ label: 'plans' });
+    customerId = `plan-${stack.unique}`;
+    await createPlan({
+      id: 'plan',
+      customer: customerId,
+      limits: [
+        { name: 'burst', limit: 3, windowSeconds: BURST_WINDOW_MS / 1000 },
+        { name: 'minute', limit: 20, windowSeconds: 60, algorithm: 'sliding_window' },
+        { name: 'month', limit: 5, window: 'calendar-month', timeZone: 'America/New_York' },
+      ],
+    });
     const inFlight = await callApi(stack.policyService.url, {
       token: stack.adminToken,
       method: 'POST',
@@ -40,14 +54,13 @@ describe('plans of stacked limits (policy service, two regions, real Postgres, N
       body: { id: 'plan-in-flight', match: { customerId }, algorithm: 'concurrency', limit: 2, leaseSeconds: 30 },
     });
     expect(inFlight).toMatchObject({ status: 201, json: { algorithm: 'concurrency', limit: 2 } });
-    // Both regions enforce the plan once a fresh key sees its three limits and its lease limit.
+    // Both regions hold the lease limit once a fresh key's acquire is decided by it.
     for (const enforcer of stack.enforcers()) {
       for (let probe = 0; ; probe++) {
-        const reply = await check(enforcer.url, { key: `probe-${probe}`, customerId });
-        const acquired = await post(enforcer.url, '/v1/acquire', { key: `probe-${probe}`, customerId });
+        const acquired = await post(enforcer.url, '/v1/acquire', { key: `lease-probe-${probe}`, customerId });
         if (typeof acquired.json.leaseId === 'string') await post(enforcer.url, '/v1/release', { leaseId: acquired.json.leaseId });
-        if (reply.headers.get('ratelimit-policy')?.startsWith('"plan-burst"') === true && acquired.status === 200) break;
-        if (probe > 200) throw new Error(`${enforcer.url} does not enforce the plan`);
+        if (acquired.status === 200 && (acquired.json.policy as { id?: string } | undefined)?.id === 'plan-in-flight') break;
+        if (probe > 200) throw new Error(`${enforcer.url} does not enforce plan-in-flight`);
         await sleep(20);
       }
     }
@@ -141,5 +154,46 @@ describe('plans of stacked limits (policy service, two regions, real Postgres, N
       expect(overBurst.status).toBe(429);
       expect((overBurst.body as Record<string, unknown>)['violated-policies']).toEqual(['plan-burst']);
     }
+  });
+
+  it('settles a plan without sliding limits on every limit, in the region that decided; a plan with one records nothing', async () => {
+    const [usEast, euWest] = stack.enforcers();
+    const settle = async (url: string, decisionId: string, actualCost: number) => {
+      const res = await fetch(`${url}/v1/settle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decisionId, actualCost }) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const idOf = (reply: CheckReply): string => String((reply.body as Record<string, unknown>).decisionId);
+
+    // The plan above has a sliding minute: its decisions are not recorded.
+    await burstWindowWithin(5_000);
+    const sliding = await check(usEast.url, { key: 'user-s', customerId, settle: true });
+    expect(sliding.status).toBe(200);
+    expect(idOf(sliding)).toMatch(/^n1\./);
+    expect((await settle(usEast.url, idOf(sliding), 0)).status).toBe(404);
+
+    const tokens = `tokens-${stack.unique}`;
+    await createPlan({
+      id: 'tokens',
+      customer: tokens,
+      limits: [
+        // 1,000 per hour: under 0.3 drains per second, so a settle seconds later sees the same whole units.
+        { name: 'hour', limit: 1_000, windowSeconds: 3_600, algorithm: 'token_bucket' },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin' },
+      ],
+    });
+    const decided = await check(usEast.url, { key: 'user-t', customerId: tokens, cost: 400, settle: true });
+    expect(decided.status).toBe(200);
+    expect(idOf(decided)).toMatch(/^s1\./);
+    // The record lives in the deciding region's Redis only.
+    expect((await settle(euWest.url, idOf(decided), 100)).status).toBe(404);
+    const settled = await settle(usEast.url, idOf(decided), 900);
+    expect(settled).toMatchObject({ status: 200, body: { estimatedCost: 400, actualCost: 900, limit: 1_000, remaining: 100, region: 'us-east' } });
+    expect(settled.body.limits).toEqual([
+      { name: 'hour', limit: 1_000, remaining: 100, resetSeconds: expect.any(Number), settled: true },
+      { name: 'month', limit: 100_000, remaining: 99_100, resetSeconds: expect.any(Number), settled: true },
+    ]);
+    expect(await settle(usEast.url, idOf(decided), 0)).toMatchObject({ status: 200, body: { actualCost: 900, remaining: 100, repeated: true } });
+    // 900 taken from each limit: 100 left in the hour for the next request of 101.
+    expect((await check(usEast.url, { key: 'user-t', customerId: tokens, cost: 101 })).status).toBe(429);
   });
 });

@@ -171,6 +171,6 @@ export type { SigningKeyPair } from './control-plane/signing-key-id';
 export type { SettleRequest } from './check/settle-request';
 export { DECISION_ID_PATTERN, SETTLE_FIELD_RULES, SETTLE_REQUEST_SCHEMA } from './check/settle-request.schema';
 export { SETTLE_RESPONSE_SCHEMA } from './check/settle-response';
-export type { SettleResponse } from './check/settle-response';
+export type { SettledLimitState, SettleResponse } from './check/settle-response';
 export { ACQUIRE_RESPONSE_SCHEMA, LEASE_ID_PATTERN, RELEASE_FIELD_RULES, RELEASE_REQUEST_SCHEMA } from './check/acquire';
 export type { AcquireResponse, ReleaseRequest } from './check/acquire';

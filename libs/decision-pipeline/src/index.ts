@@ -25,7 +25,7 @@ export { StoreBackend } from './store/store-backend';
 export { guardedSettlementPort } from './settle/settlement-port';
 export { guardedConcurrencyPort } from './concurrency/concurrency-port';
 export type { ConcurrencyPort } from './concurrency/concurrency-port';
-export type { SettlementPort } from './settle/settlement-port';
+export type { SettlementPort, StackSettlementPort } from './settle/settlement-port';
 export { isGlobalRequest, limitShape } from './store-port';
 export type { BatchCounterStore, DecisionFor, DecisionStore, LimitShape, StoreDecision, StoreRequest } from './store-port';
 export { CountingMetrics } from './testing/counting-metrics';

@@ -3,6 +3,7 @@ import type { Clock } from './clock';
 import { CompactStateTable } from './compact-state-table';
 import { MemoryStateStore } from './memory-state-store';
 import { adjustCounter, algorithmKind, settleStep, type AdjustedCounter, type DecisionRecord, type SettleableAlgorithm, type SettleResult } from './settle/settle';
+import { adjustStackLimit, recordStackLimit, settleStackStep, stackedRecord, type SettleableLimit, type SettledStackLimit, type StackedDecisionRecord } from './settle/stack-settle';
 import type { FixedWindowState } from './algorithms/fixed-window';
 import type { CalendarBounds } from './stacked/calendar';
 import { calendarWindowStep } from './stacked/calendar-window';
@@ -57,6 +58,14 @@ export function unadmissibleStacked(request: StackedRequest): StackedDecision | 
 
 /** The compact-table kind of calendar-window states: after the algorithms' own kinds. */
 const CALENDAR_KIND = ALGORITHMS.length;
+
+/** A settleable limit of a stack and the key of its counter. */
+export type KeyedSettleableLimit = SettleableLimit & { readonly key: string };
+
+/** The kind a stacked limit's state is kept under: a calendar window's own, else its algorithm's. */
+function stackKind(algorithm: SettleableAlgorithm, calendar: boolean): number {
+  return calendar ? CALENDAR_KIND : algorithmKind(algorithm) - 1;
+}
 
 const COST_EXCEEDS_LIMIT: RawDecision = Object.freeze({ allowed: false, remaining: 0, resetUs: 0, retryAfterUs: 0, reason: 'cost_exceeds_limit' });
 
@@ -137,6 +146,36 @@ export class LocalLimiter implements CounterStore {
     const result = adjustCounter({ algorithm: request.algorithm, params, state: this.states.get(request.key, now, kind), delta: request.cost, now });
     if (result.next !== undefined) this.states.set(request.key, result.next, now + result.ttlUs, kind);
     return result;
+  }
+
+  /** Records an admitted stacked decision of settleable limits (recordStackLimit for each, from its counter's state). */
+  recordStack(input: { limits: readonly KeyedSettleableLimit[]; cost: number }): StackedDecisionRecord {
+    const now = this.clock.nowMicros();
+    const limits = input.limits.map((limit) => recordStackLimit({ limit, state: this.states.get(limit.key, now, stackKind(limit.algorithm, limit.calendar !== undefined)), now }));
+    return stackedRecord({ limits, cost: input.cost, now });
+  }
+
+  /** Settles a stacked record whose limits count in `keys` (settleStackStep), and writes what it changes. The caller keeps the record. */
+  settleStack(input: { keys: readonly string[]; record: StackedDecisionRecord; actualCost: number }): { status: SettleResult['status']; limits: SettledStackLimit[]; record: StackedDecisionRecord | undefined } {
+    const now = this.clock.nowMicros();
+    const kinds = input.record.limits.map((limit) => stackKind(limit.algorithm, limit.calendar));
+    const states = input.keys.map((key, index) => this.states.get(key, now, kinds[index]));
+    const result = settleStackStep({ record: input.record, states, actualCost: input.actualCost, now });
+    result.limits.forEach((limit, index) => {
+      if (limit.next !== undefined) this.states.set(input.keys[index], limit.next, now + limit.ttlUs, kinds[index]);
+    });
+    return result;
+  }
+
+  /** Charges `cost` to every limit of a stack without deciding (adjustStackLimit): never refused, any may run into debt. */
+  chargeStack(input: { limits: readonly KeyedSettleableLimit[]; cost: number }): AdjustedCounter[] {
+    const now = this.clock.nowMicros();
+    return input.limits.map((limit) => {
+      const kind = stackKind(limit.algorithm, limit.calendar !== undefined);
+      const result = adjustStackLimit({ limit, state: this.states.get(limit.key, now, kind), delta: input.cost, now });
+      if (result.next !== undefined) this.states.set(limit.key, result.next, now + result.ttlUs, kind);
+      return result;
+    });
   }
 
   /** A stack of limits, all or nothing (decideStacked), every limit decided here at one `now`. */

@@ -41,8 +41,8 @@ export { InvalidThrottlerHitError, parseThrottlerReply, ThrottlerCounterStore, t
 export type { ThrottlerCounterStoreOptions, ThrottlerHit, ThrottlerHits } from './throttler-store';
 export { isLeaseAlgorithm, parseLeaseReply, RedisLeaseStore } from './lease-store';
 export type { LeaseAlgorithm, LeaseGrant, RedisLeaseStoreOptions } from './lease-store';
-export { DECISION_RECORD_GRACE_MS, parseSettleReply, RedisSettleStore } from './settle-store';
-export type { CounterToCharge, DecisionToRecord, RedisSettleStoreOptions, SettleReply } from './settle-store';
+export { DECISION_RECORD_GRACE_MS, parseSettleReply, parseStackSettleReply, RedisSettleStore } from './settle-store';
+export type { CounterToCharge, DecisionToRecord, RedisSettleStoreOptions, SettleableStackLimit, SettledLimit, SettleReply, StackSettleReply, StackToRecord } from './settle-store';
 export { RedisConcurrencyStore } from './concurrency-store';
 export type { LeaseToAcquire, RedisConcurrencyStoreOptions } from './concurrency-store';
 export { ScriptSet } from './script-set';

@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from './errors';
-import { parseSettleReply } from './settle-store';
+import { parseSettleReply, parseStackSettleReply } from './settle-store';
 
 describe('parseSettleReply', () => {
   it('names the status and leaves the actual cost undefined until one was applied', () => {
@@ -11,5 +11,25 @@ describe('parseSettleReply', () => {
 
   it.each([[null], ['OK'], [[9, 0, 0, 0, -1, 0, 5]], [[1, -1, 0, 0, 0, 1, 5]], [[1, 0, 0, 0, 1, 5]], [[1, '0', 0, 0, 0, 1, 5]]])('refuses %j', (reply) => {
     expect(() => parseSettleReply(reply)).toThrow(StoreUnavailableError);
+  });
+});
+
+describe('parseStackSettleReply', () => {
+  it('reads every limit of a stacked settle, and an unknown decision without limits', () => {
+    expect(parseStackSettleReply([0, 0, -1, 5])).toEqual({ status: 'unknown', estimatedCost: 0, actualCost: undefined, nowUs: 5, limits: [] });
+    expect(parseStackSettleReply([1, 4, 9, 5, 0, 2_000, 10, 1, 95, 0, 100, 0])).toEqual({
+      status: 'settled',
+      estimatedCost: 4,
+      actualCost: 9,
+      nowUs: 5,
+      limits: [
+        { remaining: 0, resetUs: 2_000, limit: 10, open: true },
+        { remaining: 95, resetUs: 0, limit: 100, open: false },
+      ],
+    });
+  });
+
+  it.each([[null], [[1, 4, 9, 5]], [[1, 4, 9, 5, 0, 0, 10]], [[9, 0, -1, 5]], [[1, 4, 9, 5, -1, 0, 10, 1]], [[1, 4, 9, 5, '0', 0, 10, 1]]])('refuses %j', (reply) => {
+    expect(() => parseStackSettleReply(reply)).toThrow(StoreUnavailableError);
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
-import { decideGlobalWindow, DecisionPipeline, StoreBackend, storeFailureKind, type DecisionOutcome, type DecisionSource } from '@rl/decision-pipeline';
-import { buildCounterKey, buildGlobalCounterKey, isSettleable, maxCost, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision, type StackedDecision } from '@rl/limiter-core';
+import { decideGlobalWindow, DecisionPipeline, StoreBackend, storeFailureKind, type DecisionOutcome, type DecisionSource, type SettlementPort } from '@rl/decision-pipeline';
+import { buildCounterKey, buildGlobalCounterKey, combineStacked, isSettleable, maxCost, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision, type StackedDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
@@ -14,7 +14,7 @@ import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy'
 import { PolicyResolver } from '../policies/policy-resolver';
 import { DecisionIds } from './decision-id';
 import { COST_EXCEEDS_LIMIT, formatDecision, formatOverloaded, type CheckReply } from './format-decision';
-import { stackedRequest } from './stacked-request';
+import { settleableLimits, stackedRequest } from './stacked-request';
 
 /**
  * The decision path of every API that decides (`POST /v1/check`, nginx's `GET /v1/auth`, Envoy's
@@ -29,10 +29,11 @@ import { stackedRequest } from './stacked-request';
  * the local buckets, which exist for store failures only.
  *
  * Every answer carries a `decisionId` (DecisionIds). A request with `settle: true` whose decision
- * the regional store admitted under a settleable policy (regional, one limit; token_bucket, gcra,
- * leaky_bucket or fixed_window) is recorded beside its counter (one more script call, made only
- * then), and its id names the record for `POST /v1/settle`. A record that cannot be written leaves
- * the decision as it is, with an unrecorded id.
+ * the regional store admitted under a settleable policy (regional; token_bucket, gcra,
+ * leaky_bucket or fixed_window; for a stacked policy every limit so, calendar windows included)
+ * is recorded beside its counter, or its stack's (one more script call, made only then), and its
+ * id names the record for `POST /v1/settle`. A record that cannot be written leaves the decision
+ * as it is, with an unrecorded id.
  */
 @Injectable()
 export class CheckService {
@@ -71,28 +72,48 @@ export class CheckService {
   /**
    * Charges `request.cost` after the response, without deciding: Envoy's second ShouldRateLimit
    * from `apply_on_stream_done` (whose answer Envoy ignores) reports what the request really cost.
-   * For a regional token_bucket, gcra, leaky_bucket or fixed_window policy of one limit the cost is
-   * added to the counter and never refused, so it may run the caller into debt that later requests
-   * pay off (settle/charge.lua). Any other policy, a stacked one included, decides the cost as a
-   * check would: counted if admitted (by every limit of a stack, or by none).
+   * For a regional policy whose limit is settleable (token_bucket, gcra, leaky_bucket or
+   * fixed_window), or a regional stack whose every limit is (calendar windows included), the cost
+   * is added to every counter in one script and never refused, so it may run the caller into debt
+   * that later requests pay off (settle/charge.lua, settle/stack_charge.lua). Any other policy
+   * decides the cost as a check would: counted if admitted (by every limit of a stack, or by none).
    * Blocks do not apply: the request was served already. A store failure leaves the cost uncounted
    * and the reply `degraded`.
    */
   async charge(request: CheckRequest, resolved?: CompiledPolicy): Promise<CheckReply> {
     const policy = resolved ?? this.resolver.resolve(request);
     const settlement = this.backend.settlement;
-    const algorithm = policy.algorithm;
-    if (policy.scope !== 'regional' || policy.stack !== undefined || !isSettleable(algorithm) || settlement === undefined) return this.run(request, policy);
-    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
+    const charging = settlement === undefined || policy.scope !== 'regional' ? undefined : this.chargeFor({ settlement, request, policy, cost: request.cost ?? 1 });
+    if (charging === undefined) return this.run(request, policy);
     const decisionId = this.ids.next();
     try {
-      const charged = await settlement.charge({ counterKey, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost: request.cost ?? 1 });
-      return formatDecision({ policy, decision: { allowed: true, remaining: charged.remaining, resetUs: charged.resetUs, retryAfterUs: 0 }, source: 'store', region: this.region, decisionId });
+      return formatDecision({ policy, decision: await charging(), source: 'store', region: this.region, decisionId });
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       this.metrics.recordStoreFailure(storeFailureKind(error));
       return formatDecision({ policy, decision: UNCOUNTED_CHARGE, source: 'local-fallback', region: this.region, decisionId });
     }
+  }
+
+  /** The charge of `cost` to a policy's counters without deciding, or undefined when its limits cannot be charged so. */
+  private chargeFor(input: { settlement: SettlementPort; request: CheckRequest; policy: CompiledPolicy; cost: number }): (() => Promise<RawDecision>) | undefined {
+    const { settlement, request, policy, cost } = input;
+    if (policy.stack !== undefined) {
+      const stacked = settlement.stacked;
+      const limits = settleableLimits(stackedRequest({ policy, stack: policy.stack, identity: request.key, cost, dryRun: false, nowUs: Date.now() * 1000 }));
+      if (stacked === undefined || limits === undefined) return undefined;
+      return async () => {
+        const charged = await stacked.chargeStack({ limits, cost });
+        return combineStacked({ allowed: true, limits: charged.map(({ remaining, resetUs }) => ({ allowed: true, remaining, resetUs, retryAfterUs: 0 })) });
+      };
+    }
+    const algorithm = policy.algorithm;
+    if (!isSettleable(algorithm)) return undefined;
+    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
+    return async () => {
+      const charged = await settlement.charge({ counterKey, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost });
+      return { allowed: true, remaining: charged.remaining, resetUs: charged.resetUs, retryAfterUs: 0 };
+    };
   }
 
   /** Decisions being made right now (tests, metrics). */
@@ -154,18 +175,15 @@ export class CheckService {
 
   /**
    * Records an admitted decision for a later settle; its id names the record. Unrecorded id when it
-   * cannot be: a global policy, an algorithm that is not settleable, or a stacked policy (a record
-   * and its settle script adjust one counter, and a stack's cost is taken from every limit).
+   * cannot be: a global policy, an algorithm that is not settleable (for a stack: any of its
+   * limits), a store without stacked records, or a stack whose keys do not fit in an id.
    */
   private async record(request: CheckRequest, policy: CompiledPolicy, cost: number): Promise<string> {
     const settlement = this.backend.settlement;
-    const algorithm = policy.algorithm;
-    if (settlement === undefined || policy.scope !== 'regional' || policy.stack !== undefined || !isSettleable(algorithm)) return this.ids.next();
-    const nonce = DecisionIds.nonce();
-    const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
+    if (settlement === undefined || policy.scope !== 'regional') return this.ids.next();
     try {
-      const expiresAtUs = await settlement.record({ counterKey, nonce, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost });
-      return DecisionIds.recorded({ expiresAtUs, nonce, counterKey });
+      const id = policy.stack === undefined ? await recordSingle({ settlement, request, policy, cost }) : await recordStack({ settlement, request, policy, cost });
+      return id ?? this.ids.next();
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       this.metrics.recordStoreFailure(storeFailureKind(error));
@@ -249,6 +267,38 @@ export class CheckService {
 function explained(reply: CheckReply, matched: MatchedRule | undefined): CheckReply {
   const body: CheckResponse = matched === undefined ? { ...reply.body, dryRun: true } : { ...reply.body, dryRun: true, matched };
   return { statusCode: reply.statusCode, headers: reply.headers, body };
+}
+
+interface RecordInput {
+  readonly settlement: SettlementPort;
+  readonly request: CheckRequest;
+  readonly policy: CompiledPolicy;
+  readonly cost: number;
+}
+
+/** Records a single-limit decision beside its counter: its id, or undefined when its algorithm is not settleable. */
+async function recordSingle({ settlement, request, policy, cost }: RecordInput): Promise<string | undefined> {
+  const algorithm = policy.algorithm;
+  if (!isSettleable(algorithm)) return undefined;
+  const nonce = DecisionIds.nonce();
+  const counterKey = buildCounterKey({ policyId: policy.counterId, identity: request.key, algorithm });
+  const expiresAtUs = await settlement.record({ counterKey, nonce, algorithm, limit: policy.quota.limit, windowUs: policy.windowUs, burst: policy.quota.burst, cost });
+  return DecisionIds.recorded({ expiresAtUs, nonce, counterKey });
+}
+
+/** Records a stacked decision beside its stack's key, naming every limit's counter: its id, or undefined when it cannot be. */
+async function recordStack({ settlement, request, policy, cost }: RecordInput): Promise<string | undefined> {
+  const stacked = settlement.stacked;
+  if (policy.stack === undefined || stacked === undefined) return undefined;
+  const stack = stackedRequest({ policy, stack: policy.stack, identity: request.key, cost, dryRun: false, nowUs: Date.now() * 1000 });
+  const limits = settleableLimits(stack);
+  if (limits === undefined) return undefined;
+  const nonce = DecisionIds.nonce();
+  const counterKeys = limits.map((limit) => limit.counterKey);
+  // An id that could not carry the keys is not recorded at all: nothing could ever settle it.
+  if (DecisionIds.recordedStack({ expiresAtUs: 0, nonce, stackKey: stack.key, counterKeys }) === undefined) return undefined;
+  const expiresAtUs = await stacked.recordStack({ stackKey: stack.key, nonce, limits, cost });
+  return DecisionIds.recordedStack({ expiresAtUs, nonce, stackKey: stack.key, counterKeys });
 }
 
 /** The reply to a charge the store could not count: nothing is known of the counter. */

@@ -138,22 +138,26 @@ describe('POST /v1/settle', () => {
     expect((await service.charge({ key, customerId: 'sliding', cost: 30 })).body).toMatchObject({ allowed: true, remaining: 70 });
   });
 
-  it('records no decision of a stacked policy (a settle adjusts one counter): 404 from a settle', async () => {
+  it('records a stacked decision in process too, and settles it on every limit', async () => {
     const decided = await check('plan', { cost: 10, settle: true });
     expect(decided).toMatchObject({ status: 200, body: { remaining: 40, policy: { id: 'plan' } } });
-    expect(decided.body.decisionId).toMatch(/^n1\./);
-    expect(await settle(decided.body.decisionId, 1)).toMatchObject({ status: 404, body: { error: 'unknown_decision' } });
-    expect((await check('plan', { dryRun: true })).body.remaining).toBe(39);
+    expect(decided.body.decisionId).toMatch(/^s1\./);
+    const settled = await settle(decided.body.decisionId, 15);
+    expect(settled).toMatchObject({ status: 200, body: { estimatedCost: 10, actualCost: 15, limit: 50, remaining: 35 } });
+    expect(settled.body.limits).toEqual([
+      { name: 'minute', limit: 50, remaining: 35, resetSeconds: 18, settled: true },
+      { name: 'hour', limit: 80, remaining: 65, resetSeconds: 675, settled: true },
+    ]);
+    expect((await check('plan', { dryRun: true })).body.remaining).toBe(34);
   });
 
-  it('decides a charge after the response under a stacked policy like a check: every limit or none', async () => {
+  it('charges a stacked policy after the response on every limit, never refused', async () => {
     const service = app.get(CheckService);
     const key = `user-${users}`;
     await check('plan', { cost: 10 });
-    // 40 left in the minute, 70 in the hour: 45 is refused by the minute and takes nothing from the hour.
-    expect(await service.charge({ key, customerId: 'plan', cost: 45 })).toMatchObject({ statusCode: 429, body: { 'violated-policies': ['plan-minute'] } });
-    expect(await service.charge({ key, customerId: 'plan', cost: 40 })).toMatchObject({ statusCode: 200, body: { allowed: true, remaining: 0 } });
-    expect((await check('plan', { dryRun: true })).headers.ratelimit).toMatch(/^"plan-minute";r=0;t=\d+, "plan-hour";r=30;t=\d+$/);
+    // 40 left in the minute, 70 in the hour: 45 runs the minute into debt and takes 45 from the hour.
+    expect(await service.charge({ key, customerId: 'plan', cost: 45 })).toMatchObject({ statusCode: 200, body: { allowed: true, remaining: 0 } });
+    expect((await check('plan', { dryRun: true })).headers.ratelimit).toMatch(/^"plan-minute";r=0;t=\d+, "plan-hour";r=25;t=\d+$/);
   });
 
   it.each([

@@ -37,9 +37,31 @@ const document: PolicyDocument = {
         { name: 'day', limit: 150, window: 'calendar-day', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 150 },
       ],
     }),
+    policy({
+      id: 'short-plan',
+      match: { customerTier: 'short-plan' },
+      algorithm: 'fixed_window',
+      limit: 100,
+      burst: 100,
+      windowSeconds: 1,
+      limits: [
+        { name: 'tick', limit: 100, windowSeconds: 1, algorithm: 'fixed_window', burst: 100 },
+        { name: 'pair', limit: 200, windowSeconds: 2, algorithm: 'fixed_window', burst: 200 },
+      ],
+    }),
+    policy({
+      id: 'sliding-plan',
+      match: { customerTier: 'sliding-plan' },
+      limit: 100,
+      burst: 100,
+      limits: [
+        { name: 'hour', limit: 100, windowSeconds: 3_600, algorithm: 'token_bucket', burst: 100 },
+        { name: 'smooth', limit: 100, windowSeconds: 3_600, algorithm: 'sliding_window', burst: 100 },
+      ],
+    }),
   ],
   overrides: [],
-  customers: { llm: { tier: 'llm' }, short: { tier: 'short' }, plan: { tier: 'plan' } },
+  customers: { llm: { tier: 'llm' }, short: { tier: 'short' }, plan: { tier: 'plan' }, 'short-plan': { tier: 'short-plan' }, 'sliding-plan': { tier: 'sliding-plan' } },
 };
 
 describe('settle against a real redis-server', () => {
@@ -101,17 +123,65 @@ describe('settle against a real redis-server', () => {
     expect(await remaining('short-a', 'short')).toBe(100);
   });
 
-  it('records no decision of a stacked policy, and charges a stack after the response like a check: every limit or none', async () => {
+  /** Each limit's remaining, from a dry run's `RateLimit` header: what an admitted request of 1 would leave, or, denied, what every limit holds. */
+  const stackRemaining = async (key: string, customerId: string): Promise<number[]> => {
+    const dryRun = await post('/v1/check', { key, customerId, dryRun: true });
+    const taken = dryRun.status === 200 ? 1 : 0;
+    return [...String(dryRun.headers.ratelimit).matchAll(/;r=(\d+)/g)].map((match) => Number(match[1]) + taken);
+  };
+
+  it('settles a stacked decision on every limit: charge, refund never above a limit, repeat, debt', async () => {
     const decided = await check('plan-a', 'plan', 60);
+    expect(decided).toMatchObject({ status: 200, body: { remaining: 40 } });
+    expect(decided.body.decisionId).toMatch(/^s1\./);
+    const charged = await settle(decided.body.decisionId, 90);
+    expect(charged).toMatchObject({ status: 200, body: { estimatedCost: 60, actualCost: 90, limit: 100, remaining: 10 } });
+    expect(charged.body.limits).toEqual([
+      { name: 'hour', limit: 100, remaining: 10, resetSeconds: expect.any(Number), settled: true },
+      { name: 'day', limit: 150, remaining: 60, resetSeconds: expect.any(Number), settled: true },
+    ]);
+    expect(await settle(decided.body.decisionId, 0)).toMatchObject({ status: 200, body: { actualCost: 90, remaining: 10, repeated: true } });
+    expect(await stackRemaining('plan-a', 'plan')).toEqual([10, 60]);
+
+    // A refund larger than what the hour still holds: the hour is back to its limit, not above it.
+    const fresh = await check('plan-b', 'plan', 5);
+    expect(await settle(fresh.body.decisionId, 0)).toMatchObject({ status: 200, body: { remaining: 100, limits: [{ remaining: 100 }, { remaining: 150 }] } });
+
+    // Debt: 10 left in the hour, a settle of 60 more than estimated takes the hour to 0 and blocks.
+    const more = await check('plan-a', 'plan', 1);
+    expect(await settle(more.body.decisionId, 61)).toMatchObject({ status: 200, body: { remaining: 0, limits: [{ remaining: 0 }, { remaining: 0 }] } });
+    expect((await check('plan-a', 'plan', 1, false)).status).toBe(429);
+  });
+
+  it('answers 404 for an unknown stacked decision and 410 once every limit is over, changing nothing', async () => {
+    const decided = await check('short-plan-a', 'short-plan', 30);
+    expect(decided.body.decisionId).toMatch(/^s1\./);
+    const [prefix, expiry, , counters] = decided.body.decisionId.split('.');
+    expect(await settle([prefix, expiry, 'A'.repeat(16), counters].join('.'), 0)).toMatchObject({ status: 404 });
+    expect(await stackRemaining('short-plan-a', 'short-plan')).toEqual([70, 170]);
+    // Both windows over (the two-second one last): a settle is too late.
+    await waitFor('both windows to end', async () => (await stackRemaining('short-plan-a', 'short-plan')).join() === '100,200', 5_000);
+    expect(await settle(decided.body.decisionId, 100)).toMatchObject({ status: 410, body: { error: 'decision_expired' } });
+    expect(await stackRemaining('short-plan-a', 'short-plan')).toEqual([100, 200]);
+  });
+
+  it('charges a stack after the response on every limit, into debt', async () => {
+    const service = app.get(CheckService);
+    await check('plan-c', 'plan', 60, false);
+    // 40 left in the hour, 90 in the day: a charge of 50 is never refused.
+    expect(await service.charge({ key: 'plan-c', customerId: 'plan', cost: 50 })).toMatchObject({ statusCode: 200, body: { remaining: 0 } });
+    expect(await stackRemaining('plan-c', 'plan')).toEqual([0, 40]);
+    expect((await check('plan-c', 'plan', 1, false)).status).toBe(429);
+  });
+
+  it('records no decision of a stack with a sliding window, and charges it after the response like a check: every limit or none', async () => {
+    const decided = await check('sliding-a', 'sliding-plan', 60);
     expect(decided).toMatchObject({ status: 200, body: { remaining: 40 } });
     expect(decided.body.decisionId).toMatch(/^n1\./);
     expect(await settle(decided.body.decisionId, 0)).toMatchObject({ status: 404 });
-    expect(await remaining('plan-a', 'plan')).toBe(40);
 
     const service = app.get(CheckService);
-    // 40 left in the hour, 90 in the day: 50 is refused by the hour and takes nothing from the day.
-    expect(await service.charge({ key: 'plan-a', customerId: 'plan', cost: 50 })).toMatchObject({ statusCode: 429, body: { 'violated-policies': ['plan-hour'] } });
-    expect(await service.charge({ key: 'plan-a', customerId: 'plan', cost: 30 })).toMatchObject({ statusCode: 200, body: { remaining: 10 } });
-    expect((await post('/v1/check', { key: 'plan-a', customerId: 'plan', dryRun: true })).headers.ratelimit).toMatch(/^"plan-hour";r=9;t=\d+, "plan-day";r=59;t=\d+$/);
+    expect(await service.charge({ key: 'sliding-a', customerId: 'sliding-plan', cost: 50 })).toMatchObject({ statusCode: 429 });
+    expect(await service.charge({ key: 'sliding-a', customerId: 'sliding-plan', cost: 30 })).toMatchObject({ statusCode: 200, body: { remaining: 10 } });
   });
 });

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { SettleRequest, SettleResponse } from '@rl/contracts';
-import { StoreBackend } from '@rl/decision-pipeline';
+import type { SettledLimitState, SettleRequest, SettleResponse } from '@rl/contracts';
+import { StoreBackend, type SettlementPort } from '@rl/decision-pipeline';
 import { StoreError } from '@rl/limiter-core';
+import type { SettleReply, StackSettleReply } from '@rl/redis-store';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { DecisionIds } from './decision-id';
 
@@ -21,6 +22,8 @@ const MICROS = 1_000_000;
  *   changed nothing);
  * - 404 for a decision that was never recorded (no `settle: true`, a denial, another region's, an
  *   algorithm or scope that cannot be settled) or whose record was reset;
+ * A stacked policy's decision (settle/stack_settle.lua) is settled on every limit at once; its
+ * body reports the most constraining limit, and every limit in `limits`.
  * - 410 once the decision's window is over (the id's expiry, against the store's clock, tells it
  *   even after the record is gone);
  * - 503 with `Retry-After` when the regional store cannot answer; nothing was changed, or the
@@ -41,11 +44,11 @@ export class SettleService {
     const parsed = DecisionIds.parse(request.decisionId);
     const settlement = this.backend.settlement;
     if (parsed === undefined || !parsed.recorded || settlement === undefined) {
-      return notFound(`decision ${request.decisionId} was not recorded: only an admitted check with "settle": true under a regional token_bucket, gcra, leaky_bucket or fixed_window policy can be settled, in the region that decided it`);
+      return notFound(`decision ${request.decisionId} was not recorded: only an admitted check with "settle": true under a regional token_bucket, gcra, leaky_bucket or fixed_window policy (for stacked limits: every limit so, calendar windows included) can be settled, in the region that decided it`);
     }
-    let reply;
+    let reply: Settled;
     try {
-      reply = await settlement.settle({ counterKey: parsed.counterKey, nonce: parsed.nonce, actualCost: request.actualCost });
+      reply = parsed.stackCounterKeys === undefined ? await settlement.settle({ counterKey: parsed.counterKey, nonce: parsed.nonce, actualCost: request.actualCost }) : await settleStack({ settlement, stackKey: parsed.counterKey, counterKeys: parsed.stackCounterKeys, nonce: parsed.nonce, actualCost: request.actualCost });
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       return { statusCode: 503, headers: { 'retry-after': '1' }, body: { error: 'store_unavailable', message: 'the regional counter store is unavailable; retry the settle' } };
@@ -63,9 +66,39 @@ export class SettleService {
       resetSeconds: reply.resetUs / MICROS,
       region: this.region,
     };
+    if (reply.limits !== undefined) body.limits = reply.limits;
     if (reply.status === 'repeated') body.repeated = true;
     return { statusCode: 200, headers: {}, body };
   }
+}
+
+/** A settle's reply, of one limit or of a stack (then its most constraining limit, and every limit). */
+type Settled = SettleReply & { readonly limits?: readonly SettledLimitState[] };
+
+/**
+ * Settles a stacked decision (settle/stack_settle.lua). The reply reports its most constraining
+ * limit (the fewest units remaining, the first of equals), as a stacked check does.
+ */
+async function settleStack(input: { settlement: SettlementPort; stackKey: string; counterKeys: readonly string[]; nonce: string; actualCost: number }): Promise<Settled> {
+  const { settlement, stackKey, counterKeys, nonce, actualCost } = input;
+  const stacked = settlement.stacked;
+  const nowUs = 0;
+  if (stacked === undefined) return { status: 'unknown', remaining: 0, resetUs: 0, estimatedCost: 0, actualCost: undefined, limit: 0, nowUs };
+  const reply: StackSettleReply = await stacked.settleStack({ stackKey, counterKeys, nonce, actualCost });
+  if (reply.limits.length === 0) return { status: reply.status, remaining: 0, resetUs: 0, estimatedCost: 0, actualCost: undefined, limit: 0, nowUs: reply.nowUs };
+  let constraining = 0;
+  reply.limits.forEach((limit, index) => {
+    if (limit.remaining < reply.limits[constraining].remaining) constraining = index;
+  });
+  const chosen = reply.limits[constraining];
+  const limits = reply.limits.map((limit, index): SettledLimitState => ({ name: limitName(stackKey, counterKeys[index]), limit: limit.limit, remaining: limit.remaining, resetSeconds: limit.resetUs / MICROS, settled: limit.open }));
+  return { status: reply.status, remaining: chosen.remaining, resetUs: chosen.resetUs, estimatedCost: reply.estimatedCost, actualCost: reply.actualCost, limit: chosen.limit, nowUs: reply.nowUs, limits };
+}
+
+/** A stacked limit's name, from its counter key: `rl:{<policy>:<identity>}:<name>:<xx>` under the stack's `rl:{<policy>:<identity>}:st`. */
+function limitName(stackKey: string, counterKey: string): string {
+  const prefixLength = stackKey.length - 'st'.length;
+  return counterKey.slice(prefixLength, counterKey.lastIndexOf(':'));
 }
 
 function notFound(message: string): SettleReplyHttp {

@@ -1,5 +1,5 @@
-import { buildStackKeys, type StackedLimit, type StackedRequest } from '@rl/limiter-core';
-import { scriptKeys } from '@rl/redis-store';
+import { buildStackKeys, isSettleable, type StackedLimit, type StackedRequest } from '@rl/limiter-core';
+import { scriptKeys, type SettleableStackLimit } from '@rl/redis-store';
 import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy';
 
 /**
@@ -33,4 +33,20 @@ export function stackedRequest(input: { policy: CompiledPolicy; stack: CompiledS
 export function stackedKeys(input: { policy: CompiledPolicy; stack: CompiledStack; identity: string }): string[] {
   const keys = buildStackKeys({ policyId: input.policy.counterId, identity: input.identity, limits: input.stack.keyParts });
   return [keys.stack, ...keys.limits.flatMap((key, index) => scriptKeys(input.stack.keyParts[index].algorithm, key))];
+}
+
+/**
+ * The limits of a stacked request as the settle scripts take them (settle/stack_*.lua), or
+ * undefined unless every limit is settleable: token_bucket, gcra, leaky_bucket, fixed_window,
+ * calendar windows included. A stack with a sliding window or a sliding log is never recorded, and
+ * Envoy's charge decides it as a check: their admissions cannot be corrected afterwards.
+ */
+export function settleableLimits(request: StackedRequest): SettleableStackLimit[] | undefined {
+  const limits: SettleableStackLimit[] = [];
+  for (const limit of request.limits) {
+    const algorithm = limit.algorithm;
+    if (!isSettleable(algorithm)) return undefined;
+    limits.push({ counterKey: limit.key, algorithm, limit: limit.limit, windowUs: limit.windowUs, burst: limit.burst, calendar: limit.calendar });
+  }
+  return limits;
 }

@@ -198,6 +198,23 @@ describe("Envoy's rate-limit gRPC service against a real redis-server", () => {
     expect((await ask({ domain: 'edge', descriptors: [{ entries, limit }] })).overall_code).toBe('OVER_LIMIT');
   });
 
+  it("counts a descriptor's own hits_addend instead of the request's, on the first call and on apply_on_stream_done's", async () => {
+    const limit = { requests_per_unit: 100, unit: 'HOUR' as const };
+    const own = [{ key: 'key', value: `own:${unique}` }];
+    const shared = [{ key: 'key', value: `shared:${unique}` }];
+    const first = await ask({ domain: 'edge', hits_addend: 10, descriptors: [{ entries: own, limit, hits_addend: { value: 25 } }, { entries: shared, limit }] });
+    expect(first.statuses.map((s) => s.limit_remaining)).toEqual([75, 90]);
+    const marker = { key: 'rl_phase', value: 'stream_done' };
+    const done = await ask({ domain: 'edge', hits_addend: 40, descriptors: [{ entries: [...own, marker], limit, hits_addend: { value: 120 } }, { entries: [...shared, marker], limit }] });
+    expect(done.statuses.map((s) => [s.code, s.limit_remaining])).toEqual([
+      ['OK', 0],
+      ['OK', 50],
+    ]);
+    // 145 of 100 used by the first key: over the limit; 50 of 100 by the second.
+    const after = await ask({ domain: 'edge', descriptors: [{ entries: own, limit }, { entries: shared, limit }] });
+    expect(after.statuses.map((s) => s.code)).toEqual(['OVER_LIMIT', 'OK']);
+  });
+
   it('uses a descriptor limit override only where no stored policy matches, as inline limits', async () => {
     const override = { requests_per_unit: 1000, unit: 'SECOND' };
     const stored = await ask({ domain: 'edge', descriptors: [{ entries: [{ key: 'customer', value: 'acme' }, { key: 'key', value: `ovr:${unique}` }], limit: override }] });
@@ -239,6 +256,7 @@ describe("Envoy's rate-limit gRPC service against a real redis-server", () => {
     ['a bad method', { domain: 'edge', descriptors: [{ entries: [{ key: 'method', value: 'GET /' }] }] }, 'descriptors[0].entries[0].value (method) must be an HTTP method name of 1 to 16 letters'],
     ['an override in years', { domain: 'edge', descriptors: [{ entries: [{ key: 'k', value: 'v' }], limit: { requests_per_unit: 1, unit: 'YEAR' } }] }, 'descriptors[0].limit.unit must be one of SECOND, MINUTE, HOUR, DAY, MONTH (30 days, the longest window), not YEAR'],
     ['hits_addend over 1e9', { domain: 'edge', descriptors: [{ entries: [{ key: 'k', value: 'v' }] }], hits_addend: 2_000_000_000 }, 'hits_addend must be an integer from 0 (one hit) to 1000000000'],
+    ["a descriptor's hits_addend over 1e9", { domain: 'edge', descriptors: [{ entries: [{ key: 'k', value: 'v' }] }, { entries: [{ key: 'k', value: 'w' }], hits_addend: { value: 2_000_000_000 } }] }, 'descriptors[1].hits_addend must be an integer from 0 (one hit) to 1000000000'],
   ])('refuses %s with INVALID_ARGUMENT naming the field, deciding nothing', async (_name, request, message) => {
     const enforcer = app as NestFastifyApplication;
     const before = await decisionsSoFar(enforcer);
@@ -261,7 +279,7 @@ describe("Envoy's rate-limit gRPC service against a real redis-server", () => {
     const metrics = (await (app as NestFastifyApplication).inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/rl_envoy_rls_requests_total\{outcome="OK",service="enforcer"\} [1-9]/);
     expect(metrics).toMatch(/rl_envoy_rls_requests_total\{outcome="OVER_LIMIT",service="enforcer"\} [1-9]/);
-    expect(metrics).toMatch(/rl_envoy_rls_requests_total\{outcome="INVALID_ARGUMENT",service="enforcer"\} 7/);
+    expect(metrics).toMatch(/rl_envoy_rls_requests_total\{outcome="INVALID_ARGUMENT",service="enforcer"\} 8/);
     expect(metrics).toMatch(/rl_decisions_total\{policy="search",region="us-east",result="denied",service="enforcer"\} [1-9]/);
   });
 

@@ -181,12 +181,13 @@ describe.each<Mode>(['ENVOY_RATELIMIT_CONFIG_DIR', 'a policy source (imported po
       expect(headers).toMatchObject({ 'ratelimit-policy': `"${rule}";q=4;w=60`, 'x-ratelimit-limit': '4', 'x-ratelimit-remaining': '3' });
     });
 
-    it("charges apply_on_stream_done's hits_addend to an imported rule's counter, never refused", async () => {
+    it("charges apply_on_stream_done's hits_addend to an imported rule's counter, never refused; a descriptor's own overrides the request's", async () => {
       // A fresh one-second window of mongo_cps's `database: users` rule (500 per second), to ourselves.
       await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 20));
       const entries = [{ key: 'database', value: 'users' }];
-      expect((await client.shouldRateLimit({ domain: 'mongo_cps', hits_addend: 10, descriptors: [{ entries }] })).statuses[0]).toMatchObject({ code: 'OK', limit_remaining: 490 });
-      const done = await client.shouldRateLimit({ domain: 'mongo_cps', hits_addend: 600, descriptors: [{ entries: [...entries, { key: 'rl_phase', value: 'stream_done' }] }] });
+      const first = await client.shouldRateLimit({ domain: 'mongo_cps', hits_addend: 2, descriptors: [{ entries, hits_addend: { value: 10 } }] });
+      expect(first.statuses[0]).toMatchObject({ code: 'OK', limit_remaining: 490 });
+      const done = await client.shouldRateLimit({ domain: 'mongo_cps', hits_addend: 3, descriptors: [{ entries: [...entries, { key: 'rl_phase', value: 'stream_done' }], hits_addend: { value: 600 } }] });
       expect(done.overall_code).toBe('OK');
       expect(done.statuses[0]).toMatchObject({ code: 'OK', limit_remaining: 0 });
       expect((await client.shouldRateLimit({ domain: 'mongo_cps', descriptors: [{ entries }] })).overall_code).toBe('OVER_LIMIT');

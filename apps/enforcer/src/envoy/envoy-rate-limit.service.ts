@@ -32,8 +32,8 @@ const OVERRIDE_CACHE_SIZE = 1_024;
  * Either way every descriptor is decided, all of them counted even when one is over its limit.
  *
  * A request whose descriptors carry the entry `rl_phase=stream_done` is Envoy's second call, from
- * a rate-limit action with `apply_on_stream_done` (stream-done.ts): its `hits_addend`, the actual
- * cost, is charged to the same counters (the marker entry removed), never refused
+ * a rate-limit action with `apply_on_stream_done` (stream-done.ts): its `hits_addend` (or a
+ * descriptor's own, which overrides it for that descriptor), the actual cost, is charged to the same counters (the marker entry removed), never refused
  * (CheckService.charge), and every descriptor is answered OK; Envoy ignores that answer.
  * Throws RlsInvalidArgumentError for a bad request (before any counter is touched) and
  * RlsUnavailableError for a fail-closed descriptor the store could not count; the gRPC edge
@@ -76,7 +76,7 @@ export class EnvoyRateLimitService {
         const policy = rule.policy;
         if (policy === undefined) return { kind: 'unlimited' };
         const descriptor = request.descriptors[i];
-        const check = checkRequestOf({ domain: request.domain, descriptor, sharedValues, cost: request.cost });
+        const check = checkRequestOf({ domain: request.domain, descriptor, sharedValues, cost: descriptor.cost });
         const decided = streamDone ? this.checks.charge(check, policy) : this.checks.checkWithPolicy(check, policy);
         return decided.then((reply): ImportedOutcome => ({ kind: 'decided', rule, reply }));
       }),

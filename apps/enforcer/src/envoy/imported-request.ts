@@ -1,7 +1,7 @@
 import { CHECK_BOUNDS, ENVOY_RULE_BOUNDS, ENVOY_UNIT_SECONDS, parseIpAddress, type EnvoyUnit } from '@rl/contracts';
 import type { EnvoyRequestEntry } from '@rl/envoy-config';
 import type { RateLimitRequestMessage } from './rls-proto';
-import { checkDescriptorEntries, checkRequestEnvelope, RlsInvalidArgumentError } from './rls-request';
+import { checkDescriptorEntries, checkRequestEnvelope, descriptorCost, RlsInvalidArgumentError } from './rls-request';
 
 /** `RateLimitOverride.unit` names (and WEEK, 7, which this proto copy predates) as envoy units. */
 const OVERRIDE_UNITS: ReadonlyMap<string | number, EnvoyUnit> = new Map<string | number, EnvoyUnit>([
@@ -24,10 +24,13 @@ export interface ImportedDescriptor {
   readonly customerId: string | undefined;
   /** From a `remote_address` or `ip` entry holding an IP address, for IP and CIDR blocks. */
   readonly ip: string | undefined;
+  /** Units this descriptor counts: its own `hits_addend` when set, else the request's (descriptorCost). */
+  readonly cost: number;
 }
 
 export interface ImportedRequest {
   readonly domain: string;
+  /** The request-level `hits_addend` as a cost; each descriptor's own `cost` is what it counts. */
   readonly cost: number;
   readonly descriptors: readonly ImportedDescriptor[];
 }
@@ -53,7 +56,7 @@ export function readImportedRequest(message: RateLimitRequestMessage): ImportedR
         if (address !== undefined) ip = address.version === 6 ? value.toLowerCase() : value;
       }
     }
-    return { entries: descriptor.entries, override: readOverride(descriptor.limit, `${path}.limit`), customerId, ip };
+    return { entries: descriptor.entries, override: readOverride(descriptor.limit, `${path}.limit`), customerId, ip, cost: descriptorCost({ descriptor, path, requestCost: cost }) };
   });
   return { domain: message.domain, cost, descriptors };
 }

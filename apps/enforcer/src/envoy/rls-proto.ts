@@ -54,6 +54,12 @@ export interface RateLimitDescriptorMessage {
   readonly entries: readonly { readonly key: string; readonly value: string }[];
   /** RateLimitOverride; `null` when the descriptor carries none. */
   readonly limit: { readonly requests_per_unit: number; readonly unit: RateLimitUnitName | number } | null;
+  /**
+   * The descriptor's own hits_addend (field 3, a google.protobuf.UInt64Value): when set, it
+   * overrides the request's for this descriptor. `null` when unset; absent from messages built in
+   * code by senders that predate the field.
+   */
+  readonly hits_addend?: { readonly value: number } | null;
 }
 
 /** `envoy.service.ratelimit.v3.RateLimitResponse`, as the server sends it (fields not listed stay unset). */

@@ -82,6 +82,13 @@ describe('mapRateLimitRequest', () => {
     expect(mapRateLimitRequest(request([descriptor([entry('key', 'a')])]))[0].cost).toBe(1);
   });
 
+  it("lets a descriptor's own hits_addend override the request's for that descriptor; an unset one keeps the request's", () => {
+    const own = (value: number): RateLimitDescriptorMessage => ({ ...descriptor([entry('key', 'a')]), hits_addend: { value } });
+    const mapped = mapRateLimitRequest(request([own(9), descriptor([entry('key', 'b')]), { ...descriptor([entry('key', 'c')]), hits_addend: null }, own(0)], { hits_addend: 5 }));
+    expect(mapped.map((m) => m.cost)).toEqual([9, 5, 5, 1]);
+    expect(mapRateLimitRequest(request([own(3)]))[0].cost).toBe(3);
+  });
+
   it('keeps IPv6 addresses in lower case, as blocks compare them', () => {
     expect(mapRateLimitRequest(request([descriptor([entry('ip', '2001:DB8::1')])]))[0].ip).toBe('2001:db8::1');
   });
@@ -116,6 +123,7 @@ describe('mapRateLimitRequest', () => {
     ['override unit unknown', request([descriptor(ok, { requests_per_unit: 1, unit: 'UNKNOWN' })]), 'descriptors[0].limit.unit must be one of SECOND, MINUTE, HOUR, DAY, MONTH (30 days, the longest window), not UNKNOWN'],
     ['override unit not in this proto', request([descriptor(ok, { requests_per_unit: 1, unit: 9 })]), 'descriptors[0].limit.unit must be one of SECOND, MINUTE, HOUR, DAY, MONTH (30 days, the longest window), not 9'],
     ['hits_addend over 1e9', request([descriptor(ok)], { hits_addend: 4_000_000_000 }), 'hits_addend must be an integer from 0 (one hit) to 1000000000'],
+    ["a descriptor's hits_addend over 1e9", request([descriptor(ok), { ...descriptor(ok), hits_addend: { value: 1_000_000_001 } }]), 'descriptors[1].hits_addend must be an integer from 0 (one hit) to 1000000000'],
   ])('%s is INVALID_ARGUMENT naming the field', (_name, message, expected) => {
     expect(errorOf(message)).toBe(expected);
   });

@@ -72,11 +72,31 @@ function escapeKeyPart(text: string): string {
  *   string, `method` -> method, `remote_address`/`ip` -> ip (blocks by IP and CIDR).
  * - The descriptor's `limit` override -> the inline `limit`/`windowSeconds` (used when no stored
  *   policy matches, as for `POST /v1/check`).
- * - `hits_addend` (0: unset, one hit) -> cost, for every descriptor.
+ * - `hits_addend` (0: unset, one hit) -> cost, for every descriptor, unless the descriptor carries
+ *   its own `hits_addend`, which then sets its cost (descriptorCost).
  */
 export function mapRateLimitRequest(message: RateLimitRequestMessage): CheckRequest[] {
   const cost = checkRequestEnvelope(message);
-  return message.descriptors.map((descriptor, i) => mapDescriptor({ domain: message.domain, descriptor, path: `descriptors[${i}]`, cost }));
+  return message.descriptors.map((descriptor, i) => {
+    const path = `descriptors[${i}]`;
+    return mapDescriptor({ domain: message.domain, descriptor, path, cost: descriptorCost({ descriptor, path, requestCost: cost }) });
+  });
+}
+
+/**
+ * The cost of one descriptor: its own `hits_addend` when set (it overrides the request's, as in
+ * Envoy's API), else the request's. Both bounds are the request-level field's: an integer up to
+ * CHECK_BOUNDS.costMax, and 0 is one hit (a check never costs nothing; a count-only call is a dry
+ * run over HTTP, which Envoy has no way to ask for).
+ */
+export function descriptorCost(input: { descriptor: RateLimitDescriptorMessage; path: string; requestCost: number }): number {
+  const own = input.descriptor.hits_addend;
+  if (own === undefined || own === null) return input.requestCost;
+  const hits = own.value;
+  if (!Number.isInteger(hits) || hits < 0 || hits > CHECK_BOUNDS.costMax) {
+    throw new RlsInvalidArgumentError(`${input.path}.hits_addend`, `must be an integer from 0 (one hit) to ${CHECK_BOUNDS.costMax}`);
+  }
+  return hits === 0 ? 1 : hits;
 }
 
 /**

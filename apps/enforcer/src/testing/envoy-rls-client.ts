@@ -7,6 +7,7 @@ export interface RlsRequestInput {
   readonly descriptors: readonly {
     readonly entries: readonly { readonly key: string; readonly value: string }[];
     readonly limit?: { readonly requests_per_unit: number; readonly unit: string } | RateLimitDescriptorMessage['limit'];
+    readonly hits_addend?: RateLimitDescriptorMessage['hits_addend'];
   }[];
   readonly hits_addend?: number;
 }

@@ -16,6 +16,21 @@ export interface SettleResponse {
   readonly region: string;
   /** The decision had been settled before: this settle changed nothing. */
   readonly repeated?: true;
+  /**
+   * A stacked policy's decision: every limit's state, in the policy's order (`limit`, `remaining`
+   * and `resetSeconds` above are the most constraining one's). `settled: false` for a limit whose
+   * window was over when the decision was settled: it was left as it is.
+   */
+  readonly limits?: readonly SettledLimitState[];
+}
+
+export interface SettledLimitState {
+  /** The limit's name in the policy's `limits`. */
+  readonly name: string;
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetSeconds: number;
+  readonly settled: boolean;
 }
 
 /** Serialization schema of SettleResponse. */
@@ -32,5 +47,13 @@ export const SETTLE_RESPONSE_SCHEMA = {
     resetSeconds: { type: 'number' },
     region: { type: 'string' },
     repeated: { type: 'boolean' },
+    limits: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'limit', 'remaining', 'resetSeconds', 'settled'],
+        properties: { name: { type: 'string' }, limit: { type: 'integer' }, remaining: { type: 'integer' }, resetSeconds: { type: 'number' }, settled: { type: 'boolean' } },
+      },
+    },
   },
 } as const;

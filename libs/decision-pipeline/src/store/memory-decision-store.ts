@@ -14,10 +14,12 @@ import {
   type GlobalWindowDecision,
   type GlobalWindowRequest,
   type GlobalWindowState,
+  type KeyedSettleableLimit,
+  type StackedDecisionRecord,
 } from '@rl/limiter-core';
-import { DECISION_RECORD_GRACE_MS, type CounterToCharge, type DecisionToRecord, type LeaseToAcquire, type SettleReply } from '@rl/redis-store';
+import { DECISION_RECORD_GRACE_MS, type CounterToCharge, type DecisionToRecord, type LeaseToAcquire, type SettleableStackLimit, type SettleReply, type StackSettleReply, type StackToRecord } from '@rl/redis-store';
 import type { ConcurrencyPort } from '../concurrency/concurrency-port';
-import type { SettlementPort } from '../settle/settlement-port';
+import type { SettlementPort, StackSettlementPort } from '../settle/settlement-port';
 import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type DecisionStore, type StoreDecision, type StoreRequest } from '../store-port';
 
 /**
@@ -25,10 +27,12 @@ import { isGlobalRequest, type BatchCounterStore, type DecisionFor, type Decisio
  * LocalLimiter for the six algorithms, globalWindowStep for global windows. For tests,
  * single-instance experiments and library mode; it never fails.
  */
-export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, SettlementPort, ConcurrencyPort {
+export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, SettlementPort, StackSettlementPort, ConcurrencyPort {
   private readonly limits: LocalLimiter;
   private readonly windows: MemoryStateStore<GlobalWindowState>;
   private readonly records: MemoryStateStore<DecisionRecord>;
+  /** Stacked records, with the counter keys they name. */
+  private readonly stackRecords: MemoryStateStore<{ readonly record: StackedDecisionRecord; readonly keys: readonly string[] }>;
   private readonly leases: MemoryStateStore<LeaseSet>;
   private readonly clock: Clock;
 
@@ -37,6 +41,7 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
     this.limits = new LocalLimiter({ clock: this.clock, maxKeys: options.maxKeys });
     this.windows = new MemoryStateStore(options.maxKeys ?? 100_000);
     this.records = new MemoryStateStore(options.maxKeys ?? 100_000);
+    this.stackRecords = new MemoryStateStore(options.maxKeys ?? 100_000);
     this.leases = new MemoryStateStore(options.maxKeys ?? 100_000);
   }
 
@@ -87,6 +92,40 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
     return Promise.resolve({ status: result.status, remaining: result.remaining, resetUs: result.resetUs, estimatedCost: record.estimatedCost, actualCost: applied.actualCost, limit: record.params.limit, nowUs });
   }
 
+  /** The stacked records, settles and charges are this store's own. */
+  get stacked(): StackSettlementPort {
+    return this;
+  }
+
+  /** Records an admitted stacked decision, as settle/stack_record.lua does (recordStackLimit). */
+  recordStack(decision: StackToRecord): Promise<number> {
+    const record = this.limits.recordStack({ limits: decision.limits.map(keyedLimit), cost: decision.cost });
+    const keys = decision.limits.map((limit) => limit.counterKey);
+    this.stackRecords.set(decisionRecordKey(decision.stackKey, decision.nonce), { record, keys }, record.expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
+    return Promise.resolve(record.expiresAtUs);
+  }
+
+  /** Settles a stacked decision, as settle/stack_settle.lua does (settleStackStep). */
+  settleStack(input: { stackKey: string; counterKeys: readonly string[]; nonce: string; actualCost: number }): Promise<StackSettleReply> {
+    const key = decisionRecordKey(input.stackKey, input.nonce);
+    const nowUs = this.clock.nowMicros();
+    const held = this.stackRecords.get(key, nowUs);
+    if (held === undefined || held.keys.length !== input.counterKeys.length || held.keys.some((counterKey, index) => counterKey !== input.counterKeys[index])) {
+      return Promise.resolve({ status: 'unknown', estimatedCost: 0, actualCost: undefined, nowUs, limits: [] });
+    }
+    const result = this.limits.settleStack({ keys: held.keys, record: held.record, actualCost: input.actualCost });
+    if (result.record !== undefined) this.stackRecords.set(key, { record: result.record, keys: held.keys }, held.record.expiresAtUs + DECISION_RECORD_GRACE_MS * 1000);
+    const applied = result.record ?? held.record;
+    const limits = result.limits.map((limit, index) => ({ limit: held.record.limits[index].params.limit, remaining: limit.remaining, resetUs: limit.resetUs, open: limit.open }));
+    return Promise.resolve({ status: result.status, estimatedCost: held.record.estimatedCost, actualCost: applied.actualCost, nowUs, limits });
+  }
+
+  /** Charges every limit of a stack without deciding, as settle/stack_charge.lua does (adjustStackLimit). */
+  chargeStack(input: { limits: readonly SettleableStackLimit[]; cost: number }): Promise<{ remaining: number; resetUs: number }[]> {
+    const charged = this.limits.chargeStack({ limits: input.limits.map(keyedLimit), cost: input.cost });
+    return Promise.resolve(charged.map(({ remaining, resetUs }) => ({ remaining, resetUs })));
+  }
+
   decide<R extends StoreRequest>(request: R): Promise<DecisionFor<R>> {
     return Promise.resolve(this.decideSync(request) as DecisionFor<R>);
   }
@@ -113,4 +152,8 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
     if (result.next !== undefined) this.windows.set(request.key, result.next, now + result.ttlUs);
     return result.decision;
   }
+}
+
+function keyedLimit(limit: SettleableStackLimit): KeyedSettleableLimit {
+  return { key: limit.counterKey, algorithm: limit.algorithm, params: { limit: limit.limit, windowUs: limit.windowUs, burst: limit.burst }, calendar: limit.calendar };
 }

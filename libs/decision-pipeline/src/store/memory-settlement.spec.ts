@@ -1,4 +1,4 @@
-import { buildCounterKey, ManualClock } from '@rl/limiter-core';
+import { buildCounterKey, buildStackKeys, ManualClock } from '@rl/limiter-core';
 import { LocalStoreBackend } from './local-store-backend';
 import { MemoryDecisionStore } from './memory-decision-store';
 
@@ -33,5 +33,27 @@ describe('MemoryDecisionStore settlement', () => {
     const limit = { algorithm: 'fixed_window' as const, limit: 10, windowUs: 60 * SECOND, burst: 10 };
     expect(await store.charge({ counterKey: key, ...limit, cost: 25 })).toMatchObject({ remaining: 0 });
     expect(await store.decide({ key, ...limit, cost: 1 })).toMatchObject({ allowed: false });
+  });
+
+  it('records, settles and charges a stack on every limit, as settle/stack_*.lua do', async () => {
+    const keys = buildStackKeys({
+      policyId: 'p',
+      identity: 'stacked',
+      limits: [
+        { name: 'minute', algorithm: 'token_bucket', calendar: false },
+        { name: 'hour', algorithm: 'fixed_window', calendar: false },
+      ],
+    });
+    const limits = [
+      { counterKey: keys.limits[0], algorithm: 'token_bucket' as const, limit: 10, windowUs: 3_600 * SECOND, burst: 10, calendar: undefined },
+      { counterKey: keys.limits[1], algorithm: 'fixed_window' as const, limit: 100, windowUs: 3_600 * SECOND, burst: 100, calendar: undefined },
+    ];
+    const stacked = store.stacked;
+    await stacked.recordStack({ stackKey: keys.stack, nonce: 's', limits, cost: 3 });
+    const call = { stackKey: keys.stack, counterKeys: keys.limits, nonce: 's' };
+    expect(await stacked.settleStack({ ...call, actualCost: 7 })).toMatchObject({ status: 'settled', estimatedCost: 3, actualCost: 7, limits: [{ limit: 10, remaining: 6, open: true }, { limit: 100, remaining: 96, open: true }] });
+    expect(await stacked.settleStack({ ...call, actualCost: 0 })).toMatchObject({ status: 'repeated', actualCost: 7 });
+    expect(await stacked.settleStack({ ...call, counterKeys: [...keys.limits].reverse(), actualCost: 0 })).toMatchObject({ status: 'unknown', limits: [] });
+    expect((await stacked.chargeStack({ limits, cost: 20 })).map((limit) => limit.remaining)).toEqual([0, 76]);
   });
 });

@@ -124,13 +124,7 @@ export function adjustCounter(input: { algorithm: SettleableAlgorithm; params: L
   const { limit, windowUs, burst } = input.params;
   if (input.algorithm === 'fixed_window') {
     const start = windowStart(now, windowUs);
-    let count = state !== undefined && state[0] === start ? state[1] : 0;
-    let next: readonly number[] | undefined;
-    if (delta !== 0) {
-      count = count + delta < 0 ? 0 : count + delta;
-      next = [start, count];
-    }
-    return { remaining: clampRemaining(limit - count, limit), resetUs: count > 0 ? start + windowUs - now : 0, next, ttlUs: start + windowUs - now };
+    return adjustWindow({ limit, startUs: start, endUs: start + windowUs, state, delta, now });
   }
   let used = usedAt(state as MeterState | undefined, input.params, now);
   let next: readonly number[] | undefined;
@@ -140,6 +134,22 @@ export function adjustCounter(input: { algorithm: SettleableAlgorithm; params: L
   }
   const resetUs = Math.ceil((used * windowUs) / limit);
   return { remaining: clampRemaining(burst - used, limit), resetUs, next, ttlUs: resetUs };
+}
+
+/**
+ * adjustCounter for the window [startUs, endUs) holding `now` (a fixed window's, or a calendar
+ * window's): its count (state [windowStartUs, count]; a count of another window is void) after
+ * adding `delta`. Twin of adjust_window in lua/lib/settle.lua.
+ */
+export function adjustWindow(input: { limit: number; startUs: number; endUs: number; state: readonly number[] | undefined; delta: number; now: number }): AdjustedCounter {
+  const { limit, startUs, endUs, state, delta, now } = input;
+  let count = state !== undefined && state[0] === startUs ? state[1] : 0;
+  let next: readonly number[] | undefined;
+  if (delta !== 0) {
+    count = count + delta < 0 ? 0 : count + delta;
+    next = [startUs, count];
+  }
+  return { remaining: clampRemaining(limit - count, limit), resetUs: count > 0 ? endUs - now : 0, next, ttlUs: endUs - now };
 }
 
 /** The key of a decision record: beside its counter, under the counter's hash tag, so one script call reaches both. */

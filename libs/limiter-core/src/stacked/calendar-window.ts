@@ -14,13 +14,18 @@ import type { CalendarBounds } from './calendar';
  * window, a cost of 0 is a peek, a denial retries at the window's end (the local boundary).
  */
 export function calendarWindowStep(input: { state: FixedWindowState | undefined; limit: number; bounds: CalendarBounds; cost: number; now: number }): StepResult<FixedWindowState> {
-  const { bounds, now } = input;
-  let start = bounds.startUs;
-  let end = bounds.endUs;
-  if (now >= end) {
-    const length = bounds.nextEndUs - end;
-    start = end + Math.floor((now - end) / length) * length;
-    end = start + length;
-  }
-  return countInWindow({ state: input.state, limit: input.limit, start, end, cost: input.cost, now });
+  const { startUs, endUs } = windowHolding(input.bounds, input.now);
+  return countInWindow({ state: input.state, limit: input.limit, start: startUs, end: endUs, cost: input.cost, now: input.now });
+}
+
+/**
+ * The window holding `t` among [startUs, endUs), then [endUs, nextEndUs), then windows of the last
+ * one's length; a `t` before startUs keeps the window given. Twin of window_holding in
+ * libs/redis-store/src/lua/lib/window.lua.
+ */
+export function windowHolding(bounds: CalendarBounds, t: number): CalendarBounds {
+  if (t < bounds.endUs) return bounds;
+  const length = bounds.nextEndUs - bounds.endUs;
+  const startUs = bounds.endUs + Math.floor((t - bounds.endUs) / length) * length;
+  return { startUs, endUs: startUs + length, nextEndUs: startUs + 2 * length };
 }

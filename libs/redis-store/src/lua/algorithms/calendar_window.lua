@@ -16,10 +16,6 @@ local function calendar_window(keys, args, dry_run)
   local cost = tonumber(args[5])         -- units this request takes; 0 is a peek
   local jitter_ms = tonumber(args[6])    -- TTL jitter, milliseconds, chosen by the caller
 
-  if now >= window_end then
-    local length = next_end - window_end
-    start = window_end + math.floor((now - window_end) / length) * length
-    window_end = start + length
-  end
+  start, window_end = window_holding(start, window_end, next_end, now)
   return count_in_window(window_key, limit, start, window_end, cost, jitter_ms, dry_run)
 end

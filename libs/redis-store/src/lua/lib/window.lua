@@ -22,3 +22,14 @@ local function count_in_window(window_key, limit, start, window_end, cost, jitte
 
   return { as_flag(allowed), clamp_remaining(limit - count, limit), reset_us, retry_after_us }
 end
+
+-- The window holding t among [start, window_end), then [window_end, next_end), then windows of the
+-- last one's length (a calendar window's roll-over, computed by the caller's clock: see
+-- calendar_window.lua); a t still before start keeps the window given. Returns its start, its end
+-- and the end of the window after it.
+local function window_holding(start, window_end, next_end, t)
+  if t < window_end then return start, window_end, next_end end
+  local length = next_end - window_end
+  local rolled = window_end + math.floor((t - window_end) / length) * length
+  return rolled, rolled + length, rolled + 2 * length
+end
