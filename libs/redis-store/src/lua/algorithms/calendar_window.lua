@@ -6,6 +6,17 @@
 -- of the last one's length follow; a now still before start (Redis' clock behind the caller's)
 -- counts in the window given. Same state and semantics as fixed_window (lib/window.lua).
 
+-- The calendar window holding now, {start, end}, from the caller's window [start, window_end)
+-- and the next one's end (shared with the stacked lease scripts, lua/lease/stacked_*.lua).
+local function calendar_bounds_at(start, window_end, next_end)
+  if now >= window_end then
+    local length = next_end - window_end
+    start = window_end + math.floor((now - window_end) / length) * length
+    window_end = start + length
+  end
+  return start, window_end
+end
+
 -- One decision. dry_run: decide the same, write nothing.
 local function calendar_window(keys, args, dry_run)
   local window_key = keys[1]             -- window state {count, window_start_us}
@@ -16,10 +27,6 @@ local function calendar_window(keys, args, dry_run)
   local cost = tonumber(args[5])         -- units this request takes; 0 is a peek
   local jitter_ms = tonumber(args[6])    -- TTL jitter, milliseconds, chosen by the caller
 
-  if now >= window_end then
-    local length = next_end - window_end
-    start = window_end + math.floor((now - window_end) / length) * length
-    window_end = start + length
-  end
+  start, window_end = calendar_bounds_at(start, window_end, next_end)
   return count_in_window(window_key, limit, start, window_end, cost, jitter_ms, dry_run)
 end
