@@ -10,7 +10,8 @@ import { stackedRequest } from '../apps/enforcer/src/check/stacked-request';
 import { EnforcerConfig } from '../apps/enforcer/src/config/enforcer-config';
 import { compilePolicy, rateParameters } from '../apps/enforcer/src/policies/compiled-policy';
 import { pinServer } from './support/pinning';
-import type { Figure } from './support/report';
+import { scriptCalls } from './support/redis-stats';
+import { fmt, type Figure } from './support/report';
 import { ensureWrk, runWrk } from './support/wrk';
 
 const KEYS = 100_000;
@@ -132,14 +133,17 @@ async function httpShape(input: { shape: (typeof SHAPES)[number]; svc: ServiceHa
   const { shape, svc, admin, figures } = input;
   const pid = svc.process.child.pid;
   const cpuPerRequest = { single: [] as number[], plan: [] as number[] };
+  const callsPerRequest = { single: [] as number[], plan: [] as number[] };
   const measure = (name: 'single' | 'plan', seconds: number) => async (): Promise<number> => {
     // check.lua names BENCH_CUSTOMER in every request, over BENCH_KEYS keys; the other benchmarks send no customer.
     process.env.BENCH_CUSTOMER = shape.customers[name];
     process.env.BENCH_KEYS = String(shape.keys);
     const before = processCpuUs(pid) + (await redisCpuUs(admin));
+    const callsBefore = await scriptCalls(admin);
     try {
       const rps = (await runWrk({ url: `${svc.url}/v1/check`, connections: CALLERS, seconds })).requestsPerSecond;
       cpuPerRequest[name].push((processCpuUs(pid) + (await redisCpuUs(admin)) - before) / (rps * seconds));
+      callsPerRequest[name].push(((await scriptCalls(admin)) - callsBefore) / (rps * seconds));
       return rps;
     } finally {
       delete process.env.BENCH_CUSTOMER;
@@ -148,8 +152,7 @@ async function httpShape(input: { shape: (typeof SHAPES)[number]; svc: ServiceHa
   };
   await measure('single', 2)(); // warm-up
   await measure('plan', 2)();
-  cpuPerRequest.single.length = 0;
-  cpuPerRequest.plan.length = 0;
+  for (const list of [cpuPerRequest.single, cpuPerRequest.plan, callsPerRequest.single, callsPerRequest.plan]) list.length = 0;
   const http = await alternate({ single: measure('single', SECONDS / 2), plan: measure('plan', SECONDS / 2) });
   const capacity = median(cpuPerRequest.single.map((single, i) => single / cpuPerRequest.plan[i]));
   const section = 'stacked limits';
@@ -168,6 +171,9 @@ async function httpShape(input: { shape: (typeof SHAPES)[number]; svc: ServiceHa
     met: capacity >= 0.8,
     note: '(req/s on this shared 2-core machine moves with its load; CPU per check does not)',
   });
+  // Batches, leases and (single-limit token buckets) the settle record of each admission all show here.
+  const calls = `Redis script calls per check, ${label}single-limit policy / three-limit plan`;
+  figures.push({ section, name: calls, value: median(callsPerRequest.single), unit: `/ ${fmt(median(callsPerRequest.plan), 3)}` });
 }
 
 /**

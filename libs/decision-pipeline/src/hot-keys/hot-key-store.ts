@@ -90,13 +90,19 @@ const CLOSE_RETURN_TIMEOUT_MS = 1_000;
  * 1. Deny cache: a key the store denied until T is denied locally until T (DenyCache), for every
  *    kind of decision, global windows included. A dry run reads the cache but never fills it.
  * 2. Leases: a key whose rate at this instance is at least `leaseThresholdPerSecond`, under a
- *    leasable algorithm (token_bucket, fixed_window: see `leasable`), is served from a lease: one
+ *    leasable algorithm (token_bucket, fixed_window: see `leasable`), or a stack whose every limit
+ *    is one of those (calendar windows included), is served from a lease: one
  *    atomic script takes a batch of units (sized by leaseSize: the key's demand over `leaseMs`,
  *    capped by `leaseMaxPercent` of the capacity and `leaseMaxUnits`), and requests spend them
  *    from memory. Leased units are already deducted in Redis, so no number of instances can admit
  *    more than the counter holds; units left unused go back when the key has been idle for
  *    `leaseMs`, on a policy change, on eviction and at shutdown (token_bucket; fixed_window units
  *    also lapse at their window's end). A lost return (crash, Redis down) only under-admits.
+ *    A stack's lease holds units taken from EVERY limit in one script call, all or nothing, so
+ *    it admits no more than the tightest limit would; its units lapse when the first of its
+ *    windows ends, go back to every limit (windows: only to the window they were taken in), and
+ *    its replies and denials are stacked decisions (each limit's remaining; a denial names the
+ *    limits that cannot cover the cost, with their retry times).
  *    One acquisition per key is in flight at a time; requests arriving meanwhile wait for it, then
  *    spend from it, wait for one sized for them, or are decided by the deny cache or the store
  *    directly (WAIT_ROUNDS).
