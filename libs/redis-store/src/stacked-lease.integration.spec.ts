@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
-import { buildStackKeys, calendarBounds, type StackedDecision, type StackedLimit, type StackedRequest } from '@rl/limiter-core';
-import { startRedisCluster, startRedisServer } from '@rl/testing';
+import type { StackedDecision, StackedRequest } from '@rl/limiter-core';
+import { leasablePlan, startRedisCluster, startRedisServer } from '@rl/testing';
 import { createRedisClient, waitForReady } from './connection';
 import { isLeasableStack, RedisLeaseStore } from './lease-store';
 import { RedisCounterStore } from './redis-counter-store';
@@ -41,21 +41,9 @@ const targets: Array<[string, () => Promise<Target>]> = [
 
 let identities = 0;
 
-/** A stack of a token bucket (burst per hour), a fixed window and a calendar month (Europe/Berlin). */
+/** A token bucket (per hour), an hour's fixed window and a calendar month, with these limits. */
 function stack(input: { bucket: number; window: number; month: number; cost?: number }): StackedRequest {
-  const calendar = calendarBounds({ window: 'calendar-month', timeZone: 'Europe/Berlin', nowUs: Date.now() * 1000 });
-  const parts = [
-    { name: 'burst', algorithm: 'token_bucket', calendar: false },
-    { name: 'hour', algorithm: 'fixed_window', calendar: false },
-    { name: 'month', algorithm: 'fixed_window', calendar: true },
-  ] as const;
-  const keys = buildStackKeys({ policyId: 'stacked-lease-it', identity: `u${identities++}`, limits: parts });
-  const limits: StackedLimit[] = [
-    { key: keys.limits[0], algorithm: 'token_bucket', limit: input.bucket, windowUs: HOUR, burst: input.bucket },
-    { key: keys.limits[1], algorithm: 'fixed_window', limit: input.window, windowUs: HOUR, burst: input.window },
-    { key: keys.limits[2], algorithm: 'fixed_window', limit: input.month, windowUs: calendar.endUs - calendar.startUs, burst: input.month, calendar },
-  ];
-  return { algorithm: 'stacked', key: keys.stack, limits, cost: input.cost ?? 1 };
+  return leasablePlan({ policyId: 'stacked-lease-it', identity: `u${identities++}`, limits: [input.bucket, input.window, input.month], cost: input.cost });
 }
 
 describe.each(targets)('stacked leases on %s', (_name, start) => {

@@ -1,7 +1,7 @@
-import { buildStackKeys, calendarBounds, type StackedDecision, type StackedLimit, type StackedRequest } from '@rl/limiter-core';
+import { StoreError, type StackedDecision, type StackedRequest } from '@rl/limiter-core';
 import { createLogger } from '@rl/platform';
 import { createRedisClient, RedisCounterStore, waitForReady } from '@rl/redis-store';
-import { startRedisCluster, startRedisServer, waitFor } from '@rl/testing';
+import { leasablePlan, startRedisCluster, startRedisServer, waitFor } from '@rl/testing';
 import { RedisStoreBackend, type RedisSettings } from '../store/redis-backend';
 import { CountingMetrics } from '../testing/counting-metrics';
 import type { HotKeySettings } from './hot-key-settings';
@@ -15,6 +15,8 @@ import type { HotKeySettings } from './hot-key-settings';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const HOUR_US = 3_600_000_000;
+/** Runs of one scenario at most (see untilClean). */
+const ATTEMPTS = 3;
 
 /** The HOTKEY_* and DENY_CACHE_* defaults (apps/enforcer/src/hot-keys/hot-key-env.ts). */
 const DEFAULT_HOT_KEYS: HotKeySettings = {
@@ -64,22 +66,9 @@ const targets: Array<[string, () => Promise<Target>]> = [
 
 let identities = 0;
 
-/** A plan of a token bucket, a fixed window and a calendar month (Europe/Berlin), with these limits. */
+/** A token bucket, an hour's fixed window and a calendar month, with these limits; the bucket refills limits[0] per 1,000 hours: not one unit within a test. */
 function plan(limits: readonly [number, number, number]): StackedRequest {
-  const calendar = calendarBounds({ window: 'calendar-month', timeZone: 'Europe/Berlin', nowUs: Date.now() * 1000 });
-  const parts = [
-    { name: 'burst', algorithm: 'token_bucket', calendar: false },
-    { name: 'hour', algorithm: 'fixed_window', calendar: false },
-    { name: 'month', algorithm: 'fixed_window', calendar: true },
-  ] as const;
-  const keys = buildStackKeys({ policyId: 'stacked-hot-it', identity: `hot-${identities++}`, limits: parts });
-  const stack: StackedLimit[] = [
-    // Refilling limits[0] per 1,000 hours: not one unit within a test.
-    { key: keys.limits[0], algorithm: 'token_bucket', limit: limits[0], windowUs: 1_000 * HOUR_US, burst: limits[0] },
-    { key: keys.limits[1], algorithm: 'fixed_window', limit: limits[1], windowUs: HOUR_US, burst: limits[1] },
-    { key: keys.limits[2], algorithm: 'fixed_window', limit: limits[2], windowUs: calendar.endUs - calendar.startUs, burst: limits[2], calendar },
-  ];
-  return { algorithm: 'stacked', key: keys.stack, limits: stack, cost: 1 };
+  return leasablePlan({ policyId: 'stacked-hot-it', identity: `hot-${identities++}`, limits, bucketWindowUs: 1_000 * HOUR_US });
 }
 
 describe.each(targets)('hot stacked keys on %s', (_name, start) => {
@@ -131,47 +120,70 @@ describe.each(targets)('hot stacked keys on %s', (_name, start) => {
     }
   }
 
+  /**
+   * Runs `attempt` until one run meets no StoreError, at most ATTEMPTS times. On this shared
+   * machine a Redis reply can miss the default 50 ms deadline; a run where one did says nothing
+   * about exactness (a timed-out acquisition's units are lost: under-admission), so it is only
+   * checked never to over-admit, and run again on fresh keys.
+   */
+  async function untilClean(attempt: () => Promise<{ clean: boolean }>): Promise<void> {
+    for (let run = 1; run <= ATTEMPTS; run++) if ((await attempt()).clean) return;
+    throw new Error(`every one of ${ATTEMPTS} runs met a Redis timeout`);
+  }
+
   it.each([1, 2])('admits exactly the tightest limit out of 1,000 concurrent checks at %i instance(s), whichever limit it is', async (count) => {
     for (const limits of [
       [100, 10_000, 10_000],
       [10_000, 100, 10_000],
       [10_000, 10_000, 100],
     ] as const) {
-      const xs = await instances(count);
-      const request = plan(limits);
-      let admitted = 0;
-      let leaseHits = 0;
-      try {
-        const decisions = await Promise.all(Array.from({ length: 1_000 }, (_, i) => xs[i % count].backend.store.decide(request)));
-        admitted = decisions.filter((d) => d.allowed).length;
+      await untilClean(async () => {
+        const xs = await instances(count);
+        const request = plan(limits);
+        let settled: PromiseSettledResult<StackedDecision>[];
+        let leaseHits: number;
+        try {
+          settled = await Promise.allSettled(Array.from({ length: 1_000 }, (_, i) => xs[i % count].backend.store.decide(request)));
+        } finally {
+          leaseHits = xs.reduce((sum, x) => sum + x.metrics.leaseHits, 0);
+          // Closing gives every unit still leased back to every limit.
+          await Promise.all(xs.map((x) => x.backend.close()));
+        }
+        const decisions = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+        const failed = settled.filter((s) => s.status === 'rejected').map((s) => (s as PromiseRejectedResult).reason);
+        expect(failed.every((reason) => reason instanceof StoreError)).toBe(true);
+        const admitted = decisions.filter((d) => d.allowed).length;
+        expect(admitted).toBeLessThanOrEqual(100);
+        if (failed.length > 0) return { clean: false };
+        expect({ limits, admitted }).toEqual({ limits, admitted: 100 });
         expect(decisions.filter((d) => !d.allowed).every((d) => d.limits.some((l) => !l.allowed))).toBe(true);
-      } finally {
-        leaseHits = xs.reduce((sum, x) => sum + x.metrics.leaseHits, 0);
-        // Closing gives every unit still leased back to every limit.
-        await Promise.all(xs.map((x) => x.backend.close()));
-      }
-      expect({ limits, admitted }).toEqual({ limits, admitted: 100 });
-      // The hot stack was served from leases, and nothing leased is left stranded in any limit.
-      expect(leaseHits).toBeGreaterThan(0);
-      expect(await remaining(request)).toEqual(limits.map((l) => l - 100));
+        // The hot stack was served from leases, and nothing leased is left stranded in any limit.
+        expect(leaseHits).toBeGreaterThan(0);
+        expect(await remaining(request)).toEqual(limits.map((l) => l - 100));
+        return { clean: true };
+      });
     }
   });
 
   it('serves a hot stack from leases: one script call takes units from all three limits for many checks', async () => {
-    const [x] = await instances(1);
-    const request = plan([1_000_000, 1_000_000, 1_000_000]);
-    try {
+    await untilClean(async () => {
+      const [x] = await instances(1);
+      const request = plan([1_000_000, 1_000_000, 1_000_000]);
       let admitted = 0;
-      for (let round = 0; round < 40; round++) {
-        const decisions = await Promise.all(Array.from({ length: 50 }, () => x.backend.store.decide(request)));
-        admitted += decisions.filter((d) => d.allowed).length;
+      try {
+        for (let round = 0; round < 40; round++) {
+          const settled = await Promise.allSettled(Array.from({ length: 50 }, () => x.backend.store.decide(request)));
+          if (settled.some((s) => s.status === 'rejected')) return { clean: false };
+          admitted += settled.filter((s) => s.status === 'fulfilled' && s.value.allowed).length;
+        }
+      } finally {
+        await x.backend.close();
       }
       expect(admitted).toBe(2_000);
       expect(x.metrics.leaseHits).toBeGreaterThan(1_500);
       expect(x.metrics.leaseAcquisitions).toBeLessThan(100);
-    } finally {
-      await x.backend.close();
-    }
-    expect(await remaining(request)).toEqual([998_000, 998_000, 998_000]);
+      expect(await remaining(request)).toEqual([998_000, 998_000, 998_000]);
+      return { clean: true };
+    });
   });
 });

@@ -1,4 +1,5 @@
-import { combineStacked, leaseGrant, type RawDecision, type StackedDecision, type StackedLimit, type StackedRequest } from '@rl/limiter-core';
+import { combineStacked, leaseGrant, type RawDecision, type StackedDecision, type StackedRequest } from '@rl/limiter-core';
+import { leasablePlan } from '@rl/testing';
 import type { LeaseGrant, StackedLeaseGrant } from '@rl/redis-store';
 import { CountingMetrics } from '../testing/counting-metrics';
 import { isStacked, type DecisionFor, type DecisionStore, type StoreRequest } from '../store-port';
@@ -87,17 +88,9 @@ const SETTINGS: HotKeySettings = {
   denyCacheMaxMs: 1_000,
 };
 
-const HOUR_US = 3_600_000_000;
-
-/** A plan of a token bucket, a fixed window and a calendar month, with these limits (no refill within a test). */
+/** A plan of a token bucket, an hour's fixed window and a calendar month, with these limits (SharedStack does not refill). */
 function plan(limits: readonly [number, number, number], cost = 1): StackedRequest {
-  const calendar = { startUs: 0, endUs: 31 * 86_400_000_000, nextEndUs: 61 * 86_400_000_000 };
-  const stack: StackedLimit[] = [
-    { key: 'rl:{p:hot}:burst:tb', algorithm: 'token_bucket', limit: limits[0], windowUs: HOUR_US, burst: limits[0] },
-    { key: 'rl:{p:hot}:hour:fw', algorithm: 'fixed_window', limit: limits[1], windowUs: HOUR_US, burst: limits[1] },
-    { key: 'rl:{p:hot}:month:cw', algorithm: 'fixed_window', limit: limits[2], windowUs: calendar.endUs, burst: limits[2], calendar },
-  ];
-  return { algorithm: 'stacked', key: 'rl:{p:hot}:st', limits: stack, cost };
+  return leasablePlan({ policyId: 'p', identity: 'hot', limits, cost });
 }
 
 function setup(options: { stack: SharedStack; settings?: Partial<HotKeySettings> }) {
