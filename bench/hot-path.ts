@@ -23,6 +23,7 @@ import { EnforcerConfig } from '../apps/enforcer/src/config/enforcer-config';
 import { EnforcerMetrics } from '../apps/enforcer/src/metrics/enforcer-metrics';
 import { DecisionPipeline, RedisStoreBackend } from '@rl/decision-pipeline';
 import { pinServer } from './support/pinning';
+import { scriptCalls } from './support/redis-stats';
 import { openLoop } from './support/open-loop';
 import { fmt, type Figure } from './support/report';
 import { ensureWrk, runWrk } from './support/wrk';
@@ -72,11 +73,6 @@ function p99FromBuckets(before: Map<number, number>, after: Map<number, number>)
   return Infinity;
 }
 
-async function scriptCalls(admin: Redis): Promise<number> {
-  const stats = await admin.info('commandstats');
-  const calls = (command: string): number => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-  return calls('evalsha') + calls('eval');
-}
 
 /** 1. One hot key, two enforcers, wrk at full speed on both. */
 export async function hotKey(figures: Figure[]): Promise<void> {

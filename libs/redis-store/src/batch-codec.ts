@@ -84,10 +84,7 @@ export function encodeBatch(input: { requests: readonly StoreRequest[]; declared
     const limits = stackedLimits(request);
     if (limits !== undefined) {
       args.push(BATCH_KINDS.stacked, dryRun, limits.length, request.cost);
-      for (const limit of limits) {
-        if (limit.calendar === undefined) args.push(BATCH_KINDS[limit.algorithm], limit.limit, limit.windowUs, limit.burst, 0);
-        else args.push(BATCH_CALENDAR_KIND, limit.limit, limit.calendar.startUs, limit.calendar.endUs, limit.calendar.nextEndUs);
-      }
+      for (const limit of limits) pushStackedLimit(args, limit);
     } else if (request.algorithm === 'global_window') {
       args.push(BATCH_KINDS.global_window, dryRun, request.cap, request.windowMs, request.cost, request.expectedStartMs);
     } else if (request.algorithm !== 'stacked') {
@@ -95,6 +92,15 @@ export function encodeBatch(input: { requests: readonly StoreRequest[]; declared
     }
   }
   return { keys, args };
+}
+
+/**
+ * Appends one limit of a stack as BATCH_LIMIT_WIDTH values (kind, p1..p4), the layout batch.lua
+ * and the stacked lease scripts (lua/lease/stacked_limits.lua) read.
+ */
+export function pushStackedLimit(into: (string | number)[], limit: StackedLimit): void {
+  if (limit.calendar === undefined) into.push(BATCH_KINDS[limit.algorithm], limit.limit, limit.windowUs, limit.burst, 0);
+  else into.push(BATCH_CALENDAR_KIND, limit.limit, limit.calendar.startUs, limit.calendar.endUs, limit.calendar.nextEndUs);
 }
 
 /** Appends the KEYS a request's decision takes (requestKeys), without an array of its own. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, type Redis } from 'ioredis';
-import { leasable, type AlgorithmName, type LimitRequest } from '@rl/limiter-core';
+import { leasable, type AlgorithmName, type LimitRequest, type StackedRequest } from '@rl/limiter-core';
+import { pushStackedLimit } from './batch-codec';
 import { boundCall, type CallDeadline } from './call-deadline';
 import { keySlot, masterForSlot } from './cluster-routing';
 import { StoreUnavailableError, toStoreError } from './errors';
@@ -12,6 +13,14 @@ export type LeaseAlgorithm = Extract<AlgorithmName, 'token_bucket' | 'fixed_wind
 
 export function isLeaseAlgorithm(algorithm: AlgorithmName): algorithm is LeaseAlgorithm {
   return leasable(algorithm);
+}
+
+/**
+ * Whether a lease can serve a stack: when every limit is a token bucket or a fixed window
+ * (calendar windows included: fixed windows whose bounds the request carries).
+ */
+export function isLeasableStack(request: StackedRequest): boolean {
+  return request.limits.every((limit) => leasable(limit.algorithm));
 }
 
 /** One lease acquisition, as the acquire scripts reply. */
@@ -28,6 +37,17 @@ export interface LeaseGrant {
   readonly windowStartUs: number;
   /** fixed_window: microseconds until the units are void (the window ends); token_bucket: 0, no end. */
   readonly validUs: number;
+}
+
+/**
+ * One stacked lease acquisition (lua/lease/stacked_acquire.lua): the same `granted` units taken
+ * from every limit, and each limit's state after it, in the stack's order.
+ */
+export interface StackedLeaseGrant {
+  /** Units taken from EVERY limit; 0 means denied (nothing was taken from any). */
+  readonly granted: number;
+  /** Per limit: its LeaseGrant (`granted` as above; `retryAfterUs` 0 for a limit that covers the cost). */
+  readonly limits: readonly LeaseGrant[];
 }
 
 /** One composed lease script: what EVAL sends and the SHA1 EVALSHA names it by. */
@@ -47,20 +67,30 @@ const readLua = (relativePath: string): string => readFileSync(join(LUA_DIR, rel
 class LeaseScripts {
   readonly acquire: Readonly<Record<LeaseAlgorithm, LeaseScript>>;
   readonly release: Readonly<Record<LeaseAlgorithm, LeaseScript>>;
+  /** Stacks: what every leasable limit's state needs, the limits' codec, then the script. */
+  readonly stackedAcquire: LeaseScript;
+  readonly stackedRelease: LeaseScript;
 
   constructor() {
-    const state: Record<LeaseAlgorithm, string[]> = { token_bucket: ['lib/meter.lua'], fixed_window: [] };
-    const compose = (algorithm: LeaseAlgorithm, file: string): LeaseScript => {
-      const files = ['lib/common.lua', ...state[algorithm], 'lib/lease.lua', `lease/${file}`];
+    const state: Record<LeaseAlgorithm | 'stacked', string[]> = {
+      token_bucket: ['lib/meter.lua'],
+      fixed_window: [],
+      stacked: ['lib/meter.lua', 'lib/window.lua'],
+    };
+    const tail: Record<LeaseAlgorithm | 'stacked', string[]> = { token_bucket: [], fixed_window: [], stacked: ['lease/stacked_limits.lua'] };
+    const compose = (kind: LeaseAlgorithm | 'stacked', file: string): LeaseScript => {
+      const files = ['lib/common.lua', ...state[kind], 'lib/lease.lua', ...tail[kind], `lease/${file}`];
       const source = composeScript([redisTimeClockPrelude(), ...files.map(readLua)]);
       return { source, sha: sha1(source) };
     };
     this.acquire = { token_bucket: compose('token_bucket', 'token_bucket_acquire.lua'), fixed_window: compose('fixed_window', 'fixed_window_acquire.lua') };
     this.release = { token_bucket: compose('token_bucket', 'token_bucket_return.lua'), fixed_window: compose('fixed_window', 'fixed_window_return.lua') };
+    this.stackedAcquire = compose('stacked', 'stacked_acquire.lua');
+    this.stackedRelease = compose('stacked', 'stacked_return.lua');
   }
 
   all(): LeaseScript[] {
-    return [...Object.values(this.acquire), ...Object.values(this.release)];
+    return [...Object.values(this.acquire), ...Object.values(this.release), this.stackedAcquire, this.stackedRelease];
   }
 }
 
@@ -105,7 +135,8 @@ export class RedisLeaseStore {
    */
   async acquire(input: { request: LimitRequest & { algorithm: LeaseAlgorithm }; want: number }): Promise<LeaseGrant> {
     const { request } = input;
-    const reply = await this.call(this.scripts.acquire[request.algorithm], request, [request.cost, this.jitter(), Math.max(input.want, request.cost)], 'lease');
+    const args = [request.limit, request.windowUs, request.burst, request.cost, this.jitter(), Math.max(input.want, request.cost)];
+    const reply = await this.call({ script: this.scripts.acquire[request.algorithm], slotKey: request.key, keys: [request.key], args, context: 'lease' });
     return parseLeaseReply(reply);
   }
 
@@ -113,9 +144,37 @@ export class RedisLeaseStore {
   async release(input: { request: LimitRequest & { algorithm: LeaseAlgorithm }; units: number; windowStartUs: number }): Promise<number> {
     const { request } = input;
     const extra = request.algorithm === 'fixed_window' ? [input.windowStartUs] : [];
-    const reply = await this.call(this.scripts.release[request.algorithm], request, [input.units, this.jitter(), ...extra], 'lease return');
-    if (typeof reply !== 'number') throw new StoreUnavailableError(`lease return script replied ${JSON.stringify(reply)}`, { cause: reply });
-    return reply;
+    const args = [request.limit, request.windowUs, request.burst, input.units, this.jitter(), ...extra];
+    const reply = await this.call({ script: this.scripts.release[request.algorithm], slotKey: request.key, keys: [request.key], args, context: 'lease return' });
+    return parseReturnReply(reply);
+  }
+
+  /**
+   * Takes `want` units from EVERY limit of a leasable stack (isLeasableStack), all or nothing (or
+   * the whole units the tightest limit has left when fewer, but at least `request.cost`); cap
+   * `want` with leaseSize over the smallest capacity first. Granted 0: the triggering request is
+   * denied, and each limit's retry time says which limits deny it.
+   */
+  async acquireStack(input: { request: StackedRequest; want: number }): Promise<StackedLeaseGrant> {
+    const { request } = input;
+    const args: (string | number)[] = [request.limits.length, request.cost, this.jitter(), Math.max(input.want, request.cost)];
+    for (const limit of request.limits) pushStackedLimit(args, limit);
+    const reply = await this.call({ script: this.scripts.stackedAcquire, slotKey: request.key, keys: request.limits.map((l) => l.key), args, context: 'stacked lease' });
+    return parseStackedLeaseReply(reply, request.limits.length);
+  }
+
+  /**
+   * Gives `units` unused units back to every limit of the stack: token buckets at once, window
+   * limits only to the window each lease unit was taken in (`windowStartsUs`, per limit, as the
+   * grant replied). Resolves with the units the tightest limit took back.
+   */
+  async releaseStack(input: { request: StackedRequest; units: number; windowStartsUs: readonly number[] }): Promise<number> {
+    const { request } = input;
+    const args: (string | number)[] = [request.limits.length, input.units, this.jitter()];
+    for (const limit of request.limits) pushStackedLimit(args, limit);
+    args.push(...input.windowStartsUs);
+    const reply = await this.call({ script: this.scripts.stackedRelease, slotKey: request.key, keys: request.limits.map((l) => l.key), args, context: 'stacked lease return' });
+    return parseReturnReply(reply);
   }
 
   /** SCRIPT LOAD of the lease scripts into every master, so the first leases skip NOSCRIPT. */
@@ -133,12 +192,13 @@ export class RedisLeaseStore {
     return jitter > 0 ? jitter : 0;
   }
 
-  private async call(script: LeaseScript, request: LimitRequest, tail: readonly number[], context: string): Promise<unknown> {
-    const args = [request.limit, request.windowUs, request.burst, ...tail];
+  /** One script call on the node serving `slotKey`'s slot (every key shares its hash tag). */
+  private async call(input: { script: LeaseScript; slotKey: string; keys: readonly string[]; args: readonly (string | number)[]; context: string }): Promise<unknown> {
+    const { script, keys, args, context } = input;
     const client = this.client;
-    const node: Redis | undefined = client instanceof Cluster ? masterForSlot(client, keySlot(request.key)) : client;
+    const node: Redis | undefined = client instanceof Cluster ? masterForSlot(client, keySlot(input.slotKey)) : client;
     try {
-      const work = evalScript(client, { script, keys: [request.key], args });
+      const work = evalScript(client, { script, keys, args });
       return await boundCall({ work, node, context, deadline: this.deadline, deadlineMs: this.deadlineMs });
     } catch (error) {
       throw toStoreError(error, context);
@@ -147,9 +207,29 @@ export class RedisLeaseStore {
 }
 
 export function parseLeaseReply(reply: unknown): LeaseGrant {
-  if (Array.isArray(reply) && reply.length === 6 && reply.every((n) => typeof n === 'number' && n >= 0)) {
-    const [granted, remaining, resetUs, retryAfterUs, windowStartUs, validUs] = reply as number[];
-    return { granted, remaining, resetUs, retryAfterUs, windowStartUs, validUs };
-  }
+  if (isCounts(reply, 6)) return leaseGrantAt(reply, reply[0], 1);
   throw new StoreUnavailableError(`lease script returned an unexpected reply: ${JSON.stringify(reply)}`, { cause: reply });
+}
+
+/** stacked_acquire.lua's reply: granted, then five values per limit. */
+export function parseStackedLeaseReply(reply: unknown, limits: number): StackedLeaseGrant {
+  if (isCounts(reply, 1 + 5 * limits)) {
+    const granted = reply[0];
+    return { granted, limits: Array.from({ length: limits }, (_, index) => leaseGrantAt(reply, granted, 1 + 5 * index)) };
+  }
+  throw new StoreUnavailableError(`stacked lease script returned an unexpected reply: ${JSON.stringify(reply)}`, { cause: reply });
+}
+
+function parseReturnReply(reply: unknown): number {
+  if (typeof reply !== 'number') throw new StoreUnavailableError(`lease return script replied ${JSON.stringify(reply)}`, { cause: reply });
+  return reply;
+}
+
+function isCounts(reply: unknown, length: number): reply is number[] {
+  return Array.isArray(reply) && reply.length === length && reply.every((n) => typeof n === 'number' && n >= 0);
+}
+
+/** The five per-limit values from `at`: remaining, reset, retry, window start, validity. */
+function leaseGrantAt(reply: readonly number[], granted: number, at: number): LeaseGrant {
+  return { granted, remaining: reply[at], resetUs: reply[at + 1], retryAfterUs: reply[at + 2], windowStartUs: reply[at + 3], validUs: reply[at + 4] };
 }

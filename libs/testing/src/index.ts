@@ -7,6 +7,7 @@ export { startRedisCluster } from './redis-cluster';
 export type { RedisClusterHandle, RedisClusterOptions } from './redis-cluster';
 export { expectedDecisions, normalized, randomWalkVector, TEST_VECTORS } from './vectors';
 export { StoreTwin } from './store-twin';
+export { leasablePlan } from './leasable-plan';
 export type { TwinOutcome } from './store-twin';
 export type { ExpectedStep, ReplayOptions, TestVector, VectorStep } from './vectors';
 export { createTestDatabase, TEST_POSTGRES_SERVER } from './postgres';

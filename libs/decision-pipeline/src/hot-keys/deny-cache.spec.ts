@@ -99,4 +99,17 @@ describe('DenyCache with stacked limits', () => {
     const raised: StackedRequest = { ...stack, limits: [stack.limits[0], { ...stack.limits[1], limit: 200 }] };
     expect(cache.get(raised, 100)).toBeUndefined();
   });
+
+  it.each([
+    ['the burst of the limit that did not deny', { ...stack, limits: [{ ...stack.limits[0], burst: 20 }, stack.limits[1]] }],
+    ['the denying limit’s window', { ...stack, limits: [stack.limits[0], { ...stack.limits[1], calendar: { startUs: 86_400_000_000, endUs: 172_800_000_000, nextEndUs: 259_200_000_000 } }] }],
+    ['the denying limit’s algorithm', { ...stack, limits: [stack.limits[0], { ...stack.limits[1], algorithm: 'token_bucket' }] }],
+    ['the number of limits', { ...stack, limits: [stack.limits[0]] }],
+  ] as const)('does not answer for a stack after a change of %s', (_what, changed: StackedRequest) => {
+    const cache = new DenyCache({ maxKeys: 10, maxHoldMs: 1_000 });
+    cache.put({ request: stack, decision: stackDenial, sentAtMs: 0, holdUs: stackDenial.retryAfterUs });
+    expect(cache.get(changed, 10)).toBeUndefined();
+    // The mismatch dropped the entry: the old denial is not answered again either.
+    expect(cache.get(stack, 10)).toBeUndefined();
+  });
 });

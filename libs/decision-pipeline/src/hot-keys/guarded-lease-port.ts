@@ -9,5 +9,7 @@ export function guardedLeasePort(input: { guard: BreakerGuardedStore; leases: Re
     usable: () => guard.breaker.state === 'closed',
     acquire: (call) => guard.guard(() => leases.acquire(call)),
     release: (call) => guard.guard(() => leases.release(call)),
+    acquireStack: (call) => guard.guard(() => leases.acquireStack(call)),
+    releaseStack: (call) => guard.guard(() => leases.releaseStack(call)),
   };
 }

@@ -1,5 +1,5 @@
 import { leaseGrant, type LimitRequest, type RawDecision } from '@rl/limiter-core';
-import { StoreUnavailableError, type LeaseGrant } from '@rl/redis-store';
+import { StoreUnavailableError, type LeaseGrant, type StackedLeaseGrant } from '@rl/redis-store';
 import type { HotKeySettings } from './hot-key-settings';
 import type { HotKeyMetrics } from '../metrics';
 import type { DecisionFor, DecisionStore, StoreRequest } from '../store-port';
@@ -39,6 +39,14 @@ class SharedCounter implements DecisionStore, LeasePort {
     this.calls++;
     this.tokens += input.units;
     return Promise.resolve(input.units);
+  }
+
+  acquireStack(): Promise<StackedLeaseGrant> {
+    return Promise.reject(new Error('SharedCounter holds one limit (stacks: stacked-leases.spec.ts)'));
+  }
+
+  releaseStack(): Promise<number> {
+    return Promise.reject(new Error('SharedCounter holds one limit (stacks: stacked-leases.spec.ts)'));
   }
 }
 
@@ -281,7 +289,8 @@ describe('HotKeyStore', () => {
 
   it('answers from the inner store when an acquisition fails but the inner store works (a secondary tier)', async () => {
     const counter = new SharedCounter(10_000);
-    const broken: LeasePort = { usable: () => true, acquire: () => Promise.reject(new StoreUnavailableError('primary down', { cause: undefined })), release: () => Promise.resolve(0) };
+    const down = (): Promise<never> => Promise.reject(new StoreUnavailableError('primary down', { cause: undefined }));
+    const broken: LeasePort = { usable: () => true, acquire: down, release: () => Promise.resolve(0), acquireStack: down, releaseStack: () => Promise.resolve(0) };
     const metrics = new CountingMetrics();
     const clock = { ms: 0 };
     const store = new HotKeyStore({ inner: counter, leases: broken, settings: SETTINGS, metrics, nowMs: () => clock.ms });
