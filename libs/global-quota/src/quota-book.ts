@@ -69,6 +69,8 @@ export interface KeyState {
 
 export interface WindowState {
   readonly policyId: string;
+  /** The stacked limit this window counts (UsageWindow.limitName); absent for a policy of one limit. */
+  readonly limitName?: string;
   readonly windowStartMs: number;
   readonly windowMs: number;
   windowSeconds: number;
@@ -160,7 +162,7 @@ export class QuotaBook {
     region.lastReportMs = nowMs;
     let staleEntries = 0;
     for (const w of report.windows) {
-      const window = this.windowFor({ policyId: w.policyId, windowStartMs: w.windowStartMs, windowSeconds: w.windowSeconds, limit: w.limit });
+      const window = this.windowFor({ policyId: w.policyId, limitName: w.limitName, windowStartMs: w.windowStartMs, windowSeconds: w.windowSeconds, limit: w.limit });
       for (const [identity, admitted, denied] of w.keys) {
         const slot = this.keyFor(window, identity).slots[index];
         if (!slot.applyUsage({ instanceId: report.instanceId, sequence: report.sequence, admitted, denied })) staleEntries += 1;
@@ -358,7 +360,7 @@ export class QuotaBook {
         const end = Math.min(identities.length, offset + room);
         const keys: Array<readonly [string, number]> = [];
         for (let i = offset; i < end; i += 1) keys.push([identities[i], values[i]]);
-        part.push({ policyId: window.policyId, windowStartMs: window.windowStartMs, windowSeconds: window.windowSeconds, limit: window.limit, keys });
+        part.push({ ...windowName(window), windowStartMs: window.windowStartMs, windowSeconds: window.windowSeconds, limit: window.limit, keys });
         room -= end - offset;
         offset = end;
       }
@@ -454,12 +456,13 @@ export class QuotaBook {
     return min < 0 ? 0 : min;
   }
 
-  private windowFor(input: { policyId: string; windowStartMs: number; windowSeconds: number; limit: number }): WindowState {
-    const id = `${input.policyId}\n${input.windowStartMs}\n${input.windowSeconds}`;
+  /** One book per (policy, stacked limit, window): two global limits of a stack never share counts or allocations. */
+  private windowFor(input: { policyId: string; limitName?: string; windowStartMs: number; windowSeconds: number; limit: number }): WindowState {
+    const id = `${input.policyId}\n${input.limitName ?? ''}\n${input.windowStartMs}\n${input.windowSeconds}`;
     let window = this.windows.get(id);
     if (window === undefined) {
       window = {
-        policyId: input.policyId,
+        ...windowName(input),
         windowStartMs: input.windowStartMs,
         windowMs: globalWindowMs(input.windowSeconds),
         windowSeconds: input.windowSeconds,
@@ -479,4 +482,9 @@ export class QuotaBook {
     }
     return key;
   }
+}
+
+/** The policy id of a window, and its stacked limit's name when it has one (messages leave the field out otherwise). */
+function windowName(window: { readonly policyId: string; readonly limitName?: string }): { policyId: string; limitName?: string } {
+  return window.limitName === undefined ? { policyId: window.policyId } : { policyId: window.policyId, limitName: window.limitName };
 }

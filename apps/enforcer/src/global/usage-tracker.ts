@@ -14,6 +14,8 @@ export class WindowUsage {
     readonly windowSeconds: number,
     readonly limit: number,
     private readonly tracker: UsageTracker,
+    /** The stacked limit counted, when the policy has several (UsageWindow.limitName). */
+    readonly limitName?: string,
   ) {}
 
   get windowEndMs(): number {
@@ -34,7 +36,8 @@ export class WindowUsage {
   toReport(): UsageWindow {
     const keys: [string, number, number][] = [];
     for (const [identity, [admitted, denied]] of this.keys) keys.push([identity, admitted, denied]);
-    return { policyId: this.policyId, windowStartMs: this.windowStartMs, windowSeconds: this.windowSeconds, limit: this.limit, keys };
+    const window = { policyId: this.policyId, windowStartMs: this.windowStartMs, windowSeconds: this.windowSeconds, limit: this.limit, keys };
+    return this.limitName === undefined ? window : { ...window, limitName: this.limitName };
   }
 
   private counts(identity: string): Counts | undefined {
@@ -64,11 +67,11 @@ export class UsageTracker {
   constructor(private readonly options: { maxKeys: number }) {}
 
   /** The window's usage, created on first use. */
-  window(input: { policyId: string; windowStartMs: number; windowSeconds: number; limit: number }): WindowUsage {
-    const id = `${input.policyId}\u0000${input.windowStartMs}`;
+  window(input: { policyId: string; limitName?: string; windowStartMs: number; windowSeconds: number; limit: number }): WindowUsage {
+    const id = `${input.policyId}\u0000${input.limitName ?? ''}\u0000${input.windowStartMs}`;
     let usage = this.windows.get(id);
     if (usage === undefined) {
-      usage = new WindowUsage(input.policyId, input.windowStartMs, input.windowSeconds, input.limit, this);
+      usage = new WindowUsage(input.policyId, input.windowStartMs, input.windowSeconds, input.limit, this, input.limitName);
       this.windows.set(id, usage);
     }
     return usage;

@@ -9,6 +9,8 @@ export const GLOBAL_BOUNDS = {
   /** Stay under this many bytes per message (split larger reports and updates). */
   messageMaxBytes: 512 * 1024,
   policyId: { pattern: /^[a-z0-9-]{1,64}$/, hint: 'a slug of 1 to 64 characters from [a-z0-9-]' },
+  /** A stacked limit's name (PolicyLimit.name). */
+  limitName: { pattern: /^[a-z0-9-]{1,32}$/, hint: 'a slug of 1 to 32 characters from [a-z0-9-]' },
   identity: { pattern: /^(?:[A-Za-z0-9:_.@/-]{1,64}|#[A-Za-z0-9_-]{22})$/, hint: 'a counter identity (limiter-core safeIdentity)' },
   instanceId: { pattern: /^[\x21-\x7e]{1,128}$/, hint: 'a string of 1 to 128 printable ASCII characters without spaces' },
   limit: { min: 1, max: CHECK_BOUNDS.limitMax },

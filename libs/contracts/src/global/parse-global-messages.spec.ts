@@ -27,6 +27,14 @@ describe('parseUsageReport', () => {
     expect(parseUsageReport(bytes({ ...report, extra: true }))).toEqual({ ok: true, value: report });
   });
 
+  it('reads the window of one limit of a stacked policy by its limitName, and a window without one as before', () => {
+    const stacked = { ...report, windows: [{ ...report.windows[0], limitName: 'minute' }, report.windows[0]] };
+    const parsed = parseUsageReport(bytes(stacked));
+    expect(parsed).toEqual({ ok: true, value: stacked });
+    expect(parsed.ok && parsed.value.windows.map((w) => w.limitName)).toEqual(['minute', undefined]);
+    expect(parseAllocationUpdate(bytes({ ...update, windows: [{ ...update.windows[0], limitName: 'minute' }] }))).toMatchObject({ ok: true, value: { windows: [{ limitName: 'minute' }] } });
+  });
+
   it.each<[string, unknown, string, string]>([
     ['not JSON', '{"schema":', '', 'must be UTF-8 JSON'],
     ['an array', [1], '', 'must be an object'],
@@ -38,6 +46,7 @@ describe('parseUsageReport', () => {
     ['windows not an array', { ...report, windows: {} }, 'windows', 'must be an array'],
     ['a bad policy id', { ...report, windows: [{ ...report.windows[0], policyId: 'A B' }] }, 'windows[0].policyId', 'must be a slug of 1 to 64 characters from [a-z0-9-]'],
     ['a zero limit', { ...report, windows: [{ ...report.windows[0], limit: 0 }] }, 'windows[0].limit', 'must be an integer from 1 to 1000000000'],
+    ['a limit name that is not a slug', { ...report, windows: [{ ...report.windows[0], limitName: 'Per Minute' }] }, 'windows[0].limitName', 'must be a slug of 1 to 32 characters from [a-z0-9-]'],
     ['a misaligned window', { ...report, windows: [{ ...report.windows[0], windowStartMs: 1_764_480_000_001 }] }, 'windows[0].windowStartMs', 'must be a multiple of windowSeconds * 1000 (an aligned window start)'],
   ])('rejects %s', (_name, input, path, message) => {
     const result = parseUsageReport(typeof input === 'string' ? input : JSON.stringify(input));

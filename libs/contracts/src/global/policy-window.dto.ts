@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { IsNumber, Max, Min } from 'class-validator';
+import { IsNumber, IsOptional, Max, Min } from 'class-validator';
 import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
 import { Required } from '../validation/field-decorators';
 import { GLOBAL_BOUNDS } from './global-bounds';
@@ -22,6 +22,14 @@ function policyWindow<Key>(keys: PropertyDecorator) {
     @Required()
     @SatisfiesRule(GLOBAL_BOUNDS.policyId)
     readonly policyId!: string;
+
+    /**
+     * The limit of a stacked policy this window counts (its `limits[].name`), absent for a policy
+     * of one limit: the reconciler keeps one book per (policy, limit) and answers per limit.
+     */
+    @IsOptional()
+    @SatisfiesRule(GLOBAL_BOUNDS.limitName)
+    readonly limitName?: string;
 
     /** floor(nowMs / windowMs) * windowMs: the same aligned window in every region. */
     @Required()

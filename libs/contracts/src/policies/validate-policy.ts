@@ -8,7 +8,7 @@ import { ESCALATION_BOUNDS, ESCALATION_FIELDS, type EscalationSettings } from '.
 import { FAILURE_MODES, type FailureMode } from './failure-mode';
 import type { Policy } from './policy';
 import { CONCURRENCY_ALGORITHM, POLICY_ALGORITHMS, STORED_POLICY_ALGORITHMS, type PolicyAlgorithm } from './policy-algorithm';
-import { POLICY_LIMIT_BOUNDS, type PolicyLimit } from './policy-limit';
+import { limitScope, POLICY_LIMIT_BOUNDS, type PolicyLimit } from './policy-limit';
 import type { PolicyMatch } from './policy-match';
 import { POLICY_MODES, type PolicyMode } from './policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from './policy-scope';
@@ -35,7 +35,7 @@ export const POLICY_RULES = {
 } as const;
 
 const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy', 'escalation', 'leaseSeconds', 'limits'];
-const LIMIT_FIELDS = ['name', 'limit', 'windowSeconds', 'window', 'timeZone', 'algorithm', 'burst'];
+const LIMIT_FIELDS = ['name', 'limit', 'windowSeconds', 'window', 'timeZone', 'algorithm', 'burst', 'scope'];
 const MATCH_FIELDS = ['customerTier', 'customerId', 'route', 'method'];
 const ENVOY_LIMIT = { min: 0, max: ENVOY_RULE_BOUNDS.requestsPerUnitMax };
 
@@ -113,7 +113,7 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     if (mode === 'shadow') reader.fail(at('mode'), 'must be enforce for a concurrency policy');
     if (envoyMatch) reader.fail(at('algorithm'), 'must not be concurrency for an envoy rule');
   }
-  if (limits !== undefined && scope === 'global') reader.fail(at('limits'), 'are regional only: a global policy has one limit');
+  if (limits !== undefined && scope !== undefined) checkLimitScopes(reader, { limits, scope, path: at('limits') });
 
   if (reader.errors.length > before) return undefined;
   const policy: Policy = {
@@ -152,7 +152,8 @@ function readLimits(reader: FieldReader, input: unknown, path: string, context: 
 /**
  * One stacked limit: a `name`, a `limit`, and exactly one of `windowSeconds` or a calendar
  * `window` (with an IANA `timeZone`, default UTC, and the fixed_window algorithm); `algorithm`
- * defaults to the policy's, `burst` to `limit`.
+ * defaults to the policy's, `burst` to `limit`; `scope`, when given, overrides the policy's for
+ * this limit (kept as given: absent means the policy's).
  */
 function readLimit(reader: FieldReader, input: unknown, path: string, context: { options: ValidatePolicyOptions; algorithm: PolicyAlgorithm | undefined }): PolicyLimit | undefined {
   const raw = reader.object(input, path);
@@ -164,6 +165,7 @@ function readLimit(reader: FieldReader, input: unknown, path: string, context: {
   const limit = reader.integer(raw.limit, at('limit'), POLICY_RULES.limit);
   const burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), POLICY_RULES.limit);
   let algorithm = raw.algorithm === undefined ? context.algorithm : reader.oneOf(raw.algorithm, at('algorithm'), POLICY_ALGORITHMS);
+  const scope = raw.scope === undefined ? undefined : reader.oneOf<PolicyScope>(raw.scope, at('scope'), POLICY_SCOPES);
   let windowSeconds: number | undefined;
   let window: CalendarWindow | undefined;
   let timeZone: string | undefined;
@@ -185,7 +187,23 @@ function readLimit(reader: FieldReader, input: unknown, path: string, context: {
     burst: burst as number,
     ...(windowSeconds === undefined ? {} : { windowSeconds }),
     ...(window === undefined ? {} : { window, timeZone }),
+    ...(scope === undefined ? {} : { scope }),
   };
+}
+
+/**
+ * Every global limit of a stack (its own scope, else the policy's) must count in seconds: global
+ * windows are aligned to the Unix epoch in every region and the reconciler, and a calendar window
+ * (a zone's midnight, DST included) has no such alignment.
+ */
+function checkLimitScopes(reader: FieldReader, input: { limits: readonly PolicyLimit[]; scope: PolicyScope; path: string }): void {
+  input.limits.forEach((limit, index) => {
+    if (limit.window === undefined || limitScope(input, limit) !== 'global') return;
+    reader.fail(
+      fieldPath(indexPath(input.path, index), 'scope'),
+      `must be regional for a calendar window (${limit.window}): global limits count in epoch-aligned windows of windowSeconds, the same in every region`,
+    );
+  });
 }
 
 /** The window of a stacked limit in seconds: its own, or a calendar window's nominal length. */

@@ -11,6 +11,20 @@ export interface StackedLimit {
   readonly burst: number;
   /** A calendar window (with `algorithm: 'fixed_window'`): its bounds replace the epoch-aligned window. */
   readonly calendar?: CalendarBounds;
+  /**
+   * A limit shared by all regions (with `algorithm: 'fixed_window'`): `limit` (= `burst`) is this
+   * region's cap for the epoch-aligned window starting at `expectedStartMs`, counted as
+   * global_window counts a global policy. The store decides it in the window of its own clock, and
+   * when that is not `expectedStartMs` the limit denies, counting nothing (StackedGlobalWindow).
+   */
+  readonly global?: { readonly expectedStartMs: number };
+}
+
+/** Where a store counted one global limit of a stack: as GlobalWindowDecision's `windowStartMs` and `matched`. */
+export interface StackedGlobalWindow {
+  readonly windowStartMs: number;
+  /** False: the store's window was not the limit's `expectedStartMs`, so it denied and nothing of the stack was taken. */
+  readonly matched: boolean;
 }
 
 /**
@@ -38,6 +52,12 @@ export interface StackedRequest {
 export interface StackedDecision extends RawDecision {
   readonly limits: readonly RawDecision[];
   readonly constraining: number;
+  /**
+   * Per limit, in order: where the store counted it when it is a global limit, else undefined.
+   * Absent when the stack has no global limit, or when it was decided without the shared store
+   * (local fallback: every global limit counted in its `expectedStartMs` window).
+   */
+  readonly globalWindows?: readonly (StackedGlobalWindow | undefined)[];
 }
 
 export function isStackedRequest(request: { readonly algorithm: string }): request is StackedRequest {
