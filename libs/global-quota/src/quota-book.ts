@@ -369,11 +369,11 @@ export class QuotaBook {
     return parts;
   }
 
-  /** The current window of a policy (the one containing `nowMs`), if any key of it was reported. */
-  currentWindow(policyId: string, nowMs: number): WindowState | undefined {
+  /** The current window of a policy (the one containing `nowMs`), or of one of its stacked limits given `limitName`, if any key of it was reported. */
+  currentWindow(policyId: string, nowMs: number, limitName?: string): WindowState | undefined {
     let found: WindowState | undefined;
     for (const w of this.windows.values()) {
-      if (w.policyId === policyId && w.windowStartMs <= nowMs && nowMs < w.windowStartMs + w.windowMs) {
+      if (w.policyId === policyId && w.limitName === limitName && w.windowStartMs <= nowMs && nowMs < w.windowStartMs + w.windowMs) {
         if (found === undefined || w.windowStartMs > found.windowStartMs) found = w;
       }
     }
