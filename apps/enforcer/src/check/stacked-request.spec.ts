@@ -1,0 +1,57 @@
+import { validatePolicy } from '@rl/contracts';
+import { compilePolicy, rateParameters } from '../policies/compiled-policy';
+import { stackedKeys, stackedRequest } from './stacked-request';
+
+/** A plan of 10 per second in each region and 1,000 per minute shared by all regions. */
+function compiled(scope: 'regional' | 'global', minuteScope?: 'regional' | 'global') {
+  const result = validatePolicy({
+    id: 'plan',
+    match: { customerId: 'acme' },
+    algorithm: 'gcra',
+    scope,
+    limits: [
+      { name: 'burst', limit: 10, windowSeconds: 1, scope: 'regional' },
+      { name: 'minute', limit: 1_000, windowSeconds: 60, ...(minuteScope === undefined ? {} : { scope: minuteScope }) },
+    ],
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return compilePolicy({ parameters: rateParameters(result.value), localPercent: 10 });
+}
+
+describe('stackedRequest with a global limit', () => {
+  const nowUs = 1_764_849_630_500_000;
+
+  it('marks the global limit (the policy\'s scope unless the item says otherwise) as a fixed window in its aligned minute, keyed apart', () => {
+    for (const policy of [compiled('global'), compiled('regional', 'global')]) {
+      const stack = policy.stack;
+      if (stack === undefined) throw new Error('no stack');
+      expect(stack.globalLimits).toEqual([1]);
+      const request = stackedRequest({ policy, stack, identity: 'user:1', cost: 2, dryRun: undefined, nowUs });
+      expect(request.limits[0]).toEqual({ key: 'rl:{plan:user:1}:burst:gu', algorithm: 'gcra', limit: 10, windowUs: 1_000_000, burst: 10, calendar: undefined, global: undefined });
+      expect(request.limits[1]).toEqual({
+        key: 'rl:{plan:user:1}:minute:gw',
+        algorithm: 'fixed_window',
+        limit: 1_000,
+        windowUs: 60_000_000,
+        burst: 1_000,
+        calendar: undefined,
+        global: { expectedStartMs: 1_764_849_600_000 },
+      });
+      expect(request.cost).toBe(2);
+      expect(stackedKeys({ policy, stack, identity: 'user:1' })).toEqual(['rl:{plan:user:1}:st', 'rl:{plan:user:1}:burst:gu', 'rl:{plan:user:1}:minute:gw']);
+    }
+  });
+
+  it('leaves a stack of regional limits as it was', () => {
+    const policy = compiled('regional');
+    const stack = policy.stack;
+    if (stack === undefined) throw new Error('no stack');
+    expect(stack.globalLimits).toEqual([]);
+    const request = stackedRequest({ policy, stack, identity: 'user:1', cost: 1, dryRun: true, nowUs });
+    expect(request.limits.map((limit) => [limit.algorithm, limit.global])).toEqual([
+      ['gcra', undefined],
+      ['gcra', undefined],
+    ]);
+    expect(request.dryRun).toBe(true);
+  });
+});
