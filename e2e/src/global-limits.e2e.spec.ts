@@ -16,7 +16,7 @@ import { NATS_URL } from './stack';
 const LIMIT = 200;
 const WINDOW_SECONDS = 3_600;
 const POLICY_ID = 'global-e2e';
-/** A stacked plan: 50 per second in each region, and 40 per minute shared by both regions. */
+/** A stacked plan: 50 per second in each region, 40 per minute and 1,000 per calendar month (Berlin) shared by both regions. */
 const STACK_ID = 'global-stack-e2e';
 const STACK_MINUTE_LIMIT = 40;
 
@@ -64,6 +64,7 @@ describe('global limits (two regions + reconciler)', () => {
             limits: [
               { name: 'burst', limit: 50, windowSeconds: 1 },
               { name: 'minute', limit: STACK_MINUTE_LIMIT, windowSeconds: 60, scope: 'global' },
+              { name: 'month', limit: 1_000, window: 'calendar-month', timeZone: 'Europe/Berlin', scope: 'global' },
             ],
             scope: 'regional',
             failureMode: 'closed',
@@ -109,8 +110,9 @@ describe('global limits (two regions + reconciler)', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function regionsOf(key: string): Promise<RegionView[] | undefined> {
-    const res = await fetch(`${reconciler.url}/v1/global/usage?policyId=${POLICY_ID}&key=${encodeURIComponent(key)}`);
+  async function regionsOf(key: string, of: { policyId: string; limitName?: string } = { policyId: POLICY_ID }): Promise<RegionView[] | undefined> {
+    const limit = of.limitName === undefined ? '' : `&limitName=${of.limitName}`;
+    const res = await fetch(`${reconciler.url}/v1/global/usage?policyId=${of.policyId}&key=${encodeURIComponent(key)}${limit}`);
     if (res.status !== 200) {
       await res.body?.cancel();
       return undefined;
@@ -191,12 +193,23 @@ describe('global limits (two regions + reconciler)', () => {
       const denial = replies.find((r) => r.status === 429);
       if (denial !== undefined) {
         expect(denial.body).toMatchObject({ 'violated-policies': expect.arrayContaining([`${STACK_ID}-minute`]) });
-        expect(denial.headers.get('ratelimit-policy')).toBe(`"${STACK_ID}-burst";q=50;w=1, "${STACK_ID}-minute";q=${STACK_MINUTE_LIMIT};w=60`);
+        expect(denial.headers.get('ratelimit-policy')).toBe(`"${STACK_ID}-burst";q=50;w=1, "${STACK_ID}-minute";q=${STACK_MINUTE_LIMIT};w=60, "${STACK_ID}-month";q=1000;w=2592000`);
       }
       await sleep(300);
     }
     expect(admitted).toBeLessThanOrEqual(STACK_MINUTE_LIMIT);
     expect(admittedIn.east).toBeGreaterThan(0);
     expect(admittedIn.west).toBeGreaterThan(0);
+
+    // The reconciler sums both regions' usage per limit: the minute's, and the month's in its calendar window.
+    for (const limitName of ['minute', 'month']) {
+      let regions: RegionView[] | undefined;
+      for (let i = 0; i < 50; i++) {
+        regions = await regionsOf(key, { policyId: STACK_ID, limitName });
+        if (regions?.find((r) => r.region === 'us-east')?.admitted === admittedIn.east && regions.find((r) => r.region === 'eu-west')?.admitted === admittedIn.west) break;
+        await sleep(200);
+      }
+      expect({ limitName, east: regions?.find((r) => r.region === 'us-east')?.admitted, west: regions?.find((r) => r.region === 'eu-west')?.admitted }).toEqual({ limitName, east: admittedIn.east, west: admittedIn.west });
+    }
   });
 });

@@ -75,6 +75,26 @@ describe('decideGlobalStack', () => {
     expect(outcome).toMatchObject({ source: 'store', decision: { allowed: true, globalWindows: [undefined, { windowStartMs: next, matched: true }] } });
   });
 
+  it('asks a calendar limit again in the bounds of the store\'s window, with that window\'s cap', async () => {
+    const day = 86_400_000;
+    const today = { startUs: MINUTE_START * 1000, endUs: (MINUTE_START + day) * 1000, nextEndUs: (MINUTE_START + 2 * day) * 1000 };
+    const tomorrow = { startUs: today.endUs, endUs: today.nextEndUs, nextEndUs: today.nextEndUs + day * 1000 };
+    const calendarStack: StackedRequest = { ...stack, limits: [stack.limits[0], { ...stack.limits[1], calendar: today }] };
+    const backend = new ScriptedBackend((request: StoreRequest) => {
+      const limit = (request as StackedRequest).limits[1];
+      return answer({ allowed: true, windowStartMs: tomorrow.startUs / 1000, matched: limit.calendar?.startUs === tomorrow.startUs });
+    });
+    const asked: number[] = [];
+    const outcome = await decideGlobalStack(
+      pipelineOf(backend),
+      input({ request: calendarStack, capFor: (_index, start) => (start === tomorrow.startUs / 1000 ? 9 : 400), calendarAt: (index, start) => (asked.push(index, start), tomorrow) }),
+    );
+    expect((backend.asked[0] as StackedRequest).limits[1]).toMatchObject({ limit: 400, calendar: today, global: { expectedStartMs: today.startUs / 1000 } });
+    expect(asked).toEqual([1, tomorrow.startUs / 1000]);
+    expect((backend.asked[1] as StackedRequest).limits[1]).toMatchObject({ limit: 9, calendar: tomorrow, global: { expectedStartMs: tomorrow.startUs / 1000 } });
+    expect(outcome.decision).toMatchObject({ allowed: true, globalWindows: [undefined, { windowStartMs: tomorrow.startUs / 1000, matched: true }] });
+  });
+
   it('fails over when the store\'s window keeps moving', async () => {
     let shift = 0;
     const backend = new ScriptedBackend(() => answer({ allowed: true, windowStartMs: MINUTE_START + ++shift * MINUTE_MS, matched: false }));

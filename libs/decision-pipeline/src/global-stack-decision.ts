@@ -1,4 +1,4 @@
-import { combineStacked, StoreUnavailableError, type StackedDecision, type StackedGlobalWindow, type StackedLimit, type StackedRequest } from '@rl/limiter-core';
+import { combineStacked, StoreUnavailableError, type CalendarBounds, type StackedDecision, type StackedGlobalWindow, type StackedLimit, type StackedRequest } from '@rl/limiter-core';
 import { localShare, MAX_WINDOW_ATTEMPTS, notYetAllocated } from './global-window-decision';
 import type { DecisionOutcome, DecisionPipeline, LocalQuota } from './pipeline';
 
@@ -23,6 +23,8 @@ export interface GlobalStackInput {
   readonly allocationWaitMs: () => number;
   /** Called each time the store's window of a global limit differed from ours. */
   readonly onWindowRetry?: () => void;
+  /** The calendar window of global limit `index` (one with `calendar`) starting at `windowStartMs`, for asking again in the store's window. */
+  readonly calendarAt?: (index: number, windowStartMs: number) => CalendarBounds | undefined;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface GlobalStackInput {
  */
 export async function decideGlobalStack(pipeline: DecisionPipeline, input: GlobalStackInput): Promise<DecisionOutcome<StackedDecision>> {
   const limits = input.request.limits;
-  const starts: (number | undefined)[] = limits.map((limit) => (limit.global === undefined ? undefined : alignedStart(input.nowMs, limit)));
+  const starts: (number | undefined)[] = limits.map((limit) => (limit.global === undefined ? undefined : windowStartOf(input.nowMs, limit)));
   let attempt: { request: StackedRequest; local: DecisionInputLocal } | undefined;
   for (let tries = 0; tries < MAX_WINDOW_ATTEMPTS; tries++) {
     attempt = withCaps(input, starts);
@@ -65,9 +67,18 @@ export async function decideGlobalStack(pipeline: DecisionPipeline, input: Globa
 
 type DecisionInputLocal = LocalQuota & { readonly limits: readonly LocalQuota[] };
 
-function alignedStart(nowMs: number, limit: StackedLimit): number {
+/** Where a global limit starts counting: its calendar window's start as given, else the aligned window holding `nowMs`. */
+function windowStartOf(nowMs: number, limit: StackedLimit): number {
+  if (limit.calendar !== undefined) return limit.calendar.startUs / 1000;
   const windowMs = Math.max(1, Math.round(limit.windowUs / 1000));
   return Math.floor(nowMs / windowMs) * windowMs;
+}
+
+/** A global limit's calendar bounds for the window starting at `start`: those given when it is theirs. */
+function calendarFor(input: GlobalStackInput, index: number, start: number): CalendarBounds | undefined {
+  const given = input.request.limits[index].calendar;
+  if (given === undefined || given.startUs === start * 1000 || input.calendarAt === undefined) return given;
+  return input.calendarAt(index, start) ?? given;
 }
 
 /** The stack with each global limit's cap for its window, and the local buckets to fall back on; undefined when a cap is not known yet. */
@@ -84,7 +95,7 @@ function withCaps(input: GlobalStackInput, starts: readonly (number | undefined)
     }
     const cap = input.capFor(index, start);
     if (cap === undefined) return undefined;
-    limits[index] = { ...limit, limit: cap, burst: cap, global: { expectedStartMs: start } };
+    limits[index] = { ...limit, limit: cap, burst: cap, calendar: calendarFor(input, index, start), global: { expectedStartMs: start } };
     localLimits[index] = localShare(cap, input.localPercent);
   }
   return { request: { ...input.request, limits }, local: { ...input.local, limits: localLimits } };

@@ -31,6 +31,9 @@ export const BATCH_CALENDAR_KIND = ALGORITHMS.length + 3;
 /** batch.lua's GLOBAL_LIMIT: the kind of a stacked limit shared by all regions (global_window with this region's cap). */
 export const BATCH_GLOBAL_LIMIT_KIND = ALGORITHMS.length + 4;
 
+/** batch.lua's GLOBAL_CALENDAR_LIMIT: a global limit counted in calendar bounds (global_calendar_window). */
+export const BATCH_GLOBAL_CALENDAR_KIND = ALGORITHMS.length + 5;
+
 /** Values of a stacked record before its limits (kind, dry_run, n, cost), and per limit (kind, p1..p4). */
 export const BATCH_STACKED_HEAD = 4;
 export const BATCH_LIMIT_WIDTH = 5;
@@ -89,7 +92,8 @@ export function encodeBatch(input: { requests: readonly StoreRequest[]; declared
     if (limits !== undefined) {
       args.push(BATCH_KINDS.stacked, dryRun, limits.length, request.cost);
       for (const limit of limits) {
-        if (limit.global !== undefined) args.push(BATCH_GLOBAL_LIMIT_KIND, limit.limit, Math.max(1, Math.round(limit.windowUs / 1000)), limit.global.expectedStartMs, 0);
+        if (limit.global !== undefined && limit.calendar !== undefined) args.push(BATCH_GLOBAL_CALENDAR_KIND, limit.limit, limit.calendar.startUs, limit.calendar.endUs, limit.calendar.nextEndUs);
+        else if (limit.global !== undefined) args.push(BATCH_GLOBAL_LIMIT_KIND, limit.limit, Math.max(1, Math.round(limit.windowUs / 1000)), limit.global.expectedStartMs, 0);
         else if (limit.calendar === undefined) args.push(BATCH_KINDS[limit.algorithm], limit.limit, limit.windowUs, limit.burst, 0);
         else args.push(BATCH_CALENDAR_KIND, limit.limit, limit.calendar.startUs, limit.calendar.endUs, limit.calendar.nextEndUs);
       }

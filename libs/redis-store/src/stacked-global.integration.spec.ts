@@ -1,4 +1,4 @@
-import { buildStackKeys, type StackedDecision, type StackedLimit, type StackedRequest, type StoreDecision, type StoreError } from '@rl/limiter-core';
+import { buildStackKeys, CalendarWindowClock, type StackedDecision, type StackedLimit, type StackedRequest, type StoreDecision, type StoreError } from '@rl/limiter-core';
 import { argvClockPrelude, startRedisCluster, startRedisServer } from '@rl/testing';
 import { createRedisClient, waitForReady } from './connection';
 import { RedisCounterStore } from './redis-counter-store';
@@ -8,7 +8,8 @@ import { ScriptRegistry, type RedisClient } from './script-registry';
  * Stacks with global limits (batch.lua kind 10) against real redis-servers, standalone and a
  * 3-master Cluster, with Redis TIME replaced by a manual clock: a global limit denying while the
  * regional ones admit takes nothing from any of them, and a global limit counted in another window
- * than the caller expected denies and says where the store counted it.
+ * than the caller expected (an aligned minute, or a calendar month whose end Redis' clock has
+ * passed) denies and says where the store counts now.
  */
 
 const MINUTE_MS = 60_000;
@@ -151,6 +152,27 @@ describe.each([
     const real = await decide(stack({ identity, cap: 1 }));
     expect(real.allowed).toBe(true);
     expect(real.limits.map((l) => l.remaining)).toEqual([9, 0]);
+  });
+
+  it('a global calendar month counts against its cap in the bounds given, and from their end on denies, takes nothing and names the next month', async () => {
+    const identity = `g${identities++}`;
+    const clock = new CalendarWindowClock('calendar-month', 'Europe/Berlin');
+    const bounds = clock.boundsAt(T0_US);
+    const month = (cap: number, given = bounds): StackedRequest => {
+      const base = stack({ identity, cap: 100 });
+      const keys = buildStackKeys({ policyId: 'plan', identity, limits: [{ name: 'month', algorithm: 'fixed_window', calendar: true, global: true }] });
+      return { ...base, limits: [base.limits[0], { key: keys.limits[0], algorithm: 'fixed_window', limit: cap, windowUs: 0, burst: cap, calendar: given, global: { expectedStartMs: given.startUs / 1000 } }] };
+    };
+    expect((await decide(month(2))).limits.map((l) => l.remaining)).toEqual([9, 1]);
+    expect(await decide(month(2))).toMatchObject({ allowed: true, globalWindows: [undefined, { windowStartMs: bounds.startUs / 1000, matched: true }] });
+    const denied = await decide(month(2));
+    expect(denied).toMatchObject({ allowed: false, limits: [{ allowed: true, remaining: 8 }, { allowed: false, retryAfterUs: bounds.endUs - T0_US }] });
+    // Redis' clock past the month's end: the old bounds are not counted in; the reply names the new month.
+    nowUs = bounds.endUs + 1_000;
+    const late = await decide(month(2));
+    expect(late).toMatchObject({ allowed: false, globalWindows: [undefined, { windowStartMs: bounds.endUs / 1000, matched: false }] });
+    const next = clock.boundsAt(bounds.endUs);
+    expect(await decide(month(2, next))).toMatchObject({ allowed: true, limits: [{ allowed: true }, { remaining: 1 }], globalWindows: [undefined, { windowStartMs: next.startUs / 1000, matched: true }] });
   });
 
   it('the next minute counts in a new window with that window\'s cap', async () => {

@@ -219,6 +219,7 @@ export class CheckService {
         localPercent: this.localPercent,
         allocationWaitMs: () => this.sync.catchUpRemainingMs(),
         onWindowRetry: () => this.sync.recordWindowRetry(),
+        calendarAt: (index, windowStartMs) => stack.limits[index].calendar?.boundsAt(windowStartMs * 1000),
       });
     } finally {
       this.sync.endDecision(token);

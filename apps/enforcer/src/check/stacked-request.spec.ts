@@ -42,6 +42,20 @@ describe('stackedRequest with a global limit', () => {
     }
   });
 
+  it('gives a global calendar limit the bounds of its window in its zone, expected to start there', () => {
+    const result = validatePolicy({ id: 'plan', match: { customerId: 'acme' }, algorithm: 'gcra', scope: 'global', limits: [{ name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin' }] });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const policy = compilePolicy({ parameters: rateParameters(result.value), localPercent: 10 });
+    const stack = policy.stack;
+    if (stack === undefined) throw new Error('no stack');
+    expect(stack.limits[0].usageName).toEqual({ limitName: 'month', window: 'calendar-month', timeZone: 'Europe/Berlin' });
+    const request = stackedRequest({ policy, stack, identity: 'user:1', cost: 1, dryRun: undefined, nowUs });
+    // 4 December 2025, 12:00 UTC: December in Berlin starts 30 November 23:00 UTC and ends 31 December 23:00 UTC.
+    const start = Date.UTC(2025, 10, 30, 23);
+    const end = Date.UTC(2025, 11, 31, 23);
+    expect(request.limits[0]).toMatchObject({ key: 'rl:{plan:user:1}:month:gw', algorithm: 'fixed_window', limit: 100_000, calendar: { startUs: start * 1000, endUs: end * 1000 }, global: { expectedStartMs: start } });
+  });
+
   it('leaves a stack of regional limits as it was', () => {
     const policy = compiled('regional');
     const stack = policy.stack;

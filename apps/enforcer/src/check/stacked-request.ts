@@ -7,8 +7,9 @@ import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy'
  * The store request of a stacked policy for one identity: every limit's counter in the policy's
  * hash tag, calendar windows with the bounds of the window holding `nowUs` (this instance's clock;
  * the script decides at Redis TIME and moves to the next window when that is past the end). A
- * global limit is marked `global`, in the aligned window holding `nowUs` with the whole global limit
- * as its cap (what a peek shows); decideGlobalStack replaces both with this region's share.
+ * global limit is marked `global`, in the window holding `nowUs` (aligned, or calendar) with the
+ * whole global limit as its cap (what a peek shows); decideGlobalStack replaces both with this
+ * region's share.
  */
 export function stackedRequest(input: { policy: CompiledPolicy; stack: CompiledStack; identity: string; cost: number; dryRun: boolean | undefined; nowUs: number }): StackedRequest {
   const { policy, stack, nowUs } = input;
@@ -17,14 +18,15 @@ export function stackedRequest(input: { policy: CompiledPolicy; stack: CompiledS
   const limits: StackedLimit[] = new Array(stack.limits.length);
   for (let index = 0; index < stack.limits.length; index++) {
     const limit = stack.limits[index];
+    const calendar = limit.calendar === undefined ? undefined : limit.calendar.boundsAt(nowUs);
     limits[index] = {
       key: keys.limits[index],
       algorithm: limit.algorithm,
       limit: limit.quota.limit,
       windowUs: limit.windowUs,
       burst: limit.quota.burst,
-      calendar: limit.calendar === undefined ? undefined : limit.calendar.boundsAt(nowUs),
-      global: limit.global ? { expectedStartMs: globalWindowStartMs(nowUs / 1000, limit.windowUs / 1_000_000) } : undefined,
+      calendar,
+      global: limit.global ? { expectedStartMs: calendar === undefined ? globalWindowStartMs(nowUs / 1000, limit.windowUs / 1_000_000) : calendar.startUs / 1000 } : undefined,
     };
   }
   return { algorithm: 'stacked', key: keys.stack, limits, cost: input.cost, dryRun: input.dryRun };

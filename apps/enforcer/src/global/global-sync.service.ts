@@ -129,7 +129,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
   /** The usage counters of one policy's window (of one of its stacked limits, given `limit`), for the request path to count into. */
   usage(input: { policy: CompiledPolicy; windowStartMs: number; windowMs: number; limit?: CompiledLimit }): WindowUsage {
     const { policy, limit } = input;
-    return this.tracker.window({ policyId: policy.ref.id, limitName: limit?.name, windowStartMs: input.windowStartMs, windowSeconds: input.windowMs / 1000, limit: (limit ?? policy).quota.limit });
+    return this.tracker.window({ policyId: policy.ref.id, name: limit?.usageName, windowStartMs: input.windowStartMs, windowSeconds: input.windowMs / 1000, limit: (limit ?? policy).quota.limit });
   }
 
   /**
@@ -143,7 +143,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
       const limit = stack.limits[index];
       const windowStartMs = decision.globalWindows?.[index]?.windowStartMs;
       if (windowStartMs === undefined) continue;
-      const usage = this.usage({ policy, limit, windowStartMs, windowMs: Math.max(1, Math.round(limit.windowUs / 1000)) });
+      const usage = this.usage({ policy, limit, windowStartMs, windowMs: limitWindowMs(limit, windowStartMs) });
       if (decision.allowed) usage.admit(identity, cost);
       else if (!decision.limits[index].allowed) usage.deny(identity, cost);
     }
@@ -297,6 +297,13 @@ function claimedEpoch(payload: Uint8Array | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The length of a global limit's window starting at `windowStartMs`: a calendar window's own (a month, a DST day), else its windowSeconds. */
+function limitWindowMs(limit: CompiledLimit, windowStartMs: number): number {
+  if (limit.calendar === undefined) return Math.max(1, Math.round(limit.windowUs / 1000));
+  const bounds = limit.calendar.boundsAt(windowStartMs * 1000);
+  return (bounds.endUs - bounds.startUs) / 1000;
 }
 
 /** Whether a policy, or any of its stacked limits, is counted against a limit shared by all regions. */

@@ -4,6 +4,7 @@ import {
   limitScope,
   limitWindowSeconds,
   policyWindowSeconds,
+  type CalendarWindow,
   type FailureMode,
   type Policy,
   type PolicyAlgorithm,
@@ -71,6 +72,8 @@ export interface CompiledLimit {
    * policy, in epoch-aligned windows against this region's allocation (`algorithm` fixed_window).
    */
   readonly global: boolean;
+  /** How usage reports name a global limit's windows: its name, and its calendar window and zone. */
+  readonly usageName: { readonly limitName: string; readonly window?: CalendarWindow; readonly timeZone?: string };
   readonly quota: Quota;
   readonly localQuota: Quota;
   /** `RateLimit` item up to the remaining count: `"<policy id>-<name>";r=`. */
@@ -180,6 +183,7 @@ function compileStack(input: { policyId: string; scope: PolicyScope; limits: rea
       windowUs: Math.max(1, Math.round(seconds * 1_000_000)),
       calendar: limit.window === undefined ? undefined : new CalendarWindowClock(limit.window, limit.timeZone ?? 'UTC'),
       global,
+      usageName: limit.window === undefined ? { limitName: limit.name } : { limitName: limit.name, window: limit.window, timeZone: limit.timeZone ?? 'UTC' },
       quota: quota({ id: itemName, limit: limit.limit, burst: limit.burst, window }),
       localQuota: quota({ id: itemName, limit: scale(limit.limit), burst: scale(limit.burst), window }),
       rateLimitPrefix: `"${itemName}";r=`,

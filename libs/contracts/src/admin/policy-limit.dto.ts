@@ -42,7 +42,7 @@ export class PolicyLimitDto {
   @IsBurstValue()
   burst?: number;
 
-  /** `regional` or `global` for this limit alone; defaults to the policy's `scope`. A calendar window must be regional. */
+  /** `regional` or `global` for this limit alone; defaults to the policy's `scope`. */
   @IsOptional()
   @IsIn(POLICY_SCOPES, { message: ADMIN_MESSAGES.oneOf(POLICY_SCOPES) })
   scope?: PolicyScope;

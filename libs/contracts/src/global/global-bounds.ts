@@ -1,4 +1,5 @@
 import { CHECK_BOUNDS } from '../check/check-bounds';
+import { isTimeZone } from '../policies/calendar-window';
 
 /**
  * Bounds of the global-limit messages. `identity` is the counted identity as it appears in counter
@@ -14,7 +15,9 @@ export const GLOBAL_BOUNDS = {
   identity: { pattern: /^(?:[A-Za-z0-9:_.@/-]{1,64}|#[A-Za-z0-9_-]{22})$/, hint: 'a counter identity (limiter-core safeIdentity)' },
   instanceId: { pattern: /^[\x21-\x7e]{1,128}$/, hint: 'a string of 1 to 128 printable ASCII characters without spaces' },
   limit: { min: 1, max: CHECK_BOUNDS.limitMax },
-  windowSeconds: { min: CHECK_BOUNDS.windowSecondsMin, max: CHECK_BOUNDS.windowSecondsMax },
+  /** A calendar month is up to 31 days and one DST hour long. */
+  windowSeconds: { min: CHECK_BOUNDS.windowSecondsMin, max: 31 * 86_400 + 3_600 },
+  timeZone: { pattern: { test: isTimeZone }, hint: 'an IANA time zone such as UTC or Europe/Berlin' },
   count: { min: 0, max: Number.MAX_SAFE_INTEGER },
   epoch: { min: 0, max: Number.MAX_SAFE_INTEGER },
   timeMs: { min: 0, max: 8_640_000_000_000_000 },

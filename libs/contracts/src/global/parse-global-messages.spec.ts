@@ -35,6 +35,20 @@ describe('parseUsageReport', () => {
     expect(parseAllocationUpdate(bytes({ ...update, windows: [{ ...update.windows[0], limitName: 'minute' }] }))).toMatchObject({ ok: true, value: { windows: [{ limitName: 'minute' }] } });
   });
 
+  it('reads a calendar window of a global stacked limit, which starts at a midnight of its zone, not on a multiple of its length', () => {
+    // March 2026 in Berlin: from 1 March 00:00 CET (23:00 UTC the day before), 31 days less the DST hour.
+    const month = { ...report.windows[0], limitName: 'month', window: 'calendar-month', timeZone: 'Europe/Berlin', windowStartMs: Date.UTC(2026, 1, 28, 23), windowSeconds: 31 * 86_400 - 3_600 };
+    expect(parseUsageReport(bytes({ ...report, windows: [month] }))).toEqual({ ok: true, value: { ...report, windows: [month] } });
+    const withoutZone = parseUsageReport(bytes({ ...report, windows: [{ ...month, timeZone: undefined }] }));
+    expect(withoutZone).toEqual({ ok: false, errors: [{ path: 'windows[0].timeZone', message: 'is required with window' }] });
+    const unknownZone = parseUsageReport(bytes({ ...report, windows: [{ ...month, timeZone: 'Mars/Olympus' }] }));
+    expect(unknownZone).toEqual({ ok: false, errors: [{ path: 'windows[0].timeZone', message: 'must be an IANA time zone such as UTC or Europe/Berlin' }] });
+    const zoneAlone = parseUsageReport(bytes({ ...report, windows: [{ ...report.windows[0], timeZone: 'UTC' }] }));
+    expect(zoneAlone).toEqual({ ok: false, errors: [{ path: 'windows[0].timeZone', message: 'is only for a calendar window' }] });
+    const notAWindow = parseUsageReport(bytes({ ...report, windows: [{ ...month, window: 'calendar-year' }] }));
+    expect(notAWindow.ok ? [] : notAWindow.errors.map((e) => e.path)).toEqual(['windows[0].window']);
+  });
+
   it.each<[string, unknown, string, string]>([
     ['not JSON', '{"schema":', '', 'must be UTF-8 JSON'],
     ['an array', [1], '', 'must be an object'],

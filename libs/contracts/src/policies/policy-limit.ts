@@ -22,8 +22,8 @@ export interface PolicyLimit {
   readonly timeZone?: string;
   /**
    * `global`: one limit shared by all regions, counted like a global policy (epoch-aligned windows,
-   * this region's share from the reconciler). Absent: the policy's `scope` (see limitScope). A
-   * calendar window is regional only.
+   * this region's share from the reconciler; a calendar window in its zone's bounds, the same in
+   * every region). Absent: the policy's `scope` (see limitScope).
    */
   readonly scope?: PolicyScope;
 }

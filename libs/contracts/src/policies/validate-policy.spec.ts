@@ -199,7 +199,7 @@ describe('validatePolicy with stacked limits', () => {
       limits: [
         { name: 'burst', limit: 10, windowSeconds: 1, scope: 'regional' },
         { name: 'minute', limit: 1_000, windowSeconds: 60 },
-        { name: 'month', limit: 100_000, window: 'calendar-month', scope: 'regional' },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin' },
       ],
     };
     const result = validatePolicy(mixed);
@@ -208,7 +208,7 @@ describe('validatePolicy with stacked limits', () => {
     expect(result.value.limits?.map((limit) => [limit.name, limit.scope, limitScope(result.value, limit)])).toEqual([
       ['burst', 'regional', 'regional'],
       ['minute', undefined, 'global'],
-      ['month', 'regional', 'regional'],
+      ['month', undefined, 'global'],
     ]);
     expect(validatePolicy(result.value)).toEqual(result);
     const regional = validatePolicy({ ...plan, limits: [{ name: 'minute', limit: 1_000, windowSeconds: 60, scope: 'global' }] });
@@ -229,8 +229,6 @@ describe('validatePolicy with stacked limits', () => {
     [{ limits: [{ name: 'a', limit: 1, window: 'calendar-day', algorithm: 'gcra' }] }, 'limits[0].algorithm', 'must be fixed_window (or omitted) for a calendar window'],
     [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1, extra: 1 }] }, 'limits[0].extra', 'is not a known field'],
     [{ limit: 11 }, 'limit', 'must be 10 (that of limits "burst", the shortest window) or be omitted'],
-    [{ scope: 'global' }, 'limits[2].scope', 'must be regional for a calendar window (calendar-month): global limits count in epoch-aligned windows of windowSeconds, the same in every region'],
-    [{ limits: [{ name: 'month', limit: 9, window: 'calendar-month', scope: 'global' }] }, 'limits[0].scope', 'must be regional for a calendar window (calendar-month): global limits count in epoch-aligned windows of windowSeconds, the same in every region'],
     [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1, scope: 'everywhere' }] }, 'limits[0].scope', 'must be one of regional, global'],
     [{ leaseSeconds: 30 }, 'leaseSeconds', 'is only for a concurrency policy'],
   ])('refuses %j at %s', (change, path, message) => {

@@ -8,7 +8,7 @@ import { ESCALATION_BOUNDS, ESCALATION_FIELDS, type EscalationSettings } from '.
 import { FAILURE_MODES, type FailureMode } from './failure-mode';
 import type { Policy } from './policy';
 import { CONCURRENCY_ALGORITHM, POLICY_ALGORITHMS, STORED_POLICY_ALGORITHMS, type PolicyAlgorithm } from './policy-algorithm';
-import { limitScope, POLICY_LIMIT_BOUNDS, type PolicyLimit } from './policy-limit';
+import { POLICY_LIMIT_BOUNDS, type PolicyLimit } from './policy-limit';
 import type { PolicyMatch } from './policy-match';
 import { POLICY_MODES, type PolicyMode } from './policy-mode';
 import { POLICY_SCOPES, type PolicyScope } from './policy-scope';
@@ -113,7 +113,6 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     if (mode === 'shadow') reader.fail(at('mode'), 'must be enforce for a concurrency policy');
     if (envoyMatch) reader.fail(at('algorithm'), 'must not be concurrency for an envoy rule');
   }
-  if (limits !== undefined && scope !== undefined) checkLimitScopes(reader, { limits, scope, path: at('limits') });
 
   if (reader.errors.length > before) return undefined;
   const policy: Policy = {
@@ -189,21 +188,6 @@ function readLimit(reader: FieldReader, input: unknown, path: string, context: {
     ...(window === undefined ? {} : { window, timeZone }),
     ...(scope === undefined ? {} : { scope }),
   };
-}
-
-/**
- * Every global limit of a stack (its own scope, else the policy's) must count in seconds: global
- * windows are aligned to the Unix epoch in every region and the reconciler, and a calendar window
- * (a zone's midnight, DST included) has no such alignment.
- */
-function checkLimitScopes(reader: FieldReader, input: { limits: readonly PolicyLimit[]; scope: PolicyScope; path: string }): void {
-  input.limits.forEach((limit, index) => {
-    if (limit.window === undefined || limitScope(input, limit) !== 'global') return;
-    reader.fail(
-      fieldPath(indexPath(input.path, index), 'scope'),
-      `must be regional for a calendar window (${limit.window}): global limits count in epoch-aligned windows of windowSeconds, the same in every region`,
-    );
-  });
 }
 
 /** The window of a stacked limit in seconds: its own, or a calendar window's nominal length. */

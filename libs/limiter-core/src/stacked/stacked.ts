@@ -13,9 +13,10 @@ export interface StackedLimit {
   readonly calendar?: CalendarBounds;
   /**
    * A limit shared by all regions (with `algorithm: 'fixed_window'`): `limit` (= `burst`) is this
-   * region's cap for the epoch-aligned window starting at `expectedStartMs`, counted as
-   * global_window counts a global policy. The store decides it in the window of its own clock, and
-   * when that is not `expectedStartMs` the limit denies, counting nothing (StackedGlobalWindow).
+   * region's cap for the epoch-aligned window starting at `expectedStartMs` (with `calendar`: for
+   * those bounds, starting at `expectedStartMs`), counted as global_window counts a global policy.
+   * The store decides it in the window of its own clock, and when that is not the expected one the
+   * limit denies, counting nothing (StackedGlobalWindow).
    */
   readonly global?: { readonly expectedStartMs: number };
 }

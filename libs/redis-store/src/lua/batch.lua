@@ -15,9 +15,11 @@
 --   dry_run  1: decide the same, write nothing; 0: a real decision
 --   a1..a4   kinds 1-6: limit, window_us, burst, cost; kind 7: cap, window_ms, cost, expected_start_ms
 --   kind 8:  n (limits), cost, then per limit: limit_kind (1-6 as above, 9 calendar_window, 10
---            global limit) and p1..p4: kinds 1-6 limit, window_us, burst, 0; kind 9 limit, start_us,
---            end_us, next_end_us; kind 10 cap, window_ms, expected_start_ms, 0 (global_window: this
---            region's share of a limit shared by all regions, in the stack's all-or-nothing).
+--            global limit, 11 global calendar limit) and p1..p4: kinds 1-6 limit, window_us, burst,
+--            0; kind 9 limit, start_us, end_us, next_end_us; kind 10 cap, window_ms,
+--            expected_start_ms, 0 (global_window: this region's share of a limit shared by all
+--            regions, in the stack's all-or-nothing); kind 11 cap, start_us, end_us, next_end_us
+--            (global_calendar_window: the same share, in the calendar window the caller gives).
 --            Its keys: each limit's in order (two for sliding_log).
 -- The TTL jitter is not sent per decision: decision i (from 0) gets
 -- (jitter_base + i * JITTER_STRIDE_MS) % jitter_span ms, so keys written together spread over the
@@ -44,6 +46,7 @@ local GLOBAL_WINDOW = 7
 local STACKED = 8
 local CALENDAR_WINDOW = 9
 local GLOBAL_LIMIT = 10
+local GLOBAL_CALENDAR_LIMIT = 11
 local DECIDERS = { token_bucket, gcra, sliding_window, sliding_log, fixed_window, leaky_bucket, global_window }
 local KEY_COUNTS = { 1, 1, 1, 2, 1, 1, 1 }
 
@@ -55,6 +58,9 @@ local function decide_limit(limit, cost, dry_run, jitter_ms)
   if limit.kind == GLOBAL_LIMIT then
     -- A window other than expected_start_ms denies (matched 0): the stack then takes nothing.
     return global_window(limit.keys, { limit.p1, limit.p2, cost, jitter_ms, limit.p3 }, dry_run)
+  end
+  if limit.kind == GLOBAL_CALENDAR_LIMIT then
+    return global_calendar_window(limit.keys, { limit.p1, limit.p2, limit.p3, limit.p4, cost, jitter_ms }, dry_run)
   end
   return DECIDERS[limit.kind](limit.keys, { limit.p1, limit.p2, limit.p3, cost, jitter_ms }, dry_run)
 end
@@ -100,7 +106,7 @@ local function stacked(limits, cost, dry_run, jitter_ms)
     for v = 1, 4 do reply[#reply + 1] = decisions[j][v] end
   end
   for j = 1, #decisions do
-    if limits[j].kind == GLOBAL_LIMIT then
+    if limits[j].kind == GLOBAL_LIMIT or limits[j].kind == GLOBAL_CALENDAR_LIMIT then
       reply[#reply + 1] = decisions[j][5] -- windowStartMs the store counted in
       reply[#reply + 1] = decisions[j][7] -- matched: 1 when that is expected_start_ms
     end
