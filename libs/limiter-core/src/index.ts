@@ -19,6 +19,7 @@ export { CalendarWindowClock, calendarBounds } from './stacked/calendar';
 export type { CalendarBounds } from './stacked/calendar';
 export { calendarWindowStep } from './stacked/calendar-window';
 export { combineStacked, decideStacked, isStackedRequest, stackedMaxCost } from './stacked/stacked';
+export { globalCalendarWindowStep } from './stacked/global-calendar-window';
 export type { StackedDecision, StackedGlobalWindow, StackedLimit, StackedLimitDecider, StackedRequest } from './stacked/stacked';
 export { MemoryStateStore } from './memory-state-store';
 export { GenerationalCache } from './generational-cache';

@@ -65,10 +65,13 @@ export function isStackedRequest(request: { readonly algorithm: string }): reque
   return request.algorithm === 'stacked';
 }
 
-/** The most one request can ever cost under a stack: the smallest of its limits'. */
-export function stackedMaxCost(limits: readonly Pick<StackedLimit, 'algorithm' | 'limit' | 'burst'>[]): number {
+/** The most one request can ever cost under a stack: the smallest of its limits' (of its regional limits' only, given `regionalOnly`). */
+export function stackedMaxCost(limits: readonly Pick<StackedLimit, 'algorithm' | 'limit' | 'burst' | 'global'>[], options: { regionalOnly: boolean } = { regionalOnly: false }): number {
   let most = Infinity;
-  for (const limit of limits) most = Math.min(most, maxCost(limit.algorithm, limit.limit, limit.burst));
+  for (const limit of limits) {
+    if (options.regionalOnly && limit.global !== undefined) continue;
+    most = Math.min(most, maxCost(limit.algorithm, limit.limit, limit.burst));
+  }
   return most;
 }
 
