@@ -1,6 +1,6 @@
 -- A region's share of a global limit counted in a calendar window (a day, week or month in a time
--- zone): global_window's contract with calendar_window's bounds. Stacked limits only (batch.lua
--- kind 11). The caller gives the bounds of the window its clock says is current (computed with
+-- zone); twin of libs/limiter-core/src/stacked/global-calendar-window.ts (globalCalendarWindowStep).
+-- global_window's contract with calendar_window's bounds. Stacked limits only (batch.lua kind 11). The caller gives the bounds of the window its clock says is current (computed with
 -- time-zone data Lua does not have) and the region's cap for that window. While now (Redis TIME)
 -- is before the end, the request counts in that window against the cap (a now still before the
 -- start, Redis' clock behind the caller's, counts there too); from the end on the cap is not this
