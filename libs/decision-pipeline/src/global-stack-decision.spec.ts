@@ -80,17 +80,26 @@ describe('decideGlobalStack', () => {
     const today = { startUs: MINUTE_START * 1000, endUs: (MINUTE_START + day) * 1000, nextEndUs: (MINUTE_START + 2 * day) * 1000 };
     const tomorrow = { startUs: today.endUs, endUs: today.nextEndUs, nextEndUs: today.nextEndUs + day * 1000 };
     const calendarStack: StackedRequest = { ...stack, limits: [stack.limits[0], { ...stack.limits[1], calendar: today }] };
+    // The store names an instant of the window it counts in (a clock far ahead lands mid-window): asked again from that window's start.
+    const storeInstantMs = tomorrow.startUs / 1000 + 5_000;
     const backend = new ScriptedBackend((request: StoreRequest) => {
       const limit = (request as StackedRequest).limits[1];
-      return answer({ allowed: true, windowStartMs: tomorrow.startUs / 1000, matched: limit.calendar?.startUs === tomorrow.startUs });
+      const matched = limit.calendar?.startUs === tomorrow.startUs;
+      return answer({ allowed: true, windowStartMs: matched ? tomorrow.startUs / 1000 : storeInstantMs, matched });
     });
-    const asked: number[] = [];
+    const asked = new Set<string>();
+    const caps: number[] = [];
     const outcome = await decideGlobalStack(
       pipelineOf(backend),
-      input({ request: calendarStack, capFor: (_index, start) => (start === tomorrow.startUs / 1000 ? 9 : 400), calendarAt: (index, start) => (asked.push(index, start), tomorrow) }),
+      input({
+        request: calendarStack,
+        capFor: (_index, start) => (caps.push(start), start === tomorrow.startUs / 1000 ? 9 : 400),
+        calendarAt: (index, atMs) => (asked.add(`${index}@${atMs}`), atMs >= tomorrow.startUs / 1000 ? tomorrow : today),
+      }),
     );
     expect((backend.asked[0] as StackedRequest).limits[1]).toMatchObject({ limit: 400, calendar: today, global: { expectedStartMs: today.startUs / 1000 } });
-    expect(asked).toEqual([1, tomorrow.startUs / 1000]);
+    expect([...asked].every((call) => call.startsWith('1@'))).toBe(true);
+    expect(caps).toEqual([today.startUs / 1000, tomorrow.startUs / 1000]);
     expect((backend.asked[1] as StackedRequest).limits[1]).toMatchObject({ limit: 9, calendar: tomorrow, global: { expectedStartMs: tomorrow.startUs / 1000 } });
     expect(outcome.decision).toMatchObject({ allowed: true, globalWindows: [undefined, { windowStartMs: tomorrow.startUs / 1000, matched: true }] });
   });

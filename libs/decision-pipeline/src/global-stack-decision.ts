@@ -55,7 +55,7 @@ export async function decideGlobalStack(pipeline: DecisionPipeline, input: Globa
     }
     input.onWindowRetry?.();
     windows.forEach((w, index) => {
-      if (w !== undefined && !w.matched) starts[index] = w.windowStartMs;
+      if (w !== undefined && !w.matched) starts[index] = startOfWindowAt(input, index, w.windowStartMs);
     });
   }
   const failure = new StoreUnavailableError(`stacked global limits: the store's window kept moving (${MAX_WINDOW_ATTEMPTS} attempts)`, { cause: undefined });
@@ -72,6 +72,16 @@ function windowStartOf(nowMs: number, limit: StackedLimit): number {
   if (limit.calendar !== undefined) return limit.calendar.startUs / 1000;
   const windowMs = Math.max(1, Math.round(limit.windowUs / 1000));
   return Math.floor(nowMs / windowMs) * windowMs;
+}
+
+/**
+ * The start of global limit `index`'s window holding `atMs` (where the store counts now): that
+ * instant for an aligned window (the store names its start), the calendar window's start otherwise.
+ */
+function startOfWindowAt(input: GlobalStackInput, index: number, atMs: number): number {
+  if (input.request.limits[index].calendar === undefined) return atMs;
+  const bounds = input.calendarAt?.(index, atMs);
+  return bounds === undefined ? atMs : bounds.startUs / 1000;
 }
 
 /** A global limit's calendar bounds for the window starting at `start`: those given when it is theirs. */
