@@ -16,6 +16,9 @@ import { NATS_URL } from './stack';
 const LIMIT = 200;
 const WINDOW_SECONDS = 3_600;
 const POLICY_ID = 'global-e2e';
+/** A stacked plan: 50 per second in each region, 40 per minute and 1,000 per calendar month (Berlin) shared by both regions. */
+const STACK_ID = 'global-stack-e2e';
+const STACK_MINUTE_LIMIT = 40;
 
 interface RegionView {
   readonly region: string;
@@ -54,9 +57,23 @@ describe('global limits (two regions + reconciler)', () => {
             mode: 'enforce',
             version: 1,
           },
+          {
+            id: STACK_ID,
+            match: { customerTier: 'stacked' },
+            algorithm: 'token_bucket',
+            limits: [
+              { name: 'burst', limit: 50, windowSeconds: 1 },
+              { name: 'minute', limit: STACK_MINUTE_LIMIT, windowSeconds: 60, scope: 'global' },
+              { name: 'month', limit: 1_000, window: 'calendar-month', timeZone: 'Europe/Berlin', scope: 'global' },
+            ],
+            scope: 'regional',
+            failureMode: 'closed',
+            mode: 'enforce',
+            version: 1,
+          },
         ],
         overrides: [],
-        customers: { acme: { tier: 'global' } },
+        customers: { acme: { tier: 'global' }, stackco: { tier: 'stacked' } },
       }),
     );
     reconciler = await startReconciler({
@@ -93,8 +110,9 @@ describe('global limits (two regions + reconciler)', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function regionsOf(key: string): Promise<RegionView[] | undefined> {
-    const res = await fetch(`${reconciler.url}/v1/global/usage?policyId=${POLICY_ID}&key=${encodeURIComponent(key)}`);
+  async function regionsOf(key: string, of: { policyId: string; limitName?: string } = { policyId: POLICY_ID }): Promise<RegionView[] | undefined> {
+    const limit = of.limitName === undefined ? '' : `&limitName=${of.limitName}`;
+    const res = await fetch(`${reconciler.url}/v1/global/usage?policyId=${of.policyId}&key=${encodeURIComponent(key)}${limit}`);
     if (res.status !== 200) {
       await res.body?.cancel();
       return undefined;
@@ -150,5 +168,48 @@ describe('global limits (two regions + reconciler)', () => {
     }
     expect(regions?.find((r) => r.region === 'us-east')?.admitted).toBe(admittedEast);
     expect(regions?.find((r) => r.region === 'eu-west')?.admitted).toBe(admittedWest);
+  });
+
+  it('a stack with a global minute limit, driven through both regions, admits at most the global limit in total', async () => {
+    // Keep the drive inside one minute: the global limit counts per epoch-aligned minute.
+    const untilMinuteEnds = 60_000 - (Date.now() % 60_000);
+    if (untilMinuteEnds < 30_000) await sleep(untilMinuteEnds + 100);
+    const key = `stack:${unique}`;
+    const east = usEast.enforcers[0].url;
+    const west = euWest.enforcers[0].url;
+    let admitted = 0;
+    const admittedIn = { east: 0, west: 0 };
+    for (let round = 0; round < 8; round++) {
+      const [inEast, inWest] = await Promise.all([
+        Promise.all(Array.from({ length: 10 }, () => check(east, { key, customerId: 'stackco' }))),
+        Promise.all(Array.from({ length: 10 }, () => check(west, { key, customerId: 'stackco' }))),
+      ]);
+      const replies = [...inEast, ...inWest];
+      expect(replies.filter((r) => r.status !== 200 && r.status !== 429).map((r) => ({ status: r.status, body: r.body }))).toEqual([]);
+      admittedIn.east += inEast.filter((r) => r.status === 200).length;
+      admittedIn.west += inWest.filter((r) => r.status === 200).length;
+      admitted += replies.filter((r) => r.status === 200).length;
+      // A denial by the global limit names it, and the headers list both limits.
+      const denial = replies.find((r) => r.status === 429);
+      if (denial !== undefined) {
+        expect(denial.body).toMatchObject({ 'violated-policies': expect.arrayContaining([`${STACK_ID}-minute`]) });
+        expect(denial.headers.get('ratelimit-policy')).toBe(`"${STACK_ID}-burst";q=50;w=1, "${STACK_ID}-minute";q=${STACK_MINUTE_LIMIT};w=60, "${STACK_ID}-month";q=1000;w=2592000`);
+      }
+      await sleep(300);
+    }
+    expect(admitted).toBeLessThanOrEqual(STACK_MINUTE_LIMIT);
+    expect(admittedIn.east).toBeGreaterThan(0);
+    expect(admittedIn.west).toBeGreaterThan(0);
+
+    // The reconciler sums both regions' usage per limit: the minute's, and the month's in its calendar window.
+    for (const limitName of ['minute', 'month']) {
+      let regions: RegionView[] | undefined;
+      for (let i = 0; i < 50; i++) {
+        regions = await regionsOf(key, { policyId: STACK_ID, limitName });
+        if (regions?.find((r) => r.region === 'us-east')?.admitted === admittedIn.east && regions.find((r) => r.region === 'eu-west')?.admitted === admittedIn.west) break;
+        await sleep(200);
+      }
+      expect({ limitName, east: regions?.find((r) => r.region === 'us-east')?.admitted, west: regions?.find((r) => r.region === 'eu-west')?.admitted }).toEqual({ limitName, east: admittedIn.east, west: admittedIn.west });
+    }
   });
 });

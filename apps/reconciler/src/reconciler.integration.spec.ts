@@ -146,6 +146,44 @@ describe('reconciler against real NATS JetStream', () => {
     expect(regionRow(after.body, 'eu-west')).toMatchObject({ allocation: 10, silent: false });
   });
 
+  it('keeps one book per limit of a stacked policy: each limit\'s usage is summed over the regions and its allocations come back under its name', async () => {
+    const a = await startReconciler(namespace, 'rec-a');
+    running.push(a);
+    const limitOf = async (region: string, limitName: string): Promise<FakeRegion> => {
+      const fake = await FakeRegion.start({ namespace, region, regions: REGIONS.length, policyId: POLICY, limit: LIMIT, windowSeconds: WINDOW_SECONDS, limitName, instanceId: `${region}-${limitName}` });
+      regions.push(fake);
+      return fake;
+    };
+    // Two global limits of one stack, with the same window: only their names keep them apart.
+    const [usMinute, euMinute, usBulk, euBulk] = [await limitOf('us-east', 'minute'), await limitOf('eu-west', 'minute'), await limitOf('us-east', 'bulk'), await limitOf('eu-west', 'bulk')];
+    await waitFor('a leader', async () => a.service.status().leader, 10_000);
+    for (let i = 0; i < 40 && (usMinute.cap('user:1') < 900 || euBulk.cap('user:1') < 900); i += 1) {
+      usMinute.admit('user:1', 60);
+      euMinute.admit('user:1', 5);
+      euBulk.admit('user:1', 60);
+      usBulk.admit('user:1', 5);
+      for (const fake of [usMinute, euMinute, usBulk, euBulk]) fake.publish();
+      for (const fake of [usMinute, euMinute, usBulk, euBulk]) await fake.flush();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    // Demand on "minute" is in us-east, on "bulk" in eu-west: each limit's share moved its own way.
+    expect(usMinute.cap('user:1')).toBeGreaterThanOrEqual(900);
+    expect(euMinute.cap('user:1')).toBeLessThan(100);
+    expect(euBulk.cap('user:1')).toBeGreaterThanOrEqual(900);
+    expect(usBulk.cap('user:1')).toBeLessThan(100);
+    expect(usMinute.cap('user:1') + euMinute.cap('user:1')).toBeLessThanOrEqual(LIMIT);
+    expect(usBulk.cap('user:1') + euBulk.cap('user:1')).toBeLessThanOrEqual(LIMIT);
+    // Both regions' usage of one limit is summed in its own book.
+    const book = a.service.quotaBook();
+    const nowMs = Date.now();
+    const minute = book.currentWindow(POLICY, nowMs, 'minute');
+    const minuteKey = minute?.keys.get('user:1');
+    expect(minute && minuteKey && book.usageRows(minute, minuteKey, nowMs).map((row) => [row.region, row.admitted])).toEqual([
+      ['us-east', usMinute.admitted.get('user:1')],
+      ['eu-west', euMinute.admitted.get('user:1')],
+    ]);
+  });
+
   it('rejects and counts malformed reports without crashing, and answers 400 and 404 on bad queries', async () => {
     const a = await startReconciler(namespace, 'rec-a');
     running.push(a);

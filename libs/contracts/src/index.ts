@@ -25,7 +25,7 @@ export { ENVOY_RATE_LIMIT_KINDS, ENVOY_RULE_BOUNDS } from './policies/envoy-rule
 export type { EnvoyDescriptorEntry, EnvoyDescriptorMatch, EnvoyRateLimitKind, EnvoyRule } from './policies/envoy-rule';
 export { ENVOY_RULE_TEXT } from './policies/read-envoy-rule';
 export type { Policy } from './policies/policy';
-export { POLICY_LIMIT_BOUNDS } from './policies/policy-limit';
+export { limitScope, POLICY_LIMIT_BOUNDS } from './policies/policy-limit';
 export type { PolicyLimit } from './policies/policy-limit';
 export { CALENDAR_WINDOWS, CALENDAR_WINDOW_SECONDS, isCalendarWindow, isTimeZone } from './policies/calendar-window';
 export type { CalendarWindow } from './policies/calendar-window';

@@ -7,7 +7,7 @@ import type { DecisionOutcome, DecisionPipeline } from './pipeline';
  * and the store's disagree at a boundary) settles on the second try; a third disagreement means
  * the clocks are jumping, and the decision fails over like a store failure.
  */
-const MAX_WINDOW_ATTEMPTS = 3;
+export const MAX_WINDOW_ATTEMPTS = 3;
 
 export interface GlobalWindowInput {
   /** The region's count key (buildGlobalCounterKey). */
@@ -57,11 +57,12 @@ export async function decideGlobalWindow(pipeline: DecisionPipeline, input: Glob
   return pipeline.failOver({ request: request as GlobalWindowRequest, failureMode: input.failureMode, local: localShare(cap, input.localPercent) }, failure);
 }
 
-function localShare(cap: number, percent: number): { limit: number; burst: number } {
+/** This instance's local bucket for a region's cap while the store is down: `percent` of it, at least 1. */
+export function localShare(cap: number, percent: number): { limit: number; burst: number } {
   const limit = Math.max(1, Math.floor((cap * percent) / 100));
   return { limit, burst: limit };
 }
 
-function notYetAllocated(input: { windowStartMs: number; retryAfterMs: number }): GlobalWindowDecision {
+export function notYetAllocated(input: { windowStartMs: number; retryAfterMs: number }): GlobalWindowDecision {
   return { allowed: false, remaining: 0, resetUs: 0, retryAfterUs: Math.max(1, input.retryAfterMs) * 1000, windowStartMs: input.windowStartMs, count: 0, matched: true };
 }

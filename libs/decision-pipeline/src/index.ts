@@ -1,6 +1,8 @@
 export { BatchingStore } from './batching/batching-store';
 export { decideGlobalWindow } from './global-window-decision';
 export type { GlobalWindowInput } from './global-window-decision';
+export { decideGlobalStack } from './global-stack-decision';
+export type { GlobalStackInput } from './global-stack-decision';
 export { DenyCache } from './hot-keys/deny-cache';
 export { guardedLeasePort } from './hot-keys/guarded-lease-port';
 export type { HotKeySettings } from './hot-keys/hot-key-settings';

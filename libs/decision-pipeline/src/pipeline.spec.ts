@@ -1,33 +1,8 @@
-import { ManualClock, StoreUnavailableError, type StackedRequest, type StoreRequest } from '@rl/limiter-core';
+import { ManualClock, type StackedRequest } from '@rl/limiter-core';
 import pino from 'pino';
 import { DecisionPipeline } from './pipeline';
-import { StoreBackend } from './store/store-backend';
-import type { DecisionFor, DecisionStore } from './store-port';
 import { CountingMetrics } from './testing/counting-metrics';
-
-/** A backend whose store is down: every decision goes to the policy's failure mode. */
-class DownBackend extends StoreBackend {
-  readonly name = 'down';
-  readonly admitted: StoreRequest[] = [];
-  readonly store: DecisionStore = {
-    decide: <R extends StoreRequest>(): Promise<DecisionFor<R>> => Promise.reject(new StoreUnavailableError('down', { cause: undefined })),
-  };
-  ping(): Promise<void> {
-    return Promise.reject(new Error('down'));
-  }
-  start(): void {
-    // Nothing to connect.
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  recordDegradedAdmit(request: StoreRequest): void {
-    this.admitted.push(request);
-  }
-  resetCounter(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { ScriptedBackend } from './testing/scripted-backend';
 
 const stack: StackedRequest = {
   algorithm: 'stacked',
@@ -41,7 +16,7 @@ const stack: StackedRequest = {
 
 describe('DecisionPipeline with a stack while the store is down', () => {
   it('fails open within the local share of every limit, all or nothing, and notes what it admits', async () => {
-    const backend = new DownBackend();
+    const backend = new ScriptedBackend();
     const pipeline = new DecisionPipeline({ backend, metrics: new CountingMetrics(), logger: pino({ level: 'silent' }), clock: new ManualClock() });
     // This instance's share: 3 of the burst, 2 of the day: the day share runs out first.
     const local = { limit: 3, burst: 3, limits: [{ limit: 3, burst: 3 }, { limit: 2, burst: 2 }] };
@@ -57,7 +32,7 @@ describe('DecisionPipeline with a stack while the store is down', () => {
   });
 
   it('fails closed with a stacked denial naming every limit', async () => {
-    const pipeline = new DecisionPipeline({ backend: new DownBackend(), metrics: new CountingMetrics(), logger: pino({ level: 'silent' }), clock: new ManualClock() });
+    const pipeline = new DecisionPipeline({ backend: new ScriptedBackend(), metrics: new CountingMetrics(), logger: pino({ level: 'silent' }), clock: new ManualClock() });
     const outcome = await pipeline.decide({ request: stack, failureMode: 'closed', local: { limit: 1, burst: 1 } });
     expect(outcome.source).toBe('fail-closed');
     expect(outcome.decision).toMatchObject({ allowed: false, retryAfterUs: 1_000_000, limits: [{ allowed: false }, { allowed: false }] });

@@ -354,3 +354,32 @@ describe('QuotaBook safety (fast-check model)', () => {
     );
   });
 });
+
+describe('QuotaBook with the global limits of a stacked policy', () => {
+  /** March 2026 in Berlin: 1 March 00:00 CET, 31 days less the DST hour. */
+  const march = { policyId: 'plan', limitName: 'month', window: 'calendar-month' as const, timeZone: 'Europe/Berlin', windowStartMs: Date.UTC(2026, 1, 28, 23), windowSeconds: 31 * 86_400 - 3_600, limit: 3000 };
+  const usage = (region: string, window: UsageReport['windows'][number]): UsageReport => ({ schema: 1, region, instanceId: `${region}-1`, sequence: 1, sentAtMs: 0, appliedEpoch: 0, windows: [window] });
+  const now = Date.UTC(2026, 2, 10);
+
+  it('keeps a calendar window of its own per limit, and allocates it under the same name, window and zone', () => {
+    const b = book(['us-east', 'eu-west']);
+    expect(b.ingest(usage('us-east', { ...march, keys: [['user:1', 1400, 0]] }), now).result).toBe('accepted');
+    expect(b.ingest(usage('eu-west', { ...march, keys: [['user:1', 10, 0]] }), now).result).toBe('accepted');
+    // Another limit of the same policy in the same bounds never shares its book.
+    expect(b.ingest(usage('us-east', { ...march, limitName: 'other', keys: [['user:1', 5, 0]] }), now).result).toBe('accepted');
+    const window = b.currentWindow('plan', now, 'month');
+    const key = window?.keys.get('user:1');
+    expect(window && key && b.usageRows(window, key, now).map((row) => row.admitted)).toEqual([1400, 10]);
+    const updates = b.cycle({ nowMs: now, epoch: 1 }).updates;
+    const monthWindows = updates.flatMap((u) => u.windows).filter((w) => w.limitName === 'month');
+    expect(monthWindows.length).toBeGreaterThan(0);
+    for (const w of monthWindows) expect(w).toMatchObject({ policyId: 'plan', window: 'calendar-month', timeZone: 'Europe/Berlin', windowStartMs: march.windowStartMs, windowSeconds: march.windowSeconds });
+  });
+
+  it('refuses a calendar window whose start or length is not the calendar\'s', () => {
+    const b = book(['us-east', 'eu-west']);
+    expect(b.ingest(usage('us-east', { ...march, windowSeconds: 31 * 86_400, keys: [] }), now).result).toBe('misplaced_window');
+    expect(b.ingest(usage('us-east', { ...march, windowStartMs: march.windowStartMs + 3_600_000, keys: [] }), now).result).toBe('misplaced_window');
+    expect(b.ingest(usage('us-east', { ...march, timeZone: 'UTC', keys: [] }), now).result).toBe('misplaced_window');
+  });
+});

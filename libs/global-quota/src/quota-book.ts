@@ -1,4 +1,5 @@
-import { globalWindowMs, type AllocationUpdate, type AllocationWindow, type UsageReport } from '@rl/contracts';
+import { globalWindowMs, type AllocationUpdate, type AllocationWindow, type CalendarWindow, type UsageReport } from '@rl/contracts';
+import { calendarBounds } from '@rl/limiter-core';
 import { allocateInto, equalSplit, type RegionView } from './allocate';
 import { RegionSlot } from './region-slot';
 
@@ -33,7 +34,8 @@ export interface QuotaBookOptions {
   readonly maxKeysPerUpdate?: number;
 }
 
-export type IngestResult = 'accepted' | 'unknown_region' | 'window_ended' | 'future_window';
+/** `misplaced_window`: a calendar window whose bounds are not the calendar's. */
+export type IngestResult = 'accepted' | 'unknown_region' | 'window_ended' | 'future_window' | 'misplaced_window';
 
 export interface IngestOutcome {
   readonly result: IngestResult;
@@ -69,6 +71,11 @@ export interface KeyState {
 
 export interface WindowState {
   readonly policyId: string;
+  /** The stacked limit this window counts (UsageWindow.limitName); absent for a policy of one limit. */
+  readonly limitName?: string;
+  /** A calendar window and its time zone (UsageWindow.window); absent for an epoch-aligned one. */
+  readonly window?: CalendarWindow;
+  readonly timeZone?: string;
   readonly windowStartMs: number;
   readonly windowMs: number;
   windowSeconds: number;
@@ -147,6 +154,7 @@ export class QuotaBook {
     if (index === undefined) return { result: 'unknown_region', staleEntries: 0 };
     const region = this.regions[index];
     for (const w of report.windows) {
+      if (!calendarBoundsHold(w)) return { result: 'misplaced_window', staleEntries: 0 };
       const windowMs = globalWindowMs(w.windowSeconds);
       if (w.windowStartMs + windowMs + this.options.leaseMs < nowMs) return { result: 'window_ended', staleEntries: 0 };
       if (w.windowStartMs > nowMs + windowMs) return { result: 'future_window', staleEntries: 0 };
@@ -160,7 +168,7 @@ export class QuotaBook {
     region.lastReportMs = nowMs;
     let staleEntries = 0;
     for (const w of report.windows) {
-      const window = this.windowFor({ policyId: w.policyId, windowStartMs: w.windowStartMs, windowSeconds: w.windowSeconds, limit: w.limit });
+      const window = this.windowFor(w);
       for (const [identity, admitted, denied] of w.keys) {
         const slot = this.keyFor(window, identity).slots[index];
         if (!slot.applyUsage({ instanceId: report.instanceId, sequence: report.sequence, admitted, denied })) staleEntries += 1;
@@ -358,7 +366,7 @@ export class QuotaBook {
         const end = Math.min(identities.length, offset + room);
         const keys: Array<readonly [string, number]> = [];
         for (let i = offset; i < end; i += 1) keys.push([identities[i], values[i]]);
-        part.push({ policyId: window.policyId, windowStartMs: window.windowStartMs, windowSeconds: window.windowSeconds, limit: window.limit, keys });
+        part.push({ ...windowName(window), windowStartMs: window.windowStartMs, windowSeconds: window.windowSeconds, limit: window.limit, keys });
         room -= end - offset;
         offset = end;
       }
@@ -367,11 +375,11 @@ export class QuotaBook {
     return parts;
   }
 
-  /** The current window of a policy (the one containing `nowMs`), if any key of it was reported. */
-  currentWindow(policyId: string, nowMs: number): WindowState | undefined {
+  /** The current window of a policy (the one containing `nowMs`), or of one of its stacked limits given `limitName`, if any key of it was reported. */
+  currentWindow(policyId: string, nowMs: number, limitName?: string): WindowState | undefined {
     let found: WindowState | undefined;
     for (const w of this.windows.values()) {
-      if (w.policyId === policyId && w.windowStartMs <= nowMs && nowMs < w.windowStartMs + w.windowMs) {
+      if (w.policyId === policyId && w.limitName === limitName && w.windowStartMs <= nowMs && nowMs < w.windowStartMs + w.windowMs) {
         if (found === undefined || w.windowStartMs > found.windowStartMs) found = w;
       }
     }
@@ -454,12 +462,13 @@ export class QuotaBook {
     return min < 0 ? 0 : min;
   }
 
-  private windowFor(input: { policyId: string; windowStartMs: number; windowSeconds: number; limit: number }): WindowState {
-    const id = `${input.policyId}\n${input.windowStartMs}\n${input.windowSeconds}`;
+  /** One book per (policy, stacked limit, window): two global limits of a stack never share counts or allocations. */
+  private windowFor(input: WindowName & { windowStartMs: number; windowSeconds: number; limit: number }): WindowState {
+    const id = `${input.policyId}\n${input.limitName ?? ''}\n${input.windowStartMs}\n${input.windowSeconds}`;
     let window = this.windows.get(id);
     if (window === undefined) {
       window = {
-        policyId: input.policyId,
+        ...windowName(input),
         windowStartMs: input.windowStartMs,
         windowMs: globalWindowMs(input.windowSeconds),
         windowSeconds: input.windowSeconds,
@@ -479,4 +488,33 @@ export class QuotaBook {
     }
     return key;
   }
+}
+
+interface WindowName {
+  readonly policyId: string;
+  readonly limitName?: string;
+  readonly window?: CalendarWindow;
+  readonly timeZone?: string;
+}
+
+/** What names a window besides its start: the policy id, and the stacked limit and calendar window when it has them (messages leave the fields out otherwise). */
+function windowName(window: WindowName): WindowName {
+  const name: { -readonly [K in keyof WindowName]: WindowName[K] } = { policyId: window.policyId };
+  if (window.limitName !== undefined) name.limitName = window.limitName;
+  if (window.window !== undefined) {
+    name.window = window.window;
+    name.timeZone = window.timeZone;
+  }
+  return name;
+}
+
+/**
+ * A calendar window's start and length must be the calendar's (limiter-core calendarBounds, the
+ * function the enforcers count with), so every region's counts land in one book; an epoch-aligned
+ * window is checked when the message is parsed.
+ */
+function calendarBoundsHold(w: { readonly window?: CalendarWindow; readonly timeZone?: string; readonly windowStartMs: number; readonly windowSeconds: number }): boolean {
+  if (w.window === undefined || w.timeZone === undefined) return true;
+  const bounds = calendarBounds({ window: w.window, timeZone: w.timeZone, nowUs: w.windowStartMs * 1000 });
+  return bounds.startUs === w.windowStartMs * 1000 && bounds.endUs - bounds.startUs === Math.round(w.windowSeconds * 1_000_000);
 }

@@ -49,21 +49,27 @@ export function buildConcurrencyKey(input: { policyId: string; identity: string 
  * policy and identity, so one script call decides them on Redis Cluster:
  * `rl:{<policy>:<identity>}:st` for the stack itself (its slot, deny-cache and ledger entry; no
  * state is stored under it), and `rl:{<policy>:<identity>}:<limit name>:<suffix>` per limit, the
- * suffix of its algorithm or `cw` for a calendar window. Limit names are slugs ([a-z0-9-]).
+ * suffix of its algorithm, `cw` for a calendar window or `gw` for a global limit (this region's
+ * count of its share). Limit names are slugs ([a-z0-9-]).
  */
-export function buildStackKeys(input: { policyId: string; identity: string; limits: readonly { readonly name: string; readonly algorithm: AlgorithmName; readonly calendar: boolean }[] }): {
+export function buildStackKeys(input: {
+  policyId: string;
+  identity: string;
+  limits: readonly { readonly name: string; readonly algorithm: AlgorithmName; readonly calendar: boolean; readonly global?: boolean }[];
+}): {
   stack: string;
   limits: string[];
 } {
   const identity = counterIdentity(input.identity);
   return {
     stack: flatKey(input.policyId, identity, STACK_SUFFIX),
-    limits: input.limits.map((limit) => flatKey(input.policyId, identity, `${limit.name}:${limit.calendar ? CALENDAR_SUFFIX : SUFFIX[limit.algorithm]}`)),
+    limits: input.limits.map((limit) => flatKey(input.policyId, identity, `${limit.name}:${limit.global === true ? GLOBAL_SUFFIX : limit.calendar ? CALENDAR_SUFFIX : SUFFIX[limit.algorithm]}`)),
   };
 }
 
 const STACK_SUFFIX = 'st';
 const CALENDAR_SUFFIX = 'cw';
+const GLOBAL_SUFFIX = 'gw';
 
 /**
  * The identity part of a Redis counter key: the compact form of a client address, else

@@ -50,9 +50,14 @@ export function unadmissible(request: LimitRequest): RawDecision | undefined {
   return COST_EXCEEDS_LIMIT;
 }
 
-/** `unadmissible` for a stack: a cost above what its tightest limit can ever admit, every limit saying so. */
+/**
+ * `unadmissible` for a stack: a cost above what its tightest regional limit can ever admit, every
+ * limit saying so. A global limit's `limit` is this region's cap for one window, which the next
+ * allocation may raise: a cost above it is a plain denial until the window ends (as for a global
+ * policy), decided by the store.
+ */
 export function unadmissibleStacked(request: StackedRequest): StackedDecision | undefined {
-  if (request.cost <= stackedMaxCost(request.limits)) return undefined;
+  if (request.cost <= stackedMaxCost(request.limits, { regionalOnly: true })) return undefined;
   return { ...COST_EXCEEDS_LIMIT, limits: request.limits.map(() => COST_EXCEEDS_LIMIT), constraining: 0 };
 }
 

@@ -5,6 +5,7 @@ import {
   type GlobalWindowDecision,
   type RawDecision,
   type StackedDecision,
+  type StackedGlobalWindow,
   type StackedLimit,
   type StoreDecision,
   type StoreRequest,
@@ -26,6 +27,12 @@ export const BATCH_KINDS: Readonly<Record<StoreRequest['algorithm'], number>> = 
 
 /** batch.lua's CALENDAR_WINDOW: the kind of a stacked limit with calendar bounds. */
 export const BATCH_CALENDAR_KIND = ALGORITHMS.length + 3;
+
+/** batch.lua's GLOBAL_LIMIT: the kind of a stacked limit shared by all regions (global_window with this region's cap). */
+export const BATCH_GLOBAL_LIMIT_KIND = ALGORITHMS.length + 4;
+
+/** batch.lua's GLOBAL_CALENDAR_LIMIT: a global limit counted in calendar bounds (global_calendar_window). */
+export const BATCH_GLOBAL_CALENDAR_KIND = ALGORITHMS.length + 5;
 
 /** Values of a stacked record before its limits (kind, dry_run, n, cost), and per limit (kind, p1..p4). */
 export const BATCH_STACKED_HEAD = 4;
@@ -99,7 +106,9 @@ export function encodeBatch(input: { requests: readonly StoreRequest[]; declared
  * and the stacked lease scripts (lua/lease/stacked_limits.lua) read.
  */
 export function pushStackedLimit(into: (string | number)[], limit: StackedLimit): void {
-  if (limit.calendar === undefined) into.push(BATCH_KINDS[limit.algorithm], limit.limit, limit.windowUs, limit.burst, 0);
+  if (limit.global !== undefined && limit.calendar !== undefined) into.push(BATCH_GLOBAL_CALENDAR_KIND, limit.limit, limit.calendar.startUs, limit.calendar.endUs, limit.calendar.nextEndUs);
+  else if (limit.global !== undefined) into.push(BATCH_GLOBAL_LIMIT_KIND, limit.limit, Math.max(1, Math.round(limit.windowUs / 1000)), limit.global.expectedStartMs, 0);
+  else if (limit.calendar === undefined) into.push(BATCH_KINDS[limit.algorithm], limit.limit, limit.windowUs, limit.burst, 0);
   else into.push(BATCH_CALENDAR_KIND, limit.limit, limit.calendar.startUs, limit.calendar.endUs, limit.calendar.nextEndUs);
 }
 
@@ -148,14 +157,20 @@ function decisionOf(entry: unknown, request: StoreRequest): StoreDecision | unde
   if (request.algorithm === 'global_window') return globalWindowDecisionOf(entry);
   const limits = stackedLimits(request);
   if (limits === undefined) return rawDecisionOf(entry);
-  const stacked = stackedDecisionOf(entry, limits.length);
+  const stacked = stackedDecisionOf(entry, limits);
   // A lone calendar limit (a LimitRequest) answers with its own decision.
   return request.algorithm === 'stacked' || stacked === undefined ? stacked : stacked.limits[0];
 }
 
-/** `{allowed (0|1), then allowed, remaining, resetUs, retryAfterUs per limit}` as integers, combined (combineStacked), or undefined. */
-export function stackedDecisionOf(reply: unknown, count: number): StackedDecision | undefined {
-  if (!Array.isArray(reply) || reply.length !== 1 + 4 * count || (reply[0] !== 0 && reply[0] !== 1)) return undefined;
+/**
+ * `{allowed (0|1), then allowed, remaining, resetUs, retryAfterUs per limit, then windowStartMs,
+ * matched (0|1) per global limit}` as integers, combined (combineStacked), or undefined.
+ */
+export function stackedDecisionOf(reply: unknown, stack: readonly Pick<StackedLimit, 'global'>[]): StackedDecision | undefined {
+  const count = stack.length;
+  let globals = 0;
+  for (const limit of stack) if (limit.global !== undefined) globals += 1;
+  if (!Array.isArray(reply) || reply.length !== 1 + 4 * count + 2 * globals || (reply[0] !== 0 && reply[0] !== 1)) return undefined;
   const limits: RawDecision[] = new Array(count);
   for (let index = 0; index < count; index++) {
     const at = 1 + 4 * index;
@@ -163,7 +178,24 @@ export function stackedDecisionOf(reply: unknown, count: number): StackedDecisio
     if ((allowed !== 0 && allowed !== 1) || !isCount(remaining) || !isCount(resetUs) || !isCount(retryAfterUs)) return undefined;
     limits[index] = { allowed: allowed === 1, remaining, resetUs, retryAfterUs };
   }
-  return combineStacked({ allowed: reply[0] === 1, limits });
+  const combined = combineStacked({ allowed: reply[0] === 1, limits });
+  if (globals === 0) return combined;
+  const globalWindows = globalWindowsOf(reply, stack, 1 + 4 * count);
+  return globalWindows === undefined ? undefined : { ...combined, globalWindows };
+}
+
+/** The `windowStartMs, matched` pairs from `at` on, one per global limit, as StackedDecision.globalWindows, or undefined. */
+function globalWindowsOf(reply: unknown[], stack: readonly Pick<StackedLimit, 'global'>[], at: number): (StackedGlobalWindow | undefined)[] | undefined {
+  const windows: (StackedGlobalWindow | undefined)[] = new Array(stack.length);
+  let next = at;
+  for (let index = 0; index < stack.length; index++) {
+    if (stack[index].global === undefined) continue;
+    const [windowStartMs, matched]: unknown[] = [reply[next], reply[next + 1]];
+    if (!isCount(windowStartMs) || (matched !== 0 && matched !== 1)) return undefined;
+    windows[index] = { windowStartMs, matched: matched === 1 };
+    next += 2;
+  }
+  return windows;
 }
 
 /** `{allowed (0|1), remaining, resetUs, retryAfterUs}` as integers, or undefined. */

@@ -1,6 +1,19 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { ALGORITHMS, buildCounterKey, buildGlobalCounterKey, buildStackKeys, maxCost, stackedMaxCost, windowStart, type AlgorithmName, type StackedLimit, type StoreRequest } from '@rl/limiter-core';
+import {
+  ALGORITHMS,
+  buildCounterKey,
+  buildGlobalCounterKey,
+  buildStackKeys,
+  maxCost,
+  stackedMaxCost,
+  unadmissible,
+  unadmissibleStacked,
+  windowStart,
+  type AlgorithmName,
+  type StackedLimit,
+  type StoreRequest,
+} from '@rl/limiter-core';
 import { argvClockPrelude, startRedisCluster, startRedisServer, StoreTwin } from '@rl/testing';
 import { batchJitterMs, requestKeys } from './batch-codec';
 import { createRedisClient, waitForReady } from './connection';
@@ -80,8 +93,12 @@ interface Counter {
   readonly identity: string;
   readonly windowUs: number;
   readonly limits: readonly { readonly limit: number; readonly burst: number }[];
-  /** A stack's limits: part i takes limits[(limitIndex + i) % limits.length]; a calendar part has explicit bounds. */
-  readonly parts: readonly { readonly algorithm: AlgorithmName; readonly windowUs: number; readonly calendar: boolean }[];
+  /**
+   * A stack's limits: part i takes limits[(limitIndex + i) % limits.length]; a calendar part has
+   * explicit bounds; a global part is a region's cap (its limit) in its aligned window or its
+   * calendar bounds, expected in the window `windowShift` says.
+   */
+  readonly parts: readonly { readonly algorithm: AlgorithmName; readonly windowUs: number; readonly calendar: boolean; readonly global: boolean }[];
 }
 
 interface Ask {
@@ -108,7 +125,7 @@ const counterArb: fc.Arbitrary<Counter> = fc.record({
     ),
     { minLength: 1, maxLength: 3 },
   ),
-  parts: fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), windowUs: fc.constantFrom(...WINDOWS_US), calendar: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+  parts: fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), windowUs: fc.constantFrom(...WINDOWS_US), calendar: fc.boolean(), global: fc.constantFrom(false, false, true) }), { minLength: 1, maxLength: 4 }),
 });
 
 const askArb = (counters: number): fc.Arbitrary<Ask> =>
@@ -143,7 +160,7 @@ const stackScenarioArb = scenarioOf(
       identity: fc.stringMatching(/^[a-z0-9]{1,4}$/),
       windowUs: fc.constant(60_000_000),
       limits: fc.array(fc.integer({ min: 1, max: 12 }).chain((limit) => fc.record({ limit: fc.constant(limit), burst: fc.integer({ min: 1, max: 2 * limit }) })), { minLength: 2, maxLength: 3 }),
-      parts: fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), windowUs: fc.constantFrom(1_000_000, 60_000_000), calendar: fc.boolean() }), { minLength: 2, maxLength: 4 }),
+      parts: fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), windowUs: fc.constantFrom(1_000_000, 60_000_000), calendar: fc.boolean(), global: fc.constantFrom(false, false, true) }), { minLength: 2, maxLength: 4 }),
     }),
     { minLength: 1, maxLength: 2 },
   ),
@@ -168,9 +185,11 @@ function stackOf(counter: Counter, ask: Ask, prefix: string, at: number): StoreR
   const keys = buildStackKeys({ policyId: prefix, identity: counter.identity, limits: counter.parts.map((part, i) => ({ name: `l${i}`, ...part })) });
   const limits: StackedLimit[] = counter.parts.map((part, i) => {
     const { limit, burst } = counter.limits[(ask.limitIndex + i) % counter.limits.length];
-    if (!part.calendar) return { key: keys.limits[i], algorithm: part.algorithm, limit, windowUs: part.windowUs, burst };
     const startUs = windowStart(at, part.windowUs) + ask.windowShift * part.windowUs;
-    return { key: keys.limits[i], algorithm: 'fixed_window', limit, windowUs: part.windowUs, burst, calendar: { startUs, endUs: startUs + part.windowUs, nextEndUs: startUs + 4 * part.windowUs } };
+    const calendar = part.calendar ? { startUs, endUs: startUs + part.windowUs, nextEndUs: startUs + 4 * part.windowUs } : undefined;
+    if (part.global) return { key: keys.limits[i], algorithm: 'fixed_window', limit, windowUs: part.windowUs, burst: limit, calendar, global: { expectedStartMs: startUs / 1000 } };
+    if (calendar === undefined) return { key: keys.limits[i], algorithm: part.algorithm, limit, windowUs: part.windowUs, burst };
+    return { key: keys.limits[i], algorithm: 'fixed_window', limit, windowUs: part.windowUs, burst, calendar };
   });
   const capacity = stackedMaxCost(limits);
   const cost = ask.overCapacity ? capacity + 1 : Math.round(ask.costShare * capacity);
@@ -199,6 +218,17 @@ function requestOf(counter: Counter, ask: Ask, prefix: string, at: number): Stor
     cost,
     dryRun: ask.dryRun,
   };
+}
+
+/** Per request, how many requests before it the store sends to Redis (those it does not answer itself as unadmissible). */
+function sentIndexes(requests: readonly StoreRequest[]): number[] {
+  let sent = 0;
+  return requests.map((request) => {
+    const index = sent;
+    const refused = request.algorithm === 'global_window' ? undefined : request.algorithm === 'stacked' ? unadmissibleStacked(request) : unadmissible(request);
+    if (refused === undefined) sent += 1;
+    return index;
+  });
 }
 
 describe.each(['standalone', 'standalone, chunks of 4', 'cluster, per node', 'cluster, per slot'] as const)('batch parity on %s', (kind) => {
@@ -230,7 +260,9 @@ describe.each(['standalone', 'standalone, chunks of 4', 'cluster, per node', 'cl
       }
       const expired = twin.expire(now);
       if (expired.length > 0) await Promise.all(expired.flatMap((key) => redisKeysOf(kinds, key)).map((key) => topo.client.del(key)));
-      const expected = twin.decideBatch({ requests, now, jitterMs: (index) => batchJitterMs({ baseMs: JITTER_BASE_MS, spanMs: JITTER_SPAN_MS, index }) });
+      // The store answers a cost no limit can ever admit without Redis: the call's decision i is the i-th request sent.
+      const sentBefore = sentIndexes(requests);
+      const expected = twin.decideBatch({ requests, now, jitterMs: (index) => batchJitterMs({ baseMs: JITTER_BASE_MS, spanMs: JITTER_SPAN_MS, index: sentBefore[index] }) });
       const actual = await store.decideMany(requests);
       expect(actual.map((decision, index) => ({ batch: b, index, decision }))).toEqual(expected.map(({ decision }, index) => ({ batch: b, index, decision })));
       if (topo.oneCallPerBatch) {

@@ -16,11 +16,12 @@ export function isLeaseAlgorithm(algorithm: AlgorithmName): algorithm is LeaseAl
 }
 
 /**
- * Whether a lease can serve a stack: when every limit is a token bucket or a fixed window
+ * Whether a lease can serve a stack: when every limit is a regional token bucket or fixed window
  * (calendar windows included: fixed windows whose bounds the request carries).
  */
 export function isLeasableStack(request: StackedRequest): boolean {
-  return request.limits.every((limit) => leasable(limit.algorithm));
+  // A global limit's cap is this region's allocation, which the reconciler moves: never leased.
+  return request.limits.every((limit) => limit.global === undefined && leasable(limit.algorithm));
 }
 
 /** One lease acquisition, as the acquire scripts reply. */

@@ -8,7 +8,9 @@ import { composeScript, CROSS_SLOT_SHEBANG, redisTimeClockPrelude, ScriptRegistr
 const RedisReplyError = ReplyError as new (message: string) => Error;
 const lua = (file: string): string => readFileSync(join(__dirname, 'lua', file), 'utf8');
 
-const FUNCTIONS = [...ALGORITHMS, 'global_window', 'calendar_window'] as const;
+const FUNCTIONS = [...ALGORITHMS, 'global_window', 'calendar_window', 'global_calendar_window'] as const;
+/** Functions that decide only as a limit of a stack, in the batch script. */
+const STACKED_ONLY: readonly string[] = ['calendar_window', 'global_calendar_window'];
 const METER = ['token_bucket', 'gcra', 'leaky_bucket'];
 const WINDOW = ['fixed_window'];
 
@@ -105,13 +107,12 @@ describe('ScriptRegistry composition', () => {
     expect(new Set(refs).size).toBe(refs.length);
     const keys = name === 'sliding_log' ? ['keys[1]', 'keys[2]'] : ['keys[1]'];
     expect(refs.filter((r) => r.startsWith('keys'))).toEqual(keys);
-    const argCount = name === 'calendar_window' ? 6 : 5;
+    const argCount = STACKED_ONLY.includes(name) ? 6 : 5;
     expect(refs.filter((r) => r.startsWith('args'))).toEqual(Array.from({ length: argCount }, (_, i) => `args[${i + 1}]`));
     if (METER.includes(name)) expect(lua(`algorithms/${name}.lua`)).toMatch(new RegExp(`^local ${name} = meter$`, 'm'));
   });
 
-  // calendar_window decides only as a limit of a stack, in the batch script.
-  it.each(FUNCTIONS.filter((name) => name !== 'calendar_window').map((name) => [name] as const))('%s: its single-decision entry passes KEYS and ARGV to the function, never a dry run', (name) => {
+  it.each(FUNCTIONS.filter((name) => !STACKED_ONLY.includes(name)).map((name) => [name] as const))('%s: its single-decision entry passes KEYS and ARGV to the function, never a dry run', (name) => {
     const code = lua(`${name}.lua`)
       .split('\n')
       .filter((line) => line.trim() !== '' && !line.startsWith('--'));

@@ -122,8 +122,8 @@ export interface ScriptRegistryOptions {
   readonly clockArgs?: () => readonly number[];
 }
 
-/** A decision function of lua/algorithms: the six algorithms, global_window, and calendar_window (stacked limits only, in the batch script). */
-type DecisionFunction = AlgorithmName | 'global_window' | 'calendar_window';
+/** A decision function of lua/algorithms: the six algorithms, global_window, and calendar_window and global_calendar_window (stacked limits only, in the batch script). */
+type DecisionFunction = AlgorithmName | 'global_window' | 'calendar_window' | 'global_calendar_window';
 
 /** What each decision function (lua/algorithms/<name>.lua) needs before it: the meter for the three buckets, the window count for the two windows. */
 const FUNCTION_DEPENDENCIES: Readonly<Record<DecisionFunction, readonly string[]>> = {
@@ -135,6 +135,7 @@ const FUNCTION_DEPENDENCIES: Readonly<Record<DecisionFunction, readonly string[]
   sliding_log: [],
   global_window: [],
   calendar_window: ['lib/window.lua'],
+  global_calendar_window: ['lib/window.lua'],
 };
 
 /**
@@ -143,7 +144,7 @@ const FUNCTION_DEPENDENCIES: Readonly<Record<DecisionFunction, readonly string[]
  * No block appears twice in a script, and every block lives in one file.
  */
 export function scriptFiles(script: AlgorithmName | 'global_window' | 'batch'): string[] {
-  const functions: DecisionFunction[] = script === 'batch' ? [...ALGORITHMS, 'global_window', 'calendar_window'] : [script];
+  const functions: DecisionFunction[] = script === 'batch' ? [...ALGORITHMS, 'global_window', 'calendar_window', 'global_calendar_window'] : [script];
   const dependencies = [...new Set(functions.flatMap((name) => FUNCTION_DEPENDENCIES[name]))];
   return ['lib/common.lua', ...dependencies, ...functions.map((name) => `algorithms/${name}.lua`), `${script}.lua`];
 }

@@ -74,6 +74,8 @@ describe.each(targets)('stacked leases on %s', (_name, start) => {
     const request = stack({ bucket: 10, window: 10, month: 10 });
     expect(isLeasableStack(request)).toBe(true);
     expect(isLeasableStack({ ...request, limits: [...request.limits, { ...request.limits[0], algorithm: 'sliding_window' }] })).toBe(false);
+    // A global limit's cap is the region's allocation, moved by the reconciler: never leased.
+    expect(isLeasableStack({ ...request, limits: [...request.limits, { ...request.limits[0], algorithm: 'fixed_window', global: { expectedStartMs: 0 } }] })).toBe(false);
   });
 
   it('takes the same units from every limit at once, seen by the limiter scripts, with TTLs', async () => {

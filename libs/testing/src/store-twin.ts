@@ -2,12 +2,16 @@ import {
   algorithmFor,
   calendarWindowStep,
   decideStacked,
+  globalCalendarWindowStep,
   globalWindowStep,
   unadmissible,
   unadmissibleStacked,
   type FixedWindowState,
+  type GlobalWindowDecision,
   type GlobalWindowState,
   type LimitRequest,
+  type RawDecision,
+  type StackedLimit,
   type StackedRequest,
   type StepResult,
   type StoreDecision,
@@ -71,16 +75,25 @@ export class StoreTwin {
     const refused = unadmissibleStacked(request);
     if (refused !== undefined) return { decision: refused, expiryMs: undefined, writes: [] };
     const writes: { key: string; expiryMs: number }[] = [];
+    /** Each global limit's last decision: the one the stack reports, with where it was counted. */
+    const windows = new Map<StackedLimit, GlobalWindowDecision>();
     const decision = decideStacked({
       request,
       decide: ({ limit, cost, dryRun }) => {
-        const result = stepLimit({ ...limit, cost }, this.states.get(limit.key)?.state, now);
+        const stored = this.states.get(limit.key)?.state;
+        const result = limit.global === undefined ? stepLimit({ ...limit, cost }, stored, now) : stepGlobalLimit({ limit, cost, stored, now });
+        if (limit.global !== undefined) windows.set(limit, result.decision as GlobalWindowDecision);
         const expiryMs = dryRun ? undefined : this.write({ key: limit.key, result, now, jitterMs });
         if (expiryMs !== undefined) writes.push({ key: limit.key, expiryMs });
-        return normalized(result.decision);
+        return rawOf(result.decision);
       },
     });
-    return { decision, expiryMs: writes.at(-1)?.expiryMs, writes };
+    if (windows.size === 0) return { decision, expiryMs: writes.at(-1)?.expiryMs, writes };
+    const globalWindows = request.limits.map((limit) => {
+      const counted = windows.get(limit);
+      return counted === undefined ? undefined : { windowStartMs: counted.windowStartMs, matched: counted.matched };
+    });
+    return { decision: { ...decision, globalWindows }, expiryMs: writes.at(-1)?.expiryMs, writes };
   }
 
   /** Stores what `result` writes, expiring like a Redis key with that TTL and jitter; its PX, or undefined when nothing is written. */
@@ -91,6 +104,20 @@ export class StoreTwin {
     this.states.set(input.key, { state: result.next, expiresAtMs: Math.floor(now / 1000) + expiryMs });
     return expiryMs;
   }
+}
+
+/** A global limit of a stack: its region's cap (`limit`) in its aligned window (globalWindowStep) or its calendar bounds (globalCalendarWindowStep). */
+function stepGlobalLimit(input: { limit: StackedLimit; cost: number; stored: unknown; now: number }): StepResult<unknown> {
+  const { limit, cost, now } = input;
+  if (limit.calendar !== undefined) return globalCalendarWindowStep({ state: input.stored as FixedWindowState | undefined, cap: limit.limit, bounds: limit.calendar, cost, now });
+  const windowMs = Math.max(1, Math.round(limit.windowUs / 1000));
+  return globalWindowStep({ state: input.stored as GlobalWindowState | undefined, cap: limit.limit, cost, windowMs, expectedStartMs: limit.global?.expectedStartMs ?? 0, now });
+}
+
+/** A limit's decision as a stack reports it: the four RawDecision fields only. */
+function rawOf(decision: RawDecision): RawDecision {
+  const { allowed, remaining, resetUs, retryAfterUs } = normalized(decision);
+  return { allowed, remaining, resetUs, retryAfterUs };
 }
 
 /** One regional limit's step: its algorithm's, or calendarWindowStep for calendar bounds. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest, CheckResponse, MatchedRule } from '@rl/contracts';
-import { decideGlobalWindow, DecisionPipeline, StoreBackend, storeFailureKind, type DecisionOutcome, type DecisionSource, type SettlementPort } from '@rl/decision-pipeline';
+import { decideGlobalStack, decideGlobalWindow, DecisionPipeline, StoreBackend, storeFailureKind, type DecisionOutcome, type DecisionSource, type SettlementPort } from '@rl/decision-pipeline';
 import { buildCounterKey, buildGlobalCounterKey, combineStacked, isSettleable, maxCost, safeIdentity, StoreError, type GlobalWindowDecision, type RawDecision, type StackedDecision } from '@rl/limiter-core';
 import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
@@ -213,13 +213,37 @@ export class CheckService {
     });
   }
 
-  /** Every limit of a stacked policy in one store request: all admit and each is charged, or none is. */
-  private decideStacked(request: CheckRequest, policy: CompiledPolicy, stack: CompiledStack, cost: number): Promise<DecisionOutcome<StackedDecision>> {
-    return this.pipeline.decide({
-      request: stackedRequest({ policy, stack, identity: request.key, cost, dryRun: request.dryRun, nowUs: Date.now() * 1000 }),
-      failureMode: policy.failureMode,
-      local: { ...policy.localQuota, limits: stack.localQuotas },
-    });
+  /**
+   * Every limit of a stacked policy in one store request: all admit and each is charged, or none is.
+   * Global limits among them are decided as this region's share (decideGlobalStack), and counted
+   * into the usage reports per limit as a global policy is.
+   */
+  private async decideStacked(request: CheckRequest, policy: CompiledPolicy, stack: CompiledStack, cost: number): Promise<DecisionOutcome<StackedDecision>> {
+    const nowMs = Date.now();
+    const stacked = stackedRequest({ policy, stack, identity: request.key, cost, dryRun: request.dryRun, nowUs: nowMs * 1000 });
+    if (stack.globalLimits.length === 0) return this.pipeline.decide({ request: stacked, failureMode: policy.failureMode, local: { ...policy.localQuota, limits: stack.localQuotas } });
+    const identity = safeIdentity(request.key);
+    // As decideGlobal: no newer allocation is acknowledged until this decision is counted.
+    const token = this.sync.beginDecision();
+    let outcome: DecisionOutcome<StackedDecision>;
+    try {
+      outcome = await decideGlobalStack(this.pipeline, {
+        request: stacked,
+        nowMs,
+        capFor: (index, windowStartMs) => this.sync.capFor({ policy, identity, windowStartMs, limit: stack.limits[index] }),
+        failureMode: policy.failureMode,
+        local: policy.localQuota,
+        localLimits: stack.localQuotas,
+        localPercent: this.localPercent,
+        allocationWaitMs: () => this.sync.catchUpRemainingMs(),
+        onWindowRetry: () => this.sync.recordWindowRetry(),
+        calendarAt: (index, windowStartMs) => stack.limits[index].calendar?.boundsAt(windowStartMs * 1000),
+      });
+    } finally {
+      this.sync.endDecision(token);
+    }
+    if (request.dryRun !== true) this.sync.countStack({ policy, stack, identity, cost, decision: outcome.decision });
+    return outcome;
   }
 
   /**

@@ -71,9 +71,12 @@ export class AllocationTable {
 
   constructor(private readonly options: AllocationTableOptions) {}
 
-  /** The key of one allocation: policy id, counted identity and window start cannot contain NUL. */
-  static key(policyId: string, identity: string, windowStartMs: number): string {
-    return `${policyId}\u0000${identity}\u0000${windowStartMs}`;
+  /**
+   * The key of one allocation: policy id, counted identity and window start cannot contain NUL; a
+   * stacked limit's name (a slug) follows the policy id after `/`, which policy ids never hold.
+   */
+  static key(policyId: string, identity: string, windowStartMs: number, limitName?: string): string {
+    return `${limitName === undefined ? policyId : `${policyId}/${limitName}`}\u0000${identity}\u0000${windowStartMs}`;
   }
 
   /** The cap held for a key (see `key`), or undefined when none arrived for it. On the request path: one Map lookup. */
@@ -141,7 +144,7 @@ export class AllocationTable {
         continue;
       }
       for (const [identity, allocation] of window.keys) {
-        const key = AllocationTable.key(window.policyId, identity, window.windowStartMs);
+        const key = AllocationTable.key(window.policyId, identity, window.windowStartMs, window.limitName);
         const held = this.entries.get(key);
         if (held !== undefined) {
           if (update.epoch <= held.epoch) {

@@ -1,10 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { globalAllocationsSubject, GLOBAL_BOUNDS, parseAllocationUpdate } from '@rl/contracts';
+import { globalAllocationsSubject, GLOBAL_BOUNDS, limitScope, parseAllocationUpdate, type Policy } from '@rl/contracts';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { EnforcerConfig } from '../config/enforcer-config';
 import { LOGGER } from '@rl/platform/service';
-import type { CompiledPolicy } from '../policies/compiled-policy';
+import type { CompiledLimit, CompiledPolicy, CompiledStack } from '../policies/compiled-policy';
+import type { StackedDecision } from '@rl/limiter-core';
 import { DEFAULT_RETRY } from '../policies/control-plane/retry';
 import { PolicySource, type ActivePolicies } from '../policies/policy-source';
 import { AllocationTable } from './allocation-table';
@@ -110,14 +111,14 @@ export class GlobalSyncService implements OnApplicationShutdown {
    * the lowered one). It waits at most CATCH_UP_INTERVALS sync intervals (`catchUpRemainingMs`);
    * with NATS unreachable it then enforces the static split.
    */
-  capFor(input: { policy: CompiledPolicy; identity: string; windowStartMs: number }): number | undefined {
-    const held = this.table.capFor(AllocationTable.key(input.policy.ref.id, input.identity, input.windowStartMs));
+  capFor(input: { policy: CompiledPolicy; identity: string; windowStartMs: number; limit?: CompiledLimit }): number | undefined {
+    const held = this.table.capFor(AllocationTable.key(input.policy.ref.id, input.identity, input.windowStartMs, input.limit?.name));
     if (held !== undefined) return held;
     if (!this.caughtUp) {
       if (Date.now() < this.catchUpDeadline) return undefined;
       this.markCaughtUp('timed out');
     }
-    return Math.floor(input.policy.quota.limit / this.regionCount);
+    return Math.floor((input.limit ?? input.policy).quota.limit / this.regionCount);
   }
 
   /** Milliseconds until waiting for the allocation stream times out (0 once caught up). */
@@ -125,9 +126,27 @@ export class GlobalSyncService implements OnApplicationShutdown {
     return this.caughtUp ? 0 : Math.max(0, this.catchUpDeadline - Date.now());
   }
 
-  /** The usage counters of one policy's window, for the request path to count into. */
-  usage(input: { policy: CompiledPolicy; windowStartMs: number; windowMs: number }): WindowUsage {
-    return this.tracker.window({ policyId: input.policy.ref.id, windowStartMs: input.windowStartMs, windowSeconds: input.windowMs / 1000, limit: input.policy.quota.limit });
+  /** The usage counters of one policy's window (of one of its stacked limits, given `limit`), for the request path to count into. */
+  usage(input: { policy: CompiledPolicy; windowStartMs: number; windowMs: number; limit?: CompiledLimit }): WindowUsage {
+    const { policy, limit } = input;
+    return this.tracker.window({ policyId: policy.ref.id, name: limit?.usageName, windowStartMs: input.windowStartMs, windowSeconds: input.windowMs / 1000, limit: (limit ?? policy).quota.limit });
+  }
+
+  /**
+   * Counts a stacked decision into the usage of each of its global limits, in the window the store
+   * counted it in: the cost as admitted by every limit when the stack was admitted, else as denied
+   * by each global limit that denied (one that would have admitted took nothing and counts nothing).
+   */
+  countStack(input: { policy: CompiledPolicy; stack: CompiledStack; identity: string; cost: number; decision: StackedDecision }): void {
+    const { policy, stack, identity, cost, decision } = input;
+    for (const index of stack.globalLimits) {
+      const limit = stack.limits[index];
+      const windowStartMs = decision.globalWindows?.[index]?.windowStartMs;
+      if (windowStartMs === undefined) continue;
+      const usage = this.usage({ policy, limit, windowStartMs, windowMs: limitWindowMs(limit, windowStartMs) });
+      if (decision.allowed) usage.admit(identity, cost);
+      else if (!decision.limits[index].allowed) usage.deny(identity, cost);
+    }
   }
 
   recordWindowRetry(): void {
@@ -212,7 +231,7 @@ export class GlobalSyncService implements OnApplicationShutdown {
 
   private follow(snapshot: ActivePolicies): void {
     if (this.channel !== undefined || this.caughtUp) return;
-    if (!snapshot.policies.some((p) => p.scope === 'global') && !snapshot.overrides.some((p) => p.scope === 'global')) return;
+    if (!snapshot.policies.some(countsGlobally) && !snapshot.overrides.some(countsGlobally)) return;
     const { config } = this;
     if (config.signing.global === undefined) {
       const log = config.global.regions.length > 1 ? this.logger.warn.bind(this.logger) : this.logger.info.bind(this.logger);
@@ -278,4 +297,16 @@ function claimedEpoch(payload: Uint8Array | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The length of a global limit's window starting at `windowStartMs`: a calendar window's own (a month, a DST day), else its windowSeconds. */
+function limitWindowMs(limit: CompiledLimit, windowStartMs: number): number {
+  if (limit.calendar === undefined) return Math.max(1, Math.round(limit.windowUs / 1000));
+  const bounds = limit.calendar.boundsAt(windowStartMs * 1000);
+  return (bounds.endUs - bounds.startUs) / 1000;
+}
+
+/** Whether a policy, or any of its stacked limits, is counted against a limit shared by all regions. */
+function countsGlobally(policy: Policy): boolean {
+  return policy.scope === 'global' || (policy.limits?.some((limit) => limitScope(policy, limit) === 'global') ?? false);
 }

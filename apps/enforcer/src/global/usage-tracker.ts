@@ -1,4 +1,11 @@
-import type { UsageWindow } from '@rl/contracts';
+import type { CalendarWindow, UsageWindow } from '@rl/contracts';
+
+/** A stacked limit's window: its name, and for a calendar window its kind and time zone (as UsageWindow carries them). */
+export interface StackedWindowName {
+  readonly limitName: string;
+  readonly window?: CalendarWindow;
+  readonly timeZone?: string;
+}
 
 /** [admitted, denied] units of one identity in one window, counted in place. */
 type Counts = [admitted: number, denied: number];
@@ -14,6 +21,8 @@ export class WindowUsage {
     readonly windowSeconds: number,
     readonly limit: number,
     private readonly tracker: UsageTracker,
+    /** The stacked limit counted, when the policy has several, and its calendar window (UsageWindow.limitName, window, timeZone). */
+    readonly name?: StackedWindowName,
   ) {}
 
   get windowEndMs(): number {
@@ -34,7 +43,8 @@ export class WindowUsage {
   toReport(): UsageWindow {
     const keys: [string, number, number][] = [];
     for (const [identity, [admitted, denied]] of this.keys) keys.push([identity, admitted, denied]);
-    return { policyId: this.policyId, windowStartMs: this.windowStartMs, windowSeconds: this.windowSeconds, limit: this.limit, keys };
+    const window = { policyId: this.policyId, windowStartMs: this.windowStartMs, windowSeconds: this.windowSeconds, limit: this.limit, keys };
+    return this.name === undefined ? window : { ...window, ...this.name };
   }
 
   private counts(identity: string): Counts | undefined {
@@ -64,11 +74,11 @@ export class UsageTracker {
   constructor(private readonly options: { maxKeys: number }) {}
 
   /** The window's usage, created on first use. */
-  window(input: { policyId: string; windowStartMs: number; windowSeconds: number; limit: number }): WindowUsage {
-    const id = `${input.policyId}\u0000${input.windowStartMs}`;
+  window(input: { policyId: string; name?: StackedWindowName; windowStartMs: number; windowSeconds: number; limit: number }): WindowUsage {
+    const id = `${input.policyId}\u0000${input.name?.limitName ?? ''}\u0000${input.windowStartMs}`;
     let usage = this.windows.get(id);
     if (usage === undefined) {
-      usage = new WindowUsage(input.policyId, input.windowStartMs, input.windowSeconds, input.limit, this);
+      usage = new WindowUsage(input.policyId, input.windowStartMs, input.windowSeconds, input.limit, this, input.name);
       this.windows.set(id, usage);
     }
     return usage;

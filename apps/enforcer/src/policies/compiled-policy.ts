@@ -1,8 +1,10 @@
 import {
   CONCURRENCY_ALGORITHM,
   limitItemName,
+  limitScope,
   limitWindowSeconds,
   policyWindowSeconds,
+  type CalendarWindow,
   type FailureMode,
   type Policy,
   type PolicyAlgorithm,
@@ -65,6 +67,13 @@ export interface CompiledLimit {
   readonly windowUs: number;
   /** Calendar windows: the bounds of the window holding a time, cached per window. */
   readonly calendar: CalendarWindowClock | undefined;
+  /**
+   * A limit shared by all regions (its scope, else the policy's, is `global`): counted like a global
+   * policy, in epoch-aligned windows against this region's allocation (`algorithm` fixed_window).
+   */
+  readonly global: boolean;
+  /** How usage reports name a global limit's windows: its name, and its calendar window and zone. */
+  readonly usageName: { readonly limitName: string; readonly window?: CalendarWindow; readonly timeZone?: string };
   readonly quota: Quota;
   readonly localQuota: Quota;
   /** `RateLimit` item up to the remaining count: `"<policy id>-<name>";r=`. */
@@ -81,7 +90,9 @@ export interface CompiledStack {
   /** Each limit's local bucket, in order, for the decision pipeline's fallback. */
   readonly localQuotas: readonly { readonly limit: number; readonly burst: number }[];
   /** What each limit's counter key is built from (buildStackKeys). */
-  readonly keyParts: readonly { readonly name: string; readonly algorithm: AlgorithmName; readonly calendar: boolean }[];
+  readonly keyParts: readonly { readonly name: string; readonly algorithm: AlgorithmName; readonly calendar: boolean; readonly global: boolean }[];
+  /** The indexes of the global limits, in order (empty for a stack of regional limits only). */
+  readonly globalLimits: readonly number[];
 }
 
 /** The parameters a policy is compiled from: a stored Policy, the default or an inline limit. */
@@ -97,7 +108,7 @@ export interface PolicyParameters {
   readonly mode: 'enforce' | 'shadow';
   /** Default `regional`; the default and inline policies are always regional. */
   readonly scope?: PolicyScope;
-  /** Stacked limits (regional policies only); `limit`, `windowSeconds` and `burst` then describe the shortest window. */
+  /** Stacked limits, each regional or global (its own scope, else `scope`); `limit`, `windowSeconds` and `burst` then describe the shortest window. */
   readonly limits?: readonly PolicyLimit[];
 }
 
@@ -129,8 +140,8 @@ export function compilePolicy(input: { parameters: PolicyParameters; localPercen
   const p = input.parameters;
   const window = String(policyWindowSeconds(p.windowSeconds));
   const scale = localScale(input.localPercent);
-  const stack = p.limits === undefined ? undefined : compileStack({ policyId: p.id, limits: p.limits, scale });
   const scope = p.scope ?? 'regional';
+  const stack = p.limits === undefined ? undefined : compileStack({ policyId: p.id, scope, limits: p.limits, scale });
   return {
     ref: { id: p.id, version: p.version },
     counterId: p.counterId,
@@ -157,18 +168,22 @@ function localScale(localPercent: number): (n: number) => number {
   return (n) => (n === 0 ? 0 : Math.max(1, Math.floor((n * localPercent) / 100)));
 }
 
-function compileStack(input: { policyId: string; limits: readonly PolicyLimit[]; scale: (n: number) => number }): CompiledStack {
+function compileStack(input: { policyId: string; scope: PolicyScope; limits: readonly PolicyLimit[]; scale: (n: number) => number }): CompiledStack {
   const { policyId, scale } = input;
   const limits = input.limits.map((limit): CompiledLimit => {
     const itemName = limitItemName({ policyId, limitName: limit.name });
     const seconds = limitWindowSeconds(limit);
     const window = String(policyWindowSeconds(seconds));
+    const global = limitScope(input, limit) === 'global';
     return {
       name: limit.name,
       itemName,
-      algorithm: toAlgorithmName(limit.algorithm),
+      // A global limit counts in fixed windows aligned to the epoch, whatever its algorithm says (as a global policy does).
+      algorithm: global ? 'fixed_window' : toAlgorithmName(limit.algorithm),
       windowUs: Math.max(1, Math.round(seconds * 1_000_000)),
       calendar: limit.window === undefined ? undefined : new CalendarWindowClock(limit.window, limit.timeZone ?? 'UTC'),
+      global,
+      usageName: limit.window === undefined ? { limitName: limit.name } : { limitName: limit.name, window: limit.window, timeZone: limit.timeZone ?? 'UTC' },
       quota: quota({ id: itemName, limit: limit.limit, burst: limit.burst, window }),
       localQuota: quota({ id: itemName, limit: scale(limit.limit), burst: scale(limit.burst), window }),
       rateLimitPrefix: `"${itemName}";r=`,
@@ -180,6 +195,7 @@ function compileStack(input: { policyId: string; limits: readonly PolicyLimit[];
     policyHeader: limits.map((l) => l.quota.policyHeader).join(', '),
     localPolicyHeader: limits.map((l) => l.localQuota.policyHeader).join(', '),
     localQuotas: limits.map((l) => ({ limit: l.localQuota.limit, burst: l.localQuota.burst })),
-    keyParts: limits.map((l) => ({ name: l.name, algorithm: l.algorithm, calendar: l.calendar !== undefined })),
+    keyParts: limits.map((l) => ({ name: l.name, algorithm: l.algorithm, calendar: l.calendar !== undefined, global: l.global })),
+    globalLimits: limits.flatMap((l, index) => (l.global ? [index] : [])),
   };
 }

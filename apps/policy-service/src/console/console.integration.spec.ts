@@ -112,13 +112,19 @@ describe('console static files and the global-usage proxy (real PostgreSQL and N
       };
     };
 
-    it('forwards policyId and key as query parameters and returns the validated per-region view', async () => {
+    it('forwards policyId, key and limitName as query parameters and returns the validated per-region view', async () => {
       answer = respond(200, keyView);
       seen.length = 0;
       const response = await api.get('/v1/global-usage?policyId=world&key=user%3A42');
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual(keyView);
       expect(seen).toEqual(['/v1/global/usage?policyId=world&key=user%3A42']);
+      seen.length = 0;
+      expect((await api.get('/v1/global-usage?policyId=world&key=user%3A42&limitName=minute')).statusCode).toBe(200);
+      expect(seen).toEqual(['/v1/global/usage?policyId=world&key=user%3A42&limitName=minute']);
+      const badLimit = await api.get('/v1/global-usage?policyId=world&limitName=Per%20Minute');
+      expect(badLimit.statusCode).toBe(400);
+      expect(badLimit.json()).toMatchObject({ fields: [{ path: 'limitName' }] });
     });
 
     it('forwards the policy-wide top-keys view when no key is given', async () => {

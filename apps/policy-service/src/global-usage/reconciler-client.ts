@@ -31,6 +31,7 @@ export class ReconcilerClient {
   async usage(query: GlobalUsageQueryDto): Promise<GlobalKeyUsageView | GlobalPolicyUsageView> {
     const params = new URLSearchParams({ policyId: query.policyId });
     if (query.key !== undefined) params.set('key', query.key);
+    if (query.limitName !== undefined) params.set('limitName', query.limitName);
     const url = `${this.baseUrl}/v1/global/usage?${params.toString()}`;
     let response: Response;
     let text: string;

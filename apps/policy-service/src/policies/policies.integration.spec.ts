@@ -327,15 +327,15 @@ describe('policies API (real PostgreSQL and NATS)', () => {
     expect((await api.get('/v1/policies/bad-escalation')).statusCode).toBe(404);
   });
 
-  it('stores stacked limits with calendar windows, round-trips them, versions them and carries them in the snapshot', async () => {
+  it('stores stacked limits with calendar windows and per-limit global scope, round-trips them, versions them and carries them in the snapshot', async () => {
     const plan = {
       id: 'acme-plan',
       match: { customerId: 'acme-stacked' },
       algorithm: 'gcra',
       limits: [
         { name: 'burst', limit: 10, windowSeconds: 1 },
-        { name: 'minute', limit: 1_000, windowSeconds: 60, algorithm: 'sliding_window' },
-        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin' },
+        { name: 'minute', limit: 1_000, windowSeconds: 60, algorithm: 'sliding_window', scope: 'global' },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin', scope: 'global' },
       ],
     };
     const created = await api.post('/v1/policies', plan);
@@ -346,10 +346,11 @@ describe('policies API (real PostgreSQL and NATS)', () => {
       burst: 10,
       limits: [
         { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra', burst: 10 },
-        { name: 'minute', limit: 1_000, windowSeconds: 60, algorithm: 'sliding_window', burst: 1_000 },
-        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 100_000 },
+        { name: 'minute', limit: 1_000, windowSeconds: 60, algorithm: 'sliding_window', burst: 1_000, scope: 'global' },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 100_000, scope: 'global' },
       ],
     });
+    expect(created.json<Policy>().limits?.[0]).not.toHaveProperty('scope');
     expectShape(PolicyView, created.json());
     // What was read can be written back unchanged.
     const same = await api.put('/v1/policies/acme-plan', { ...created.json<Policy>(), id: undefined, version: undefined }, { 'if-match': '1' });
@@ -369,7 +370,7 @@ describe('policies API (real PostgreSQL and NATS)', () => {
       [{ ...base, id: 'bad-a', limits: [{ name: 'day', limit: 5, window: 'calendar-day', timeZone: 'Mars/Olympus' }] }, 422, 'limits[0].timeZone'],
       [{ ...base, id: 'bad-b', limits: [{ name: 'x', limit: 1, windowSeconds: 1 }, { name: 'x', limit: 2, windowSeconds: 2 }] }, 422, 'limits[1].name'],
       [{ ...base, id: 'bad-c', limits: [{ name: 'x', limit: 1, windowSeconds: 1, window: 'calendar-day' }] }, 422, 'limits[0].windowSeconds'],
-      [{ ...base, id: 'bad-d', scope: 'global', limits: [{ name: 'x', limit: 1, windowSeconds: 1 }] }, 422, 'limits'],
+      [{ ...base, id: 'bad-d', limits: [{ name: 'x', limit: 1, windowSeconds: 1, scope: 'everywhere' }] }, 400, 'limits[0].scope'],
       [{ ...base, id: 'bad-e', limits: [{ name: 'x', limit: 0, windowSeconds: 1 }] }, 400, 'limits[0].limit'],
       [{ ...base, id: 'bad-f', limits: [] }, 400, 'limits'],
       [{ ...base, id: 'bad-g' }, 400, 'limit'],

@@ -76,6 +76,7 @@ function canonicalLimit(limit: PolicyLimit): PolicyLimit {
     ...(limit.timeZone === undefined ? {} : { timeZone: limit.timeZone }),
     algorithm: limit.algorithm,
     burst: limit.burst,
+    ...(limit.scope === undefined ? {} : { scope: limit.scope }),
   };
 }
 

@@ -19,8 +19,8 @@ interface AccessDeniedResponse {
 }
 
 /**
- * `GET /v1/global/usage?policyId=<id>[&key=<identity>]`: per-region usage and allocation of a
- * global policy (top keys by demand) or of one key, in the current window. It shows raw
+ * `GET /v1/global/usage?policyId=<id>[&key=<identity>][&limitName=<name>]`: per-region usage and allocation of a
+ * global policy (or of one global limit of a stacked policy) (top keys by demand) or of one key, in the current window. It shows raw
  * identities, so it needs `Authorization: Bearer <RECONCILER_API_TOKEN>`, or, with no token
  * configured, a loopback client (usageAccessDenied); the console reaches it through the policy
  * service, which sends the token. A bad query gets 400 naming the field.
@@ -53,10 +53,11 @@ export class UsageController {
     }
     const book = this.reconciler.quotaBook();
     const nowMs = this.reconciler.clock();
-    const window = book.currentWindow(dto.policyId, nowMs);
+    const window = book.currentWindow(dto.policyId, nowMs, dto.limitName);
     if (window === undefined) {
       reply.code(404);
-      return { error: 'not_found', message: `no usage of global policy ${dto.policyId} in its current window` };
+      const what = dto.limitName === undefined ? `global policy ${dto.policyId}` : `global limit ${dto.limitName} of policy ${dto.policyId}`;
+      return { error: 'not_found', message: `no usage of ${what} in its current window` };
     }
     if (dto.key === undefined) return policyUsageView({ book, window, nowMs });
     const key = window.keys.get(dto.key);

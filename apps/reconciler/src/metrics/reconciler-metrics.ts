@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  * Outcomes of a received usage report (label `result` of rl_reconciler_reports_total).
  * `unsigned`, `unknown_key`, `bad_signature`: not signed by the key of the region its subject names.
  */
-export type ReportResult = 'accepted' | 'malformed' | 'unknown_region' | 'region_mismatch' | 'window_ended' | 'future_window' | VerificationFailure;
+export type ReportResult = 'accepted' | 'malformed' | 'unknown_region' | 'region_mismatch' | 'window_ended' | 'future_window' | 'misplaced_window' | VerificationFailure;
 
 /**
  * The reconciler's Prometheus series. `rl_reconciler_allocation{region,policy}` is the sum over the
@@ -64,7 +64,7 @@ export class ReconcilerMetrics {
       registers: [registry],
     });
     this.stalls = new Counter({ name: 'rl_reconciler_stalls_total', help: 'Times this instance, leading, became stalled (see rl_reconciler_stalled)', registers: [registry] });
-    for (const result of ['accepted', 'malformed', 'unknown_region', 'region_mismatch', 'window_ended', 'future_window', ...VERIFICATION_FAILURES] as const) this.reports.inc({ result }, 0);
+    for (const result of ['accepted', 'malformed', 'unknown_region', 'region_mismatch', 'window_ended', 'future_window', 'misplaced_window', ...VERIFICATION_FAILURES] as const) this.reports.inc({ result }, 0);
   }
 
   report(result: ReportResult, staleEntries = 0): void {

@@ -31,7 +31,7 @@ export class FakeRegion {
 
   private constructor(
     private readonly nc: NatsConnection,
-    readonly options: { namespace: string; region: string; regions: number; policyId: string; limit: number; windowSeconds: number; instanceId?: string },
+    readonly options: { namespace: string; region: string; regions: number; policyId: string; limit: number; windowSeconds: number; instanceId?: string; limitName?: string },
     private readonly onApply: () => void,
   ) {
     this.signer = testUsageSigner(options.region);
@@ -72,7 +72,7 @@ export class FakeRegion {
       sequence: this.sequence,
       sentAtMs: nowMs,
       appliedEpoch: this.appliedEpoch,
-      windows: [{ policyId: this.options.policyId, windowStartMs: globalWindowStartMs(nowMs, this.options.windowSeconds), windowSeconds: this.options.windowSeconds, limit: this.options.limit, keys }],
+      windows: [{ ...this.windowName(), windowStartMs: globalWindowStartMs(nowMs, this.options.windowSeconds), windowSeconds: this.options.windowSeconds, limit: this.options.limit, keys }],
     };
   }
 
@@ -84,6 +84,12 @@ export class FakeRegion {
   /** Bytes as they are, unsigned unless they are an envelope already (forgeries, malformed reports). */
   publishRaw(data: Uint8Array | string, region = this.options.region): void {
     this.nc.publish(globalUsageSubject(this.options.namespace, region), typeof data === 'string' ? new TextEncoder().encode(data) : data);
+  }
+
+  /** The window's policy, and the stacked limit it counts when it counts one (`limitName`). */
+  private windowName(): { policyId: string; limitName?: string } {
+    const { policyId, limitName } = this.options;
+    return limitName === undefined ? { policyId } : { policyId, limitName };
   }
 
   async flush(): Promise<void> {
@@ -110,7 +116,7 @@ export class FakeRegion {
         if (!parsed.ok) continue;
         const update = parsed.value;
         for (const w of update.windows) {
-          if (w.policyId !== this.options.policyId) continue;
+          if (w.policyId !== this.options.policyId || w.limitName !== this.options.limitName) continue;
           for (const [key, cap] of w.keys) {
             const held = this.caps.get(key);
             if (held !== undefined && update.epoch <= held.epoch) continue;

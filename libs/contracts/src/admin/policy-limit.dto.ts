@@ -1,6 +1,7 @@
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { CALENDAR_WINDOWS, type CalendarWindow } from '../policies/calendar-window';
 import { POLICY_ALGORITHMS, type PolicyAlgorithm } from '../policies/policy-algorithm';
+import { POLICY_SCOPES, type PolicyScope } from '../policies/policy-scope';
 import { POLICY_RULES } from '../policies/validate-policy';
 import { ADMIN_MESSAGES } from './admin-bounds';
 import { IsBurstValue, IsLimitValue, IsWindowSecondsValue } from './admin-validators';
@@ -40,4 +41,9 @@ export class PolicyLimitDto {
   @IsOptional()
   @IsBurstValue()
   burst?: number;
+
+  /** `regional` or `global` for this limit alone; defaults to the policy's `scope`. */
+  @IsOptional()
+  @IsIn(POLICY_SCOPES, { message: ADMIN_MESSAGES.oneOf(POLICY_SCOPES) })
+  scope?: PolicyScope;
 }

@@ -35,7 +35,10 @@ export function instanceWithoutKeyTuples<T extends object>(dto: ClassConstructor
  * back, or an error per window whose tuples are bad; then every window must start on its aligned
  * boundary (see globalWindowStartMs).
  */
-export function windowErrors(message: { readonly windows: ReadonlyArray<{ readonly keys: unknown; readonly windowStartMs: number; readonly windowSeconds: number }> }, arity: 2 | 3): FieldError[] {
+export function windowErrors(
+  message: { readonly windows: ReadonlyArray<{ readonly keys: unknown; readonly windowStartMs: number; readonly windowSeconds: number; readonly window?: string; readonly timeZone?: string }> },
+  arity: 2 | 3,
+): FieldError[] {
   const tuples = setAside.get(message) ?? [];
   setAside.delete(message);
   const keyErrors: FieldError[] = [];
@@ -47,7 +50,12 @@ export function windowErrors(message: { readonly windows: ReadonlyArray<{ readon
   if (keyErrors.length > 0) return keyErrors;
   const misaligned: FieldError[] = [];
   message.windows.forEach((w, i) => {
-    if (w.windowStartMs % globalWindowMs(w.windowSeconds) !== 0) {
+    // A calendar window's bounds are the zone's midnights (calendarBounds), checked by the reconciler.
+    if (w.window !== undefined) {
+      if (w.timeZone === undefined) misaligned.push({ path: `windows[${i}].timeZone`, message: 'is required with window' });
+    } else if (w.timeZone !== undefined) {
+      misaligned.push({ path: `windows[${i}].timeZone`, message: 'is only for a calendar window' });
+    } else if (w.windowStartMs % globalWindowMs(w.windowSeconds) !== 0) {
       misaligned.push({ path: `windows[${i}].windowStartMs`, message: 'must be a multiple of windowSeconds * 1000 (an aligned window start)' });
     }
   });

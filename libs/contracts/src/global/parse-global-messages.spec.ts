@@ -27,6 +27,28 @@ describe('parseUsageReport', () => {
     expect(parseUsageReport(bytes({ ...report, extra: true }))).toEqual({ ok: true, value: report });
   });
 
+  it('reads the window of one limit of a stacked policy by its limitName, and a window without one as before', () => {
+    const stacked = { ...report, windows: [{ ...report.windows[0], limitName: 'minute' }, report.windows[0]] };
+    const parsed = parseUsageReport(bytes(stacked));
+    expect(parsed).toEqual({ ok: true, value: stacked });
+    expect(parsed.ok && parsed.value.windows.map((w) => w.limitName)).toEqual(['minute', undefined]);
+    expect(parseAllocationUpdate(bytes({ ...update, windows: [{ ...update.windows[0], limitName: 'minute' }] }))).toMatchObject({ ok: true, value: { windows: [{ limitName: 'minute' }] } });
+  });
+
+  it('reads a calendar window of a global stacked limit, which starts at a midnight of its zone, not on a multiple of its length', () => {
+    // March 2026 in Berlin: from 1 March 00:00 CET (23:00 UTC the day before), 31 days less the DST hour.
+    const month = { ...report.windows[0], limitName: 'month', window: 'calendar-month', timeZone: 'Europe/Berlin', windowStartMs: Date.UTC(2026, 1, 28, 23), windowSeconds: 31 * 86_400 - 3_600 };
+    expect(parseUsageReport(bytes({ ...report, windows: [month] }))).toEqual({ ok: true, value: { ...report, windows: [month] } });
+    const withoutZone = parseUsageReport(bytes({ ...report, windows: [{ ...month, timeZone: undefined }] }));
+    expect(withoutZone).toEqual({ ok: false, errors: [{ path: 'windows[0].timeZone', message: 'is required with window' }] });
+    const unknownZone = parseUsageReport(bytes({ ...report, windows: [{ ...month, timeZone: 'Mars/Olympus' }] }));
+    expect(unknownZone).toEqual({ ok: false, errors: [{ path: 'windows[0].timeZone', message: 'must be an IANA time zone such as UTC or Europe/Berlin' }] });
+    const zoneAlone = parseUsageReport(bytes({ ...report, windows: [{ ...report.windows[0], timeZone: 'UTC' }] }));
+    expect(zoneAlone).toEqual({ ok: false, errors: [{ path: 'windows[0].timeZone', message: 'is only for a calendar window' }] });
+    const notAWindow = parseUsageReport(bytes({ ...report, windows: [{ ...month, window: 'calendar-year' }] }));
+    expect(notAWindow.ok ? [] : notAWindow.errors.map((e) => e.path)).toEqual(['windows[0].window']);
+  });
+
   it.each<[string, unknown, string, string]>([
     ['not JSON', '{"schema":', '', 'must be UTF-8 JSON'],
     ['an array', [1], '', 'must be an object'],
@@ -38,6 +60,7 @@ describe('parseUsageReport', () => {
     ['windows not an array', { ...report, windows: {} }, 'windows', 'must be an array'],
     ['a bad policy id', { ...report, windows: [{ ...report.windows[0], policyId: 'A B' }] }, 'windows[0].policyId', 'must be a slug of 1 to 64 characters from [a-z0-9-]'],
     ['a zero limit', { ...report, windows: [{ ...report.windows[0], limit: 0 }] }, 'windows[0].limit', 'must be an integer from 1 to 1000000000'],
+    ['a limit name that is not a slug', { ...report, windows: [{ ...report.windows[0], limitName: 'Per Minute' }] }, 'windows[0].limitName', 'must be a slug of 1 to 32 characters from [a-z0-9-]'],
     ['a misaligned window', { ...report, windows: [{ ...report.windows[0], windowStartMs: 1_764_480_000_001 }] }, 'windows[0].windowStartMs', 'must be a multiple of windowSeconds * 1000 (an aligned window start)'],
   ])('rejects %s', (_name, input, path, message) => {
     const result = parseUsageReport(typeof input === 'string' ? input : JSON.stringify(input));

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { IsNumber, Max, Min } from 'class-validator';
+import { IsIn, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { CALENDAR_WINDOWS, type CalendarWindow } from '../policies/calendar-window';
 import { IsIntegerIn, SatisfiesRule } from '../control-plane/rule-decorators';
 import { Required } from '../validation/field-decorators';
 import { GLOBAL_BOUNDS } from './global-bounds';
@@ -22,6 +23,28 @@ function policyWindow<Key>(keys: PropertyDecorator) {
     @Required()
     @SatisfiesRule(GLOBAL_BOUNDS.policyId)
     readonly policyId!: string;
+
+    /**
+     * The limit of a stacked policy this window counts (its `limits[].name`), absent for a policy
+     * of one limit: the reconciler keeps one book per (policy, limit) and answers per limit.
+     */
+    @IsOptional()
+    @SatisfiesRule(GLOBAL_BOUNDS.limitName)
+    readonly limitName?: string;
+
+    /**
+     * A calendar window (a global stacked limit's `window`) in `timeZone`: `windowStartMs` is then
+     * that window's start and `windowSeconds` its own length (a month, a DST day), both computed
+     * by limiter-core's calendarBounds, instead of an epoch-aligned window.
+     */
+    @IsOptional()
+    @IsIn(CALENDAR_WINDOWS, { message: `must be one of ${CALENDAR_WINDOWS.join(', ')}` })
+    readonly window?: CalendarWindow;
+
+    /** The IANA time zone of `window`; required with it. */
+    @IsOptional()
+    @SatisfiesRule(GLOBAL_BOUNDS.timeZone)
+    readonly timeZone?: string;
 
     /** floor(nowMs / windowMs) * windowMs: the same aligned window in every region. */
     @Required()

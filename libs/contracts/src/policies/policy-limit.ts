@@ -1,5 +1,6 @@
 import type { CalendarWindow } from './calendar-window';
 import type { PolicyAlgorithm } from './policy-algorithm';
+import type { PolicyScope } from './policy-scope';
 
 /**
  * One limit of a stacked policy (`"limits": [...]`): every limit must admit a request, which then
@@ -19,6 +20,17 @@ export interface PolicyLimit {
   readonly window?: CalendarWindow;
   /** IANA time zone of a calendar window. */
   readonly timeZone?: string;
+  /**
+   * `global`: one limit shared by all regions, counted like a global policy (epoch-aligned windows,
+   * this region's share from the reconciler; a calendar window in its zone's bounds, the same in
+   * every region). Absent: the policy's `scope` (see limitScope).
+   */
+  readonly scope?: PolicyScope;
+}
+
+/** The scope a stacked limit is counted in: its own, else its policy's. */
+export function limitScope(policy: { readonly scope: PolicyScope }, limit: Pick<PolicyLimit, 'scope'>): PolicyScope {
+  return limit.scope ?? policy.scope;
 }
 
 export const POLICY_LIMIT_BOUNDS = {

@@ -1,4 +1,5 @@
 import { validatePolicy } from './validate-policy';
+import { limitScope } from './policy-limit';
 
 const valid = {
   id: 'free-tier',
@@ -191,6 +192,29 @@ describe('validatePolicy with stacked limits', () => {
     expect(utc.ok && utc.value.limits).toEqual([{ name: 'day', limit: 5, algorithm: 'fixed_window', burst: 5, window: 'calendar-day', timeZone: 'UTC' }]);
   });
 
+  it('keeps each limit\'s own scope as given, the policy\'s applying to the others (limitScope)', () => {
+    const mixed = {
+      ...plan,
+      scope: 'global',
+      limits: [
+        { name: 'burst', limit: 10, windowSeconds: 1, scope: 'regional' },
+        { name: 'minute', limit: 1_000, windowSeconds: 60 },
+        { name: 'month', limit: 100_000, window: 'calendar-month', timeZone: 'Europe/Berlin' },
+      ],
+    };
+    const result = validatePolicy(mixed);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.limits?.map((limit) => [limit.name, limit.scope, limitScope(result.value, limit)])).toEqual([
+      ['burst', 'regional', 'regional'],
+      ['minute', undefined, 'global'],
+      ['month', undefined, 'global'],
+    ]);
+    expect(validatePolicy(result.value)).toEqual(result);
+    const regional = validatePolicy({ ...plan, limits: [{ name: 'minute', limit: 1_000, windowSeconds: 60, scope: 'global' }] });
+    expect(regional.ok && regional.value.limits?.map((limit) => limitScope(regional.value, limit))).toEqual(['global']);
+  });
+
   it.each([
     [{ limits: [] }, 'limits', 'must hold 1 to 8 limits'],
     [{ limits: {} }, 'limits', 'must be an array'],
@@ -205,7 +229,7 @@ describe('validatePolicy with stacked limits', () => {
     [{ limits: [{ name: 'a', limit: 1, window: 'calendar-day', algorithm: 'gcra' }] }, 'limits[0].algorithm', 'must be fixed_window (or omitted) for a calendar window'],
     [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1, extra: 1 }] }, 'limits[0].extra', 'is not a known field'],
     [{ limit: 11 }, 'limit', 'must be 10 (that of limits "burst", the shortest window) or be omitted'],
-    [{ scope: 'global' }, 'limits', 'are regional only: a global policy has one limit'],
+    [{ limits: [{ name: 'a', limit: 1, windowSeconds: 1, scope: 'everywhere' }] }, 'limits[0].scope', 'must be one of regional, global'],
     [{ leaseSeconds: 30 }, 'leaseSeconds', 'is only for a concurrency policy'],
   ])('refuses %j at %s', (change, path, message) => {
     const result = validatePolicy({ ...plan, ...change });

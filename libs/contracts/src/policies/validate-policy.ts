@@ -35,7 +35,7 @@ export const POLICY_RULES = {
 } as const;
 
 const POLICY_FIELDS = ['id', 'match', 'algorithm', 'limit', 'windowSeconds', 'burst', 'scope', 'failureMode', 'mode', 'version', 'envoy', 'escalation', 'leaseSeconds', 'limits'];
-const LIMIT_FIELDS = ['name', 'limit', 'windowSeconds', 'window', 'timeZone', 'algorithm', 'burst'];
+const LIMIT_FIELDS = ['name', 'limit', 'windowSeconds', 'window', 'timeZone', 'algorithm', 'burst', 'scope'];
 const MATCH_FIELDS = ['customerTier', 'customerId', 'route', 'method'];
 const ENVOY_LIMIT = { min: 0, max: ENVOY_RULE_BOUNDS.requestsPerUnitMax };
 
@@ -113,7 +113,6 @@ export function readPolicy(reader: FieldReader, input: unknown, options: Validat
     if (mode === 'shadow') reader.fail(at('mode'), 'must be enforce for a concurrency policy');
     if (envoyMatch) reader.fail(at('algorithm'), 'must not be concurrency for an envoy rule');
   }
-  if (limits !== undefined && scope === 'global') reader.fail(at('limits'), 'are regional only: a global policy has one limit');
 
   if (reader.errors.length > before) return undefined;
   const policy: Policy = {
@@ -152,7 +151,8 @@ function readLimits(reader: FieldReader, input: unknown, path: string, context: 
 /**
  * One stacked limit: a `name`, a `limit`, and exactly one of `windowSeconds` or a calendar
  * `window` (with an IANA `timeZone`, default UTC, and the fixed_window algorithm); `algorithm`
- * defaults to the policy's, `burst` to `limit`.
+ * defaults to the policy's, `burst` to `limit`; `scope`, when given, overrides the policy's for
+ * this limit (kept as given: absent means the policy's).
  */
 function readLimit(reader: FieldReader, input: unknown, path: string, context: { options: ValidatePolicyOptions; algorithm: PolicyAlgorithm | undefined }): PolicyLimit | undefined {
   const raw = reader.object(input, path);
@@ -164,6 +164,7 @@ function readLimit(reader: FieldReader, input: unknown, path: string, context: {
   const limit = reader.integer(raw.limit, at('limit'), POLICY_RULES.limit);
   const burst = raw.burst === undefined ? limit : reader.integer(raw.burst, at('burst'), POLICY_RULES.limit);
   let algorithm = raw.algorithm === undefined ? context.algorithm : reader.oneOf(raw.algorithm, at('algorithm'), POLICY_ALGORITHMS);
+  const scope = raw.scope === undefined ? undefined : reader.oneOf<PolicyScope>(raw.scope, at('scope'), POLICY_SCOPES);
   let windowSeconds: number | undefined;
   let window: CalendarWindow | undefined;
   let timeZone: string | undefined;
@@ -185,6 +186,7 @@ function readLimit(reader: FieldReader, input: unknown, path: string, context: {
     burst: burst as number,
     ...(windowSeconds === undefined ? {} : { windowSeconds }),
     ...(window === undefined ? {} : { window, timeZone }),
+    ...(scope === undefined ? {} : { scope }),
   };
 }
 

@@ -135,4 +135,21 @@ describe('DegradedLedger: stacked limits', () => {
     await expect(ledger.writeBack(store, clock.nowMicros() / 1000)).resolves.toEqual({ written: 3, refused: 3, failed: 0 });
     expect(store.decideSync({ ...stack.limits[1], cost: 0, dryRun: true }).remaining).toBe(97);
   });
+
+  it('writes a stack\'s global limits back beyond the region\'s cap, as a global key\'s units are', async () => {
+    const clock = new ManualClock();
+    const windowStartMs = Math.floor(clock.nowMicros() / 1000 / 60_000) * 60_000;
+    const stack: StackedRequest = {
+      algorithm: 'stacked',
+      key: 'rl:{p:v}:st',
+      cost: 1,
+      limits: [request('rl:{p:v}:burst:fw', { limit: 50, burst: 50 }), { ...request('rl:{p:v}:minute:gw', { limit: 2, burst: 2 }), global: { expectedStartMs: windowStartMs } }],
+    };
+    const store = new CountingStore({ clock });
+    const ledger = new DegradedLedger({ maxKeys: 10 });
+    for (let i = 0; i < 5; i++) ledger.record(stack);
+    // 5 admitted locally against a cap of 2: all 5 are counted (the region overspent its share), capped by the burst only.
+    await expect(ledger.writeBack(store, clock.nowMicros() / 1000)).resolves.toEqual({ written: 5, refused: 0, failed: 0 });
+    expect(store.decideSync({ ...stack.limits[0], cost: 0, dryRun: true }).remaining).toBe(45);
+  });
 });

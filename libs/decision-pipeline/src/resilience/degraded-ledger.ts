@@ -38,8 +38,9 @@ const UNCAPPED = Number.MAX_SAFE_INTEGER;
  * when the store returns and still count against the limit. One ledger for every kind of decision:
  *
  * - a regional counter's units are capped at what it can hold (limit + burst): more could not
- *   change any later decision. A stack is one entry, capped at what its smallest limit can hold,
- *   and written back through the stacked script (all or nothing, like the decisions it stands for). They are written back through the algorithm's own script: first
+ *   change any later decision. A stack is one entry, capped at what its smallest regional limit can
+ *   hold (its global limits uncapped, as a global key's units), and written back through the
+ *   stacked script (all or nothing, like the decisions it stands for). They are written back through the algorithm's own script: first
  *   one call with the whole cost; if the counter cannot take it all, one unit at a time until the
  *   store refuses, at which point the counter is full and the rest would change nothing;
  * - a global key's units are held per window and added to the region's count uncapped (the usage
@@ -88,7 +89,8 @@ export class DegradedLedger {
     return totals;
   }
 
-  private recordLimit(request: LimitRequest | StackedRequest): void {
+  private recordLimit(admitted: LimitRequest | StackedRequest): void {
+    const request = admitted.algorithm === 'stacked' ? uncappedGlobalLimits(admitted) : admitted;
     const cap = request.algorithm === 'stacked' ? Math.min(...request.limits.map((limit) => limit.limit + limit.burst)) : request.limit + request.burst;
     const entry = this.entries.get(request.key);
     if (entry !== undefined) entry.units = Math.min(cap, entry.units + request.cost);
@@ -105,6 +107,16 @@ export class DegradedLedger {
   private keep(request: StoreRequest, units: number): void {
     this.record({ ...request, cost: units });
   }
+}
+
+/**
+ * A stack whose global limits take any count (as a global key's units are written back: see
+ * UNCAPPED); they still count in the window they were admitted for, and a window that has ended
+ * by then denies, so the stack's units are refused.
+ */
+function uncappedGlobalLimits(request: StackedRequest): StackedRequest {
+  if (!request.limits.some((limit) => limit.global !== undefined)) return request;
+  return { ...request, limits: request.limits.map((limit) => (limit.global === undefined ? limit : { ...limit, limit: UNCAPPED, burst: UNCAPPED })) };
 }
 
 async function writeLimit(store: DecisionStore, request: LimitRequest | StackedRequest, units: number): Promise<WriteBackResult> {

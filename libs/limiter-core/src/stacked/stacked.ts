@@ -11,6 +11,21 @@ export interface StackedLimit {
   readonly burst: number;
   /** A calendar window (with `algorithm: 'fixed_window'`): its bounds replace the epoch-aligned window. */
   readonly calendar?: CalendarBounds;
+  /**
+   * A limit shared by all regions (with `algorithm: 'fixed_window'`): `limit` (= `burst`) is this
+   * region's cap for the epoch-aligned window starting at `expectedStartMs` (with `calendar`: for
+   * those bounds, starting at `expectedStartMs`), counted as global_window counts a global policy.
+   * The store decides it in the window of its own clock, and when that is not the expected one the
+   * limit denies, counting nothing (StackedGlobalWindow).
+   */
+  readonly global?: { readonly expectedStartMs: number };
+}
+
+/** Where a store counted one global limit of a stack: as GlobalWindowDecision's `windowStartMs` and `matched`. */
+export interface StackedGlobalWindow {
+  readonly windowStartMs: number;
+  /** False: the store's window was not the limit's `expectedStartMs`, so it denied and nothing of the stack was taken. */
+  readonly matched: boolean;
 }
 
 /**
@@ -38,16 +53,25 @@ export interface StackedRequest {
 export interface StackedDecision extends RawDecision {
   readonly limits: readonly RawDecision[];
   readonly constraining: number;
+  /**
+   * Per limit, in order: where the store counted it when it is a global limit, else undefined.
+   * Absent when the stack has no global limit, or when it was decided without the shared store
+   * (local fallback: every global limit counted in its `expectedStartMs` window).
+   */
+  readonly globalWindows?: readonly (StackedGlobalWindow | undefined)[];
 }
 
 export function isStackedRequest(request: { readonly algorithm: string }): request is StackedRequest {
   return request.algorithm === 'stacked';
 }
 
-/** The most one request can ever cost under a stack: the smallest of its limits'. */
-export function stackedMaxCost(limits: readonly Pick<StackedLimit, 'algorithm' | 'limit' | 'burst'>[]): number {
+/** The most one request can ever cost under a stack: the smallest of its limits' (of its regional limits' only, given `regionalOnly`). */
+export function stackedMaxCost(limits: readonly Pick<StackedLimit, 'algorithm' | 'limit' | 'burst' | 'global'>[], options: { regionalOnly: boolean } = { regionalOnly: false }): number {
   let most = Infinity;
-  for (const limit of limits) most = Math.min(most, maxCost(limit.algorithm, limit.limit, limit.burst));
+  for (const limit of limits) {
+    if (options.regionalOnly && limit.global !== undefined) continue;
+    most = Math.min(most, maxCost(limit.algorithm, limit.limit, limit.burst));
+  }
   return most;
 }
 

@@ -14,15 +14,20 @@
 --            (the order of ALGORITHMS in limiter-core), 7 global_window, 8 stacked
 --   dry_run  1: decide the same, write nothing; 0: a real decision
 --   a1..a4   kinds 1-6: limit, window_us, burst, cost; kind 7: cap, window_ms, cost, expected_start_ms
---   kind 8:  n (limits), cost, then per limit: limit_kind (1-6 as above, 9 calendar_window) and
---            p1..p4: kinds 1-6 limit, window_us, burst, 0; kind 9 limit, start_us, end_us, next_end_us.
+--   kind 8:  n (limits), cost, then per limit: limit_kind (1-6 as above, 9 calendar_window, 10
+--            global limit, 11 global calendar limit) and p1..p4: kinds 1-6 limit, window_us, burst,
+--            0; kind 9 limit, start_us, end_us, next_end_us; kind 10 cap, window_ms,
+--            expected_start_ms, 0 (global_window: this region's share of a limit shared by all
+--            regions, in the stack's all-or-nothing); kind 11 cap, start_us, end_us, next_end_us
+--            (global_calendar_window: the same share, in the calendar window the caller gives).
 --            Its keys: each limit's in order (two for sliding_log).
 -- The TTL jitter is not sent per decision: decision i (from 0) gets
 -- (jitter_base + i * JITTER_STRIDE_MS) % jitter_span ms, so keys written together spread over the
 -- span instead of expiring together (batchJitterMs in batch-codec.ts is its twin).
 --
 -- Reply entry: the function's own reply ({allowed, remaining, resetUs, retryAfterUs}, or the
--- seven integers of global_window; a stacked decision {allowed, then the four per limit}), or {'not_run', error} when Redis refused the decision's first
+-- seven integers of global_window; a stacked decision {allowed, then the four per limit, then
+-- windowStartMs and matched per global limit, in order}), or {'not_run', error} when Redis refused the decision's first
 -- read (nothing of it was written: see first_read), or {'failed', error} when it failed later.
 -- A failure never stops the other decisions.
 
@@ -40,6 +45,8 @@ local JITTER_STRIDE_MS = 379
 local GLOBAL_WINDOW = 7
 local STACKED = 8
 local CALENDAR_WINDOW = 9
+local GLOBAL_LIMIT = 10
+local GLOBAL_CALENDAR_LIMIT = 11
 local DECIDERS = { token_bucket, gcra, sliding_window, sliding_log, fixed_window, leaky_bucket, global_window }
 local KEY_COUNTS = { 1, 1, 1, 2, 1, 1, 1 }
 
@@ -47,6 +54,13 @@ local KEY_COUNTS = { 1, 1, 1, 2, 1, 1, 1 }
 local function decide_limit(limit, cost, dry_run, jitter_ms)
   if limit.kind == CALENDAR_WINDOW then
     return calendar_window(limit.keys, { limit.p1, limit.p2, limit.p3, limit.p4, cost, jitter_ms }, dry_run)
+  end
+  if limit.kind == GLOBAL_LIMIT then
+    -- A window other than expected_start_ms denies (matched 0): the stack then takes nothing.
+    return global_window(limit.keys, { limit.p1, limit.p2, cost, jitter_ms, limit.p3 }, dry_run)
+  end
+  if limit.kind == GLOBAL_CALENDAR_LIMIT then
+    return global_calendar_window(limit.keys, { limit.p1, limit.p2, limit.p3, limit.p4, cost, jitter_ms }, dry_run)
   end
   return DECIDERS[limit.kind](limit.keys, { limit.p1, limit.p2, limit.p3, cost, jitter_ms }, dry_run)
 end
@@ -90,6 +104,12 @@ local function stacked(limits, cost, dry_run, jitter_ms)
   local reply = { as_flag(all) }
   for j = 1, #decisions do
     for v = 1, 4 do reply[#reply + 1] = decisions[j][v] end
+  end
+  for j = 1, #decisions do
+    if limits[j].kind == GLOBAL_LIMIT or limits[j].kind == GLOBAL_CALENDAR_LIMIT then
+      reply[#reply + 1] = decisions[j][5] -- windowStartMs the store counted in
+      reply[#reply + 1] = decisions[j][7] -- matched: 1 when that is expected_start_ms
+    end
   end
   return reply
 end
