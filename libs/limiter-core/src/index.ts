@@ -36,5 +36,5 @@ export { StoreError, StoreTimeoutError, StoreUnavailableError } from './store-er
 export type { BatchCounterStore, StoreDecision, StoreRequest } from './store-port';
 export { adjustCounter, algorithmKind, decisionExpiryUs, recordExpiryUs, decisionRecordKey, isSettleable, SETTLEABLE_ALGORITHMS, settleStep } from './settle/settle';
 export type { AdjustedCounter, DecisionRecord, SettleableAlgorithm, SettleInput, SettleResult, SettleStatus } from './settle/settle';
-export { acquireStep, releaseStep } from './concurrency/concurrency';
-export type { AcquireInput, AcquireResult, LeaseSet } from './concurrency/concurrency';
+export { acquireStep, peekLeases, releaseStep } from './concurrency/concurrency';
+export type { AcquireInput, AcquireResult, LeaseSet, LeaseView } from './concurrency/concurrency';

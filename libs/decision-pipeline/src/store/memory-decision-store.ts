@@ -1,7 +1,9 @@
 import {
   acquireStep,
+  peekLeases,
   releaseStep,
   type LeaseSet,
+  type LeaseView,
   type RawDecision,
   recordExpiryUs,
   decisionRecordKey,
@@ -57,6 +59,12 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
     return Promise.resolve(result.released);
   }
 
+  /** The leases held now, as concurrency/peek.lua reads them (peekLeases). */
+  peek(input: { key: string }): Promise<LeaseView> {
+    const now = this.clock.nowMicros();
+    return Promise.resolve(peekLeases({ leases: this.leases.get(input.key, now), now }));
+  }
+
   /** Records an admitted decision, as settle/record.lua does. */
   record(decision: DecisionToRecord): Promise<number> {
     const now = this.clock.nowMicros();
@@ -99,6 +107,7 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
   forget(key: string): void {
     this.limits.forget(key);
     this.windows.delete(key);
+    this.leases.delete(key);
     // Records under the counter's key stay: their settles then adjust a counter that restarted.
   }
 
