@@ -8,7 +8,7 @@ import { useAsync, usePolling } from '../hooks';
 import { matchedReason, noneWhenNotFound, recentDecisions, regionRows } from '../inspector';
 import { routeHref, type InspectedCaller } from '../router';
 import { keyHash } from '../sha256';
-import type { CheckExplanation, CounterReset, CountersView, Customer, Policy, TimeSeries } from '../types';
+import type { CheckExplanation, CounterReset, CounterState, CountersView, Customer, Policy, TimeSeries } from '../types';
 
 /** How often each region's usage is asked again (through the policy service, from each enforcer). */
 export const INSPECTOR_REFRESH_MS = 2000;
@@ -223,30 +223,65 @@ function RegionUsage(props: { policyId: string; keyName: string; onReset: () => 
                   </td>
                 </tr>
               ) : (
-                <tr key={row.region} data-region={row.region} data-used={row.state.used} data-remaining={row.state.remaining}>
-                  <td>
-                    <span class="strong">{row.region}</span> <span class="muted small">{row.state.instance}</span>
-                  </td>
-                  <td class="wide">
-                    <Bar value={row.state.used} max={row.state.limit} tone={row.state.remaining <= 0 ? 'bad' : row.state.used / Math.max(1, row.state.limit) > 0.8 ? 'warn' : 'good'} />
-                  </td>
-                  <td class="num">
-                    {formatCount(row.state.used)} / {formatCount(row.state.limit)}
-                  </td>
-                  <td class="num">{formatCount(row.state.remaining)}</td>
-                  <td>{formatSeconds(row.state.resetSeconds)}</td>
-                  <td>
-                    {row.state.leasedUnits > 0 ? <Badge tone="info">lease: {formatCount(row.state.leasedUnits)} units</Badge> : null}{' '}
-                    {row.state.denyCached ? <Badge tone="bad">deny cache</Badge> : null}
-                    {row.state.leasedUnits === 0 && !row.state.denyCached ? <span class="muted">nothing</span> : null}
-                  </td>
-                </tr>
+                <RegionState key={row.region} region={row.region} state={row.state} />
               ),
             )}
           </tbody>
         </table>
       )}
     </div>
+  );
+}
+
+/**
+ * One region's counter: a row with its usage (a stack's most constraining limit), then one row per
+ * limit of a stacked policy; a concurrency policy's usage is its leases in flight.
+ */
+function RegionState(props: { region: string; state: CounterState }) {
+  const { region, state } = props;
+  return (
+    <>
+      <tr data-region={region} data-used={state.used} data-remaining={state.remaining} data-in-flight={state.leases?.inFlight}>
+        <td>
+          <span class="strong">{region}</span> <span class="muted small">{state.instance}</span>
+        </td>
+        <UsageCells usage={state} />
+        <td>
+          {state.leases !== undefined ? (
+            <span data-leases>
+              {formatCount(state.leases.inFlight)} in flight{state.leases.inFlight > 0 ? `, the next lease expires in ${formatSeconds(state.leases.nextExpirySeconds)}` : ''}
+            </span>
+          ) : null}
+          {state.leasedUnits > 0 ? <Badge tone="info">lease: {formatCount(state.leasedUnits)} units</Badge> : null}{' '}
+          {state.denyCached ? <Badge tone="bad">deny cache</Badge> : null}
+          {state.leasedUnits === 0 && !state.denyCached && state.leases === undefined ? <span class="muted">nothing</span> : null}
+        </td>
+      </tr>
+      {(state.limits ?? []).map((limit) => (
+        <tr key={limit.name} data-region-limit={`${region}/${limit.name}`} data-used={limit.used} data-remaining={limit.remaining}>
+          <td class="mono small">{limit.name}</td>
+          <UsageCells usage={limit} />
+          <td />
+        </tr>
+      ))}
+    </>
+  );
+}
+
+/** The usage columns of a region's counter or of one of its limits. */
+function UsageCells(props: { usage: { limit: number; used: number; remaining: number; resetSeconds: number } }) {
+  const { limit, used, remaining, resetSeconds } = props.usage;
+  return (
+    <>
+      <td class="wide">
+        <Bar value={used} max={limit} tone={remaining <= 0 ? 'bad' : used / Math.max(1, limit) > 0.8 ? 'warn' : 'good'} />
+      </td>
+      <td class="num">
+        {formatCount(used)} / {formatCount(limit)}
+      </td>
+      <td class="num">{formatCount(remaining)}</td>
+      <td>{formatSeconds(resetSeconds)}</td>
+    </>
   );
 }
 
