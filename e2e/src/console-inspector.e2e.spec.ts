@@ -9,8 +9,9 @@ import { startControlPlaneStack, type ControlPlaneStack } from './stack';
  * The caller inspector page of the admin console in a real browser (Debian's chromium, headless)
  * against the running stack (the policy service serving the built console, two regions): the
  * matched policy and why, each region's usage, the recent decisions from the decision events, a
- * reset that reaches both regions, field errors from the API under their fields, an unreachable
- * region, and no reset button for a viewer. Screenshots: e2e/artifacts/console/4x-*.png.
+ * reset that reaches both regions, field errors from the API under their fields, a stacked policy
+ * made in the policy form and inspected limit by limit, an unreachable region, and no reset button
+ * for a viewer. Screenshots: e2e/artifacts/console/4x-*.png.
  */
 describe('admin console: caller inspector in chromium (policy service, two regions)', () => {
   const shots = artifactsDir('console');
@@ -127,6 +128,66 @@ describe('admin console: caller inspector in chromium (policy service, two regio
     await inspect({ key, customerId: customer, method: 'G ET' });
     await expectText(page.locator('[data-path="method"] .field-error'), 'must be letters only');
     await shot('42-inspector-field-error');
+  });
+
+  it("creates a stacked policy in the form, with the API's errors under the right limit's field, and inspects every limit", async () => {
+    const planId = `plan-${stack.unique}`.slice(0, 64);
+    const planCustomer = `plan-${stack.unique}`;
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Policies', exact: true }).click();
+    await page.getByRole('link', { name: 'New policy' }).click();
+    const form = page.getByRole('form', { name: 'New policy' });
+    await form.locator('input[name="id"]').fill(planId);
+    await form.locator('input[name="customerId"]').fill(planCustomer);
+    await form.locator('select[name="algorithm"]').selectOption('fixed_window');
+    await form.getByRole('button', { name: 'Add limit' }).click();
+    await form.getByRole('button', { name: 'Add limit' }).click();
+    await form.getByRole('button', { name: 'Add limit' }).click();
+    // The policy's own limit and window give way to the stack's.
+    expect(await form.locator('input[name="limit"]').count()).toBe(0);
+    await form.locator('input[name="limits[0].name"]').fill('minute');
+    await form.locator('input[name="limits[0].limit"]').fill('3');
+    await form.locator('input[name="limits[1].name"]').fill('month');
+    await form.locator('input[name="limits[1].limit"]').fill('0');
+    await form.locator('select[name="limits[1].window"]').selectOption('calendar-month');
+    await form.locator('input[name="limits[1].timeZone"]').fill('Mars/Olympus');
+    await form.locator('input[name="limits[2].name"]').fill('spare');
+    // The body's shape first (400)...
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await expectText(form.locator('[data-path="limits[1].limit"] .field-error'), 'must be an integer from 1 to 1000000000');
+    await expectText(form.locator('[data-path="limits[2].limit"] .field-error'), 'is required');
+    expect(await form.locator('[data-path="limits[0].limit"] .field-error').count()).toBe(0);
+    await shot('44-policy-stacked-limit-errors');
+
+    // ...then the rules across fields (422), such as a known time zone.
+    await form.getByRole('button', { name: 'Remove limit 3' }).click();
+    await form.locator('input[name="limits[1].limit"]').fill('1000');
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await expectText(form.locator('[data-path="limits[1].timeZone"] .field-error'), 'must be an IANA time zone');
+    expect(await form.locator('[data-path="limits[1].limit"] .field-error').count()).toBe(0);
+    await form.locator('input[name="limits[1].timeZone"]').fill('Europe/Berlin');
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByText(`Policy ${planId} created (version 1).`).waitFor();
+    expect(await admin('GET', `/v1/policies/${planId}`)).toMatchObject({
+      limit: 3,
+      windowSeconds: 60,
+      limits: [
+        { name: 'minute', limit: 3, windowSeconds: 60, algorithm: 'fixed_window', burst: 3 },
+        { name: 'month', limit: 1000, window: 'calendar-month', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 1000 },
+      ],
+    });
+    await shot('45-policy-stacked-created');
+
+    const [usEast] = stack.enforcers();
+    const caller = { key: `planner:${stack.unique}`, customerId: planCustomer };
+    const first = await checkUntil(usEast.url, caller, (reply) => reply.body.policy.id === planId);
+    expect(first.headers.get('ratelimit-policy')).toBe(`"${planId}-minute";q=3;w=60, "${planId}-month";q=1000;w=2592000`);
+    await page.goto(`${stack.policyService.url}/#/inspector?key=${encodeURIComponent(caller.key)}&customerId=${encodeURIComponent(planCustomer)}`);
+    await expectText(page.locator('[data-matched-policy]'), planId);
+    const limitRow = (name: string): Locator => page.locator(`tr[data-region-limit="us-east/${planId}-${name}"]`);
+    await limitRow('month').waitFor();
+    expect([await limitRow('minute').getAttribute('data-used'), await limitRow('month').getAttribute('data-used')]).toEqual(['1', '1']);
+    expect(await limitRow('month').getAttribute('data-remaining')).toBe('999');
+    await shot('46-inspector-stacked-limits');
   });
 
   it('shows a viewer no reset button, and a region whose enforcer is down as unreachable', async () => {

@@ -103,6 +103,7 @@ describe('policy form', () => {
       { path: 'limits[1].colour', message: 'is not a known field' },
       { path: 'limits', message: 'must hold 1 to 8 limits' },
       { path: 'limits[2].name', message: 'is required' },
+      { path: 'windowSeconds', message: 'must be 60 (that of limits "minute", the shortest window) or be omitted' },
     ]);
     expect(formErrors(error, policyFormPaths(form))).toEqual({
       byPath: {
@@ -111,8 +112,10 @@ describe('policy form', () => {
         'limits[1]': 'colour is not a known field',
         limits: 'must hold 1 to 8 limits',
       },
-      general: [],
+      // The policy's own window has no field while it has stacked limits.
+      general: ['windowSeconds must be 60 (that of limits "minute", the shortest window) or be omitted'],
     });
+    expect(formErrors(error, policyFormPaths({ ...form, algorithm: 'concurrency' })).byPath).not.toHaveProperty('limits[1].limit');
   });
 
   it('sends what the operator typed when it is not a number, and leaves empty fields out, so the API names them', () => {

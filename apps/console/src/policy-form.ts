@@ -81,9 +81,18 @@ export function limitPath(index: number, field?: (typeof LIMIT_FORM_FIELDS)[numb
   return field === undefined ? `limits[${index}]` : `limits[${index}].${field}`;
 }
 
-/** Every path the policy form has a field for: the fixed ones, and those of each stacked limit shown. */
-export function policyFormPaths(form: Pick<PolicyFormState, 'limits'>): string[] {
-  return [...POLICY_FORM_PATHS, 'limits', ...form.limits.flatMap((_limit, index) => [limitPath(index), ...LIMIT_FORM_FIELDS.map((field) => limitPath(index, field))])];
+/** The policy's own limit fields, which a stacked policy's form does not show. */
+const SHORTHAND_PATHS: readonly string[] = ['limit', 'windowSeconds', 'burst'];
+
+/**
+ * Every path the policy form shows a field for: the fixed ones (without the policy's own limit,
+ * window and burst while it has stacked limits, so their messages go to the banner), and those of
+ * each stacked limit shown.
+ */
+export function policyFormPaths(form: Pick<PolicyFormState, 'limits' | 'algorithm'>): string[] {
+  if (form.algorithm === 'concurrency') return [...POLICY_FORM_PATHS];
+  const fixed = form.limits.length === 0 ? POLICY_FORM_PATHS : POLICY_FORM_PATHS.filter((path) => !SHORTHAND_PATHS.includes(path));
+  return [...fixed, 'limits', ...form.limits.flatMap((_limit, index) => [limitPath(index), ...LIMIT_FORM_FIELDS.map((field) => limitPath(index, field))])];
 }
 
 /** A new stacked limit: a minute window, the policy's algorithm. */

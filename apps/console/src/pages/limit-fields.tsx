@@ -35,8 +35,8 @@ export function LimitFields(props: { value: readonly LimitFormState[]; onChange:
         </span>
       </Field>
       {value.map((limit, index) => (
-        <div key={index} class="grid grid-4" data-limit-index={index} aria-label={`Limit ${index + 1}`} role="group">
-          <Field label="Name" path={limitPath(index, 'name')} errors={errors} hint="a-z, 0-9 and -; headers say <policy>-<name>">
+        <div key={index} class="grid grid-4 stacked-limit" data-limit-index={index} aria-label={`Limit ${index + 1}`} role="group">
+          <Field label="Name" path={limitPath(index, 'name')} errors={errors} hint="a-z, 0-9 and -">
             {input(index, 'name', { placeholder: 'minute' })}
           </Field>
           <Field label="Limit" path={limitPath(index, 'limit')} errors={errors} hint="requests per window">
