@@ -10,8 +10,9 @@ import { startControlPlaneStack, type ControlPlaneStack } from './stack';
  * against the running stack (the policy service serving the built console, two regions): the
  * matched policy and why, each region's usage, the recent decisions from the decision events, a
  * reset that reaches both regions, field errors from the API under their fields, a stacked policy
- * made in the policy form and inspected limit by limit, an unreachable region, and no reset button
- * for a viewer. Screenshots: e2e/artifacts/console/4x-*.png.
+ * made in the policy form and inspected limit by limit, a concurrency policy's leases in flight
+ * and their reset, an unreachable region, and no reset button for a viewer. Screenshots:
+ * e2e/artifacts/console/4x-*.png.
  */
 describe('admin console: caller inspector in chromium (policy service, two regions)', () => {
   const shots = artifactsDir('console');
@@ -188,6 +189,48 @@ describe('admin console: caller inspector in chromium (policy service, two regio
     expect([await limitRow('minute').getAttribute('data-used'), await limitRow('month').getAttribute('data-used')]).toEqual(['1', '1']);
     expect(await limitRow('month').getAttribute('data-remaining')).toBe('999');
     await shot('46-inspector-stacked-limits');
+  });
+
+  it("creates a concurrency policy in the form and inspects a key's leases in flight, then resets them", async () => {
+    const streamsId = `streams-${stack.unique}`.slice(0, 64);
+    const streamer = { key: `streamer:${stack.unique}`, customerId: `streams-${stack.unique}` };
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Policies', exact: true }).click();
+    await page.getByRole('link', { name: 'New policy' }).click();
+    const form = page.getByRole('form', { name: 'New policy' });
+    await form.locator('input[name="id"]').fill(streamsId);
+    await form.locator('input[name="customerId"]').fill(streamer.customerId);
+    await form.locator('select[name="algorithm"]').selectOption('concurrency');
+    // A concurrency policy has one limit: no stacked limits, no window.
+    expect(await form.getByRole('button', { name: 'Add limit' }).count()).toBe(0);
+    await form.locator('input[name="limit"]').fill('2');
+    await form.locator('input[name="leaseSeconds"]').fill('120');
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByText(`Policy ${streamsId} created (version 1).`).waitFor();
+
+    const [usEast] = stack.enforcers();
+    const acquire = async (): Promise<{ status: number; policyId: string }> => {
+      const res = await fetch(`${usEast.url}/v1/acquire`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(streamer) });
+      return { status: res.status, policyId: ((await res.json()) as { policy: { id: string } }).policy.id };
+    };
+    // Until the policy reaches us-east, an acquire holds nothing (policy "none").
+    await waitFor('the concurrency policy in us-east', async () => (await acquire()).policyId === streamsId, 15_000, 100);
+    expect(await acquire()).toEqual({ status: 200, policyId: streamsId });
+    expect(await acquire()).toEqual({ status: 429, policyId: streamsId });
+
+    await page.goto(`${stack.policyService.url}/#/inspector?key=${encodeURIComponent(streamer.key)}&customerId=${encodeURIComponent(streamer.customerId)}&policyId=${streamsId}`);
+    await page.locator(`[data-usage-policy="${streamsId}"]`).waitFor();
+    await page.locator('tr[data-region="us-east"][data-in-flight="2"]').waitFor();
+    await expectText(region('us-east').locator('[data-leases]'), '2 in flight, the next lease expires in');
+    expect(await region('us-east').getAttribute('data-remaining')).toBe('0');
+    expect(await region('eu-west').getAttribute('data-in-flight')).toBe('0');
+    // The denied acquire is a decision event like a denied check (refreshed every 10 s).
+    await page.locator('tr[data-decision-minute][data-region="us-east"][data-denied="1"]').filter({ hasText: streamsId }).waitFor({ timeout: 40_000 });
+    await shot('47-inspector-concurrency-leases');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Reset counter' }).click();
+    await page.locator('tr[data-region="us-east"][data-in-flight="0"]').waitFor();
+    expect(await acquire()).toEqual({ status: 200, policyId: streamsId });
   });
 
   it('shows a viewer no reset button, and a region whose enforcer is down as unreachable', async () => {

@@ -21,9 +21,12 @@ const FIELDS = [
   { name: 'customerId', label: 'Customer', hint: 'optional' },
   { name: 'route', label: 'Route', hint: 'optional, e.g. /v1/search' },
   { name: 'method', label: 'Method', hint: 'optional, e.g. GET' },
+  { name: 'policyId', label: 'Policy', hint: "optional: another policy's counter, e.g. a concurrency policy" },
 ] as const;
 type FieldName = (typeof FIELDS)[number]['name'];
 const FIELD_NAMES: readonly FieldName[] = FIELDS.map((field) => field.name);
+/** The fields that describe the caller (the explanation's check); `policyId` only picks the counter shown. */
+const CALLER_FIELDS = ['key', 'customerId', 'route', 'method'] as const satisfies readonly FieldName[];
 
 /**
  * The caller inspector: for a key (with its customer, route and method), the policy a check would
@@ -32,12 +35,12 @@ const FIELD_NAMES: readonly FieldName[] = FIELDS.map((field) => field.name);
  * for the key (the decision events' per-minute rollups, by key hash), and, for editors, a reset of
  * the counter in every region.
  */
-export function InspectorPage(props: { caller: InspectedCaller; navigate: (href: string, flash?: string) => void }) {
+export function InspectorPage(props: { caller: InspectedCaller; policyId?: string; navigate: (href: string, flash?: string) => void }) {
   const api = useApi();
-  const href = routeHref({ page: 'inspector', caller: props.caller });
+  const href = routeHref({ page: 'inspector', caller: props.caller, policyId: props.policyId });
   const key = props.caller.key;
-  const [form, setForm] = useState<Record<FieldName, string>>(() => formOf(props.caller));
-  useEffect(() => setForm(formOf(props.caller)), [href]);
+  const [form, setForm] = useState<Record<FieldName, string>>(() => formOf(props.caller, props.policyId));
+  useEffect(() => setForm(formOf(props.caller, props.policyId)), [href]);
   // Each answer remembers the caller it explains, so a reload (after a reset) keeps the page while a new caller does not show the old answer.
   const explanation = useAsync(
     () => (key === undefined ? Promise.resolve(undefined) : api.post<CheckExplanation>('/v1/counters/explain', props.caller).then((explained) => ({ href, explained }))),
@@ -48,8 +51,9 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
 
   const inspect = (event: Event): void => {
     event.preventDefault();
-    const caller: InspectedCaller = Object.fromEntries(FIELD_NAMES.map((name) => [name, form[name].trim() === '' ? undefined : form[name].trim()]));
-    const next = routeHref({ page: 'inspector', caller });
+    const given = (name: FieldName): string | undefined => (form[name].trim() === '' ? undefined : form[name].trim());
+    const caller: InspectedCaller = Object.fromEntries(CALLER_FIELDS.map((name) => [name, given(name)]));
+    const next = routeHref({ page: 'inspector', caller, policyId: given('policyId') });
     if (next === href) void explanation.reload();
     else props.navigate(next);
   };
@@ -71,7 +75,7 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
       {key === undefined ? (
         <Empty>Enter a key (and the customer, route and method of its requests) to see which policy applies, its usage in every region and its recent decisions.</Empty>
       ) : current !== undefined ? (
-        <Inspection key={href} caller={{ ...props.caller, key }} explained={current} onReset={() => void explanation.reload()} />
+        <Inspection key={href} caller={{ ...props.caller, key }} policyId={props.policyId} explained={current} onReset={() => void explanation.reload()} />
       ) : explanation.state.status === 'loading' ? (
         <Loading what="the explanation" />
       ) : null}
@@ -79,11 +83,11 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
   );
 }
 
-function formOf(caller: InspectedCaller): Record<FieldName, string> {
-  return { key: caller.key ?? '', customerId: caller.customerId ?? '', route: caller.route ?? '', method: caller.method ?? '' };
+function formOf(caller: InspectedCaller, policyId: string | undefined): Record<FieldName, string> {
+  return { key: caller.key ?? '', customerId: caller.customerId ?? '', route: caller.route ?? '', method: caller.method ?? '', policyId: policyId ?? '' };
 }
 
-function Inspection(props: { caller: InspectedCaller & { key: string }; explained: CheckExplanation; onReset: () => void }) {
+function Inspection(props: { caller: InspectedCaller & { key: string }; policyId: string | undefined; explained: CheckExplanation; onReset: () => void }) {
   const api = useApi();
   const { caller, explained } = props;
   const decision = explained.decision;
@@ -150,13 +154,13 @@ function Inspection(props: { caller: InspectedCaller & { key: string }; explaine
           <pre class="mono small">{Object.entries(explained.headers).map(([name, value]) => `${name}: ${value}`).join('\n')}</pre>
         </details>
       </div>
-      <RegionUsage policyId={decision.policy.id} keyName={caller.key} onReset={props.onReset} />
+      <RegionUsage policyId={props.policyId ?? decision.policy.id} chosen={props.policyId !== undefined} keyName={caller.key} onReset={props.onReset} />
       <RecentDecisions keyName={caller.key} policyId={decision.policy.id} />
     </div>
   );
 }
 
-function RegionUsage(props: { policyId: string; keyName: string; onReset: () => void }) {
+function RegionUsage(props: { policyId: string; chosen: boolean; keyName: string; onReset: () => void }) {
   const api = useApi();
   const { canEdit } = useSession();
   const query = { key: props.keyName, policyId: props.policyId };
@@ -194,6 +198,11 @@ function RegionUsage(props: { policyId: string; keyName: string; onReset: () => 
           </button>
         ) : null}
       </div>
+      {props.chosen ? (
+        <p class="muted small" data-usage-policy={props.policyId}>
+          The counter of policy <span class="mono">{props.policyId}</span> for this key, as chosen in the form.
+        </p>
+      ) : null}
       {notice !== undefined ? <Notice kind="success">{notice}</Notice> : null}
       {failure !== undefined ? <ErrorBanner error={failure} /> : null}
       {state.status === 'error' ? <ErrorBanner error={state.error} onRetry={() => void reload()} /> : null}
