@@ -178,10 +178,28 @@ describe('admin console: caller inspector in chromium (policy service, two regio
     });
     await shot('45-policy-stacked-created');
 
+    // Edited on the policy's page: a limit changed, one added, as version 2.
+    const edit = page.getByRole('form', { name: 'Edit policy' });
+    await edit.locator('input[name="limits[0].limit"]').fill('4');
+    await edit.getByRole('button', { name: 'Add limit' }).click();
+    await edit.locator('input[name="limits[2].name"]').fill('day');
+    await edit.locator('input[name="limits[2].limit"]').fill('50');
+    await edit.locator('input[name="limits[2].windowSeconds"]').fill('86400');
+    await edit.getByRole('button', { name: 'Save as version 2' }).click();
+    await page.getByText('Saved version 2.').waitFor();
+    expect(((await admin<{ limits: { name: string; limit: number }[] }>('GET', `/v1/policies/${planId}`)).limits).map((l) => [l.name, l.limit])).toEqual([
+      ['minute', 4],
+      ['month', 1000],
+      ['day', 50],
+    ]);
+
     const [usEast] = stack.enforcers();
     const caller = { key: `planner:${stack.unique}`, customerId: planCustomer };
-    const first = await checkUntil(usEast.url, caller, (reply) => reply.body.policy.id === planId);
-    expect(first.headers.get('ratelimit-policy')).toBe(`"${planId}-minute";q=3;w=60, "${planId}-month";q=1000;w=2592000`);
+    // Dry runs (nothing counted) until us-east has version 2, then one real check.
+    await checkUntil(usEast.url, { ...caller, dryRun: true }, (reply) => reply.body.policy.id === planId && reply.body.policy.version === 2);
+    const first = await check(usEast.url, caller);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-policy')).toBe(`"${planId}-minute";q=4;w=60, "${planId}-month";q=1000;w=2592000, "${planId}-day";q=50;w=86400`);
     await page.goto(`${stack.policyService.url}/#/inspector?key=${encodeURIComponent(caller.key)}&customerId=${encodeURIComponent(planCustomer)}`);
     await expectText(page.locator('[data-matched-policy]'), planId);
     const limitRow = (name: string): Locator => page.locator(`tr[data-region-limit="us-east/${planId}-${name}"]`);
