@@ -83,6 +83,17 @@ describe('admin console: caller inspector in chromium (policy service, two regio
 
   const region = (name: string): Locator => page.locator(`tr[data-region="${name}"]`).first();
 
+  /** Opens the new-policy form from the policy list, with its id, customer and algorithm filled in. */
+  async function newPolicyForm(fields: { id: string; customerId: string; algorithm: string }): Promise<Locator> {
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Policies', exact: true }).click();
+    await page.getByRole('link', { name: 'New policy' }).click();
+    const form = page.getByRole('form', { name: 'New policy' });
+    await form.locator('input[name="id"]').fill(fields.id);
+    await form.locator('input[name="customerId"]').fill(fields.customerId);
+    await form.locator('select[name="algorithm"]').selectOption(fields.algorithm);
+    return form;
+  }
+
   it("explains a throttled caller: the matched policy and why, each region's usage and its recent decisions", async () => {
     const [usEast, euWest] = stack.enforcers();
     for (let i = 0; i < 5; i++) expect(await check(usEast.url, { key, customerId: customer })).toMatchObject({ status: 200 });
@@ -134,12 +145,7 @@ describe('admin console: caller inspector in chromium (policy service, two regio
   it("creates a stacked policy in the form, with the API's errors under the right limit's field, and inspects every limit", async () => {
     const planId = `plan-${stack.unique}`.slice(0, 64);
     const planCustomer = `plan-${stack.unique}`;
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Policies', exact: true }).click();
-    await page.getByRole('link', { name: 'New policy' }).click();
-    const form = page.getByRole('form', { name: 'New policy' });
-    await form.locator('input[name="id"]').fill(planId);
-    await form.locator('input[name="customerId"]').fill(planCustomer);
-    await form.locator('select[name="algorithm"]').selectOption('fixed_window');
+    const form = await newPolicyForm({ id: planId, customerId: planCustomer, algorithm: 'fixed_window' });
     await form.getByRole('button', { name: 'Add limit' }).click();
     await form.getByRole('button', { name: 'Add limit' }).click();
     await form.getByRole('button', { name: 'Add limit' }).click();
@@ -212,12 +218,7 @@ describe('admin console: caller inspector in chromium (policy service, two regio
   it("creates a concurrency policy in the form and inspects a key's leases in flight, then resets them", async () => {
     const streamsId = `streams-${stack.unique}`.slice(0, 64);
     const streamer = { key: `streamer:${stack.unique}`, customerId: `streams-${stack.unique}` };
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Policies', exact: true }).click();
-    await page.getByRole('link', { name: 'New policy' }).click();
-    const form = page.getByRole('form', { name: 'New policy' });
-    await form.locator('input[name="id"]').fill(streamsId);
-    await form.locator('input[name="customerId"]').fill(streamer.customerId);
-    await form.locator('select[name="algorithm"]').selectOption('concurrency');
+    const form = await newPolicyForm({ id: streamsId, customerId: streamer.customerId, algorithm: 'concurrency' });
     // A concurrency policy has one limit: no stacked limits, no window.
     expect(await form.getByRole('button', { name: 'Add limit' }).count()).toBe(0);
     await form.locator('input[name="limit"]').fill('2');
