@@ -9,8 +9,10 @@ import { startControlPlaneStack, type ControlPlaneStack } from './stack';
  * The caller inspector page of the admin console in a real browser (Debian's chromium, headless)
  * against the running stack (the policy service serving the built console, two regions): the
  * matched policy and why, each region's usage, the recent decisions from the decision events, a
- * reset that reaches both regions, field errors from the API under their fields, an unreachable
- * region, and no reset button for a viewer. Screenshots: e2e/artifacts/console/4x-*.png.
+ * reset that reaches both regions, field errors from the API under their fields, a stacked policy
+ * made in the policy form and inspected limit by limit, a concurrency policy's leases in flight
+ * and their reset, an unreachable region, and no reset button for a viewer. Screenshots:
+ * e2e/artifacts/console/4x-*.png.
  */
 describe('admin console: caller inspector in chromium (policy service, two regions)', () => {
   const shots = artifactsDir('console');
@@ -81,6 +83,17 @@ describe('admin console: caller inspector in chromium (policy service, two regio
 
   const region = (name: string): Locator => page.locator(`tr[data-region="${name}"]`).first();
 
+  /** Opens the new-policy form from the policy list, with its id, customer and algorithm filled in. */
+  async function newPolicyForm(fields: { id: string; customerId: string; algorithm: string }): Promise<Locator> {
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Policies', exact: true }).click();
+    await page.getByRole('link', { name: 'New policy' }).click();
+    const form = page.getByRole('form', { name: 'New policy' });
+    await form.locator('input[name="id"]').fill(fields.id);
+    await form.locator('input[name="customerId"]').fill(fields.customerId);
+    await form.locator('select[name="algorithm"]').selectOption(fields.algorithm);
+    return form;
+  }
+
   it("explains a throttled caller: the matched policy and why, each region's usage and its recent decisions", async () => {
     const [usEast, euWest] = stack.enforcers();
     for (let i = 0; i < 5; i++) expect(await check(usEast.url, { key, customerId: customer })).toMatchObject({ status: 200 });
@@ -127,6 +140,116 @@ describe('admin console: caller inspector in chromium (policy service, two regio
     await inspect({ key, customerId: customer, method: 'G ET' });
     await expectText(page.locator('[data-path="method"] .field-error'), 'must be letters only');
     await shot('42-inspector-field-error');
+  });
+
+  it("creates a stacked policy in the form, with the API's errors under the right limit's field, and inspects every limit", async () => {
+    const planId = `plan-${stack.unique}`.slice(0, 64);
+    const planCustomer = `plan-${stack.unique}`;
+    const form = await newPolicyForm({ id: planId, customerId: planCustomer, algorithm: 'fixed_window' });
+    await form.getByRole('button', { name: 'Add limit' }).click();
+    await form.getByRole('button', { name: 'Add limit' }).click();
+    await form.getByRole('button', { name: 'Add limit' }).click();
+    // The policy's own limit and window give way to the stack's.
+    expect(await form.locator('input[name="limit"]').count()).toBe(0);
+    await form.locator('input[name="limits[0].name"]').fill('minute');
+    await form.locator('input[name="limits[0].limit"]').fill('3');
+    await form.locator('input[name="limits[1].name"]').fill('month');
+    await form.locator('input[name="limits[1].limit"]').fill('0');
+    await form.locator('select[name="limits[1].window"]').selectOption('calendar-month');
+    await form.locator('input[name="limits[1].timeZone"]').fill('Mars/Olympus');
+    await form.locator('input[name="limits[2].name"]').fill('spare');
+    // The body's shape first (400)...
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await expectText(form.locator('[data-path="limits[1].limit"] .field-error'), 'must be an integer from 1 to 1000000000');
+    await expectText(form.locator('[data-path="limits[2].limit"] .field-error'), 'is required');
+    expect(await form.locator('[data-path="limits[0].limit"] .field-error').count()).toBe(0);
+    await shot('44-policy-stacked-limit-errors');
+
+    // ...then the rules across fields (422), such as a known time zone.
+    await form.getByRole('button', { name: 'Remove limit 3' }).click();
+    await form.locator('input[name="limits[1].limit"]').fill('1000');
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await expectText(form.locator('[data-path="limits[1].timeZone"] .field-error'), 'must be an IANA time zone');
+    expect(await form.locator('[data-path="limits[1].limit"] .field-error').count()).toBe(0);
+    await form.locator('input[name="limits[1].timeZone"]').fill('Europe/Berlin');
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByText(`Policy ${planId} created (version 1).`).waitFor();
+    expect(await admin('GET', `/v1/policies/${planId}`)).toMatchObject({
+      limit: 3,
+      windowSeconds: 60,
+      limits: [
+        { name: 'minute', limit: 3, windowSeconds: 60, algorithm: 'fixed_window', burst: 3 },
+        { name: 'month', limit: 1000, window: 'calendar-month', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 1000 },
+      ],
+    });
+    await shot('45-policy-stacked-created');
+
+    // Edited on the policy's page: a limit changed, one added, as version 2.
+    const edit = page.getByRole('form', { name: 'Edit policy' });
+    await edit.locator('input[name="limits[0].limit"]').fill('4');
+    await edit.getByRole('button', { name: 'Add limit' }).click();
+    await edit.locator('input[name="limits[2].name"]').fill('day');
+    await edit.locator('input[name="limits[2].limit"]').fill('50');
+    await edit.locator('input[name="limits[2].windowSeconds"]').fill('86400');
+    await edit.getByRole('button', { name: 'Save as version 2' }).click();
+    await page.getByText('Saved version 2.').waitFor();
+    expect(((await admin<{ limits: { name: string; limit: number }[] }>('GET', `/v1/policies/${planId}`)).limits).map((l) => [l.name, l.limit])).toEqual([
+      ['minute', 4],
+      ['month', 1000],
+      ['day', 50],
+    ]);
+
+    const [usEast] = stack.enforcers();
+    const caller = { key: `planner:${stack.unique}`, customerId: planCustomer };
+    // Dry runs (nothing counted) until us-east has version 2, then one real check.
+    await checkUntil(usEast.url, { ...caller, dryRun: true }, (reply) => reply.body.policy.id === planId && reply.body.policy.version === 2);
+    const first = await check(usEast.url, caller);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-policy')).toBe(`"${planId}-minute";q=4;w=60, "${planId}-month";q=1000;w=2592000, "${planId}-day";q=50;w=86400`);
+    await page.goto(`${stack.policyService.url}/#/inspector?key=${encodeURIComponent(caller.key)}&customerId=${encodeURIComponent(planCustomer)}`);
+    await expectText(page.locator('[data-matched-policy]'), planId);
+    const limitRow = (name: string): Locator => page.locator(`tr[data-region-limit="us-east/${planId}-${name}"]`);
+    await limitRow('month').waitFor();
+    expect([await limitRow('minute').getAttribute('data-used'), await limitRow('month').getAttribute('data-used')]).toEqual(['1', '1']);
+    expect(await limitRow('month').getAttribute('data-remaining')).toBe('999');
+    await shot('46-inspector-stacked-limits');
+  });
+
+  it("creates a concurrency policy in the form and inspects a key's leases in flight, then resets them", async () => {
+    const streamsId = `streams-${stack.unique}`.slice(0, 64);
+    const streamer = { key: `streamer:${stack.unique}`, customerId: `streams-${stack.unique}` };
+    const form = await newPolicyForm({ id: streamsId, customerId: streamer.customerId, algorithm: 'concurrency' });
+    // A concurrency policy has one limit: no stacked limits, no window.
+    expect(await form.getByRole('button', { name: 'Add limit' }).count()).toBe(0);
+    await form.locator('input[name="limit"]').fill('2');
+    await form.locator('input[name="leaseSeconds"]').fill('120');
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByText(`Policy ${streamsId} created (version 1).`).waitFor();
+
+    const [usEast] = stack.enforcers();
+    const acquire = async (): Promise<{ status: number; policyId: string }> => {
+      const res = await fetch(`${usEast.url}/v1/acquire`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(streamer) });
+      return { status: res.status, policyId: ((await res.json()) as { policy: { id: string } }).policy.id };
+    };
+    // Until the policy reaches us-east, an acquire holds nothing (policy "none").
+    await waitFor('the concurrency policy in us-east', async () => (await acquire()).policyId === streamsId, 15_000, 100);
+    expect(await acquire()).toEqual({ status: 200, policyId: streamsId });
+    expect(await acquire()).toEqual({ status: 429, policyId: streamsId });
+
+    await page.goto(`${stack.policyService.url}/#/inspector?key=${encodeURIComponent(streamer.key)}&customerId=${encodeURIComponent(streamer.customerId)}&policyId=${streamsId}`);
+    await page.locator(`[data-usage-policy="${streamsId}"]`).waitFor();
+    await page.locator('tr[data-region="us-east"][data-in-flight="2"]').waitFor();
+    await expectText(region('us-east').locator('[data-leases]'), '2 in flight, the next lease expires in');
+    expect(await region('us-east').getAttribute('data-remaining')).toBe('0');
+    expect(await region('eu-west').getAttribute('data-in-flight')).toBe('0');
+    // The denied acquire is a decision event like a denied check (refreshed every 10 s).
+    await page.locator('tr[data-decision-minute][data-region="us-east"][data-denied="1"]').filter({ hasText: streamsId }).waitFor({ timeout: 40_000 });
+    await shot('47-inspector-concurrency-leases');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Reset counter' }).click();
+    await page.locator('tr[data-region="us-east"][data-in-flight="0"]').waitFor();
+    expect(await acquire()).toEqual({ status: 200, policyId: streamsId });
   });
 
   it('shows a viewer no reset button, and a region whose enforcer is down as unreachable', async () => {

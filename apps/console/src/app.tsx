@@ -161,7 +161,7 @@ function Page(props: { route: Route; navigate: (href: string, flash?: string) =>
     case 'global':
       return <GlobalUsagePage policyId={route.policyId} keyId={route.key} navigate={props.navigate} />;
     case 'inspector':
-      return <InspectorPage caller={route.caller} navigate={props.navigate} />;
+      return <InspectorPage caller={route.caller} policyId={route.policyId} navigate={props.navigate} />;
     case 'analytics':
       return <AnalyticsPage />;
     case 'tiers':

@@ -1,4 +1,6 @@
-import { emptyPolicyForm, formToPolicyBody, numberOrText, policyToForm } from './policy-form';
+import { ApiError } from './api';
+import { formErrors } from './field-errors';
+import { emptyLimitForm, emptyPolicyForm, formToPolicyBody, numberOrText, policyFormPaths, policyToForm } from './policy-form';
 import type { Policy } from './types';
 
 describe('policy form', () => {
@@ -43,14 +45,77 @@ describe('policy form', () => {
     expect(formToPolicyBody({ ...emptyPolicyForm(), algorithm: 'concurrency', limit: '2', customerId: 'acme' }, { includeId: false })).toMatchObject({ leaseSeconds: 60 });
   });
 
-  it("keeps a stacked policy's limits, which the form does not edit", () => {
-    const limits = [
-      { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra' as const, burst: 10 },
-      { name: 'month', limit: 1_000, window: 'calendar-month' as const, timeZone: 'UTC', algorithm: 'fixed_window' as const, burst: 1_000 },
-    ];
-    const stacked: Policy = { ...policy, scope: 'regional', limit: 10, windowSeconds: 1, burst: 10, limits };
-    expect(formToPolicyBody({ ...policyToForm(stacked), mode: 'enforce' }, { includeId: false })).toMatchObject({ limit: 10, windowSeconds: 1, mode: 'enforce', limits });
+  const limits = [
+    { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra' as const, burst: 20 },
+    { name: 'minute', limit: 100, windowSeconds: 60, algorithm: 'gcra' as const, burst: 100 },
+    { name: 'month', limit: 1_000, window: 'calendar-month' as const, timeZone: 'Europe/Berlin', algorithm: 'fixed_window' as const, burst: 1_000 },
+  ];
+  const stacked: Policy = { ...policy, scope: 'regional', limit: 10, windowSeconds: 1, burst: 20, limits };
+
+  it("round-trips a stacked policy's limits, leaving the policy's own limit, window and burst to the API", () => {
+    const body = formToPolicyBody({ ...policyToForm(stacked), mode: 'enforce' }, { includeId: false });
+    expect(body).toEqual({
+      match: { customerTier: 'free', route: '/v1/search/**' },
+      algorithm: 'gcra',
+      limits: [
+        { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra', burst: 20 },
+        // burst = limit is the API's default; a calendar window is always fixed_window.
+        { name: 'minute', limit: 100, windowSeconds: 60, algorithm: 'gcra' },
+        { name: 'month', limit: 1_000, window: 'calendar-month', timeZone: 'Europe/Berlin' },
+      ],
+      scope: 'regional',
+      failureMode: 'closed',
+      mode: 'enforce',
+    });
     expect(formToPolicyBody(policyToForm(policy), { includeId: false })).not.toHaveProperty('limits');
+  });
+
+  it('edits, adds and removes stacked limits; removing the last one sends a policy of one limit again', () => {
+    const form = policyToForm(stacked);
+    const edited = {
+      ...form,
+      limits: [
+        { ...form.limits[0], limit: '15', burst: '' },
+        { ...form.limits[2], window: 'calendar-day' as const, timeZone: ' America/New_York ' },
+        { ...emptyLimitForm(), name: 'hour', limit: 'lots', windowSeconds: '3600', algorithm: 'sliding_window' as const },
+      ],
+    };
+    expect(formToPolicyBody(edited, { includeId: false }).limits).toEqual([
+      { name: 'burst', limit: 15, windowSeconds: 1, algorithm: 'gcra' },
+      { name: 'month', limit: 1_000, window: 'calendar-day', timeZone: 'America/New_York' },
+      // Not a number: sent as typed, so the API names limits[2].limit.
+      { name: 'hour', limit: 'lots', windowSeconds: 3600, algorithm: 'sliding_window' },
+    ]);
+    const single = formToPolicyBody({ ...form, limits: [] }, { includeId: false });
+    expect(single).not.toHaveProperty('limits');
+    expect(single).toMatchObject({ limit: 10, windowSeconds: 1, burst: 20 });
+  });
+
+  it('sends no stacked limits for a concurrency policy', () => {
+    expect(formToPolicyBody({ ...policyToForm(stacked), algorithm: 'concurrency', leaseSeconds: '30' }, { includeId: false })).toEqual(expect.not.objectContaining({ limits: expect.anything() }));
+  });
+
+  it("shows the API's field errors under the right limit's field", () => {
+    const form = { ...emptyPolicyForm(), limits: [emptyLimitForm(), emptyLimitForm()] };
+    const error = new ApiError(422, 'validation_failed', 'invalid policy', [
+      { path: 'limits[1].limit', message: 'must be an integer from 1 to 1000000000' },
+      { path: 'limits[0].timeZone', message: 'is only for a calendar window' },
+      { path: 'limits[1].colour', message: 'is not a known field' },
+      { path: 'limits', message: 'must hold 1 to 8 limits' },
+      { path: 'limits[2].name', message: 'is required' },
+      { path: 'windowSeconds', message: 'must be 60 (that of limits "minute", the shortest window) or be omitted' },
+    ]);
+    expect(formErrors(error, policyFormPaths(form))).toEqual({
+      byPath: {
+        'limits[1].limit': 'must be an integer from 1 to 1000000000',
+        'limits[0].timeZone': 'is only for a calendar window',
+        'limits[1]': 'colour is not a known field',
+        limits: 'must hold 1 to 8 limits',
+      },
+      // The policy's own window has no field while it has stacked limits.
+      general: ['windowSeconds must be 60 (that of limits "minute", the shortest window) or be omitted'],
+    });
+    expect(formErrors(error, policyFormPaths({ ...form, algorithm: 'concurrency' })).byPath).not.toHaveProperty('limits[1].limit');
   });
 
   it('sends what the operator typed when it is not a number, and leaves empty fields out, so the API names them', () => {

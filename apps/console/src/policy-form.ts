@@ -1,4 +1,4 @@
-import type { EscalationSettings, FailureMode, Mode, Policy, PolicyLimit, Scope, StoredPolicyAlgorithm } from './types';
+import type { Algorithm, CalendarWindow, EscalationSettings, FailureMode, Mode, Policy, PolicyLimit, Scope, StoredPolicyAlgorithm } from './types';
 
 /** Automatic blocks on a form: the enforcers' defaults, off, or the operator's own numbers. */
 export type EscalationChoice = 'default' | 'off' | 'custom';
@@ -53,11 +53,78 @@ export interface PolicyFormState extends EscalationFormState {
   failureMode: FailureMode;
   mode: Mode;
   /**
-   * A stacked policy's limits, kept as loaded: the form edits the rest and sends them back
-   * unchanged (its limit and window fields are then those of the shortest window, which the API
-   * checks against the limits).
+   * A stacked policy's limits (rate policies only), in order; none for a policy of one limit. With
+   * any, the policy's own limit, window and burst are left to the API (those of the shortest window).
    */
-  limits?: readonly PolicyLimit[];
+  limits: LimitFormState[];
+}
+
+/** How a stacked limit's window is given: seconds, or a calendar window in a time zone. */
+export type LimitWindowChoice = 'seconds' | CalendarWindow;
+
+/** One stacked limit's inputs, as typed; `algorithm` '' takes the policy's. */
+export interface LimitFormState {
+  name: string;
+  limit: string;
+  window: LimitWindowChoice;
+  windowSeconds: string;
+  timeZone: string;
+  algorithm: Algorithm | '';
+  burst: string;
+}
+
+/** The fields of one stacked limit, by their API path under `limits[i]`. */
+export const LIMIT_FORM_FIELDS = ['name', 'limit', 'window', 'windowSeconds', 'timeZone', 'algorithm', 'burst'] as const;
+
+/** The API path of stacked limit `index`, or of its `field` (`limits[1].limit`), as the API names them. */
+export function limitPath(index: number, field?: (typeof LIMIT_FORM_FIELDS)[number]): string {
+  return field === undefined ? `limits[${index}]` : `limits[${index}].${field}`;
+}
+
+/** The policy's own limit fields, which a stacked policy's form does not show. */
+const SHORTHAND_PATHS: readonly string[] = ['limit', 'windowSeconds', 'burst'];
+
+/**
+ * Every path the policy form shows a field for: the fixed ones (without the policy's own limit,
+ * window and burst while it has stacked limits, so their messages go to the banner), and those of
+ * each stacked limit shown.
+ */
+export function policyFormPaths(form: Pick<PolicyFormState, 'limits' | 'algorithm'>): string[] {
+  if (form.algorithm === 'concurrency') return [...POLICY_FORM_PATHS];
+  const fixed = form.limits.length === 0 ? POLICY_FORM_PATHS : POLICY_FORM_PATHS.filter((path) => !SHORTHAND_PATHS.includes(path));
+  return [...fixed, 'limits', ...form.limits.flatMap((_limit, index) => [limitPath(index), ...LIMIT_FORM_FIELDS.map((field) => limitPath(index, field))])];
+}
+
+/** A new stacked limit: a minute window, the policy's algorithm. */
+export function emptyLimitForm(): LimitFormState {
+  return { name: '', limit: '', window: 'seconds', windowSeconds: '60', timeZone: 'UTC', algorithm: '', burst: '' };
+}
+
+export function limitToForm(limit: PolicyLimit): LimitFormState {
+  const calendar = limit.window !== undefined;
+  return {
+    name: limit.name,
+    limit: String(limit.limit),
+    window: limit.window ?? 'seconds',
+    windowSeconds: limit.windowSeconds === undefined ? '60' : String(limit.windowSeconds),
+    timeZone: limit.timeZone ?? 'UTC',
+    // A calendar window is always counted by fixed_window: the API sets it.
+    algorithm: calendar ? '' : limit.algorithm,
+    burst: limit.burst === limit.limit ? '' : String(limit.burst),
+  };
+}
+
+/** One stacked limit of a request body; empty optional inputs are left out, so the API's defaults apply. */
+export function formToLimit(form: LimitFormState): Record<string, unknown> {
+  const body: Record<string, unknown> = { name: form.name.trim(), limit: numberOrText(form.limit) };
+  if (form.window === 'seconds') body.windowSeconds = numberOrText(form.windowSeconds);
+  else {
+    body.window = form.window;
+    if (form.timeZone.trim() !== '') body.timeZone = form.timeZone.trim();
+  }
+  if (form.window === 'seconds' && form.algorithm !== '') body.algorithm = form.algorithm;
+  if (form.burst.trim() !== '') body.burst = numberOrText(form.burst);
+  return body;
 }
 
 /** The API paths the policy form has a field for (for inline messages). */
@@ -95,6 +162,7 @@ export function emptyPolicyForm(): PolicyFormState {
     failureMode: 'open',
     mode: 'enforce',
     ...escalationToForm(undefined),
+    limits: [],
   };
 }
 
@@ -114,7 +182,7 @@ export function policyToForm(policy: Policy): PolicyFormState {
     failureMode: policy.failureMode ?? 'open',
     mode: policy.mode ?? 'enforce',
     ...escalationToForm(policy.escalation),
-    ...(policy.limits === undefined ? {} : { limits: policy.limits }),
+    limits: (policy.limits ?? []).map(limitToForm),
   };
 }
 
@@ -130,21 +198,22 @@ export function formToPolicyBody(form: PolicyFormState, options: { includeId: bo
   if (form.customerId !== '') match.customerId = form.customerId;
   if (form.route.trim() !== '') match.route = form.route.trim();
   if (form.method.trim() !== '') match.method = form.method.trim();
-  // A concurrency policy has a lease instead of a window and a burst.
+  // A concurrency policy has a lease instead of a window and a burst, and no stacked limits.
   const concurrency = form.algorithm === 'concurrency';
+  // A stacked policy's own limit, window and burst are its shortest limit's: the API derives them.
+  const stacked = !concurrency && form.limits.length > 0;
   const body: Record<string, unknown> = {
     match,
     algorithm: form.algorithm,
-    limit: numberOrText(form.limit),
-    ...(concurrency ? { leaseSeconds: numberOrText(form.leaseSeconds) } : { windowSeconds: numberOrText(form.windowSeconds) }),
+    ...(stacked ? { limits: form.limits.map(formToLimit) } : { limit: numberOrText(form.limit) }),
+    ...(concurrency ? { leaseSeconds: numberOrText(form.leaseSeconds) } : stacked ? {} : { windowSeconds: numberOrText(form.windowSeconds) }),
     scope: form.scope,
     failureMode: form.failureMode,
     mode: form.mode,
   };
-  if (!concurrency && form.burst.trim() !== '') body.burst = numberOrText(form.burst);
+  if (!concurrency && !stacked && form.burst.trim() !== '') body.burst = numberOrText(form.burst);
   const escalation = formToEscalation(form);
   if (escalation !== undefined) body.escalation = escalation;
-  if (form.limits !== undefined) body.limits = form.limits;
   return options.includeId ? { id: form.id.trim(), ...body } : body;
 }
 

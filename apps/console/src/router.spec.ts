@@ -19,6 +19,7 @@ describe('hash routes', () => {
     ['#/global?policyId=world&key=user%3A42', { page: 'global', policyId: 'world', key: 'user:42' }],
     ['#/inspector', { page: 'inspector', caller: {} }],
     ['#/inspector?key=user%3A42&customerId=acme&route=%2Fv1%2Fsearch&method=GET', { page: 'inspector', caller: { key: 'user:42', customerId: 'acme', route: '/v1/search', method: 'GET' } }],
+    ['#/inspector?key=user%3A42&policyId=in-flight', { page: 'inspector', caller: { key: 'user:42' }, policyId: 'in-flight' }],
     ['#/nope/x', { page: 'not-found', hash: '#/nope/x' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -29,6 +30,7 @@ describe('hash routes', () => {
       { page: 'policy', id: 'a b/c' },
       { page: 'global', policyId: 'world', key: 'user:42&x' },
       { page: 'inspector', caller: { key: 'user:42&x', customerId: 'acme co', route: '/v1/items/*', method: 'POST' } },
+      { page: 'inspector', caller: { key: 'user:7', customerId: 'acme' }, policyId: 'in-flight' },
       { page: 'audit', filters: { entity: 'override', entityId: 'acme & co', until: '2026-12-01T00:00:00.000Z' } },
     ] as Route[]) {
       expect(parseRoute(routeHref(route))).toEqual(route);

@@ -28,7 +28,8 @@ export type Route =
   | { readonly page: 'tiers' }
   | { readonly page: 'blocks' }
   | { readonly page: 'global'; readonly policyId?: string; readonly key?: string }
-  | { readonly page: 'inspector'; readonly caller: InspectedCaller }
+  /** `policyId`: the counter to show for the caller's key, when not the policy a check would get (e.g. a concurrency policy). */
+  | { readonly page: 'inspector'; readonly caller: InspectedCaller; readonly policyId?: string }
   | { readonly page: 'analytics' }
   | { readonly page: 'audit'; readonly filters: AuditFilters }
   | { readonly page: 'api-keys' }
@@ -51,7 +52,9 @@ export function parseRoute(hash: string): Route {
     if (single !== undefined) return { page: single };
     if (parts[0] === 'global') return { page: 'global', policyId: param('policyId'), key: param('key') };
     if (parts[0] === 'inspector') {
-      return { page: 'inspector', caller: dropUndefined({ key: param('key'), customerId: param('customerId'), route: param('route'), method: param('method') }) };
+      const caller = dropUndefined({ key: param('key'), customerId: param('customerId'), route: param('route'), method: param('method') });
+      const policyId = param('policyId');
+      return policyId === undefined ? { page: 'inspector', caller } : { page: 'inspector', caller, policyId };
     }
     if (parts[0] === 'audit') {
       const entity = AUDIT_ENTITIES.find((e) => e === param('entity'));
@@ -78,7 +81,7 @@ export function routeHref(route: Route): string {
     case 'global':
       return withQuery('#/global', { policyId: route.policyId, key: route.key });
     case 'inspector':
-      return withQuery('#/inspector', { ...route.caller });
+      return withQuery('#/inspector', { ...route.caller, policyId: route.policyId });
     case 'audit':
       return withQuery('#/audit', { ...route.filters });
     case 'not-found':

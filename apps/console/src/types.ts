@@ -31,7 +31,7 @@ import type {
   TierView,
   WhoAmIView,
 } from '@rl/contracts';
-import type { BlockType, ConcurrencyAlgorithm, FailureMode, PolicyAlgorithm, PolicyMode, PolicyScope } from '@rl/contracts';
+import type { BlockType, CalendarWindow, ConcurrencyAlgorithm, FailureMode, PolicyAlgorithm, PolicyMode, PolicyScope } from '@rl/contracts';
 
 export type { AnalyticsDimension, ApiKeyRole, BlockType, EnvoyDescriptorEntry, EnvoyRule, EscalationSettings, FailureMode, Policy, PolicyLimit, PolicyMatch } from '@rl/contracts';
 export type Algorithm = PolicyAlgorithm;
@@ -48,6 +48,9 @@ export const ALGORITHMS = everyOf<PolicyAlgorithm>()(['token_bucket', 'sliding_w
 export type StoredPolicyAlgorithm = PolicyAlgorithm | ConcurrencyAlgorithm;
 export const POLICY_ALGORITHMS = everyOf<StoredPolicyAlgorithm>()([...ALGORITHMS, 'concurrency']);
 export const SCOPES = everyOf<PolicyScope>()(['regional', 'global']);
+export type { CalendarWindow } from '@rl/contracts';
+/** A stacked limit's calendar windows: they reset at local midnight in the limit's time zone. */
+export const CALENDAR_WINDOWS = everyOf<CalendarWindow>()(['calendar-day', 'calendar-week', 'calendar-month']);
 export const FAILURE_MODES = everyOf<FailureMode>()(['open', 'closed']);
 export const MODES = everyOf<PolicyMode>()(['enforce', 'shadow']);
 export const BLOCK_TYPES = everyOf<BlockType>()(['key', 'customer', 'ip', 'cidr']);

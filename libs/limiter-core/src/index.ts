@@ -39,5 +39,5 @@ export { adjustCounter, adjustWindow, algorithmKind, decisionExpiryUs, recordExp
 export type { AdjustedCounter, DecisionRecord, SettleableAlgorithm, SettleInput, SettleResult, SettleStatus } from './settle/settle';
 export { adjustStackLimit, recordStackLimit, settleStackStep, stackedRecord } from './settle/stack-settle';
 export type { SettleableLimit, SettledStackLimit, StackedDecisionRecord, StackedRecordLimit } from './settle/stack-settle';
-export { acquireStep, releaseStep } from './concurrency/concurrency';
-export type { AcquireInput, AcquireResult, LeaseSet } from './concurrency/concurrency';
+export { acquireStep, peekLeases, releaseStep } from './concurrency/concurrency';
+export type { AcquireInput, AcquireResult, LeaseSet, LeaseView } from './concurrency/concurrency';

@@ -1,4 +1,4 @@
-import type { RawDecision } from '@rl/limiter-core';
+import type { LeaseView, RawDecision } from '@rl/limiter-core';
 import { StoreUnavailableError } from './errors';
 import { ScriptSet, type ScriptSetOptions } from './script-set';
 
@@ -18,12 +18,13 @@ export type RedisConcurrencyStoreOptions = ScriptSetOptions;
  * with a StoreError; nothing is retried (an acquire that timed out may hold a lease: it expires).
  */
 export class RedisConcurrencyStore {
-  private readonly scripts: ScriptSet<'acquire' | 'release'>;
+  private readonly scripts: ScriptSet<'acquire' | 'release' | 'peek'>;
 
   constructor(options: RedisConcurrencyStoreOptions) {
     this.scripts = new ScriptSet(options, {
       acquire: ['lib/common.lua', 'concurrency/acquire.lua'],
       release: ['lib/common.lua', 'concurrency/release.lua'],
+      peek: ['lib/common.lua', 'concurrency/peek.lua'],
     });
   }
 
@@ -45,7 +46,17 @@ export class RedisConcurrencyStore {
     throw new StoreUnavailableError(`release script replied ${JSON.stringify(reply)}`, { cause: reply });
   }
 
-  /** SCRIPT LOAD of both scripts into every master. */
+  /** The leases of `key` held now, without changing them (see peek.lua). */
+  async peek(input: { key: string }): Promise<LeaseView> {
+    const reply = await this.scripts.run('peek', { keys: [input.key], args: [], context: 'peek leases' });
+    if (Array.isArray(reply) && reply.length === 3 && reply.every((n) => typeof n === 'number' && n >= 0)) {
+      const [inFlight, nextExpiryUs, resetUs] = reply as number[];
+      return { inFlight, nextExpiryUs, resetUs };
+    }
+    throw new StoreUnavailableError(`peek script replied ${JSON.stringify(reply)}`, { cause: reply });
+  }
+
+  /** SCRIPT LOAD of every concurrency script into every master. */
   load(): Promise<void> {
     return this.scripts.load('SCRIPT LOAD (concurrency)');
   }

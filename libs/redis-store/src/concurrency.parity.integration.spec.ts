@@ -1,13 +1,13 @@
 import fc from 'fast-check';
-import { acquireStep, buildConcurrencyKey, releaseStep, type LeaseSet } from '@rl/limiter-core';
+import { acquireStep, buildConcurrencyKey, peekLeases, releaseStep, type LeaseSet } from '@rl/limiter-core';
 import { argvClockPrelude, startRedisCluster, startRedisServer } from '@rl/testing';
 import { createRedisClient, waitForReady } from './connection';
 import { RedisConcurrencyStore } from './concurrency-store';
 import type { RedisClient } from './script-registry';
 
 /**
- * lua/concurrency/*.lua against limiter-core's acquireStep and releaseStep: random acquires,
- * releases (held, released twice, unknown) and time steps past lease expiries, replayed at exact
+ * lua/concurrency/*.lua against limiter-core's acquireStep, releaseStep and peekLeases: random
+ * acquires, peeks, releases (held, released twice, unknown) and time steps past lease expiries, replayed at exact
  * times (the argv clock) on a standalone redis-server and on a 3-master Cluster. Then, with Redis
  * TIME: a crashed caller's lease frees its slot when it expires, and the key expires with its
  * last lease.
@@ -17,9 +17,10 @@ const T0 = 1_700_000_040_123_456;
 const SECOND = 1_000_000;
 let now = T0;
 
-type Op = { kind: 'acquire' } | { kind: 'release'; pick: number } | { kind: 'advance'; us: number };
+type Op = { kind: 'acquire' } | { kind: 'peek' } | { kind: 'release'; pick: number } | { kind: 'advance'; us: number };
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.constant<Op>({ kind: 'acquire' }),
+  fc.constant<Op>({ kind: 'peek' }),
   fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('advance' as const), us: fc.integer({ min: 0, max: 4 * SECOND }) }),
 );
@@ -53,7 +54,7 @@ describe.each(['standalone', 'cluster'] as const)('concurrency scripts on %s', (
     await stop?.();
   });
 
-  it('agrees with acquireStep and releaseStep on every step', async () => {
+  it('agrees with acquireStep, releaseStep and peekLeases on every step', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(op, { minLength: 5, maxLength: 40 }), async (limit, ops) => {
         now = T0 + sequence * 7_919;
@@ -63,6 +64,8 @@ describe.each(['standalone', 'cluster'] as const)('concurrency scripts on %s', (
         for (const step of ops) {
           if (step.kind === 'advance') {
             now += step.us;
+          } else if (step.kind === 'peek') {
+            expect(await store.peek({ key })).toEqual(peekLeases({ leases, now }));
           } else if (step.kind === 'acquire') {
             const leaseId = `lease-${ids.length}`;
             ids.push(leaseId);

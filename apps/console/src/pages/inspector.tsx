@@ -8,7 +8,7 @@ import { useAsync, usePolling } from '../hooks';
 import { matchedReason, noneWhenNotFound, recentDecisions, regionRows } from '../inspector';
 import { routeHref, type InspectedCaller } from '../router';
 import { keyHash } from '../sha256';
-import type { CheckExplanation, CounterReset, CountersView, Customer, Policy, TimeSeries } from '../types';
+import type { CheckExplanation, CounterReset, CounterState, CountersView, Customer, Policy, TimeSeries } from '../types';
 
 /** How often each region's usage is asked again (through the policy service, from each enforcer). */
 export const INSPECTOR_REFRESH_MS = 2000;
@@ -21,9 +21,12 @@ const FIELDS = [
   { name: 'customerId', label: 'Customer', hint: 'optional' },
   { name: 'route', label: 'Route', hint: 'optional, e.g. /v1/search' },
   { name: 'method', label: 'Method', hint: 'optional, e.g. GET' },
+  { name: 'policyId', label: 'Policy', hint: "optional: another policy's counter, e.g. a concurrency policy" },
 ] as const;
 type FieldName = (typeof FIELDS)[number]['name'];
 const FIELD_NAMES: readonly FieldName[] = FIELDS.map((field) => field.name);
+/** The fields that describe the caller (the explanation's check); `policyId` only picks the counter shown. */
+const CALLER_FIELDS = ['key', 'customerId', 'route', 'method'] as const satisfies readonly FieldName[];
 
 /**
  * The caller inspector: for a key (with its customer, route and method), the policy a check would
@@ -32,12 +35,12 @@ const FIELD_NAMES: readonly FieldName[] = FIELDS.map((field) => field.name);
  * for the key (the decision events' per-minute rollups, by key hash), and, for editors, a reset of
  * the counter in every region.
  */
-export function InspectorPage(props: { caller: InspectedCaller; navigate: (href: string, flash?: string) => void }) {
+export function InspectorPage(props: { caller: InspectedCaller; policyId?: string; navigate: (href: string, flash?: string) => void }) {
   const api = useApi();
-  const href = routeHref({ page: 'inspector', caller: props.caller });
+  const href = routeHref({ page: 'inspector', caller: props.caller, policyId: props.policyId });
   const key = props.caller.key;
-  const [form, setForm] = useState<Record<FieldName, string>>(() => formOf(props.caller));
-  useEffect(() => setForm(formOf(props.caller)), [href]);
+  const [form, setForm] = useState<Record<FieldName, string>>(() => formOf(props.caller, props.policyId));
+  useEffect(() => setForm(formOf(props.caller, props.policyId)), [href]);
   // Each answer remembers the caller it explains, so a reload (after a reset) keeps the page while a new caller does not show the old answer.
   const explanation = useAsync(
     () => (key === undefined ? Promise.resolve(undefined) : api.post<CheckExplanation>('/v1/counters/explain', props.caller).then((explained) => ({ href, explained }))),
@@ -48,8 +51,9 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
 
   const inspect = (event: Event): void => {
     event.preventDefault();
-    const caller: InspectedCaller = Object.fromEntries(FIELD_NAMES.map((name) => [name, form[name].trim() === '' ? undefined : form[name].trim()]));
-    const next = routeHref({ page: 'inspector', caller });
+    const given = (name: FieldName): string | undefined => (form[name].trim() === '' ? undefined : form[name].trim());
+    const caller: InspectedCaller = Object.fromEntries(CALLER_FIELDS.map((name) => [name, given(name)]));
+    const next = routeHref({ page: 'inspector', caller, policyId: given('policyId') });
     if (next === href) void explanation.reload();
     else props.navigate(next);
   };
@@ -71,7 +75,7 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
       {key === undefined ? (
         <Empty>Enter a key (and the customer, route and method of its requests) to see which policy applies, its usage in every region and its recent decisions.</Empty>
       ) : current !== undefined ? (
-        <Inspection key={href} caller={{ ...props.caller, key }} explained={current} onReset={() => void explanation.reload()} />
+        <Inspection key={href} caller={{ ...props.caller, key }} policyId={props.policyId} explained={current} onReset={() => void explanation.reload()} />
       ) : explanation.state.status === 'loading' ? (
         <Loading what="the explanation" />
       ) : null}
@@ -79,11 +83,11 @@ export function InspectorPage(props: { caller: InspectedCaller; navigate: (href:
   );
 }
 
-function formOf(caller: InspectedCaller): Record<FieldName, string> {
-  return { key: caller.key ?? '', customerId: caller.customerId ?? '', route: caller.route ?? '', method: caller.method ?? '' };
+function formOf(caller: InspectedCaller, policyId: string | undefined): Record<FieldName, string> {
+  return { key: caller.key ?? '', customerId: caller.customerId ?? '', route: caller.route ?? '', method: caller.method ?? '', policyId: policyId ?? '' };
 }
 
-function Inspection(props: { caller: InspectedCaller & { key: string }; explained: CheckExplanation; onReset: () => void }) {
+function Inspection(props: { caller: InspectedCaller & { key: string }; policyId: string | undefined; explained: CheckExplanation; onReset: () => void }) {
   const api = useApi();
   const { caller, explained } = props;
   const decision = explained.decision;
@@ -150,13 +154,13 @@ function Inspection(props: { caller: InspectedCaller & { key: string }; explaine
           <pre class="mono small">{Object.entries(explained.headers).map(([name, value]) => `${name}: ${value}`).join('\n')}</pre>
         </details>
       </div>
-      <RegionUsage policyId={decision.policy.id} keyName={caller.key} onReset={props.onReset} />
+      <RegionUsage policyId={props.policyId ?? decision.policy.id} chosen={props.policyId !== undefined} keyName={caller.key} onReset={props.onReset} />
       <RecentDecisions keyName={caller.key} policyId={decision.policy.id} />
     </div>
   );
 }
 
-function RegionUsage(props: { policyId: string; keyName: string; onReset: () => void }) {
+function RegionUsage(props: { policyId: string; chosen: boolean; keyName: string; onReset: () => void }) {
   const api = useApi();
   const { canEdit } = useSession();
   const query = { key: props.keyName, policyId: props.policyId };
@@ -194,6 +198,11 @@ function RegionUsage(props: { policyId: string; keyName: string; onReset: () => 
           </button>
         ) : null}
       </div>
+      {props.chosen ? (
+        <p class="muted small" data-usage-policy={props.policyId}>
+          The counter of policy <span class="mono">{props.policyId}</span> for this key, as chosen in the form.
+        </p>
+      ) : null}
       {notice !== undefined ? <Notice kind="success">{notice}</Notice> : null}
       {failure !== undefined ? <ErrorBanner error={failure} /> : null}
       {state.status === 'error' ? <ErrorBanner error={state.error} onRetry={() => void reload()} /> : null}
@@ -223,30 +232,65 @@ function RegionUsage(props: { policyId: string; keyName: string; onReset: () => 
                   </td>
                 </tr>
               ) : (
-                <tr key={row.region} data-region={row.region} data-used={row.state.used} data-remaining={row.state.remaining}>
-                  <td>
-                    <span class="strong">{row.region}</span> <span class="muted small">{row.state.instance}</span>
-                  </td>
-                  <td class="wide">
-                    <Bar value={row.state.used} max={row.state.limit} tone={row.state.remaining <= 0 ? 'bad' : row.state.used / Math.max(1, row.state.limit) > 0.8 ? 'warn' : 'good'} />
-                  </td>
-                  <td class="num">
-                    {formatCount(row.state.used)} / {formatCount(row.state.limit)}
-                  </td>
-                  <td class="num">{formatCount(row.state.remaining)}</td>
-                  <td>{formatSeconds(row.state.resetSeconds)}</td>
-                  <td>
-                    {row.state.leasedUnits > 0 ? <Badge tone="info">lease: {formatCount(row.state.leasedUnits)} units</Badge> : null}{' '}
-                    {row.state.denyCached ? <Badge tone="bad">deny cache</Badge> : null}
-                    {row.state.leasedUnits === 0 && !row.state.denyCached ? <span class="muted">nothing</span> : null}
-                  </td>
-                </tr>
+                <RegionState key={row.region} region={row.region} state={row.state} />
               ),
             )}
           </tbody>
         </table>
       )}
     </div>
+  );
+}
+
+/**
+ * One region's counter: a row with its usage (a stack's most constraining limit), then one row per
+ * limit of a stacked policy; a concurrency policy's usage is its leases in flight.
+ */
+function RegionState(props: { region: string; state: CounterState }) {
+  const { region, state } = props;
+  return (
+    <>
+      <tr data-region={region} data-used={state.used} data-remaining={state.remaining} data-in-flight={state.leases?.inFlight}>
+        <td>
+          <span class="strong">{region}</span> <span class="muted small">{state.instance}</span>
+        </td>
+        <UsageCells usage={state} />
+        <td>
+          {state.leases !== undefined ? (
+            <span data-leases>
+              {formatCount(state.leases.inFlight)} in flight{state.leases.inFlight > 0 ? `, the next lease expires in ${formatSeconds(state.leases.nextExpirySeconds)}` : ''}
+            </span>
+          ) : null}
+          {state.leasedUnits > 0 ? <Badge tone="info">lease: {formatCount(state.leasedUnits)} units</Badge> : null}{' '}
+          {state.denyCached ? <Badge tone="bad">deny cache</Badge> : null}
+          {state.leasedUnits === 0 && !state.denyCached && state.leases === undefined ? <span class="muted">nothing</span> : null}
+        </td>
+      </tr>
+      {(state.limits ?? []).map((limit) => (
+        <tr key={limit.name} data-region-limit={`${region}/${limit.name}`} data-used={limit.used} data-remaining={limit.remaining}>
+          <td class="mono small">{limit.name}</td>
+          <UsageCells usage={limit} />
+          <td />
+        </tr>
+      ))}
+    </>
+  );
+}
+
+/** The usage columns of a region's counter or of one of its limits. */
+function UsageCells(props: { usage: { limit: number; used: number; remaining: number; resetSeconds: number } }) {
+  const { limit, used, remaining, resetSeconds } = props.usage;
+  return (
+    <>
+      <td class="wide">
+        <Bar value={used} max={limit} tone={remaining <= 0 ? 'bad' : used / Math.max(1, limit) > 0.8 ? 'warn' : 'good'} />
+      </td>
+      <td class="num">
+        {formatCount(used)} / {formatCount(limit)}
+      </td>
+      <td class="num">{formatCount(remaining)}</td>
+      <td>{formatSeconds(resetSeconds)}</td>
+    </>
   );
 }
 

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { Field, FormBanner } from '../components';
 import { formErrors, NO_ERRORS, type FormErrors } from '../field-errors';
-import { formToPolicyBody, POLICY_FORM_PATHS, type PolicyFormState } from '../policy-form';
+import { formToPolicyBody, policyFormPaths, type PolicyFormState } from '../policy-form';
 import { FAILURE_MODES, MODES, POLICY_ALGORITHMS, SCOPES } from '../types';
 import { EscalationFields } from './escalation-fields';
+import { LimitFields } from './limit-fields';
 
 /**
  * The policy form for create and edit. `submit` gets the request body; if it throws, the API's
@@ -34,7 +35,7 @@ export function PolicyForm(props: {
     try {
       await props.submit(formToPolicyBody(form, { includeId: props.mode === 'create' }));
     } catch (error) {
-      setErrors(formErrors(error, POLICY_FORM_PATHS));
+      setErrors(formErrors(error, policyFormPaths(form)));
     } finally {
       setBusy(false);
     }
@@ -76,7 +77,7 @@ export function PolicyForm(props: {
                 {text('leaseSeconds', { inputmode: 'decimal' })}
               </Field>
             </>
-          ) : (
+          ) : form.limits.length > 0 ? null : (
             <>
               <Field label="Limit" path="limit" errors={errors} hint="requests per window">
                 {text('limit', { inputmode: 'numeric', placeholder: '100' })}
@@ -91,6 +92,7 @@ export function PolicyForm(props: {
           )}
         </div>
       </fieldset>
+      {form.algorithm === 'concurrency' ? null : <LimitFields value={form.limits} onChange={(limits) => setForm((f) => ({ ...f, limits }))} errors={errors} />}
       <fieldset>
         <legend>Match</legend>
         <Field label="" path="match" errors={errors}>

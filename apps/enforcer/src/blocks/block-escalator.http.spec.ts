@@ -80,6 +80,7 @@ describe('automatic blocks: escalation per policy, counting distinct policies', 
       policy('login', '/login', { threshold: 1, blockSeconds: 900 }),
       policy('quiet', '/quiet', { threshold: 0 }),
       policy('strict-window', '/strict', { windowSeconds: 1 }),
+      { ...policy('streams', '/stream', { threshold: 1, blockSeconds: 300 }), algorithm: 'concurrency', leaseSeconds: 60 },
     ],
     overrides: [],
     customerTiers: new Map(),
@@ -160,6 +161,17 @@ describe('automatic blocks: escalation per policy, counting distinct policies', 
     await deny('brute-force', [{ route: '/login', method: 'POST' }]);
     await waitFor('the block request', async () => received.length > 0, 5_000, 10);
     expect(received.map((r) => r.body)).toEqual([expect.objectContaining({ value: 'brute-force', ttlSeconds: 900, reason: 'automatic: denied by 1 distinct policy within 60 s (region us-east): login' })]);
+  });
+
+  it('counts a denied acquire toward automatic blocks as a denied check', async () => {
+    const acquire = async (): Promise<number> => (await app.inject({ method: 'POST', url: '/v1/acquire', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ key: 'streamer', route: '/stream' }) })).statusCode;
+    expect(await acquire()).toBe(200);
+    expect(await acquire()).toBe(429);
+    await waitFor('the block request', async () => received.length > 0, 5_000, 10);
+    expect(received.map((r) => r.body)).toEqual([
+      expect.objectContaining({ value: 'streamer', ttlSeconds: 300, reason: 'automatic: denied by 1 distinct policy within 60 s (region us-east): streams' }),
+    ]);
+    expect(received[0]?.body.denials.map(({ at: _at, ...rest }) => rest)).toEqual([{ policyId: 'streams', route: '/stream', region: 'us-east' }]);
   });
 
   it('never counts the denials of a policy whose escalation is off', async () => {

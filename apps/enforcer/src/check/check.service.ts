@@ -8,6 +8,7 @@ import { BLOCKED_POLICY_REF } from '../blocks/format-blocked';
 import { EnforcerConfig } from '../config/enforcer-config';
 import type { DecisionObserver } from '../events/decision-observer';
 import { DECISION_OBSERVER } from '../events/events.module';
+import { noteDecision } from '../events/note-decision';
 import { GlobalSyncService } from '../global/global-sync.service';
 import { EnforcerMetrics, type DecisionResult } from '../metrics/enforcer-metrics';
 import type { CompiledPolicy, CompiledStack } from '../policies/compiled-policy';
@@ -139,8 +140,7 @@ export class CheckService {
     if (request.dryRun === true) return explained(reply, this.explainMatch(request, policy));
     this.metrics.observeCheckSeconds(seconds);
     // Denials (not blocks) count toward automatic blocks; decision events sample every decision.
-    if (reply.statusCode === 429 && reply.body.blocked !== true) this.escalator.noteDenial(request, reply.body.policy.id);
-    this.observer?.onDecision(request, reply.body, seconds);
+    noteDecision({ escalator: this.escalator, observer: this.observer, request, statusCode: reply.statusCode, body: reply.body, latencySeconds: seconds });
     return reply;
   }
 

@@ -114,7 +114,8 @@ describe('POST /v1/acquire with the store down', () => {
 
   beforeAll(async () => {
     const backend = new LocalStoreBackend({ store: new MemoryDecisionStore() });
-    const down: ConcurrencyPort = { acquire: () => Promise.reject(new StoreUnavailableError('down', { cause: undefined })), release: () => Promise.reject(new StoreUnavailableError('down', { cause: undefined })) };
+    const fail = (): Promise<never> => Promise.reject(new StoreUnavailableError('down', { cause: undefined }));
+    const down: ConcurrencyPort = { acquire: fail, release: fail, peek: fail };
     Object.defineProperty(backend, 'concurrency', { value: down });
     const withClosed: PolicyDocument = {
       ...document,

@@ -1,9 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AcquireResponse, CheckRequest, ReleaseRequest } from '@rl/contracts';
 import { StoreBackend, storeFailureKind } from '@rl/decision-pipeline';
 import { buildConcurrencyKey, StoreError, type RawDecision } from '@rl/limiter-core';
+import { BlockEscalator } from '../blocks/block-escalator';
 import { BlockGuard } from '../blocks/block-guard';
 import { EnforcerConfig } from '../config/enforcer-config';
+import type { DecisionObserver } from '../events/decision-observer';
+import { DECISION_OBSERVER } from '../events/events.module';
+import { noteDecision } from '../events/note-decision';
 import { EnforcerMetrics } from '../metrics/enforcer-metrics';
 import type { CompiledPolicy } from '../policies/compiled-policy';
 import { PolicyResolver } from '../policies/policy-resolver';
@@ -39,6 +43,10 @@ const MICROS = 1_000_000;
  *
  * The headers use the draft's quota unit: `RateLimit-Policy: "<id>";q=<limit>;qu="concurrent-requests"`
  * (no `w`: leases have no window), and `RateLimit` counts the leases left.
+ *
+ * Each decision is noted once, as a check's is (noteDecision): a 429 counts toward automatic
+ * blocks, and every decision, blocked and degraded ones included, goes to the decision events.
+ * An acquire no concurrency policy limits decides nothing and is not noted (nor counted in metrics).
  */
 @Injectable()
 export class AcquireService {
@@ -51,11 +59,22 @@ export class AcquireService {
     private readonly blocks: BlockGuard,
     private readonly metrics: EnforcerMetrics,
     config: EnforcerConfig,
+    private readonly escalator: BlockEscalator,
+    @Inject(DECISION_OBSERVER) private readonly observer: DecisionObserver | null,
   ) {
     this.region = config.region;
   }
 
   async acquire(request: CheckRequest): Promise<AcquireReply> {
+    const started = performance.now();
+    const reply = await this.decide(request);
+    if (reply === undefined) return this.unlimited();
+    noteDecision({ escalator: this.escalator, observer: this.observer, request, statusCode: reply.statusCode, body: reply.body, latencySeconds: (performance.now() - started) / 1000 });
+    return reply;
+  }
+
+  /** The reply of a blocked caller or of the concurrency policy; undefined when none limits the request. */
+  private async decide(request: CheckRequest): Promise<AcquireReply | undefined> {
     const blocked = this.blocks.check(request, this.region);
     if (blocked !== undefined) {
       this.metrics.recordDecision(blocked.body.policy.id, 'blocked');
@@ -63,7 +82,7 @@ export class AcquireService {
     }
     const policy = this.resolver.resolveConcurrency(request);
     const concurrency = this.backend.concurrency;
-    if (policy === undefined || concurrency === undefined) return this.unlimited();
+    if (policy === undefined || concurrency === undefined) return undefined;
     const key = buildConcurrencyKey({ policyId: policy.counterId, identity: request.key });
     const lease = LeaseIds.create(key);
     try {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { CounterStateView } from '@rl/contracts';
+import type { CounterLimitStateView, CounterStateView } from '@rl/contracts';
 import { decideGlobalWindow, DecisionPipeline, StoreBackend } from '@rl/decision-pipeline';
-import { ALGORITHMS, buildCounterKey, buildGlobalCounterKey, safeIdentity } from '@rl/limiter-core';
+import { ALGORITHMS, buildConcurrencyKey, buildCounterKey, buildGlobalCounterKey, safeIdentity, StoreError, type LeaseView } from '@rl/limiter-core';
 import { scriptKeys } from '@rl/redis-store';
 import { stackedKeys, stackedRequest } from '../check/stacked-request';
 import type { Logger } from 'pino';
@@ -32,10 +32,12 @@ export class CounterUnavailableError extends Error {
  * Operators' view of one counter in this region, and its resets.
  *
  * - `inspect` reads the counter without consuming: a dry-run peek (cost 0) through the same
- *   pipeline as checks, plus this instance's own lease and deny-cache entry for it.
+ *   pipeline as checks, plus this instance's own lease and deny-cache entry for it. A stacked
+ *   policy shows every limit (`limits`); a concurrency policy shows the key's leases held now,
+ *   read from its sorted set (concurrency/peek.lua) without trimming it.
  * - Resets arrive as `counter.reset` changes on the (signed) policy-change stream, so every
  *   instance of every region sees each one: each deletes the counter's keys (every algorithm's,
- *   the global count's) from its regional Redis, and forgets its lease (without giving the units
+ *   the global count's, a stack's limits', the leases of a concurrency policy) from its regional Redis, and forgets its lease (without giving the units
  *   back) and its deny-cache entry. Deleting is idempotent, so many instances doing it agree.
  */
 @Injectable()
@@ -61,8 +63,9 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async inspect(query: { key?: string; policyId?: string; customerId?: string }): Promise<CounterStateView> {
-    const { policy, key } = this.counterOf(query);
-    let view: { limit: number; remaining: number; resetUs: number; degraded: boolean };
+    const { policy, key, concurrency } = this.counterOf(query);
+    if (concurrency) return this.inspectLeases(policy, key);
+    let view: { limit: number; remaining: number; resetUs: number; degraded: boolean; limits?: CounterLimitStateView[] };
     if (policy.scope === 'global') {
       const identity = safeIdentity(key);
       const windowMs = Math.max(1, Math.round(policy.windowUs / 1000));
@@ -86,8 +89,10 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
         failureMode: 'closed',
         local: { ...policy.localQuota, limits: policy.stack.localQuotas },
       });
-      const constraining = policy.stack.limits[outcome.decision.constraining];
-      view = { limit: constraining.quota.limit, remaining: outcome.decision.remaining, resetUs: outcome.decision.resetUs, degraded: outcome.source !== 'store' };
+      const { decision } = outcome;
+      const constraining = policy.stack.limits[decision.constraining];
+      const limits = policy.stack.limits.map((limit, i) => ({ name: limit.itemName, ...limitState({ limit: limit.quota.limit, remaining: decision.limits[i]?.remaining ?? 0, resetUs: decision.limits[i]?.resetUs ?? 0 }) }));
+      view = { limit: constraining.quota.limit, remaining: decision.remaining, resetUs: decision.resetUs, degraded: outcome.source !== 'store', limits };
     } else {
       const outcome = await this.pipeline.decide({
         request: {
@@ -119,32 +124,58 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
       key,
       algorithm: policy.algorithm,
       scope: policy.scope,
-      limit: view.limit,
-      used: Math.max(0, view.limit - view.remaining),
-      remaining: view.remaining,
-      resetSeconds: view.resetUs / 1_000_000,
+      ...limitState(view),
       leasedUnits: held.leaseUnits,
       denyCached: held.denyCached,
+      ...(view.limits === undefined ? {} : { limits: view.limits }),
     };
   }
 
-  /** The policy and identity a query names. Throws UnknownPolicyError. */
-  private counterOf(query: { key?: string; policyId?: string; customerId?: string }): { policy: CompiledPolicy; key: string } {
+  /** A concurrency policy's leases of `key` in this region's store. */
+  private async inspectLeases(policy: CompiledPolicy, key: string): Promise<CounterStateView> {
+    const concurrency = this.backend.concurrency;
+    if (concurrency === undefined) throw new CounterUnavailableError('this region keeps no concurrency leases');
+    let leases: LeaseView;
+    try {
+      leases = await concurrency.peek({ key: buildConcurrencyKey({ policyId: policy.counterId, identity: key }) });
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      throw new CounterUnavailableError('the counter store is unavailable in this region');
+    }
+    const limit = policy.quota.limit;
+    return {
+      region: this.config.region,
+      instance: this.config.instanceId,
+      policy: policy.ref,
+      key,
+      algorithm: 'concurrency',
+      scope: policy.scope,
+      ...limitState({ limit, remaining: Math.max(0, limit - leases.inFlight), resetUs: leases.resetUs }),
+      leasedUnits: 0,
+      denyCached: false,
+      leases: { inFlight: leases.inFlight, nextExpirySeconds: leases.nextExpiryUs / MICROS },
+    };
+  }
+
+  /** The policy and identity a query names, and whether the policy limits concurrency. Throws UnknownPolicyError. */
+  private counterOf(query: { key?: string; policyId?: string; customerId?: string }): { policy: CompiledPolicy; key: string; concurrency: boolean } {
     if (query.policyId !== undefined && query.key !== undefined) {
       const policy = this.resolver.byId(query.policyId);
-      if (policy === undefined) throw new UnknownPolicyError(query.policyId);
-      return { policy, key: query.key };
+      if (policy !== undefined) return { policy, key: query.key, concurrency: false };
+      const concurrencyPolicy = this.resolver.concurrencyById(query.policyId);
+      if (concurrencyPolicy === undefined) throw new UnknownPolicyError(query.policyId);
+      return { policy: concurrencyPolicy, key: query.key, concurrency: true };
     }
     const customerId = query.customerId as string;
-    return { policy: this.resolver.explain({ key: customerId, customerId }).policy, key: customerId };
+    return { policy: this.resolver.explain({ key: customerId, customerId }).policy, key: customerId, concurrency: false };
   }
 
   private async reset(reset: CounterReset): Promise<void> {
-    const policy = this.resolver.byId(reset.policyId);
+    const policy = this.resolver.byId(reset.policyId) ?? this.resolver.concurrencyById(reset.policyId);
     const counterId = policy?.counterId ?? reset.policyId;
     // Every algorithm's key: the policy may have changed algorithm since the counter was written.
     const keys = ALGORITHMS.flatMap((algorithm) => [...scriptKeys(algorithm, buildCounterKey({ policyId: counterId, identity: reset.key, algorithm }))]);
-    keys.push(buildGlobalCounterKey({ policyId: counterId, identity: reset.key }));
+    keys.push(buildGlobalCounterKey({ policyId: counterId, identity: reset.key }), buildConcurrencyKey({ policyId: counterId, identity: reset.key }));
     // A stacked policy's counters (their names are the policy's current limits).
     if (policy?.stack !== undefined) keys.push(...stackedKeys({ policy, stack: policy.stack, identity: reset.key }));
     try {
@@ -154,4 +185,11 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
       this.logger.warn({ err: error, policyId: reset.policyId, revision: reset.revision }, 'counter reset failed in this region; another instance of the region may have applied it');
     }
   }
+}
+
+const MICROS = 1_000_000;
+
+/** A limit's state as operators read it: used = limit - remaining (never below 0), times in seconds. */
+function limitState(input: { limit: number; remaining: number; resetUs: number }): { limit: number; used: number; remaining: number; resetSeconds: number } {
+  return { limit: input.limit, used: Math.max(0, input.limit - input.remaining), remaining: input.remaining, resetSeconds: input.resetUs / MICROS };
 }

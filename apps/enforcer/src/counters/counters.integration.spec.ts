@@ -60,7 +60,18 @@ describe('counters: inspection and resets against a real redis-server', () => {
   let app: NestFastifyApplication;
   const source = new ResettingSource({
     revision: '1',
-    policies: [policy('gold', {}), policy('gold-bucket', { match: { customerTier: 'gold', route: '/bucket' }, algorithm: 'token_bucket' })],
+    policies: [
+      policy('gold', {}),
+      policy('gold-bucket', { match: { customerTier: 'gold', route: '/bucket' }, algorithm: 'token_bucket' }),
+      policy('gold-streams', { match: { customerTier: 'gold', route: '/stream' }, algorithm: 'concurrency', limit: 2, burst: 2, windowSeconds: 60, leaseSeconds: 60 }),
+      policy('gold-plan', {
+        match: { customerTier: 'gold', route: '/plan' },
+        limits: [
+          { name: 'minute', limit: 5, windowSeconds: 60, algorithm: 'fixed_window', burst: 5 },
+          { name: 'day', limit: 20, window: 'calendar-day', timeZone: 'Europe/Berlin', algorithm: 'fixed_window', burst: 20 },
+        ],
+      }),
+    ],
     overrides: [],
     customerTiers: new Map([['acme', 'gold']]),
   });
@@ -116,6 +127,35 @@ describe('counters: inspection and resets against a real redis-server', () => {
     await waitFor('counter reset', async () => (await inspect('policyId=gold&key=spender')).json<CounterStateView>().used === 0, 2_000, 10);
     expect((await inspect('policyId=gold&key=spender')).json<CounterStateView>().denyCached).toBe(false);
     expect(await check('spender')).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it("shows a concurrency policy's leases held, their expiry and the limit; a reset frees them", async () => {
+    const acquire = async () => (await app.inject({ method: 'POST', url: '/v1/acquire', payload: { key: 'streamer', customerId: 'acme', route: '/stream' } })).statusCode;
+    expect([await acquire(), await acquire(), await acquire()]).toEqual([200, 200, 429]);
+    const view = (await inspect('policyId=gold-streams&key=streamer')).json<CounterStateView>();
+    expect(view).toMatchObject({ policy: { id: 'gold-streams', version: 4 }, key: 'streamer', algorithm: 'concurrency', limit: 2, used: 2, remaining: 0, leases: { inFlight: 2 } });
+    for (const seconds of [view.resetSeconds, view.leases?.nextExpirySeconds ?? 0]) {
+      expect(seconds).toBeGreaterThan(50);
+      expect(seconds).toBeLessThanOrEqual(60);
+    }
+    // Reading took no lease and trimmed nothing.
+    expect((await inspect('policyId=gold-streams&key=streamer')).json<CounterStateView>().leases).toMatchObject({ inFlight: 2 });
+    source.reset('gold-streams', 'streamer');
+    await waitFor('leases reset', async () => (await inspect('policyId=gold-streams&key=streamer')).json<CounterStateView>().leases?.inFlight === 0, 2_000, 10);
+    expect((await inspect('policyId=gold-streams&key=streamer')).json<CounterStateView>()).toMatchObject({ used: 0, remaining: 2, resetSeconds: 0, leases: { inFlight: 0, nextExpirySeconds: 0 } });
+    expect(await acquire()).toBe(200);
+  });
+
+  it('shows every limit of a stacked policy, the most constraining one at the top', async () => {
+    for (let i = 0; i < 3; i++) expect((await check('planner', { route: '/plan' })).allowed).toBe(true);
+    const view = (await inspect('policyId=gold-plan&key=planner')).json<CounterStateView>();
+    expect(view).toMatchObject({ policy: { id: 'gold-plan' }, limit: 5, used: 3, remaining: 2 });
+    expect(view.limits).toEqual([
+      { name: 'gold-plan-minute', limit: 5, used: 3, remaining: 2, resetSeconds: expect.any(Number) },
+      { name: 'gold-plan-day', limit: 20, used: 3, remaining: 17, resetSeconds: expect.any(Number) },
+    ]);
+    source.reset('gold-plan', 'planner');
+    await waitFor('stack reset', async () => (await inspect('policyId=gold-plan&key=planner')).json<CounterStateView>().limits?.every((limit) => limit.used === 0) === true, 2_000, 10);
   });
 
   it('refuses callers without the token, and malformed or unknown counters, with the field', async () => {

@@ -79,6 +79,11 @@ export class PolicyResolver implements OnModuleDestroy {
     return this.index.byId(policyId);
   }
 
+  /** A stored concurrency policy by id; undefined when none has that id. */
+  concurrencyById(policyId: string): CompiledPolicy | undefined {
+    return this.concurrencyIndex.byId(policyId);
+  }
+
   /** `resolve`, and which rule selected the policy (dry runs, operators' questions). */
   explain(request: CheckRequest): { policy: CompiledPolicy; matched: MatchedRule } {
     const stored = this.index.explain(query(request));

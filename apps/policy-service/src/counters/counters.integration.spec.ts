@@ -136,6 +136,21 @@ describe('counters API: the caller inspector through each region (real PostgreSQ
     expect(east.seen).toEqual([{ url: '/internal/v1/counters?key=user%3A1&policyId=gold', authorization: `Bearer ${INTERNAL_TOKEN}`, body: '' }]);
   });
 
+  it("passes on a stacked policy's limits and a concurrency policy's leases, validated", async () => {
+    const limits = [
+      { name: 'plan-minute', limit: 10, used: 4, remaining: 6, resetSeconds: 30 },
+      { name: 'plan-month', limit: 1000, used: 4, remaining: 996, resetSeconds: 86_400 },
+    ];
+    east.answer = () => ({ status: 200, body: east.state({ limits }) });
+    west.answer = () => ({ status: 200, body: west.state({ algorithm: 'concurrency', used: 2, remaining: 8, leases: { inFlight: 2, nextExpirySeconds: 12.5 } }) });
+    const view = (await viewer.get('/v1/counters?key=user%3A1&policyId=gold')).json<CountersView>();
+    expect(view.regions['us-east']).toEqual(east.state({ limits }));
+    expect(view.regions['eu-west']).toMatchObject({ algorithm: 'concurrency', used: 2, leases: { inFlight: 2, nextExpirySeconds: 12.5 } });
+
+    east.answer = () => ({ status: 200, body: east.state({ leases: { inFlight: -1, nextExpirySeconds: 0 } }) });
+    expect((await viewer.get('/v1/counters?key=user%3A1&policyId=gold')).json<CountersView>().regions['us-east']).toMatchObject({ unreachable: true });
+  });
+
   it('shows a region that answers too late, wrongly or with an error as unreachable, never as zero', async () => {
     east.answer = () => ({ status: 200, body: { ...east.state(), used: 'lots' } });
     west.answer = () => ({ status: 503, body: { message: 'the counter store is unavailable in this region' } });

@@ -70,7 +70,22 @@ export class CountersService {
 
 function regionView(answer: RegionCounter): RegionView {
   if (answer.outcome !== 'state') return { unreachable: true, reason: answer.reason };
-  const { region, instance, policy, key, algorithm, scope, limit, used, remaining, resetSeconds, leasedUnits, denyCached } = answer.state;
-  const state: CounterStateView = { region, instance, policy: { id: policy.id, version: policy.version }, key, algorithm, scope, limit, used, remaining, resetSeconds, leasedUnits, denyCached };
+  const { region, instance, policy, key, algorithm, scope, limit, used, remaining, resetSeconds, leasedUnits, denyCached, limits, leases } = answer.state;
+  const state: CounterStateView = {
+    region,
+    instance,
+    policy: { id: policy.id, version: policy.version },
+    key,
+    algorithm,
+    scope,
+    limit,
+    used,
+    remaining,
+    resetSeconds,
+    leasedUnits,
+    denyCached,
+    ...(limits === undefined ? {} : { limits: limits.map((item) => ({ name: item.name, limit: item.limit, used: item.used, remaining: item.remaining, resetSeconds: item.resetSeconds })) }),
+    ...(leases === undefined ? {} : { leases: { inFlight: leases.inFlight, nextExpirySeconds: leases.nextExpirySeconds } }),
+  };
   return state;
 }

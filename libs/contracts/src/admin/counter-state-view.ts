@@ -25,6 +25,34 @@ export interface CounterStateView {
   readonly leasedUnits: number;
   /** Whether this instance answers this key from its deny cache right now. */
   readonly denyCached: boolean;
+  /**
+   * A stacked policy: every limit's state, in the policy's order (the top-level `limit`, `used`,
+   * `remaining` and `resetSeconds` describe the most constraining one, as a check's headers do).
+   */
+  readonly limits?: readonly CounterLimitStateView[];
+  /**
+   * A concurrency policy: the key's leases held now. The top-level `limit` is the leases allowed
+   * in flight, `used` those held, and `resetSeconds` the time until every held lease has expired.
+   */
+  readonly leases?: LeaseStateView;
+}
+
+/** One limit of a stacked policy's counter. */
+export interface CounterLimitStateView {
+  /** The limit's name in headers and `violated-policies`: `<policy id>-<limit name>`. */
+  readonly name: string;
+  readonly limit: number;
+  readonly used: number;
+  readonly remaining: number;
+  readonly resetSeconds: number;
+}
+
+/** A concurrency policy's leases of one key, read from the regional store without changing them. */
+export interface LeaseStateView {
+  /** Leases held now (not released, not expired). */
+  readonly inFlight: number;
+  /** Seconds until the earliest held lease expires, when a slot frees at the latest; 0 with none held. */
+  readonly nextExpirySeconds: number;
 }
 
 /** `GET /v1/counters`: every region's state of the counter, or why it could not be read there. */

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsString, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import type { PolicyRef } from '../check/policy-ref';
-import type { CounterStateView } from './counter-state-view';
+import type { CounterLimitStateView, CounterStateView, LeaseStateView } from './counter-state-view';
 
 export class CounterPolicyRefDto implements PolicyRef {
   @IsString()
@@ -11,6 +11,36 @@ export class CounterPolicyRefDto implements PolicyRef {
   @Min(0)
   @IsInt()
   version!: number;
+}
+
+export class CounterLimitStateDto implements CounterLimitStateView {
+  @IsString()
+  name!: string;
+
+  @Min(0)
+  @IsNumber()
+  limit!: number;
+
+  @Min(0)
+  @IsNumber()
+  used!: number;
+
+  @IsNumber()
+  remaining!: number;
+
+  @Min(0)
+  @IsNumber()
+  resetSeconds!: number;
+}
+
+export class LeaseStateDto implements LeaseStateView {
+  @Min(0)
+  @IsInt()
+  inFlight!: number;
+
+  @Min(0)
+  @IsNumber()
+  nextExpirySeconds!: number;
 }
 
 /**
@@ -59,4 +89,15 @@ export class CounterStateDto implements CounterStateView {
 
   @IsBoolean()
   denyCached!: boolean;
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => CounterLimitStateDto)
+  limits?: CounterLimitStateDto[];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LeaseStateDto)
+  leases?: LeaseStateDto;
 }

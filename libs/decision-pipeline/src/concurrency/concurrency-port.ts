@@ -1,4 +1,4 @@
-import type { RawDecision } from '@rl/limiter-core';
+import type { LeaseView, RawDecision } from '@rl/limiter-core';
 import type { LeaseToAcquire } from '@rl/redis-store';
 import type { BreakerGuardedStore } from '../resilience/breaker-guarded-store';
 
@@ -11,6 +11,8 @@ export interface ConcurrencyPort {
   acquire(lease: LeaseToAcquire): Promise<RawDecision>;
   /** True when the lease was held and had not expired. */
   release(input: { readonly key: string; readonly leaseId: string }): Promise<boolean>;
+  /** The leases of `key` held now, read without changing them (the caller inspector). */
+  peek(input: { readonly key: string }): Promise<LeaseView>;
 }
 
 /** A concurrency port behind a connection's circuit breaker. */
@@ -19,5 +21,6 @@ export function guardedConcurrencyPort(input: { guard: BreakerGuardedStore; conc
   return {
     acquire: (lease) => guard.guard(() => concurrency.acquire(lease)),
     release: (call) => guard.guard(() => concurrency.release(call)),
+    peek: (call) => guard.guard(() => concurrency.peek(call)),
   };
 }

@@ -1,7 +1,9 @@
 import {
   acquireStep,
+  peekLeases,
   releaseStep,
   type LeaseSet,
+  type LeaseView,
   type RawDecision,
   recordExpiryUs,
   decisionRecordKey,
@@ -60,6 +62,12 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
     // The set lives as long as its last lease (an empty one expires at once).
     if (result.next !== undefined) this.leases.set(input.key, result.next, Math.max(now, ...result.next.values()));
     return Promise.resolve(result.released);
+  }
+
+  /** The leases held now, as concurrency/peek.lua reads them (peekLeases). */
+  peek(input: { key: string }): Promise<LeaseView> {
+    const now = this.clock.nowMicros();
+    return Promise.resolve(peekLeases({ leases: this.leases.get(input.key, now), now }));
   }
 
   /** Records an admitted decision, as settle/record.lua does. */
@@ -138,6 +146,7 @@ export class MemoryDecisionStore implements DecisionStore, BatchCounterStore, Se
   forget(key: string): void {
     this.limits.forget(key);
     this.windows.delete(key);
+    this.leases.delete(key);
     // Records under the counter's key stay: their settles then adjust a counter that restarted.
   }
 

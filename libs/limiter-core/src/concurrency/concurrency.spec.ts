@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { acquireStep, releaseStep, type LeaseSet } from './concurrency';
+import { acquireStep, peekLeases, releaseStep, type LeaseSet } from './concurrency';
 
 const T0 = 1_700_000_000_000_000;
 const SECOND = 1_000_000;
@@ -61,5 +61,40 @@ describe('releaseStep', () => {
     expect(releaseStep({ leases, leaseId: 'b', now: T0 }).released).toBe(false);
     expect(releaseStep({ leases, leaseId: 'a', now: T0 + SECOND }).released).toBe(false);
     expect(releaseStep({ leases: undefined, leaseId: 'a', now: T0 }).released).toBe(false);
+  });
+});
+
+describe('peekLeases', () => {
+  it('counts the leases held and times their earliest and last expiry, ignoring expired ones', () => {
+    const leases: LeaseSet = new Map([
+      ['gone', T0],
+      ['soon', T0 + 2 * SECOND],
+      ['late', T0 + 9 * SECOND],
+    ]);
+    expect(peekLeases({ leases, now: T0 })).toEqual({ inFlight: 2, nextExpiryUs: 2 * SECOND, resetUs: 9 * SECOND });
+    expect(peekLeases({ leases, now: T0 + 2 * SECOND })).toEqual({ inFlight: 1, nextExpiryUs: 7 * SECOND, resetUs: 7 * SECOND });
+  });
+
+  it('reads nothing held as zeros', () => {
+    expect(peekLeases({ leases: undefined, now: T0 })).toEqual({ inFlight: 0, nextExpiryUs: 0, resetUs: 0 });
+    expect(peekLeases({ leases: new Map([['a', T0]]), now: T0 + 1 })).toEqual({ inFlight: 0, nextExpiryUs: 0, resetUs: 0 });
+  });
+
+  it('agrees with what acquireStep admits next: remaining = limit - inFlight', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.integer({ min: 0, max: 3 * SECOND }), { maxLength: 20 }), (limit, steps) => {
+        let leases: LeaseSet | undefined;
+        let now = T0;
+        let n = 0;
+        for (const step of steps) {
+          now += step;
+          const view = peekLeases({ leases, now });
+          const result = acquireStep({ leases, limit, leaseUs: 4 * SECOND, leaseId: `l${n++}`, now });
+          expect(result.decision.allowed).toBe(view.inFlight < limit);
+          if (!result.decision.allowed) expect(result.decision.retryAfterUs).toBe(view.nextExpiryUs);
+          if (result.next !== undefined) leases = result.next;
+        }
+      }),
+    );
   });
 });

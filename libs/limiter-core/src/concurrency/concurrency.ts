@@ -64,3 +64,32 @@ export function releaseStep({ leases, leaseId, now }: { leases: LeaseSet | undef
   next.delete(leaseId);
   return { released: expiry > now, next };
 }
+
+/** The leases of one concurrency key as an operator sees them; times are microseconds from now. */
+export interface LeaseView {
+  /** Leases held now (not expired). */
+  readonly inFlight: number;
+  /** Until the earliest held lease expires, when a slot frees at the latest; 0 with none held. */
+  readonly nextExpiryUs: number;
+  /** Until every held lease has expired; 0 with none held. */
+  readonly resetUs: number;
+}
+
+/**
+ * Reads the leases of a key without changing them (the caller inspector). Leases expiring at or
+ * before `now` no longer count, as in acquireStep. Twin of lua/concurrency/peek.lua.
+ */
+export function peekLeases({ leases, now }: { leases: LeaseSet | undefined; now: number }): LeaseView {
+  let inFlight = 0;
+  let first = Infinity;
+  let last = 0;
+  if (leases !== undefined) {
+    for (const expiry of leases.values()) {
+      if (expiry <= now) continue;
+      inFlight += 1;
+      if (expiry < first) first = expiry;
+      if (expiry > last) last = expiry;
+    }
+  }
+  return inFlight === 0 ? { inFlight: 0, nextExpiryUs: 0, resetUs: 0 } : { inFlight, nextExpiryUs: first - now, resetUs: last - now };
+}
