@@ -48,7 +48,7 @@ describe('policy form', () => {
   const limits = [
     { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra' as const, burst: 20 },
     { name: 'minute', limit: 100, windowSeconds: 60, algorithm: 'gcra' as const, burst: 100 },
-    { name: 'month', limit: 1_000, window: 'calendar-month' as const, timeZone: 'Europe/Berlin', algorithm: 'fixed_window' as const, burst: 1_000 },
+    { name: 'month', limit: 1_000, window: 'calendar-month' as const, timeZone: 'Europe/Berlin', algorithm: 'fixed_window' as const, burst: 1_000, scope: 'global' as const },
   ];
   const stacked: Policy = { ...policy, scope: 'regional', limit: 10, windowSeconds: 1, burst: 20, limits };
 
@@ -61,7 +61,8 @@ describe('policy form', () => {
         { name: 'burst', limit: 10, windowSeconds: 1, algorithm: 'gcra', burst: 20 },
         // burst = limit is the API's default; a calendar window is always fixed_window.
         { name: 'minute', limit: 100, windowSeconds: 60, algorithm: 'gcra' },
-        { name: 'month', limit: 1_000, window: 'calendar-month', timeZone: 'Europe/Berlin' },
+        // A limit's own scope is kept; without one it takes the policy's.
+        { name: 'month', limit: 1_000, window: 'calendar-month', timeZone: 'Europe/Berlin', scope: 'global' },
       ],
       scope: 'regional',
       failureMode: 'closed',
@@ -75,13 +76,13 @@ describe('policy form', () => {
     const edited = {
       ...form,
       limits: [
-        { ...form.limits[0], limit: '15', burst: '' },
-        { ...form.limits[2], window: 'calendar-day' as const, timeZone: ' America/New_York ' },
+        { ...form.limits[0], limit: '15', burst: '', scope: 'global' as const },
+        { ...form.limits[2], window: 'calendar-day' as const, timeZone: ' America/New_York ', scope: '' as const },
         { ...emptyLimitForm(), name: 'hour', limit: 'lots', windowSeconds: '3600', algorithm: 'sliding_window' as const },
       ],
     };
     expect(formToPolicyBody(edited, { includeId: false }).limits).toEqual([
-      { name: 'burst', limit: 15, windowSeconds: 1, algorithm: 'gcra' },
+      { name: 'burst', limit: 15, windowSeconds: 1, algorithm: 'gcra', scope: 'global' },
       { name: 'month', limit: 1_000, window: 'calendar-day', timeZone: 'America/New_York' },
       // Not a number: sent as typed, so the API names limits[2].limit.
       { name: 'hour', limit: 'lots', windowSeconds: 3600, algorithm: 'sliding_window' },

@@ -71,10 +71,12 @@ export interface LimitFormState {
   timeZone: string;
   algorithm: Algorithm | '';
   burst: string;
+  /** `regional` or `global` for this limit alone; empty: the policy's scope. */
+  scope: Scope | '';
 }
 
 /** The fields of one stacked limit, by their API path under `limits[i]`. */
-export const LIMIT_FORM_FIELDS = ['name', 'limit', 'window', 'windowSeconds', 'timeZone', 'algorithm', 'burst'] as const;
+export const LIMIT_FORM_FIELDS = ['name', 'limit', 'window', 'windowSeconds', 'timeZone', 'algorithm', 'burst', 'scope'] as const;
 
 /** The API path of stacked limit `index`, or of its `field` (`limits[1].limit`), as the API names them. */
 export function limitPath(index: number, field?: (typeof LIMIT_FORM_FIELDS)[number]): string {
@@ -97,7 +99,7 @@ export function policyFormPaths(form: Pick<PolicyFormState, 'limits' | 'algorith
 
 /** A new stacked limit: a minute window, the policy's algorithm. */
 export function emptyLimitForm(): LimitFormState {
-  return { name: '', limit: '', window: 'seconds', windowSeconds: '60', timeZone: 'UTC', algorithm: '', burst: '' };
+  return { name: '', limit: '', window: 'seconds', windowSeconds: '60', timeZone: 'UTC', algorithm: '', burst: '', scope: '' };
 }
 
 export function limitToForm(limit: PolicyLimit): LimitFormState {
@@ -111,6 +113,7 @@ export function limitToForm(limit: PolicyLimit): LimitFormState {
     // A calendar window is always counted by fixed_window: the API sets it.
     algorithm: calendar ? '' : limit.algorithm,
     burst: limit.burst === limit.limit ? '' : String(limit.burst),
+    scope: limit.scope ?? '',
   };
 }
 
@@ -124,6 +127,7 @@ export function formToLimit(form: LimitFormState): Record<string, unknown> {
   }
   if (form.window === 'seconds' && form.algorithm !== '') body.algorithm = form.algorithm;
   if (form.burst.trim() !== '') body.burst = numberOrText(form.burst);
+  if (form.scope !== '') body.scope = form.scope;
   return body;
 }
 

@@ -1,7 +1,7 @@
 import { Field } from '../components';
 import type { FormErrors } from '../field-errors';
 import { emptyLimitForm, limitPath, type LimitFormState, type LimitWindowChoice } from '../policy-form';
-import { ALGORITHMS, CALENDAR_WINDOWS } from '../types';
+import { ALGORITHMS, CALENDAR_WINDOWS, SCOPES } from '../types';
 
 /** Stacked limits a policy may hold at most (POLICY_LIMIT_BOUNDS.maxLimits of the API). */
 const MAX_LIMITS = 8;
@@ -15,7 +15,8 @@ const WINDOW_CHOICES: readonly { value: LimitWindowChoice; label: string }[] = [
  * A policy's stacked limits ("10 per second, 1,000 per minute, 100,000 per calendar month"):
  * every limit must admit a request, which then counts against all of them. Each limit has a name,
  * a limit, a window in seconds or a calendar window in a time zone, and optionally its own
- * algorithm and burst. The API's messages appear under each limit's own field (`limits[1].limit`).
+ * algorithm, burst and scope (a global limit is shared by all regions, a regional one counted in
+ * each). The API's messages appear under each limit's own field (`limits[1].limit`).
  */
 export function LimitFields(props: { value: readonly LimitFormState[]; onChange: (next: LimitFormState[]) => void; errors: FormErrors }) {
   const { value, errors } = props;
@@ -74,6 +75,16 @@ export function LimitFields(props: { value: readonly LimitFormState[]; onChange:
           )}
           <Field label="Burst" path={limitPath(index, 'burst')} errors={errors} hint="defaults to the limit">
             {input(index, 'burst', { inputmode: 'numeric' })}
+          </Field>
+          <Field label="Scope" path={limitPath(index, 'scope')} errors={errors} hint="global: one limit shared by all regions">
+            <select name={`${limitPath(index)}.scope`} value={limit.scope} onChange={(e) => update(index, { scope: e.currentTarget.value as LimitFormState['scope'] })}>
+              <option value="">the policy's</option>
+              {SCOPES.map((scope) => (
+                <option key={scope} value={scope}>
+                  {scope}
+                </option>
+              ))}
+            </select>
           </Field>
           <Field label="" path={limitPath(index)} errors={errors}>
             <button type="button" onClick={() => remove(index)} aria-label={`Remove limit ${index + 1}`}>
