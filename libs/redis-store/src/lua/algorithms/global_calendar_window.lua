@@ -1,7 +1,8 @@
 -- A region's share of a global limit counted in a calendar window (a day, week or month in a time
 -- zone); twin of libs/limiter-core/src/stacked/global-calendar-window.ts (globalCalendarWindowStep).
--- global_window's contract with calendar_window's bounds. Stacked limits only (batch.lua kind 11). The caller gives the bounds of the window its clock says is current (computed with
--- time-zone data Lua does not have) and the region's cap for that window. While now (Redis TIME)
+-- global_window's contract with calendar_window's bounds. Stacked limits only (batch.lua kind 11).
+-- The caller gives the bounds of the window its clock says is current (computed with time-zone
+-- data Lua does not have) and the region's cap for that window. While now (Redis TIME)
 -- is before the end, the request counts in that window against the cap (a now still before the
 -- start, Redis' clock behind the caller's, counts there too); from the end on the cap is not this
 -- window's: nothing is counted, and the reply names the window now is in (matched = 0), so the
@@ -20,8 +21,7 @@ local function global_calendar_window(keys, args, dry_run)
   local jitter_ms = tonumber(args[6])    -- TTL jitter, milliseconds, chosen by the caller
 
   if now >= window_end then
-    local length = next_end - window_end
-    local store_start = window_end + math.floor((now - window_end) / length) * length
+    local store_start = window_holding(start, window_end, next_end, now)
     return { 0, 0, 0, 0, math.floor(store_start / 1000), 0, 0 }
   end
   local decision = count_in_window(window_key, cap, start, window_end, cost, jitter_ms, dry_run)
