@@ -63,4 +63,30 @@ describe('usage views', () => {
       ],
     });
   });
+
+  it("names the stacked limit a window counts, and only then", () => {
+    const b = new QuotaBook({ regions: ['us-east', 'eu-west'], floorPercent: 2, leaseMs: 5000, refreshMs: 60_000 });
+    b.ingest(
+      {
+        schema: 1,
+        region: 'us-east',
+        instanceId: 'us-east-1',
+        sequence: 1,
+        sentAtMs: START,
+        appliedEpoch: 0,
+        windows: [
+          { policyId: 'plan', limitName: 'minute', windowStartMs: START, windowSeconds: 60, limit: 1000, keys: [['user:1', 5, 0]] },
+          { policyId: 'search', windowStartMs: START, windowSeconds: 60, limit: 1000, keys: [['user:1', 5, 0]] },
+        ],
+      },
+      START + 1000,
+    );
+    const stacked = b.currentWindow('plan', START + 2000, 'minute');
+    const single = b.currentWindow('search', START + 2000);
+    const key = stacked?.keys.get('user:1');
+    if (stacked === undefined || single === undefined || key === undefined) throw new Error('no window');
+    expect(policyUsageView({ book: b, window: stacked, nowMs: START + 2000 })).toMatchObject({ policyId: 'plan', limitName: 'minute' });
+    expect(keyUsageView({ book: b, window: stacked, key, nowMs: START + 2000, leader: true })).toMatchObject({ policyId: 'plan', limitName: 'minute', key: 'user:1' });
+    expect(policyUsageView({ book: b, window: single, nowMs: START + 2000 })).not.toHaveProperty('limitName');
+  });
 });

@@ -8,10 +8,16 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** `limitName` of a stacked limit's window, nothing for a policy of one limit. */
+function limitNameOf(window: WindowState): { limitName?: string } {
+  return window.limitName === undefined ? {} : { limitName: window.limitName };
+}
+
 export function keyUsageView(input: { book: QuotaBook; window: WindowState; key: KeyState; nowMs: number; leader: boolean }): GlobalKeyUsageView {
   const { book, window, key, nowMs } = input;
   return {
     policyId: window.policyId,
+    ...limitNameOf(window),
     key: key.identity,
     limit: window.limit,
     windowSeconds: window.windowSeconds,
@@ -51,5 +57,5 @@ export function policyUsageView(input: { book: QuotaBook; window: WindowState; n
       regions,
     };
   });
-  return { policyId: window.policyId, limit: window.limit, windowSeconds: window.windowSeconds, windowStart: iso(window.windowStartMs), epoch: book.lastEpoch, keys };
+  return { policyId: window.policyId, ...limitNameOf(window), limit: window.limit, windowSeconds: window.windowSeconds, windowStart: iso(window.windowStartMs), epoch: book.lastEpoch, keys };
 }

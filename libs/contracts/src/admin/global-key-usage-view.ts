@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsInt, IsISO8601, IsNumber, IsString, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsOptional, IsBoolean, IsInt, IsISO8601, IsNumber, IsString, Min, ValidateNested } from 'class-validator';
 import { GlobalRegionUsageView } from './global-region-usage-view';
 
 /** `GET /v1/global-usage?policyId=&key=`: one key of a global policy, per region, current window. */
@@ -10,6 +10,11 @@ export class GlobalKeyUsageView {
 
   @IsString()
   key!: string;
+
+  /** The stacked limit these figures are for (`limitName` of the query); absent for a policy of one limit. */
+  @IsOptional()
+  @IsString()
+  limitName?: string;
 
   /** The policy's limit per window, for the whole world. */
   @IsInt()

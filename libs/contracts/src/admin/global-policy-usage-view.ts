@@ -1,12 +1,17 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsArray, IsInt, IsISO8601, IsNumber, IsString, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsOptional, IsInt, IsISO8601, IsNumber, IsString, Min, ValidateNested } from 'class-validator';
 import { GlobalKeySummaryView } from './global-key-summary-view';
 
 /** `GET /v1/global-usage?policyId=`: a global policy's top 50 keys by demand (admitted + denied), current window. */
 export class GlobalPolicyUsageView {
   @IsString()
   policyId!: string;
+
+  /** The stacked limit these figures are for (`limitName` of the query); absent for a policy of one limit. */
+  @IsOptional()
+  @IsString()
+  limitName?: string;
 
   @IsInt()
   @Min(1)
