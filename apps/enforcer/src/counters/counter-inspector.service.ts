@@ -66,7 +66,23 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
     const { policy, key, concurrency } = this.counterOf(query);
     if (concurrency) return this.inspectLeases(policy, key);
     let view: { limit: number; remaining: number; resetUs: number; degraded: boolean; limits?: CounterLimitStateView[] };
-    if (policy.scope === 'global') {
+    if (policy.stack !== undefined) {
+      // A stack: its most constraining limit right now, as a check's X-RateLimit-* describe it. A
+      // global limit is shown against this region's cap for its window, the count it enforces.
+      const stack = policy.stack;
+      const identity = safeIdentity(key);
+      const asked = stackedRequest({ policy, stack, identity: key, cost: 0, dryRun: true, nowUs: Date.now() * 1000 });
+      const request = {
+        ...asked,
+        limits: asked.limits.map((limit, i) =>
+          limit.global === undefined ? limit : { ...limit, limit: this.sync.capFor({ policy, identity, windowStartMs: limit.global.expectedStartMs, limit: stack.limits[i] }) ?? 0 },
+        ),
+      };
+      const outcome = await this.pipeline.decide({ request, failureMode: 'closed', local: { ...policy.localQuota, limits: stack.localQuotas } });
+      const { decision } = outcome;
+      const limits = stack.limits.map((limit, i) => ({ name: limit.itemName, ...limitState({ limit: request.limits[i].limit, remaining: decision.limits[i]?.remaining ?? 0, resetUs: decision.limits[i]?.resetUs ?? 0 }) }));
+      view = { limit: request.limits[decision.constraining].limit, remaining: decision.remaining, resetUs: decision.resetUs, degraded: outcome.source !== 'store', limits };
+    } else if (policy.scope === 'global') {
       const identity = safeIdentity(key);
       const windowMs = Math.max(1, Math.round(policy.windowUs / 1000));
       const outcome = await decideGlobalWindow(this.pipeline, {
@@ -82,17 +98,6 @@ export class CounterInspector implements OnApplicationBootstrap, OnApplicationSh
       });
       const cap = this.sync.capFor({ policy, identity, windowStartMs: outcome.decision.windowStartMs }) ?? 0;
       view = { limit: cap, remaining: outcome.decision.remaining, resetUs: outcome.decision.resetUs, degraded: outcome.source !== 'store' };
-    } else if (policy.stack !== undefined) {
-      // A stack: its most constraining limit right now, as a check's X-RateLimit-* describe it.
-      const outcome = await this.pipeline.decide({
-        request: stackedRequest({ policy, stack: policy.stack, identity: key, cost: 0, dryRun: true, nowUs: Date.now() * 1000 }),
-        failureMode: 'closed',
-        local: { ...policy.localQuota, limits: policy.stack.localQuotas },
-      });
-      const { decision } = outcome;
-      const constraining = policy.stack.limits[decision.constraining];
-      const limits = policy.stack.limits.map((limit, i) => ({ name: limit.itemName, ...limitState({ limit: limit.quota.limit, remaining: decision.limits[i]?.remaining ?? 0, resetUs: decision.limits[i]?.resetUs ?? 0 }) }));
-      view = { limit: constraining.quota.limit, remaining: decision.remaining, resetUs: decision.resetUs, degraded: outcome.source !== 'store', limits };
     } else {
       const outcome = await this.pipeline.decide({
         request: {

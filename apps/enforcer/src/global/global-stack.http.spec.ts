@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AllocationUpdate, Policy, PolicyDocument } from '@rl/contracts';
+import type { AllocationUpdate, CounterStateView, Policy, PolicyDocument } from '@rl/contracts';
 import { LocalStoreBackend, MemoryDecisionStore, type DecisionStore } from '@rl/decision-pipeline';
 import { calendarBounds } from '@rl/limiter-core';
 import { StoreUnavailableError } from '@rl/redis-store';
@@ -42,7 +42,9 @@ const document: PolicyDocument = {
   customers: { acme: { tier: 'free' }, tryme: { tier: 'trial' } },
 };
 
-const ENV = { REGION: 'us-east', GLOBAL_REGIONS: 'us-east,eu-west,ap-south', NATS_URL: 'nats://127.0.0.1:1', GLOBAL_SYNC_INTERVAL_MS: '50', ...globalSigningEnv('us-east') };
+const INTERNAL_TOKEN = 'internal-token-0123456789';
+
+const ENV = { REGION: 'us-east', GLOBAL_REGIONS: 'us-east,eu-west,ap-south', NATS_URL: 'nats://127.0.0.1:1', GLOBAL_SYNC_INTERVAL_MS: '50', INTERNAL_API_TOKEN: INTERNAL_TOKEN, ...globalSigningEnv('us-east') };
 
 const hourStart = (): number => Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
 
@@ -120,6 +122,21 @@ describe('POST /v1/check with a stacked policy whose limits are partly global', 
     expect(statuses).toEqual(Array(12).fill(200));
     const hour = sync.tracker.all().find((w) => w.policyId === 'plan-shadow' && w.name?.limitName === 'hour');
     expect(hour?.keys.get('user:3')).toEqual([10, 2]);
+  });
+
+  it("shows each global limit in the caller inspector against this region's cap, the count it enforces", async () => {
+    for (let i = 0; i < 4; i++) await check(app, { key: 'user:4', customerId: 'acme' });
+    const response = await app.inject({ method: 'GET', url: '/internal/v1/counters?policyId=plan&key=user:4', headers: { authorization: `Bearer ${INTERNAL_TOKEN}` } });
+    expect(response.statusCode).toBe(200);
+    const view = response.json<CounterStateView>();
+    // The hour's static split (30 / 3 regions) is the tightest: it heads the view.
+    expect(view).toMatchObject({ policy: { id: 'plan' }, limit: 10, used: 4, remaining: 6 });
+    // The burst bucket (100 per second) refills meanwhile; the global windows do not.
+    expect(view.limits).toMatchObject([
+      { name: 'plan-burst', limit: 100 },
+      { name: 'plan-hour', limit: 10, used: 4, remaining: 6 },
+      { name: 'plan-month', limit: 100, used: 4, remaining: 96 },
+    ]);
   });
 });
 
