@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { waitFor } from '@rl/devstack';
 import type { Locator, Page } from 'playwright-core';
 import { artifactsDir, launchChromium, type HeadlessBrowser } from './browser';
-import { check, type CheckReply } from './http';
+import { check, sleep, type CheckReply } from './http';
 import { startControlPlaneStack, type ControlPlaneStack } from './stack';
 
 /**
@@ -36,7 +36,8 @@ describe('admin console: caller inspector in chromium (policy service, two regio
     editorToken = (await admin<{ token: string }>('POST', '/v1/api-keys', { name: 'inspector editor', role: 'editor' })).token;
     viewerToken = (await admin<{ token: string }>('POST', '/v1/api-keys', { name: 'inspector viewer', role: 'viewer' })).token;
     await admin('POST', '/v1/tiers', { id: 'gold', description: 'paying customers' });
-    await admin('POST', '/v1/policies', { id: policyId, match: { customerTier: 'gold' }, algorithm: 'fixed_window', limit: 5, windowSeconds: 3_600 });
+    // A token bucket, not an hour's fixed window: a run across the top of the hour would find its counts gone.
+    await admin('POST', '/v1/policies', { id: policyId, match: { customerTier: 'gold' }, algorithm: 'token_bucket', limit: 5, windowSeconds: 3_600 });
     await admin('PUT', `/v1/customers/${customer}`, { tier: 'gold' });
     for (const enforcer of stack.enforcers()) await checkUntil(enforcer.url, { key: 'probe', customerId: customer, dryRun: true }, (reply) => reply.body.policy.id === policyId);
     browser = await launchChromium();
@@ -203,6 +204,8 @@ describe('admin console: caller inspector in chromium (policy service, two regio
     const caller = { key: `planner:${stack.unique}`, customerId: planCustomer };
     // Dry runs (nothing counted) until us-east has version 2, then one real check.
     await checkUntil(usEast.url, { ...caller, dryRun: true }, (reply) => reply.body.policy.id === planId && reply.body.policy.version === 2);
+    // The minute limit counts in aligned minutes: check and inspect inside one.
+    if (60_000 - (Date.now() % 60_000) < 20_000) await sleep(60_000 - (Date.now() % 60_000) + 50);
     const first = await check(usEast.url, caller);
     expect(first.status).toBe(200);
     expect(first.headers.get('ratelimit-policy')).toBe(`"${planId}-minute";q=4;w=60, "${planId}-month";q=1000;w=2592000, "${planId}-day";q=50;w=86400`);

@@ -49,7 +49,8 @@ describe('counters: inspect, explain and reset a caller (policy service, two reg
     customer = `acme-${stack.unique}`;
     policyId = `gold-${stack.unique}`;
     expect((await api('admin', 'POST', '/v1/tiers', { id: 'gold' })).status).toBe(201);
-    const created = await api('admin', 'POST', '/v1/policies', { id: policyId, match: { customerTier: 'gold' }, algorithm: 'fixed_window', limit: 5, windowSeconds: 3_600 });
+    // A token bucket, not an hour's fixed window: a run across the top of the hour would find its counts gone.
+    const created = await api('admin', 'POST', '/v1/policies', { id: policyId, match: { customerTier: 'gold' }, algorithm: 'token_bucket', limit: 5, windowSeconds: 3_600 });
     expect(created.status).toBe(201);
     expect((await api('admin', 'PUT', `/v1/customers/${customer}`, { tier: 'gold' })).status).toBe(200);
     // Both regions have the policy and the customer's tier.
