@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { acquireStep, buildConcurrencyKey, peekLeases, releaseStep, type LeaseSet } from '@rl/limiter-core';
-import { argvClockPrelude, startRedisCluster, startRedisServer } from '@rl/testing';
+import { argvClockPrelude, startRedisTopology } from '@rl/testing';
 import { createRedisClient, waitForReady } from './connection';
 import { RedisConcurrencyStore } from './concurrency-store';
 import type { RedisClient } from './script-registry';
@@ -33,15 +33,9 @@ describe.each(['standalone', 'cluster'] as const)('concurrency scripts on %s', (
   let sequence = 0;
 
   beforeAll(async () => {
-    if (topology === 'standalone') {
-      const server = await startRedisServer();
-      client = createRedisClient({ url: server.url }, { commandTimeoutMs: 5_000 });
-      stop = () => server.stop();
-    } else {
-      const cluster = await startRedisCluster({ masters: 3 });
-      client = createRedisClient({ clusterNodes: [...cluster.nodes] }, { commandTimeoutMs: 5_000 });
-      stop = () => cluster.stop();
-    }
+    const redis = await startRedisTopology(topology);
+    stop = redis.stop;
+    client = createRedisClient(redis.target, { commandTimeoutMs: 5_000 });
     await waitForReady(client, 20_000);
     store = new RedisConcurrencyStore({ client, clockPrelude: argvClockPrelude(), clockArgs: () => [now], jitterMs: () => 3_600_000 });
     realTime = new RedisConcurrencyStore({ client, jitterMs: () => 0 });

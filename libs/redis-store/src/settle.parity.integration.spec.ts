@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { buildCounterKey, decisionExpiryUs, LocalLimiter, ManualClock, recordExpiryUs, type DecisionRecord, type SettleableAlgorithm } from '@rl/limiter-core';
-import { argvClockPrelude, startRedisCluster, startRedisServer } from '@rl/testing';
+import { argvClockPrelude, startRedisTopology } from '@rl/testing';
 import { createRedisClient, waitForReady } from './connection';
 import { RedisCounterStore } from './redis-counter-store';
 import { ScriptRegistry, type RedisClient } from './script-registry';
@@ -43,15 +43,9 @@ describe.each(['standalone', 'cluster'] as const)('settle parity on %s', (topolo
   let sequence = 0;
 
   beforeAll(async () => {
-    if (topology === 'standalone') {
-      const server = await startRedisServer();
-      client = createRedisClient({ url: server.url }, { commandTimeoutMs: 5_000 });
-      stop = () => server.stop();
-    } else {
-      const cluster = await startRedisCluster({ masters: 3 });
-      client = createRedisClient({ clusterNodes: [...cluster.nodes] }, { commandTimeoutMs: 5_000 });
-      stop = () => cluster.stop();
-    }
+    const redis = await startRedisTopology(topology);
+    stop = redis.stop;
+    client = createRedisClient(redis.target, { commandTimeoutMs: 5_000 });
     await waitForReady(client, 20_000);
     const registry = new ScriptRegistry({ clockPrelude: prelude, clockArgs });
     counters = new RedisCounterStore({ client, registry, jitterMs: () => 3_600_000 });

@@ -4,6 +4,8 @@ export { startRedisSentinelGroup } from '@rl/devstack';
 export type { RedisSentinelGroupHandle } from '@rl/devstack';
 export { argvClockPrelude } from './clock-prelude';
 export { startRedisCluster } from './redis-cluster';
+export { startRedisTopology } from './redis-topology';
+export type { RedisTopology } from './redis-topology';
 export type { RedisClusterHandle, RedisClusterOptions } from './redis-cluster';
 export { expectedDecisions, normalized, randomWalkVector, TEST_VECTORS } from './vectors';
 export { StoreTwin } from './store-twin';

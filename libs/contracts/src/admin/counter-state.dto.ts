@@ -13,10 +13,8 @@ export class CounterPolicyRefDto implements PolicyRef {
   version!: number;
 }
 
-export class CounterLimitStateDto implements CounterLimitStateView {
-  @IsString()
-  name!: string;
-
+/** What a counter holds, of the whole counter or of one stacked limit. */
+class CounterNumbersDto {
   @Min(0)
   @IsNumber()
   limit!: number;
@@ -31,6 +29,11 @@ export class CounterLimitStateDto implements CounterLimitStateView {
   @Min(0)
   @IsNumber()
   resetSeconds!: number;
+}
+
+export class CounterLimitStateDto extends CounterNumbersDto implements CounterLimitStateView {
+  @IsString()
+  name!: string;
 }
 
 export class LeaseStateDto implements LeaseStateView {
@@ -48,7 +51,7 @@ export class LeaseStateDto implements LeaseStateView {
  * receives it: validated before it is shown, so a wrong body reads as that region being
  * unreachable, never as a counter of zero.
  */
-export class CounterStateDto implements CounterStateView {
+export class CounterStateDto extends CounterNumbersDto implements CounterStateView {
   @IsString()
   region!: string;
 
@@ -67,21 +70,6 @@ export class CounterStateDto implements CounterStateView {
 
   @IsIn(['regional', 'global'])
   scope!: 'regional' | 'global';
-
-  @Min(0)
-  @IsNumber()
-  limit!: number;
-
-  @Min(0)
-  @IsNumber()
-  used!: number;
-
-  @IsNumber()
-  remaining!: number;
-
-  @Min(0)
-  @IsNumber()
-  resetSeconds!: number;
 
   @Min(0)
   @IsNumber()

@@ -23,6 +23,14 @@ end
 
 -- settle.ts decisionExpiryUs: one window after the decision for the meter, the end of the
 -- decision's own window for the fixed window.
+-- What a settle of `record` does now: 1 settles, 2 repeats an earlier settle (nothing changes),
+-- 3 finds the decision's window over (expired: nothing changes).
+local function settle_status(record)
+  if now >= record.expires_at then return 3 end
+  if record.actual ~= NOT_SETTLED then return 2 end
+  return 1
+end
+
 local function record_expiry(kind, window_us, decided_at)
   if kind == FIXED_WINDOW_KIND then return window_start(decided_at, window_us) + window_us end
   return decided_at + window_us

@@ -19,12 +19,7 @@ local jitter_ms = tonumber(ARGV[2]) -- TTL jitter of a written counter, millisec
 local record = read_record(record_key)
 if record == nil then return { 0, 0, 0, 0, NOT_SETTLED, 0, now } end
 
-local status = 1
-if now >= record.expires_at then
-  status = 3
-elseif record.actual ~= NOT_SETTLED then
-  status = 2
-end
+local status = settle_status(record)
 local delta = 0
 if status == 1 then delta = actual - record.estimated end
 

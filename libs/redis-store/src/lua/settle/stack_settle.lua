@@ -25,12 +25,7 @@ if known then
 end
 if not known then return { 0, 0, NOT_SETTLED, now } end
 
-local status = 1
-if now >= record.expires_at then
-  status = 3
-elseif record.actual ~= NOT_SETTLED then
-  status = 2
-end
+local status = settle_status(record)
 if status == 1 then record.actual = actual end
 
 local reply = { status, record.estimated, record.actual, now }
