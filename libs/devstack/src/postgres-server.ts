@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { freePort, isListening, waitFor } from './ports';
 import { spawnManaged, type ManagedProcess } from './processes';
 
@@ -80,11 +80,19 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   try {
     await waitFor(`postgres on port ${port}`, async () => {
       if (proc.child.exitCode !== null) throw new Error(`postgres on port ${port} exited:\n${proc.output()}`);
-      return isListening(port);
+      // Listening is not ready: while it starts up, the server answers "the database system is starting up".
+      return (await isListening(port)) && (await acceptsConnections({ bin, socketDir: dir, port }));
     });
   } catch (error) {
     await stop();
     throw error;
   }
   return { port, url: `postgres://postgres@127.0.0.1:${port}/postgres`, process: proc, stop };
+}
+
+/** Whether the server takes connections now (pg_isready over its Unix socket, where trust applies). */
+function acceptsConnections(input: { bin: string; socketDir: string; port: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(join(input.bin, 'pg_isready'), ['-h', input.socketDir, '-p', String(input.port), '-U', 'postgres', '-t', '2'], (error) => resolve(error === null));
+  });
 }
